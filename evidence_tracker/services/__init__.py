@@ -1,0 +1,1 @@
+"""Use cases, one function per verb: what both the CLI and the GUI call."""

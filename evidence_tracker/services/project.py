@@ -1,0 +1,112 @@
+"""Open and describe projects; list and search studies (the JSON contract lives here)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from evidence_tracker import __version__
+from evidence_tracker.config import resources_dir
+from evidence_tracker.domain.models import StoredStudy
+from evidence_tracker.store import Project, latest_schema_version, open_project, stats
+from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.store import studies as study_store
+from evidence_tracker.store.studies import StudyFilter
+
+log = logging.getLogger(__name__)
+
+#: Bump only with a migration note in README: other tools parse this output.
+JSON_FORMAT_VERSION = 1
+
+
+def load_condition_catalogue() -> list[dict[str, Any]]:
+    """The bundled condition catalogue (resources/conditions.json), or [] if absent."""
+    path = resources_dir() / "conditions.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return list(data["conditions"])
+
+
+def open_or_create(path: str | Path) -> Project:
+    """Open a project, creating and seeding it on first use."""
+    project = open_project(path)
+    if project.meta("seeded_conditions") != "1":
+        added = condition_store.upsert_conditions(project, load_condition_catalogue())
+        project.set_meta("seeded_conditions", "1")
+        log.info("seeded %d conditions into %s", added, project.path)
+    return project
+
+
+def project_info(project: Project) -> dict[str, Any]:
+    """What `evidence-tracker info` prints."""
+    return {
+        "path": str(project.path),
+        "schema_version": project.schema_version,
+        "latest_schema_version": latest_schema_version(),
+        "app_version": __version__,
+        "created_at": project.meta("created_at"),
+        "size_bytes": project.path.stat().st_size if project.path.exists() else 0,
+        "counts": stats.counts(project),
+    }
+
+
+def study_json(stored: StoredStudy) -> dict[str, Any]:
+    """One study in the stable JSON shape documented in README ("JSON output")."""
+    s = stored.study
+    return {
+        "id": stored.id,
+        "pmid": s.pmid or None,
+        "doi": s.doi or None,
+        "pmcid": s.pmcid or None,
+        "title": s.title,
+        "abstract": s.abstract,
+        "abstract_sections": [
+            {"label": a.label, "nlm_category": a.nlm_category, "text": a.text}
+            for a in s.abstract_sections
+        ],
+        "journal": s.journal,
+        "volume": s.volume or None,
+        "issue": s.issue or None,
+        "pages": s.pages or None,
+        "year": s.year,
+        "pub_date": s.pub_date or None,
+        "authors": [a.display_name for a in s.authors],
+        "publication_types": list(s.publication_types),
+        "mesh": [
+            {
+                "descriptor": m.descriptor,
+                "major": m.major,
+                "qualifiers": [{"name": q, "major": major} for q, major in m.qualifiers],
+            }
+            for m in s.mesh
+        ],
+        "keywords": list(s.keywords),
+        "language": s.language or None,
+        "conditions": list(stored.conditions),
+        "retracted": s.retracted,
+        "notices": [
+            {"type": c.ref_type, "source": c.ref_source, "pmid": c.pmid or None}
+            for c in s.notices
+        ],
+        "source": s.source or None,
+        "fetched_at": stored.fetched_at,
+    }
+
+
+def iter_study_json(
+    project: Project, flt: StudyFilter | None = None
+) -> Iterator[dict[str, Any]]:
+    for stored in study_store.iter_studies(project, flt or StudyFilter()):
+        yield study_json(stored)
+
+
+def search_studies(
+    project: Project, text: str, *, syntax: bool = False, condition_id: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Full-text search; plain input is quoted, ``syntax=True`` allows FTS5 syntax."""
+    flt = StudyFilter(search=text, search_syntax=syntax, condition_id=condition_id)
+    return iter_study_json(project, flt)

@@ -1,0 +1,103 @@
+"""User settings shared by the CLI and the GUI; the NCBI API key lives in the keyring.
+
+Plain settings (reviewer name, NCBI contact email) sit in ``settings.json`` in the user
+config directory so the headless CLI and the GUI read the same values. GUI-only state
+(window geometry, recent projects) stays in QSettings. The API key is never written to
+either file, nor logged: only the system keyring, or ``$NCBI_API_KEY`` for scripts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import keyring
+import keyring.errors
+import platformdirs
+
+from evidence_tracker import APP_ID
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "evidence-tracker"
+KEYRING_USER = "ncbi-api-key"
+API_KEY_ENV = "NCBI_API_KEY"
+SETTINGS_ENV = "EVIDENCE_TRACKER_SETTINGS"
+
+
+class SecretStoreUnavailable(RuntimeError):
+    """No usable system keyring: the API key cannot be stored safely."""
+
+
+@dataclass
+class Settings:
+    reviewer_name: str = ""
+    ncbi_email: str = ""
+
+
+def settings_path() -> Path:
+    env = os.environ.get(SETTINGS_ENV)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_config_dir(APP_ID, appauthor=False)) / "settings.json"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable settings file %s: %s", path, exc)
+        return Settings()
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: str(v) for k, v in data.items() if k in known})
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _keyring_usable() -> bool:
+    return bool(keyring.get_keyring().priority > 0)
+
+
+def get_api_key() -> str:
+    """The NCBI API key: ``$NCBI_API_KEY`` if set, else the system keyring, else ''."""
+    env = os.environ.get(API_KEY_ENV, "").strip()
+    if env:
+        return env
+    try:
+        return keyring.get_password(KEYRING_SERVICE, KEYRING_USER) or ""
+    except keyring.errors.KeyringError as exc:
+        log.warning("cannot read the API key from the keyring: %s", type(exc).__name__)
+        return ""
+
+
+def set_api_key(value: str) -> None:
+    """Store (or, for '', delete) the API key in the system keyring."""
+    if not _keyring_usable():
+        raise SecretStoreUnavailable(
+            "No system keyring is available, so the NCBI API key cannot be stored safely. "
+            f"Set the {API_KEY_ENV} environment variable instead."
+        )
+    try:
+        if value:
+            keyring.set_password(KEYRING_SERVICE, KEYRING_USER, value)
+        else:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                keyring.delete_password(KEYRING_SERVICE, KEYRING_USER)
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreUnavailable(
+            f"The system keyring refused to store the API key ({type(exc).__name__})."
+        ) from exc

@@ -1,0 +1,92 @@
+"""Conditions (CRPS, fibromyalgia, ...) and their PubMed queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from evidence_tracker.domain.models import Condition
+from evidence_tracker.store.database import Project, StoreError, utcnow
+
+
+def upsert_conditions(project: Project, catalogue: Iterable[Mapping[str, Any]]) -> int:
+    """Add catalogue conditions the project lacks; never overwrite a user's edited query.
+
+    Returns how many were added.
+    """
+    added = 0
+    now = utcnow()
+    with project.transaction():
+        entries = list(catalogue)
+        for position, entry in enumerate(entries):
+            cur = project.conn.execute(
+                "INSERT INTO conditions(slug, name, description, query, position, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(slug) DO NOTHING",
+                (entry["slug"], entry["name"], entry.get("description", ""),
+                 entry.get("query", ""), position, now),
+            )
+            added += cur.rowcount
+        for entry in entries:
+            if entry.get("parent"):
+                project.conn.execute(
+                    "UPDATE conditions SET parent_id = (SELECT id FROM conditions WHERE slug = ?) "
+                    "WHERE slug = ? AND parent_id IS NULL",
+                    (entry["parent"], entry["slug"]),
+                )
+    return added
+
+
+def add_condition(project: Project, slug: str, name: str, query: str, description: str = "") -> int:
+    with project.transaction():
+        if project.conn.execute("SELECT 1 FROM conditions WHERE slug = ?", (slug,)).fetchone():
+            raise StoreError(f"A condition called {slug!r} already exists.")
+        pos = project.conn.execute("SELECT coalesce(max(position), -1) + 1 FROM conditions")
+        cur = project.conn.execute(
+            "INSERT INTO conditions(slug, name, description, query, position, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (slug, name, description, query, pos.fetchone()[0], utcnow()),
+        )
+        return int(cur.lastrowid or 0)
+
+
+def update_condition_query(project: Project, slug: str, query: str) -> None:
+    with project.transaction():
+        cur = project.conn.execute("UPDATE conditions SET query = ? WHERE slug = ?", (query, slug))
+        if cur.rowcount == 0:
+            raise StoreError(f"No condition called {slug!r}.")
+
+
+def mark_condition_viewed(project: Project, condition_id: int) -> None:
+    with project.transaction():
+        project.conn.execute(
+            "UPDATE conditions SET last_viewed_at = ? WHERE id = ?", (utcnow(), condition_id)
+        )
+
+
+_LIST_SQL = """
+SELECT c.id, c.slug, c.name, c.query, c.description, coalesce(p.slug, '') AS parent_slug,
+       (SELECT count(*) FROM study_conditions sc JOIN studies s ON s.id = sc.study_id
+         WHERE sc.condition_id = c.id AND s.deleted = 0) AS total,
+       (SELECT count(*) FROM study_conditions sc JOIN studies s ON s.id = sc.study_id
+         WHERE sc.condition_id = c.id AND s.deleted = 0
+           AND (c.last_viewed_at IS NULL OR sc.added_at > c.last_viewed_at)) AS new_since_viewed,
+       (SELECT count(*) FROM study_conditions sc JOIN studies s ON s.id = sc.study_id
+         WHERE sc.condition_id = c.id AND s.deleted = 0
+           AND NOT EXISTS (SELECT 1 FROM current_judgements j
+                            WHERE j.kind = 'screening' AND j.study_id = sc.study_id))
+         AS unscreened
+FROM conditions c LEFT JOIN conditions p ON p.id = c.parent_id
+ORDER BY c.position, c.name
+"""
+
+
+def list_conditions(project: Project) -> list[Condition]:
+    """Every condition with its counts: total, new since last viewed, unscreened."""
+    return [Condition(**row) for row in project.db.query(_LIST_SQL)]
+
+
+def get_condition(project: Project, slug: str) -> Condition:
+    for condition in list_conditions(project):
+        if condition.slug == slug:
+            return condition
+    raise StoreError(f"No condition called {slug!r}.")

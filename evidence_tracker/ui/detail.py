@@ -1,0 +1,153 @@
+"""The study detail pane: bibliographic record, abstract and links.
+
+Record text never reaches Qt as-is: titles and abstracts pass through the allow-listed
+fragment sanitizer, everything else is HTML-escaped, and the widget only ever receives
+HTML we built.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import quote
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from evidence_tracker.domain.markup import sanitize_html
+from evidence_tracker.domain.models import StoredStudy, Study
+
+PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
+DOI_URL = "https://doi.org/{}"
+
+_CSS = """
+<style>
+h2 { font-size: 15pt; margin: 0 0 6px 0; }
+.meta { color: #444; margin: 2px 0; }
+.banner { background: #fde7e9; color: #8a0015; border: 1px solid #b00020; padding: 6px;
+          font-weight: bold; }
+.notice { background: #fff4ce; color: #5c4400; border: 1px solid #c79b00; padding: 6px; }
+.label { font-weight: bold; }
+.section { color: #333; font-size: 9pt; text-transform: uppercase; margin-top: 10px; }
+.mesh-major { font-weight: bold; }
+.empty { color: #777; }
+</style>
+"""
+
+
+def _notice_text(ref_type: str) -> str:
+    return {
+        "RetractionIn": "Retracted: see the retraction notice",
+        "ErratumIn": "An erratum was published",
+        "ExpressionOfConcernIn": "An expression of concern was published",
+        "UpdateIn": "An updated version was published",
+        "RepublishedIn": "Republished elsewhere",
+        "PartialRetractionIn": "Partially retracted",
+    }.get(ref_type, ref_type)
+
+
+def _pubmed_link(pmid: str, label: str) -> str:
+    return f'<a href="{PUBMED_URL.format(quote(pmid))}">{label} {escape(pmid)}</a>'
+
+
+def _source_line(s: Study) -> str:
+    """'J Pain Res. 2021 Mar;14(3):101-9' style source line (plain text)."""
+    journal = s.journal_abbrev or s.journal
+    line = f"{journal}. " if journal else ""
+    line += s.pub_date or (str(s.year) if s.year else "")
+    if s.volume:
+        line += f";{s.volume}" + (f"({s.issue})" if s.issue else "")
+    if s.pages:
+        line += f":{s.pages}"
+    return line.strip()
+
+
+def study_html(stored: StoredStudy) -> str:
+    """The detail pane's HTML for one study (pure: easy to test and to look at)."""
+    s = stored.study
+    parts = [_CSS]
+    if s.retracted:
+        parts.append(
+            '<p class="banner">⚠ RETRACTED PUBLICATION — do not rely on this study; '
+            "linked judgements need re-review.</p>"
+        )
+    for note in s.notices:
+        if note.ref_type == "RetractionIn" and s.retracted:
+            continue
+        ref = f" ({escape(note.ref_source)})" if note.ref_source else ""
+        link = f" {_pubmed_link(note.pmid, 'PMID')}" if note.pmid else ""
+        parts.append(f'<p class="notice">{escape(_notice_text(note.ref_type))}{ref}{link}</p>')
+    title = sanitize_html(s.title_html) if s.title_html else escape(s.title)
+    parts.append(f"<h2>{title or '<span class=empty>(no title)</span>'}</h2>")
+    if s.authors:
+        names = ", ".join(escape(a.display_name) for a in s.authors)
+        parts.append(f'<p class="meta">{names}</p>')
+    parts.append(f'<p class="meta">{escape(_source_line(s))}</p>')
+    links = []
+    if s.pmid:
+        links.append(_pubmed_link(s.pmid, "PubMed"))
+    if s.doi:
+        href = DOI_URL.format(quote(s.doi, safe="/:;()"))
+        links.append(f'<a href="{href}">doi:{escape(s.doi)}</a>')
+    if s.pmcid:
+        links.append(f"PMC: {escape(s.pmcid)}")
+    if links:
+        parts.append(f'<p class="meta">{" · ".join(links)}</p>')
+    if stored.conditions:
+        parts.append(f'<p class="meta">Conditions: {escape(", ".join(stored.conditions))}</p>')
+
+    parts.append('<p class="section">Abstract</p>')
+    if s.abstract_sections:
+        for sec in s.abstract_sections:
+            body = sanitize_html(sec.html) if sec.html else escape(sec.text)
+            label = f'<span class="label">{escape(sec.label)}:</span> ' if sec.label else ""
+            parts.append(f"<p>{label}{body}</p>")
+    elif s.abstract:
+        parts.extend(f"<p>{escape(p)}</p>" for p in s.abstract.split("\n\n"))
+    else:
+        parts.append('<p class="empty">No abstract available.</p>')
+
+    if s.publication_types:
+        parts.append('<p class="section">Publication types</p>')
+        parts.append(f"<p>{escape('; '.join(s.publication_types))}</p>")
+    if s.mesh:
+        parts.append('<p class="section">MeSH terms (major topics in bold)</p>')
+        terms = []
+        for m in s.mesh:
+            text = escape(m.descriptor)
+            if m.qualifiers:
+                text += "/" + "/".join(
+                    f"<b>{escape(q)}</b>" if major else escape(q) for q, major in m.qualifiers
+                )
+            terms.append(f'<span class="mesh-major">{text}</span>' if m.major else text)
+        parts.append(f"<p>{'; '.join(terms)}</p>")
+    if s.keywords:
+        parts.append('<p class="section">Keywords</p>')
+        parts.append(f"<p>{escape('; '.join(s.keywords))}</p>")
+    if s.language and s.language != "eng":
+        parts.append(f'<p class="meta">Language: {escape(s.language)}</p>')
+    return "".join(parts)
+
+
+EMPTY_HTML = (
+    _CSS + '<p class="empty">Select a study to see its abstract, MeSH terms and links.</p>'
+)
+
+
+class StudyDetail(QTextBrowser):
+    """Read-only rich view; links open in the system browser, never inside the app."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.anchorClicked.connect(self._open_link)
+        self.setObjectName("studyDetail")
+        self.show_study(None)
+
+    def show_study(self, stored: StoredStudy | None) -> None:
+        self.setHtml(study_html(stored) if stored else EMPTY_HTML)
+
+    @staticmethod
+    def _open_link(url: QUrl) -> None:
+        if url.scheme() in ("http", "https"):
+            QDesktopServices.openUrl(url)

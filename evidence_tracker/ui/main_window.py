@@ -1,0 +1,332 @@
+"""The main window: sidebar | studies table | detail pane, with menus and a search box."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QWidget,
+)
+
+from evidence_tracker import APP_NAME, __version__
+from evidence_tracker.config import resolve_db_path
+from evidence_tracker.services import project as project_service
+from evidence_tracker.store import Project, StoreError
+from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.store import studies as study_store
+from evidence_tracker.store.studies import StudyFilter
+from evidence_tracker.ui.detail import StudyDetail
+from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
+from evidence_tracker.ui.preferences import PreferencesDialog
+from evidence_tracker.ui.sidebar import ALL_STUDIES, Sidebar
+from evidence_tracker.ui.studies_model import StudiesTableModel
+from evidence_tracker.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT = 8
+SEARCH_DELAY_MS = 250
+
+
+class MainWindow(QMainWindow):
+    """Owns the open project (its connection lives on the GUI thread) and the task runner."""
+
+    def __init__(self, project: Project, lock: ProjectLock | None = None):
+        super().__init__()
+        self.project = project
+        self._lock = lock
+        self.tasks = TaskRunner(self)
+        self.setObjectName("mainWindow")
+        self.resize(1280, 800)
+
+        self.model = StudiesTableModel(project, self)
+        self.table = QTableView()
+        self.table.setObjectName("studiesTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for col, width in enumerate((72, 44, 120, 300, 110, 110)):
+            self.table.setColumnWidth(col, width)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.sidebar = Sidebar()
+        self.sidebar.condition_selected.connect(self._condition_selected)
+        self.detail = StudyDetail()
+
+        self.empty_hint = QLabel()
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("mainSplitter")
+        splitter.addWidget(self.sidebar)
+        self.centre = QStackedWidget()
+        self.centre.addWidget(self.table)
+        self.centre.addWidget(self.empty_hint)
+        splitter.addWidget(self.centre)
+        splitter.addWidget(self.detail)
+        splitter.setSizes([250, 650, 380])
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self.splitter = splitter
+
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("searchBox")
+        self.search_box.setPlaceholderText("Search title, abstract, authors, journal, MeSH…")
+        self.search_box.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search_box.returnPressed.connect(self.apply_search)
+
+        self._build_menus()
+        self._restore_state()
+        self.reload()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        keys = QKeySequence.StandardKey
+        self.action_new = self._action("&New Project…", keys.New, self.new_project)
+        self.action_open = self._action("&Open Project…", keys.Open, self.open_project_dialog)
+        file_menu.addAction(self.action_new)
+        file_menu.addAction(self.action_open)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        find = self._action("&Find Studies", QKeySequence.StandardKey.Find, self.focus_search)
+        edit_menu.addAction(find)
+        edit_menu.addSeparator()
+        prefs = self._action("&Preferences…", keys.Preferences, self.show_preferences)
+        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
+        if prefs.shortcut().isEmpty():
+            prefs.setShortcut(QKeySequence("Ctrl+,"))
+        edit_menu.addAction(prefs)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = self._action("&About Evidence Tracker", None, self.show_about)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu.addAction(about)
+
+        toolbar = QToolBar("Search")
+        toolbar.setObjectName("searchToolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(QLabel(" Search: "))
+        toolbar.addWidget(self.search_box)
+        self.addToolBar(toolbar)
+
+    def _action(
+        self, text: str, shortcut: QKeySequence.StandardKey | None, slot: object
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    # -- state -----------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Re-read everything shown from the project (after open, fetch, import)."""
+        total = study_store.count_studies(self.project)
+        self.sidebar.set_conditions(condition_store.list_conditions(self.project), total=total)
+        self.model.refresh()
+        self._update_title()
+        self._update_status()
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.project.path.name} — {APP_NAME}")
+
+    def _update_status(self) -> None:
+        shown = self.model.rowCount()
+        total = study_store.count_studies(self.project)
+        text = f"{shown} of {total} studies" if shown != total else f"{total} studies"
+        if self.model.last_error:
+            text = self.model.last_error
+        self.statusBar().showMessage(f"{text}   ·   {self.project.path}")
+        if total == 0:
+            self.empty_hint.setText(
+                "<h3>This project has no studies yet</h3>"
+                "<p>Fetch PubMed records by condition, or import a PubMed XML, MEDLINE "
+                "or RIS file. Conditions in the sidebar hold the PubMed queries.</p>"
+            )
+            self.centre.setCurrentWidget(self.empty_hint)
+        elif shown == 0:
+            self.empty_hint.setText(
+                "<h3>No study matches</h3><p>Try fewer words, or choose All studies.</p>"
+            )
+            self.centre.setCurrentWidget(self.empty_hint)
+        else:
+            self.centre.setCurrentWidget(self.table)
+
+    def current_filter(self) -> StudyFilter:
+        condition = self.sidebar.selected_condition()
+        old = self.model.study_filter
+        return StudyFilter(
+            search=self.search_box.text(),
+            condition_id=None if condition in (None, ALL_STUDIES) else condition,
+            sort=old.sort,
+            descending=old.descending,
+        )
+
+    # -- slots -----------------------------------------------------------------------------
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        self.model.set_filter(self.current_filter())
+        self.detail.show_study(None)
+        self._update_status()
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def _condition_selected(self, condition_id: int) -> None:
+        self.apply_search()
+        if condition_id != ALL_STUDIES:
+            condition_store.mark_condition_viewed(self.project, condition_id)
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        current = self.table.selectionModel().currentIndex()
+        rows = self.table.selectionModel().selectedRows()
+        index = current if current.isValid() else (rows[0] if rows else None)
+        study_id = self.model.study_id(index.row()) if index is not None else None
+        if study_id is None:
+            self.detail.show_study(None)
+            return
+        self.detail.show_study(study_store.get_study(self.project, study_id))
+
+    # -- projects --------------------------------------------------------------------------
+    def new_project(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New Project", str(resolve_db_path().parent / "project.sqlite3"),
+            "Evidence Tracker projects (*.sqlite3 *.db);;All files (*)",
+        )
+        if path:
+            if Path(path).exists():
+                QMessageBox.warning(self, "New Project", f"{path} already exists.")
+                return
+            self.switch_project(Path(path))
+
+    def open_project_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open Project", str(self.project.path.parent),
+            "Evidence Tracker projects (*.sqlite3 *.db);;All files (*)",
+        )
+        if path:
+            self.switch_project(Path(path))
+
+    def switch_project(self, path: Path) -> bool:
+        """Close the current project and open ``path``; on failure keep the current one."""
+        path = path.resolve()
+        if path == self.project.path:
+            return True
+        lock = ProjectLock(path)
+        try:
+            lock.acquire()
+            project = project_service.open_or_create(path)
+        except (ProjectLocked, StoreError) as exc:
+            lock.release()
+            QMessageBox.warning(self, "Cannot open project", str(exc))
+            return False
+        self.project.close()
+        if self._lock:
+            self._lock.release()
+        self.project, self._lock = project, lock
+        self.model.set_project(project)
+        self.search_box.clear()
+        add_recent_project(path)
+        self.reload()
+        return True
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = [p for p in recent_projects() if Path(p) != self.project.path]
+        if not recent:
+            none = self.recent_menu.addAction("No recent projects")
+            none.setEnabled(False)
+        for p in recent:
+            action = self.recent_menu.addAction(p)
+            action.triggered.connect(lambda _c=False, p=p: self.switch_project(Path(p)))
+
+    # -- dialogs ---------------------------------------------------------------------------
+    def show_preferences(self) -> None:
+        PreferencesDialog(self).exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<h3>{APP_NAME} {__version__}</h3>"
+            "<p>Audits what ketamine clinics claim about chronic pain against the "
+            "published literature.</p>"
+            f"<p>Project: {self.project.path}<br>Schema version: {self.project.schema_version}</p>",
+        )
+
+    # -- window state ----------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        s = QSettings()
+        geometry = s.value("mainWindow/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = s.value("mainWindow/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        s = QSettings()
+        s.setValue("mainWindow/geometry", self.saveGeometry())
+        s.setValue("mainWindow/splitter", self.splitter.saveState())
+        self.tasks.shutdown()
+        self.project.close()
+        if self._lock:
+            self._lock.release()
+        super().closeEvent(event)
+
+
+def recent_projects() -> list[str]:
+    value = QSettings().value("recentProjects", [])
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+    return [str(v) for v in items if Path(str(v)).exists()]
+
+
+def add_recent_project(path: Path) -> None:
+    items = [str(path)] + [p for p in recent_projects() if p != str(path)]
+    QSettings().setValue("recentProjects", items[:MAX_RECENT])
+
+
+def main_window_widget(window: MainWindow, name: str) -> QWidget:
+    """Find a named child (for tests and screenshots)."""
+    child = window.findChild(QWidget, name)
+    assert child is not None, name
+    return child

@@ -1,0 +1,74 @@
+"""Preferences: reviewer name, NCBI contact email, and the NCBI API key (keyring only)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evidence_tracker.services import settings as settings_service
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.setMinimumWidth(460)
+        current = settings_service.load_settings()
+        self._stored_key = settings_service.get_api_key()
+
+        self.reviewer = QLineEdit(current.reviewer_name)
+        self.reviewer.setPlaceholderText("Your name, as it appears in the audit trail")
+        self.email = QLineEdit(current.ncbi_email)
+        self.email.setPlaceholderText("you@example.org (NCBI asks for a contact address)")
+        self.api_key = QLineEdit(self._stored_key)
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("optional: raises the limit from 3 to 10 requests/s")
+
+        form = QFormLayout()
+        form.addRow("&Reviewer name:", self.reviewer)
+        form.addRow("NCBI &email:", self.email)
+        form.addRow("NCBI &API key:", self.api_key)
+        hint = QLabel(
+            "The API key is kept in the system keyring, never in settings files or logs. "
+            "Get one from your NCBI account settings."
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: palette(mid);")
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        email = self.email.text().strip()
+        if email and "@" not in email:
+            QMessageBox.warning(self, "Preferences", f"“{email}” is not an email address.")
+            self.email.setFocus()
+            return
+        settings_service.save_settings(
+            settings_service.Settings(
+                reviewer_name=self.reviewer.text().strip(), ncbi_email=email
+            )
+        )
+        key = self.api_key.text().strip()
+        if key != self._stored_key:
+            try:
+                settings_service.set_api_key(key)
+            except settings_service.SecretStoreUnavailable as exc:
+                QMessageBox.warning(self, "API key not saved", str(exc))
+                return
+        super().accept()
