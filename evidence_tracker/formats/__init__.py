@@ -1,0 +1,1 @@
+"""Bibliographic file formats (RIS, BibTeX, CSL-JSON, NBIB, CSV) and citation styles."""

@@ -1,0 +1,41 @@
+"""Qt fixtures: offscreen application, isolated QSettings, no stray dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from evidence_tracker import APP_ID, APP_NAME
+from evidence_tracker.store import Project
+from evidence_tracker.ui.instance import ProjectLock
+from evidence_tracker.ui.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def isolated_qsettings(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
+    qapp.setApplicationName(APP_NAME)
+    qapp.setOrganizationName(APP_ID)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
+    yield
+    QSettings().clear()
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Open a MainWindow on a project the way the app does (with its lock)."""
+
+    def make(project: Project) -> MainWindow:
+        lock = ProjectLock(project.path)
+        lock.acquire()
+        window = MainWindow(project, lock)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return make
