@@ -355,6 +355,18 @@ def find_study_id(project: Project, key: str) -> int | None:
     return int(row[0]) if row else None
 
 
+def pmids_of(project: Project, ids: Sequence[int]) -> list[str]:
+    """The PMIDs of the given study ids (those that have one), in id order."""
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    rows = project.conn.execute(
+        f"SELECT pmid FROM studies WHERE id IN ({marks}) AND pmid IS NOT NULL ORDER BY id",
+        list(ids),
+    )
+    return [r[0] for r in rows]
+
+
 def _conditions_by_study(project: Project, ids: Sequence[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {i: [] for i in ids}
     for i in range(0, len(ids), 500):

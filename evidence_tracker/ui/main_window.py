@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
 
 from evidence_tracker import APP_NAME, __version__
 from evidence_tracker.config import resolve_db_path
+from evidence_tracker.services import imports as import_service
 from evidence_tracker.services import project as project_service
-from evidence_tracker.store import Project, StoreError
+from evidence_tracker.store import Project, StoreError, open_project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
 from evidence_tracker.ui.detail import StudyDetail
+from evidence_tracker.ui.fetch_dialog import FetchDialog
 from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
 from evidence_tracker.ui.preferences import PreferencesDialog
 from evidence_tracker.ui.sidebar import ALL_STUDIES, Sidebar
@@ -52,6 +54,9 @@ class MainWindow(QMainWindow):
         self._lock = lock
         self.tasks = TaskRunner(self)
         self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.fetch_dialog: FetchDialog | None = None
+        self.last_import_report: list[str] = []
         self.resize(1280, 800)
 
         self.model = StudiesTableModel(project, self)
@@ -125,6 +130,14 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
 
+        pubmed_menu = self.menuBar().addMenu("&PubMed")
+        self.action_fetch = self._action("&Fetch Condition…", None, self.show_fetch_dialog)
+        self.action_fetch.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        pubmed_menu.addAction(self.action_fetch)
+        self.action_import = self._action("&Import Files…", None, self.import_files_dialog)
+        self.action_import.setShortcut(QKeySequence("Ctrl+I"))
+        pubmed_menu.addAction(self.action_import)
+
         edit_menu = self.menuBar().addMenu("&Edit")
         find = self._action("&Find Studies", QKeySequence.StandardKey.Find, self.focus_search)
         edit_menu.addAction(find)
@@ -143,6 +156,9 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Search")
         toolbar.setObjectName("searchToolbar")
         toolbar.setMovable(False)
+        toolbar.addAction(self.action_fetch)
+        toolbar.addAction(self.action_import)
+        toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Search: "))
         toolbar.addWidget(self.search_box)
         self.addToolBar(toolbar)
@@ -226,6 +242,70 @@ class MainWindow(QMainWindow):
             return
         self.detail.show_study(study_store.get_study(self.project, study_id))
 
+    # -- PubMed ----------------------------------------------------------------------------
+    def show_fetch_dialog(self) -> None:
+        conditions = condition_store.list_conditions(self.project)
+        if not conditions:
+            QMessageBox.information(self, "Fetch", "This project has no conditions to fetch.")
+            return
+        selected = self.sidebar.selected_condition()
+        dialog = FetchDialog(self.project.path, conditions, self.tasks, self, selected=selected)
+        dialog.fetched.connect(self.reload)
+        self.fetch_dialog = dialog
+        dialog.show()
+
+    def import_files_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import PubMed files", str(Path.home()),
+            "PubMed XML or MEDLINE/NBIB (*.xml *.nbib *.txt *.medline);;All files (*)",
+        )
+        if paths:
+            self.import_files([Path(p) for p in paths])
+
+    def import_files(self, paths: list[Path]) -> None:
+        """Import in the background (own connection); report per file, then reload."""
+        db_path = self.project.path
+        self.statusBar().showMessage(f"Importing {len(paths)} file(s)…")
+
+        def work(_report: object) -> list[str]:
+            lines = []
+            with open_project(db_path) as project:
+                for path in paths:
+                    try:
+                        s = import_service.import_file(project, path)
+                    except import_service.ImportFailed as exc:
+                        lines.append(f"✗ {exc}")
+                    else:
+                        lines.append(f"✓ {path.name}: {s.records} records ({s.new} new, "
+                                     f"{s.updated} updated, {s.unchanged} unchanged)")
+            return lines
+
+        def done(lines: list[str]) -> None:
+            self.reload()
+            self.last_import_report = lines
+            if any(line.startswith("✗") for line in lines):
+                QMessageBox.warning(self, "Import", "\n\n".join(lines))
+            else:
+                self.statusBar().showMessage("  ".join(lines), 15000)
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            self.reload()
+            QMessageBox.warning(self, "Import failed", str(exc))
+
+        self.tasks.run(work, done, failed)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(
+            u.isLocalFile() for u in event.mimeData().urls()
+        ):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths)
+
     # -- projects --------------------------------------------------------------------------
     def new_project(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -307,6 +387,8 @@ class MainWindow(QMainWindow):
         s = QSettings()
         s.setValue("mainWindow/geometry", self.saveGeometry())
         s.setValue("mainWindow/splitter", self.splitter.saveState())
+        if self.fetch_dialog is not None:
+            self.fetch_dialog.cancel()
         self.tasks.shutdown()
         self.project.close()
         if self._lock:

@@ -1,0 +1,111 @@
+"""PubMed commands: fetch conditions, import PubMed XML / MEDLINE files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import TextIO
+
+from evidence_tracker.pubmed.eutils import EutilsError, FetchCancelled
+from evidence_tracker.services import fetch as fetch_service
+from evidence_tracker.services import imports as import_service
+from evidence_tracker.services.fetch import FetchProgress
+from evidence_tracker.store import Project
+from evidence_tracker.store import conditions as condition_store
+
+COMMANDS = ("fetch", "import")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fetch = sub.add_parser(
+        "fetch", help="download PubMed records for conditions (resumes unfinished runs)"
+    )
+    fetch.add_argument("conditions", nargs="*", metavar="CONDITION", help="condition slugs")
+    fetch.add_argument("--all", action="store_true", help="every condition in the project")
+    fetch.add_argument(
+        "--update", action="store_true",
+        help="only records entered or revised since the last completed run",
+    )
+    fetch.add_argument("--max", type=int, metavar="N", help="stop after N records per condition")
+    fetch.add_argument("--json", action="store_true", help="print a JSON summary per condition")
+    fetch.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
+
+    imp = sub.add_parser("import", help="import PubMed XML or MEDLINE/NBIB files")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--json", action="store_true", help="print a JSON summary per file")
+
+
+def _progress_printer(err: TextIO) -> Callable[[FetchProgress], None]:
+    tty = err.isatty()
+
+    def show(p: FetchProgress) -> None:
+        total = f"/{p.total}" if p.total is not None else ""
+        line = f"{p.condition}: {p.phase} {p.done}{total} ({p.new} new, {p.updated} updated)"
+        if p.message:
+            line += f" {p.message}"
+        err.write(("\r" + line + "\x1b[K") if tty else line + "\n")
+        err.flush()
+
+    return show
+
+
+def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+    if args.command == "import":
+        return _import(args, project, out, err)
+    if args.all == bool(args.conditions):
+        err.write("evidence-tracker: name one or more conditions, or --all\n")
+        return 2
+    known = {c.slug for c in condition_store.list_conditions(project)}
+    slugs = sorted(known) if args.all else args.conditions
+    unknown = [s for s in slugs if s not in known]
+    if unknown:
+        err.write(f"evidence-tracker: unknown condition(s): {', '.join(unknown)}. "
+                  f"Known: {', '.join(sorted(known))}\n")
+        return 1
+    status = 0
+    with fetch_service.make_client() as client:
+        for slug in slugs:
+            try:
+                summary = fetch_service.fetch_condition(
+                    project, slug, client, update=args.update, max_records=args.max,
+                    batch_size=args.batch_size, progress=_progress_printer(err),
+                )
+            except FetchCancelled:
+                err.write(f"\n{slug}: cancelled; run the same command again to resume\n")
+                return 130
+            except (EutilsError, ValueError) as exc:
+                err.write(f"\n{slug}: {exc}\nRun the same command again to resume.\n")
+                status = 1
+                continue
+            if err.isatty():
+                err.write("\n")
+            if args.json:
+                out.write(json.dumps(asdict(summary)) + "\n")
+            else:
+                done = "stopped at --max" if summary.status == "interrupted" else "done"
+                out.write(
+                    f"{slug}: {summary.fetched} of {summary.total} records ({summary.kind}, "
+                    f"{done}): {summary.new} new, {summary.updated} updated"
+                    + (f", {len(summary.retracted)} newly retracted" if summary.retracted else "")
+                    + "\n"
+                )
+    return status
+
+
+def _import(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+    status = 0
+    for name in args.files:
+        try:
+            summary = import_service.import_file(project, name)
+        except import_service.ImportFailed as exc:
+            err.write(f"evidence-tracker: {exc}\n")
+            status = 1
+            continue
+        if args.json:
+            out.write(json.dumps(asdict(summary)) + "\n")
+        else:
+            out.write(f"{name}: {summary.records} {summary.format} records, {summary.new} new, "
+                      f"{summary.updated} updated, {summary.unchanged} unchanged\n")
+    return status

@@ -1,0 +1,191 @@
+"""Fetch PubMed records for a condition: resumable, polite, and exactly-once.
+
+Each EFetch batch is parsed and stored in one transaction together with the run's cursor,
+so a process killed at any moment and the same fetch run again end with every record
+exactly once. ``update=True`` fetches only records entered since the last completed run
+(entry date) and refreshes those revised since (modification date); a study that became
+retracted gets a ``rereview`` event so everything linked to it reopens.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+
+from evidence_tracker.domain.models import EventKind
+from evidence_tracker.pubmed.eutils import (
+    CancelToken,
+    DateWindow,
+    EutilsClient,
+    EutilsConfig,
+    FetchCancelled,
+)
+from evidence_tracker.pubmed.parser import iter_pubmed_xml
+from evidence_tracker.services import settings as settings_service
+from evidence_tracker.store import Project
+from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.store import search_runs as run_store
+from evidence_tracker.store.events import append_event
+from evidence_tracker.store.studies import UpsertResult, pmids_of, upsert_studies
+
+log = logging.getLogger(__name__)
+
+#: (datetype, label) phases of a run: new records by entry date, then revised ones.
+FULL_PHASES = (("edat", "new records"),)
+UPDATE_PHASES = (("edat", "new records"), ("mdat", "revised records"))
+
+
+@dataclass(frozen=True)
+class FetchProgress:
+    condition: str
+    phase: str
+    done: int  # records stored so far in this run
+    total: int | None  # records PubMed has for this run (all phases planned so far)
+    new: int
+    updated: int
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class FetchSummary:
+    condition: str
+    run_id: int
+    kind: str
+    status: str  # done | interrupted (stopped at --max)
+    total: int
+    fetched: int
+    new: int
+    updated: int
+    retracted: list[str]  # PMIDs newly flagged as retracted
+    resumed: bool
+
+
+def make_client(cancel: CancelToken | None = None) -> EutilsClient:
+    """A client configured from the user's settings (email) and keyring (API key)."""
+    settings = settings_service.load_settings()
+    config = EutilsConfig(email=settings.ncbi_email, api_key=settings_service.get_api_key())
+    return EutilsClient(config, cancel=cancel)
+
+
+def _today() -> str:
+    return datetime.now(UTC).strftime("%Y/%m/%d")
+
+
+def _since(started_at: str) -> str:
+    # One day of overlap: PubMed dates are days, and upserts make repeats harmless.
+    started = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    return (started - timedelta(days=1)).strftime("%Y/%m/%d")
+
+
+def flag_for_rereview(project: Project, result: UpsertResult, run_id: int) -> None:
+    """A study newly retracted or given a notice reopens every judgement linked to it."""
+    for study_id in result.newly_retracted_ids:
+        after = {"reason": "retracted", "run": run_id}
+        append_event(project, EventKind.REREVIEW, reviewer_id=None, study_id=study_id, after=after)
+    for study_id in result.newly_noticed_ids:
+        after = {"reason": "notice", "run": run_id}
+        append_event(project, EventKind.REREVIEW, reviewer_id=None, study_id=study_id, after=after)
+
+
+def fetch_condition(
+    project: Project,
+    slug: str,
+    client: EutilsClient,
+    *,
+    update: bool = False,
+    max_records: int | None = None,
+    batch_size: int = 500,
+    progress: Callable[[FetchProgress], None] | None = None,
+) -> FetchSummary:
+    """Fetch (or update) one condition's records; resumes an unfinished run of it.
+
+    Raises the client's ``EutilsError`` subclasses (``FetchCancelled`` on cancel) after
+    recording the run as failed or cancelled; its cursor stays, so the next call resumes.
+    """
+    condition = condition_store.get_condition(project, slug)
+    if not condition.query.strip():
+        raise ValueError(f"The condition {condition.name!r} has no PubMed query.")
+    run = run_store.resumable_run(project, condition.id, condition.query)
+    resumed = run is not None
+    if run is None:
+        last = run_store.last_completed_run(project, condition.id)
+        incremental = update and last is not None and last.query == condition.query
+        kind = "update" if incremental else "full"
+        mindate = _since(last.started_at) if incremental and last else None
+        run = run_store.start_run(
+            project, condition_id=condition.id, query=condition.query, kind=kind,
+            mindate=mindate, maxdate=_today(), cursor={"phase": 0, "window": 0, "offset": 0},
+        )
+    phases = UPDATE_PHASES if run.kind == "update" else FULL_PHASES
+    cursor = dict(run.cursor)
+    done, new, updated = run.fetched_count, run.new_count, run.updated_count
+    retracted: list[str] = []
+    total = run.total_count or 0
+    status = "done"
+
+    def report(phase: str, message: str = "") -> None:
+        if progress:
+            progress(FetchProgress(slug, phase, done, total or None, new, updated, message))
+
+    try:
+        for phase_index in range(int(cursor.get("phase", 0)), len(phases)):
+            datetype, label = phases[phase_index]
+            if "windows" not in cursor or cursor.get("phase") != phase_index:
+                report(label, "Searching PubMed…")
+                windows = client.split_search(
+                    condition.query, mindate=run.mindate, maxdate=run.maxdate, datetype=datetype
+                )
+                cursor = {"phase": phase_index, "window": 0, "offset": 0,
+                          "windows": [asdict(w) for w in windows]}
+                total += sum(w.count for w in windows)
+                run_store.record_progress(
+                    project, run.id, cursor=cursor, fetched=0, new=0, updated=0, total=total
+                )
+            windows = [DateWindow(**w) for w in cursor["windows"]]
+            report(label)
+            batches = client.fetch_all(
+                condition.query, datetype=datetype, batch_size=batch_size, windows=windows,
+                start_window=int(cursor["window"]), start_offset=int(cursor["offset"]),
+            )
+            for window_index, batch in batches:
+                studies = list(iter_pubmed_xml(batch.xml))
+                if max_records is not None:
+                    room = max_records - done
+                    studies = studies[: max(room, 0)]
+                with project.transaction():  # the batch and its cursor commit together
+                    result = upsert_studies(
+                        project, studies, condition_id=condition.id, search_run_id=run.id
+                    )
+                    flag_for_rereview(project, result, run.id)
+                    retracted.extend(pmids_of(project, result.newly_retracted_ids))
+                    cursor = {**cursor, "window": window_index,
+                              "offset": batch.start + len(studies)}
+                    n_new, n_upd = len(result.new_ids), len(result.updated_ids)
+                    run_store.record_progress(
+                        project, run.id, cursor=cursor, fetched=len(studies), new=n_new,
+                        updated=n_upd,
+                    )
+                done += len(studies)
+                new += n_new
+                updated += n_upd
+                report(label)
+                if max_records is not None and done >= max_records:
+                    status = "interrupted"
+                    break
+            if status == "interrupted":
+                break
+            # Next phase starts fresh; record it so a kill here resumes at that phase.
+            cursor = {"phase": phase_index + 1, "window": 0, "offset": 0}
+            run_store.set_run_cursor(project, run.id, cursor)
+    except BaseException as exc:
+        failed = "cancelled" if isinstance(exc, FetchCancelled | KeyboardInterrupt) else "failed"
+        run_store.finish_run(project, run.id, failed, error=str(exc))
+        raise
+    run_store.finish_run(project, run.id, status)
+    report("finished")
+    return FetchSummary(
+        condition=slug, run_id=run.id, kind=run.kind, status=status, total=total, fetched=done,
+        new=new, updated=updated, retracted=retracted, resumed=resumed,
+    )
