@@ -50,11 +50,22 @@ def _pubmed_link(pmid: str, label: str) -> str:
     return f'<a href="{PUBMED_URL.format(quote(pmid))}">{label} {escape(pmid)}</a>'
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _readable_date(value: str) -> str:
+    """'2009-03-14' -> '2009 Mar 14' (PubMed's style); other text is kept as it is."""
+    parts = value.split("-")
+    if len(parts) >= 2 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
+        return " ".join([parts[0], _MONTHS[int(parts[1]) - 1], *parts[2:3]])
+    return value
+
+
 def _source_line(s: Study) -> str:
     """'J Pain Res. 2021 Mar;14(3):101-9' style source line (plain text)."""
     journal = s.journal_abbrev or s.journal
     line = f"{journal}. " if journal else ""
-    line += s.pub_date or (str(s.year) if s.year else "")
+    line += _readable_date(s.pub_date) or (str(s.year) if s.year else "")
     if s.volume:
         line += f";{s.volume}" + (f"({s.issue})" if s.issue else "")
     if s.pages:

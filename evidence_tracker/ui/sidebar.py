@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from evidence_tracker.domain.models import Condition
 
@@ -19,6 +19,7 @@ class Sidebar(QTreeWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setHeaderHidden(True)
+        self.setColumnCount(2)  # name | counts, so long names never hide the numbers
         self.setObjectName("sidebar")
         self.setUniformRowHeights(True)
         self.itemSelectionChanged.connect(self._selection_changed)
@@ -38,15 +39,16 @@ class Sidebar(QTreeWidget):
             font.setBold(True)
             root.setFont(0, font)
         self.addTopLevelItem(self._conditions_root)
-        all_item = QTreeWidgetItem([f"All studies ({total})"])
+        all_item = QTreeWidgetItem(["All studies", str(total)])
         all_item.setData(0, CONDITION_ID_ROLE, ALL_STUDIES)
         self._conditions_root.addChild(all_item)
         items: dict[str, QTreeWidgetItem] = {}
         for c in conditions:
-            label = f"{c.name} ({c.total})"
+            count = str(c.total)
             if c.new_since_viewed and c.new_since_viewed != c.total:
-                label += f" · {c.new_since_viewed} new"
-            item = QTreeWidgetItem([label])
+                count += f" ({c.new_since_viewed} new)"
+            item = QTreeWidgetItem([c.name, count])
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setData(0, CONDITION_ID_ROLE, c.id)
             item.setToolTip(
                 0, f"{c.name}\n{c.total} studies, {c.new_since_viewed} new since you last "
@@ -60,6 +62,10 @@ class Sidebar(QTreeWidget):
         placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
         self._claims_root.addChild(placeholder)
         self.expandAll()
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.blockSignals(False)
         self.select_condition(selected if selected is not None else ALL_STUDIES)
 
