@@ -10,9 +10,12 @@ retracted gets a ``rereview`` event so everything linked to it reopens.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from evidence_tracker.domain.models import EventKind
 from evidence_tracker.pubmed.eutils import (
@@ -31,6 +34,7 @@ from evidence_tracker.store.events import append_event
 from evidence_tracker.store.studies import UpsertResult, pmids_of, upsert_studies
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: (datetype, label) phases of a run: new records by entry date, then revised ones.
 FULL_PHASES = (("edat", "new records"),)
@@ -77,6 +81,50 @@ def _since(started_at: str) -> str:
     # One day of overlap: PubMed dates are days, and upserts make repeats harmless.
     started = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
     return (started - timedelta(days=1)).strftime("%Y/%m/%d")
+
+
+def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Run ``items`` on a helper thread, up to ``depth`` ahead of the consumer.
+
+    The next EFetch downloads (within the rate limit) while this thread parses and stores
+    the current batch. Exceptions reach the consumer in order. When the consumer stops
+    early, the producer finishes at most the request it is in (every request has a
+    timeout) and is joined, so no thread outlives the fetch.
+    """
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer, in order
+            put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="efetch-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join()
 
 
 def flag_for_rereview(project: Project, result: UpsertResult, run_id: int) -> None:
@@ -134,9 +182,12 @@ def fetch_condition(
             datetype, label = phases[phase_index]
             if "windows" not in cursor or cursor.get("phase") != phase_index:
                 report(label, "Searching PubMed…")
-                windows = client.split_search(
-                    condition.query, mindate=run.mindate, maxdate=run.maxdate, datetype=datetype
-                )
+                windows = [  # empty windows need no further request
+                    w for w in client.split_search(
+                        condition.query, mindate=run.mindate, maxdate=run.maxdate,
+                        datetype=datetype,
+                    ) if w.count
+                ]
                 cursor = {"phase": phase_index, "window": 0, "offset": 0,
                           "windows": [asdict(w) for w in windows]}
                 total += sum(w.count for w in windows)
@@ -149,7 +200,8 @@ def fetch_condition(
                 condition.query, datetype=datetype, batch_size=batch_size, windows=windows,
                 start_window=int(cursor["window"]), start_offset=int(cursor["offset"]),
             )
-            for window_index, batch in batches:
+            for window_index, batch in prefetch(batches):
+                client.cancel.raise_if_cancelled()  # prefetched batches are not stored
                 studies = list(iter_pubmed_xml(batch.xml))
                 if max_records is not None:
                     room = max_records - done
