@@ -9,13 +9,14 @@ from dataclasses import asdict
 from typing import TextIO
 
 from evidence_tracker.pubmed.eutils import EutilsError, FetchCancelled
+from evidence_tracker.services import conditions as condition_service
 from evidence_tracker.services import fetch as fetch_service
 from evidence_tracker.services import imports as import_service
 from evidence_tracker.services.fetch import FetchProgress
 from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
 
-COMMANDS = ("fetch", "import")
+COMMANDS = ("fetch", "import", "conditions")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +32,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     fetch.add_argument("--max", type=int, metavar="N", help="stop after N records per condition")
     fetch.add_argument("--json", action="store_true", help="print a JSON summary per condition")
     fetch.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
+
+    cond = sub.add_parser("conditions", help="list, add or edit conditions and their queries")
+    cond.add_argument("--json", action="store_true", help="one JSON object per condition")
+    cond_sub = cond.add_subparsers(dest="conditions_command", metavar="ACTION")
+    add = cond_sub.add_parser("add", help="add a condition with its PubMed query")
+    add.add_argument("name")
+    add.add_argument("query")
+    add.add_argument("--slug", help="short id (default: from the name)")
+    add.add_argument("--parent", metavar="SLUG", help="nest it under this condition")
+    setq = cond_sub.add_parser("set-query", help="replace a condition's PubMed query")
+    setq.add_argument("slug")
+    setq.add_argument("query")
 
     imp = sub.add_parser("import", help="import PubMed XML or MEDLINE/NBIB files")
     imp.add_argument("files", nargs="+", metavar="FILE")
@@ -54,6 +67,8 @@ def _progress_printer(err: TextIO) -> Callable[[FetchProgress], None]:
 def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
     if args.command == "import":
         return _import(args, project, out, err)
+    if args.command == "conditions":
+        return _conditions(args, project, out)
     if args.all == bool(args.conditions):
         err.write("evidence-tracker: name one or more conditions, or --all\n")
         return 2
@@ -109,3 +124,24 @@ def _import(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
             out.write(f"{name}: {summary.records} {summary.format} records, {summary.new} new, "
                       f"{summary.updated} updated, {summary.unchanged} unchanged\n")
     return status
+
+
+def _conditions(args: argparse.Namespace, project: Project, out: TextIO) -> int:
+    action = args.conditions_command
+    if action == "add":
+        slug = condition_service.add_condition(
+            project, args.name, args.query, slug=args.slug, parent=args.parent
+        )
+        out.write(f"Added condition {slug}\n")
+    elif action == "set-query":
+        condition_store.update_condition_query(project, args.slug, args.query)
+        out.write(f"Updated the query of {args.slug}\n")
+    else:
+        for c in condition_store.list_conditions(project):
+            if args.json:
+                out.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+            else:
+                indent = "  " if c.parent_slug else ""
+                out.write(f"{indent}{c.slug:<28} {c.total:>6} studies  {c.unscreened:>6} "
+                          f"unscreened  {c.name}\n")
+    return 0

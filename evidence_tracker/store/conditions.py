@@ -36,20 +36,32 @@ def upsert_conditions(project: Project, catalogue: Iterable[Mapping[str, Any]]) 
     return added
 
 
-def add_condition(project: Project, slug: str, name: str, query: str, description: str = "") -> int:
+def add_condition(
+    project: Project, slug: str, name: str, query: str, description: str = "",
+    parent_slug: str | None = None,
+) -> int:
     with project.transaction():
         if project.conn.execute("SELECT 1 FROM conditions WHERE slug = ?", (slug,)).fetchone():
             raise StoreError(f"A condition called {slug!r} already exists.")
+        parent_id = None
+        if parent_slug:
+            row = project.conn.execute(
+                "SELECT id FROM conditions WHERE slug = ?", (parent_slug,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"No condition called {parent_slug!r}.")
+            parent_id = row[0]
         pos = project.conn.execute("SELECT coalesce(max(position), -1) + 1 FROM conditions")
         cur = project.conn.execute(
-            "INSERT INTO conditions(slug, name, description, query, position, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (slug, name, description, query, pos.fetchone()[0], utcnow()),
+            "INSERT INTO conditions(slug, name, description, query, position, parent_id, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (slug, name, description, query, pos.fetchone()[0], parent_id, utcnow()),
         )
         return int(cur.lastrowid or 0)
 
 
 def update_condition_query(project: Project, slug: str, query: str) -> None:
+    """Replace a query; the next fetch of the condition is then a full one."""
     with project.transaction():
         cur = project.conn.execute("UPDATE conditions SET query = ? WHERE slug = ?", (query, slug))
         if cur.rowcount == 0:

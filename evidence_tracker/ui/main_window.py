@@ -31,6 +31,7 @@ from evidence_tracker.store import Project, StoreError, open_project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
+from evidence_tracker.ui.condition_dialog import NewConditionDialog
 from evidence_tracker.ui.detail import StudyDetail
 from evidence_tracker.ui.fetch_dialog import FetchDialog
 from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
@@ -137,6 +138,8 @@ class MainWindow(QMainWindow):
         self.action_import = self._action("&Import Files…", None, self.import_files_dialog)
         self.action_import.setShortcut(QKeySequence("Ctrl+I"))
         pubmed_menu.addAction(self.action_import)
+        pubmed_menu.addSeparator()
+        pubmed_menu.addAction(self._action("&New Condition…", None, self.new_condition))
 
         edit_menu = self.menuBar().addMenu("&Edit")
         find = self._action("&Find Studies", QKeySequence.StandardKey.Find, self.focus_search)
@@ -253,6 +256,11 @@ class MainWindow(QMainWindow):
         dialog.fetched.connect(self.reload)
         self.fetch_dialog = dialog
         dialog.show()
+
+    def new_condition(self) -> None:
+        dialog = NewConditionDialog(self.project, self)
+        if dialog.exec():
+            self.reload()
 
     def import_files_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
