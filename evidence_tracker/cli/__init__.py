@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import TextIO
 
 from evidence_tracker import __version__
-from evidence_tracker.cli import pubmed, studies
+from evidence_tracker.cli import claims, pubmed, studies
 from evidence_tracker.config import resolve_db_path
 from evidence_tracker.services import project as project_service
 from evidence_tracker.store import StoreError
@@ -22,7 +22,7 @@ from evidence_tracker.store import StoreError
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 #: Command modules, in the order their commands appear in --help.
-COMMAND_MODULES: tuple[ModuleType, ...] = (studies, pubmed)
+COMMAND_MODULES: tuple[ModuleType, ...] = (studies, pubmed, claims)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from typing import Any
 from evidence_tracker import __version__
 from evidence_tracker.config import resources_dir
 from evidence_tracker.domain.models import StoredStudy
+from evidence_tracker.services import claims as claims_service
 from evidence_tracker.store import Project, latest_schema_version, open_project, stats
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
@@ -38,6 +39,10 @@ def open_or_create(path: str | Path) -> Project:
         added = condition_store.upsert_conditions(project, load_condition_catalogue())
         project.set_meta("seeded_conditions", "1")
         log.info("seeded %d conditions into %s", added, project.path)
+    if project.meta(claims_service.SEEDED_META_KEY) != "1":
+        seeded = claims_service.seed_claims(project)
+        project.set_meta(claims_service.SEEDED_META_KEY, "1")
+        log.info("seeded %d claims into %s", seeded.claims, project.path)
     return project
 
 

@@ -29,7 +29,7 @@ def test_studies_json_contract(filled_project: Project, capsys: pytest.CaptureFi
     rows = _json_lines(capsys.readouterr().out)
     assert len(rows) == 4
     for row in rows:
-        assert CONTRACT_KEYS <= row.keys()
+        assert row.keys() >= CONTRACT_KEYS
         assert isinstance(row["authors"], list) and all(isinstance(a, str) for a in row["authors"])
         assert isinstance(row["retracted"], bool)
     by_pmid = {r["pmid"]: r for r in rows}

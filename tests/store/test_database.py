@@ -134,7 +134,7 @@ def test_full_disk_loses_nothing_and_says_so(project, study_factory) -> None:
     pages = project.conn.execute("PRAGMA page_count").fetchone()[0]
     project.conn.execute(f"PRAGMA max_page_count = {pages + 1}")
     big = [study_factory(abstract="x" * 50_000, abstract_sections=[]) for _ in range(20)]
-    with pytest.raises(StoreError, match="disk .* is full"):
+    with pytest.raises(StoreError, match=r"disk .* is full"):
         upsert_studies(project, big)
     assert project.conn.execute("SELECT count(*) FROM studies").fetchone()[0] == 1
     assert project.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,214 @@
+"""Claims commands: claims (list, show, extract, verdict) and link."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from typing import Any, TextIO
+
+from evidence_tracker.domain.claims import ClaimsError
+from evidence_tracker.domain.models import Stance, Verdict
+from evidence_tracker.services import claims as claims_service
+from evidence_tracker.services import evidence
+from evidence_tracker.services.settings import load_settings
+from evidence_tracker.store import Project
+
+COMMANDS = ("claims", "link")
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `claims` (with show, extract, verdict) and `link`."""
+    claims = sub.add_parser("claims", help="the claims register: list, show, extract, verdict")
+    claims.add_argument("--json", action="store_true", help="one JSON object per line per claim")
+    claims.add_argument("--category", help="only claims of this category")
+    claims.add_argument("--condition", metavar="SLUG", help="only claims of this condition")
+    actions = claims.add_subparsers(dest="claims_action", metavar="ACTION")
+
+    show = actions.add_parser("show", help="one claim with its links and suggested studies")
+    show.add_argument("claim", metavar="ID", help="claim code (C001) or id")
+    show.add_argument("--suggestions", type=int, default=10, metavar="N",
+                      help="how many suggested studies (default 10)")
+    _json(show, "print one JSON object")
+
+    extract = actions.add_parser("extract", help="propose claims from a saved page")
+    extract.add_argument("file", metavar="FILE", help="a saved web page (.html) or text file")
+    extract.add_argument("--title", help="page title (default: from the file)")
+    extract.add_argument("--min-score", type=float, default=None, metavar="X",
+                         help="lowest score to propose (default %(default)s)")
+    _json(extract, "one JSON object per line per candidate")
+
+    verdict = actions.add_parser("verdict", help="confirm or override a claim's verdict")
+    verdict.add_argument("claim", metavar="ID", help="claim code (C001) or id")
+    verdict.add_argument("verdict", choices=[v.value for v in Verdict])
+    verdict.add_argument("--rationale", required=True, help="why (kept with the verdict)")
+    verdict.add_argument("--reviewer", help="reviewer name (default: from settings)")
+    _json(verdict, "print the verdict as JSON")
+
+    link = sub.add_parser("link", help="link a study to a claim with a stance and quotes")
+    link.add_argument("study", metavar="STUDY", help="PMID, DOI or #id")
+    link.add_argument("claim", metavar="CLAIM", help="claim code (C001) or id")
+    link.add_argument("--stance", choices=[s.value for s in Stance])
+    link.add_argument("--quote", action="append", default=[], metavar="Q",
+                      help="a sentence of the abstract that justifies the stance (repeatable)")
+    link.add_argument("--outcome", default="", help="the outcome the study measured")
+    link.add_argument("--timepoint", default="", help="when it was measured")
+    link.add_argument("--note", default="", help="a note kept with the link")
+    link.add_argument("--reviewer", help="reviewer name (default: from settings)")
+    link.add_argument("--withdraw", action="store_true", help="withdraw your link instead")
+    link.add_argument("--json", action="store_true", help="print the link as JSON")
+
+
+def _json(parser: argparse.ArgumentParser, help_text: str) -> None:
+    # SUPPRESS: `claims --json show X` keeps the --json given before the action.
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help=help_text)
+
+
+def _reviewer(args: argparse.Namespace) -> str:
+    name = (args.reviewer or load_settings().reviewer_name or "").strip()
+    if not name:
+        raise ClaimsError("Who is reviewing? Pass --reviewer NAME (or set your name in "
+                          "the application's preferences).")
+    return name
+
+
+def _dump(obj: Any, out: TextIO) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+    """Execute one of this module's subcommands; returns the exit status."""
+    try:
+        if args.command == "link":
+            return _link(args, project, out)
+        action = getattr(args, "claims_action", None)
+        if action == "show":
+            return _show(args, project, out)
+        if action == "extract":
+            return _extract(args, project, out, err)
+        if action == "verdict":
+            status = evidence.record_verdict(project, args.claim, args.verdict,
+                                             rationale=args.rationale, reviewer=_reviewer(args))
+            if getattr(args, "json", False):
+                _dump(evidence.verdict_json(status), out)
+            else:
+                out.write(f"{args.claim}: {_badge(status)}\n")
+            return EXIT_OK
+        return _list(args, project, out, err)
+    except ClaimsError as exc:
+        err.write(f"evidence-tracker: {exc}\n")
+        return EXIT_ERROR
+
+
+def _badge(v: evidence.VerdictStatus) -> str:
+    text = v.verdict.value.replace("_", " ").upper()
+    text += "" if v.confirmed else " (suggested)"
+    return text + (" NEEDS RE-REVIEW" if v.needs_rereview else "")
+
+
+def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+    rows = evidence.list_claims(project)
+    if args.category:
+        rows = [r for r in rows if r.claim.category == args.category]
+    if args.condition:
+        rows = [r for r in rows if args.condition in r.claim.conditions]
+    width = shutil.get_terminal_size((120, 20)).columns
+    for r in rows:
+        if args.json:
+            _dump(evidence.claim_json(r.claim, r.verdict, r.counts), out)
+            continue
+        c = r.counts
+        head = (f"{r.claim.code or '#' + str(r.claim.id):<6} {_badge(r.verdict):<38} "
+                f"+{c['supports']} ~{c['partly_supports']} -{c['contradicts']}  "
+                f"{r.claim.category:<16} ")
+        room = max(20, width - len(head))
+        text = r.claim.text
+        out.write(head + (text if len(text) <= room else text[: room - 1] + "…") + "\n")
+    err.write(f"{len(rows)} claim{'' if len(rows) == 1 else 's'}\n")
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace, project: Project, out: TextIO) -> int:
+    detail = evidence.claim_detail(project, args.claim, suggestions=args.suggestions)
+    if getattr(args, "json", False):
+        _dump(evidence.detail_json(detail), out)
+        return EXIT_OK
+    claim, v = detail.claim, detail.verdict
+    out.write(f"{claim.code}  {claim.text}\n")
+    out.write(f"Category:   {claim.category}\nConditions: {', '.join(claim.conditions) or '-'}\n")
+    for name, value in claim.pico.as_dict().items():
+        out.write(f"{name.capitalize() + ':':<13}{value or '-'}\n")
+    out.write(f"Verdict:    {_badge(v)}\n")
+    if v.confirmed:
+        out.write(f"            by {v.reviewer} at {v.decided_at}: {v.rationale}\n")
+    out.write(f"            suggested: {v.suggested.verdict.value} "
+              f"({'; '.join(v.suggested.reasons)})\n")
+    for reason in v.rereview_reasons:
+        out.write(f"            re-review: {reason}\n")
+    out.write("\nSources:\n")
+    for src in claim.sources:
+        out.write(f"  {src.clinic_name} - {src.page_title}\n    “{src.quote}”\n")
+    out.write("\nLinks:\n" if detail.links else "\nLinks: none\n")
+    for link in detail.links:
+        st = link.study
+        out.write(f"  {link.stance.value:<16} {st.key:>10} {st.year or '':>4} "
+                  f"[{st.design.label}]{' RETRACTED' if st.retracted else ''} {st.title}\n")
+        for quote in link.state.quotes:
+            out.write(f"      “{quote}”\n")
+        out.write(f"      by {link.reviewer} at {link.occurred_at}\n")
+    out.write("\nSuggestions:\n" if detail.suggestions else "\nSuggestions: none\n")
+    for s in detail.suggestions:
+        st = s.study
+        out.write(f"  {s.score:8.3f} {st.key:>10} {st.year or '':>4} [{st.design.label}] "
+                  f"{s.marked_title()}\n      matched: {', '.join(s.matched_terms)}\n")
+        if s.snippet:
+            out.write(f"      {s.marked_snippet()}\n")
+    return EXIT_OK
+
+
+def _extract(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+    title, text = claims_service.read_page_file(args.file)
+    kwargs = {} if args.min_score is None else {"min_score": args.min_score}
+    candidates = claims_service.extract_candidates(project, text, args.title or title,
+                                                   **kwargs)
+    for c in candidates:
+        if getattr(args, "json", False):
+            _dump(claims_service.candidate_json(c), out)
+            continue
+        match = ""
+        if c.match is not None:
+            verb = "source of" if c.status == "source" else (
+                "merge with" if c.merge_suggested else "closest")
+            match = f"  [{verb} {c.match.code} {c.match.similarity:.2f}]"
+        out.write(f"{c.score:4.1f} {c.category:<16} {','.join(c.conditions) or '-'}{match}"
+                  f"{'  [rejected before]' if c.status == 'rejected' else ''}\n"
+                  f"     {' '.join(c.sentence.split())}\n")
+    err.write(f"{len(candidates)} candidate claim{'' if len(candidates) == 1 else 's'}\n")
+    return EXIT_OK
+
+
+def _link(args: argparse.Namespace, project: Project, out: TextIO) -> int:
+    reviewer = _reviewer(args)
+    if args.withdraw:
+        event_id = evidence.withdraw_link(project, args.study, args.claim, reviewer=reviewer,
+                                          note=args.note)
+        if args.json:
+            _dump({"event_id": event_id, "withdrawn": True}, out)
+        else:
+            out.write(f"Withdrawn: {args.study} - {args.claim} (event {event_id})\n")
+        return EXIT_OK
+    if not args.stance:
+        raise ClaimsError("Give --stance (supports, partly_supports, contradicts, "
+                          "not_relevant).")
+    view = evidence.link_study(
+        project, args.study, args.claim, stance=args.stance, quotes=args.quote,
+        reviewer=reviewer, outcome=args.outcome, timepoint=args.timepoint, note=args.note,
+    )
+    if args.json:
+        _dump(evidence.link_json(view), out)
+    else:
+        out.write(f"Linked {view.study.key} to {args.claim}: {view.stance.value} "
+                  f"(event {view.event_id})\n")
+    return EXIT_OK

@@ -1,0 +1,468 @@
+"""Claims, evidence links and verdicts: the pure types and rules (no I/O).
+
+A claim is a checkable statement a clinic makes, with its verbatim sources. A reviewer
+links studies to it with a stance and the abstract sentences that justify the stance; the
+suggested verdict follows from those links by :func:`suggest_verdict`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from evidence_tracker.domain.models import Certainty, Stance, Verdict
+from evidence_tracker.domain.sentences import contains_normalised, content_words, normalise
+
+
+class ClaimsError(ValueError):
+    """A claims or links request that cannot be honoured, explained for the user."""
+
+
+class Category(enum.StrEnum):
+    EFFICACY = "efficacy"
+    ONSET = "onset"
+    DURABILITY = "durability"
+    SAFETY = "safety"
+    DEPENDENCY = "dependency"
+    OPIOID_SPARING = "opioid_sparing"
+    MECHANISM = "mechanism"
+    MOOD_COMORBIDITY = "mood_comorbidity"
+    GUIDELINE = "guideline"
+    REGULATORY = "regulatory"
+    COMPARISON = "comparison"
+
+
+CATEGORY_LABELS: Mapping[Category, str] = {
+    Category.EFFICACY: "Efficacy for a condition",
+    Category.ONSET: "Onset",
+    Category.DURABILITY: "Durability",
+    Category.SAFETY: "Safety and adverse effects",
+    Category.DEPENDENCY: "Dependency",
+    Category.OPIOID_SPARING: "Opioid sparing",
+    Category.MECHANISM: "Mechanism",
+    Category.MOOD_COMORBIDITY: "Mood and comorbidity",
+    Category.GUIDELINE: "Guideline",
+    Category.REGULATORY: "Regulatory",
+    Category.COMPARISON: "Comparison with other treatments",
+}
+
+#: Words for badges and headings (the GUI shows text as well as colour).
+VERDICT_LABELS: Mapping[Verdict, str] = {
+    Verdict.SUPPORTED: "Supported",
+    Verdict.PARTLY_SUPPORTED: "Partly supported",
+    Verdict.NOT_SUPPORTED: "Not supported",
+    Verdict.CONTRADICTED: "Contradicted",
+    Verdict.INSUFFICIENT: "Insufficient evidence",
+}
+STANCE_LABELS: Mapping[Stance, str] = {
+    Stance.SUPPORTS: "Supports",
+    Stance.PARTLY_SUPPORTS: "Partly supports",
+    Stance.CONTRADICTS: "Contradicts",
+    Stance.NOT_RELEVANT: "Not relevant",
+}
+
+PICO_FIELDS = ("population", "intervention", "comparator", "outcome", "timepoint")
+
+
+@dataclass(slots=True)
+class Pico:
+    """The testable form of a claim: population, intervention, comparator, outcome, time."""
+
+    population: str = ""
+    intervention: str = ""
+    comparator: str = ""
+    outcome: str = ""
+    timepoint: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {f: getattr(self, f) for f in PICO_FIELDS}
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> Pico:
+        data = data or {}
+        return cls(**{f: str(data.get(f) or "") for f in PICO_FIELDS})
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSource:
+    """Where a clinic makes the claim: the page and the verbatim quote."""
+
+    id: int
+    page_id: int
+    page_slug: str
+    page_title: str
+    clinic_id: int
+    clinic_slug: str
+    clinic_name: str
+    quote: str
+
+
+@dataclass(slots=True)
+class Claim:
+    id: int
+    code: str
+    text: str
+    category: str
+    pico: Pico = field(default_factory=Pico)
+    conditions: list[str] = field(default_factory=list)  # condition slugs
+    sources: list[ClaimSource] = field(default_factory=list)
+    created_at: str = ""
+
+    @property
+    def quotes(self) -> list[str]:
+        """The distinct quotes, in source order."""
+        return list(dict.fromkeys(s.quote for s in self.sources))
+
+    @property
+    def clinics(self) -> list[str]:
+        return list(dict.fromkeys(s.clinic_name for s in self.sources))
+
+
+# -- study design ------------------------------------------------------------------------
+
+
+class Design(enum.StrEnum):
+    """Study design from PubMed publication types, strongest first."""
+
+    SYSTEMATIC_REVIEW = "systematic_review"  # meta-analysis or systematic review
+    RCT = "rct"
+    TRIAL = "trial"  # other clinical trials: non-randomised, phase I-IV, pragmatic...
+    OBSERVATIONAL = "observational"
+    OTHER = "other"  # a journal article of unstated design, a guideline, ...
+    CASE_REPORT = "case_report"
+    NARRATIVE = "narrative"  # narrative review, letter, editorial, comment, news
+
+    @property
+    def label(self) -> str:
+        return _DESIGN_LABELS[self]
+
+
+_DESIGN_LABELS = {
+    Design.SYSTEMATIC_REVIEW: "Systematic review / meta-analysis",
+    Design.RCT: "Randomised controlled trial",
+    Design.TRIAL: "Other clinical trial",
+    Design.OBSERVATIONAL: "Observational study",
+    Design.OTHER: "Other or unstated design",
+    Design.CASE_REPORT: "Case report",
+    Design.NARRATIVE: "Review, letter or editorial",
+}
+
+_DESIGN_RULES: tuple[tuple[Design, frozenset[str]], ...] = (
+    (Design.SYSTEMATIC_REVIEW, frozenset({"meta-analysis", "systematic review",
+                                          "network meta-analysis"})),
+    (Design.RCT, frozenset({"randomized controlled trial", "equivalence trial"})),
+    (Design.TRIAL, frozenset({"clinical trial", "controlled clinical trial",
+                              "clinical trial, phase i", "clinical trial, phase ii",
+                              "clinical trial, phase iii", "clinical trial, phase iv",
+                              "pragmatic clinical trial", "adaptive clinical trial",
+                              "clinical trial, veterinary"})),
+    (Design.OBSERVATIONAL, frozenset({"observational study", "comparative study",
+                                      "multicenter study", "evaluation study",
+                                      "validation study", "twin study"})),
+    (Design.CASE_REPORT, frozenset({"case reports"})),
+    (Design.NARRATIVE, frozenset({"review", "letter", "editorial", "comment", "news",
+                                  "newspaper article", "interview", "lecture",
+                                  "clinical trial protocol"})),
+)
+
+#: How much one study of each design weighs in a verdict.
+DESIGN_WEIGHT: Mapping[Design, float] = {
+    Design.SYSTEMATIC_REVIEW: 4.0,
+    Design.RCT: 3.0,
+    Design.TRIAL: 2.0,
+    Design.OBSERVATIONAL: 1.5,
+    Design.OTHER: 1.0,
+    Design.CASE_REPORT: 0.5,
+    Design.NARRATIVE: 0.5,
+}
+
+#: Multiplier on full-text relevance when ranking suggestions.
+SUGGESTION_BOOST: Mapping[Design, float] = {
+    Design.SYSTEMATIC_REVIEW: 1.6,
+    Design.RCT: 1.45,
+    Design.TRIAL: 1.3,
+    Design.OBSERVATIONAL: 1.15,
+    Design.OTHER: 1.0,
+    Design.CASE_REPORT: 0.8,
+    Design.NARRATIVE: 0.8,
+}
+
+
+def study_design(publication_types: Iterable[str]) -> Design:
+    """The strongest design a study's publication types declare.
+
+    >>> study_design(["Journal Article", "Randomized Controlled Trial"])
+    <Design.RCT: 'rct'>
+    >>> study_design(["Review", "Meta-Analysis"])
+    <Design.SYSTEMATIC_REVIEW: 'systematic_review'>
+    >>> study_design(["Journal Article"])
+    <Design.OTHER: 'other'>
+    """
+    types = {t.strip().lower() for t in publication_types}
+    for design, names in _DESIGN_RULES:
+        if types & names:
+            return design
+    return Design.OTHER
+
+
+# -- links -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """The state of one evidence link, as stored in a ``link`` event's ``after``."""
+
+    stance: Stance
+    quotes: tuple[str, ...] = ()
+    outcome: str = ""
+    timepoint: str = ""
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stance": self.stance.value, "quotes": list(self.quotes),
+                "outcome": self.outcome, "timepoint": self.timepoint, "note": self.note}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LinkState:
+        return cls(
+            stance=Stance(data["stance"]),
+            quotes=tuple(data.get("quotes") or ()),
+            outcome=str(data.get("outcome") or ""),
+            timepoint=str(data.get("timepoint") or ""),
+            note=str(data.get("note") or ""),
+        )
+
+
+def parse_stance(value: str | Stance) -> Stance:
+    """A Stance from its value or a loose spelling ("partly supports", "partly-supports")."""
+    if isinstance(value, Stance):
+        return value
+    key = value.strip().lower().replace("-", "_").replace(" ", "_")
+    try:
+        return Stance(key)
+    except ValueError:
+        choices = ", ".join(s.value for s in Stance)
+        raise ClaimsError(f"Unknown stance {value!r}: choose one of {choices}.") from None
+
+
+def validate_quotes(quotes: Sequence[str], *, title: str, abstract: str) -> tuple[str, ...]:
+    """Check that every quote occurs in the study's title or abstract.
+
+    Comparison ignores differences of whitespace, typographic quotes and dashes. Returns the
+    quotes stripped; raises :class:`ClaimsError` naming the first one that does not occur.
+
+    >>> validate_quotes([" Pain fell. "], title="T", abstract="Results:  Pain fell.")
+    ('Pain fell.',)
+    """
+    cleaned = tuple(q.strip() for q in quotes if q.strip())
+    for quote in cleaned:
+        if not (contains_normalised(abstract, quote) or contains_normalised(title, quote)):
+            short = quote if len(quote) <= 80 else quote[:77] + "..."
+            raise ClaimsError(
+                f"The quote {short!r} does not occur in the study's title or abstract "
+                "(copy the sentence exactly; spacing does not matter)."
+            )
+    return cleaned
+
+
+# -- verdicts ----------------------------------------------------------------------------
+
+#: Below this total weight of relevant evidence the verdict is "insufficient evidence":
+#: one RCT (3.0) is enough to judge, one observational study (1.5) is not.
+MIN_EVIDENCE_WEIGHT = 3.0
+#: Share of the relevant weight a side needs to carry the verdict.
+MAJORITY = 2 / 3
+
+
+@dataclass(frozen=True, slots=True)
+class WeighedLink:
+    """One study's stance on a claim, with what the verdict rule needs to weigh it."""
+
+    stance: Stance
+    design: Design = Design.OTHER
+    retracted: bool = False
+    study_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictSuggestion:
+    verdict: Verdict
+    supports: float = 0.0
+    partly: float = 0.0
+    contradicts: float = 0.0
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> float:
+        return self.supports + self.partly + self.contradicts
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verdict": self.verdict.value, "weights": {
+            "supports": self.supports, "partly_supports": self.partly,
+            "contradicts": self.contradicts}, "reasons": list(self.reasons)}
+
+
+_STRONG = (Design.SYSTEMATIC_REVIEW, Design.RCT)
+
+
+def suggest_verdict(
+    links: Iterable[WeighedLink], certainty: Certainty | str | None = None
+) -> VerdictSuggestion:
+    """The verdict the evidence suggests; a reviewer confirms or overrides it.
+
+    Rule (weights from :data:`DESIGN_WEIGHT`: systematic review 4, RCT 3, other trial 2,
+    observational 1.5, other 1, case report or narrative 0.5):
+
+    1. Links to retracted studies and "not relevant" links count for nothing.
+    2. S, P and C are the summed weights of supporting, partly supporting and contradicting
+       studies; T = S + P + C. If T < 3 (less than one RCT's worth): insufficient evidence.
+    3. C >= 2/3 of T: contradicted.
+    4. S >= 2/3 of T: supported, but only if a systematic review or RCT supports it;
+       otherwise partly supported.
+    5. S + P >= 2/3 of T: partly supported.
+    6. Otherwise (the evidence is mixed): not supported.
+    7. A GRADE certainty, when given, caps the result: low turns supported into partly
+       supported and contradicted into not supported; very low gives insufficient evidence.
+
+    Examples::
+
+        one supporting RCT                          -> supported
+        two supporting observational studies (3.0)  -> partly supported (no RCT)
+        supporting RCT + contradicting RCT          -> not supported (mixed)
+        contradicting meta-analysis + supporting
+        observational study (4 vs 1.5)              -> contradicted
+        one supporting case report                  -> insufficient evidence
+        one supporting RCT, certainty "very_low"    -> insufficient evidence
+
+    >>> suggest_verdict([WeighedLink(Stance.SUPPORTS, Design.RCT)]).verdict
+    <Verdict.SUPPORTED: 'supported'>
+    """
+    s = p = c = 0.0
+    strong_support = False
+    reasons: list[str] = []
+    ignored_retracted = 0
+    for link in links:
+        if link.stance is Stance.NOT_RELEVANT:
+            continue
+        if link.retracted:
+            ignored_retracted += 1
+            continue
+        weight = DESIGN_WEIGHT[link.design]
+        if link.stance is Stance.SUPPORTS:
+            s += weight
+            strong_support = strong_support or link.design in _STRONG
+        elif link.stance is Stance.PARTLY_SUPPORTS:
+            p += weight
+        else:
+            c += weight
+    if ignored_retracted:
+        reasons.append(f"{ignored_retracted} retracted stud"
+                       f"{'y' if ignored_retracted == 1 else 'ies'} not counted")
+    total = s + p + c
+    reasons.append(f"weights: supports {s:g}, partly {p:g}, contradicts {c:g}")
+    if total < MIN_EVIDENCE_WEIGHT:
+        verdict = Verdict.INSUFFICIENT
+        reasons.append(f"total weight {total:g} is below {MIN_EVIDENCE_WEIGHT:g}")
+    elif c >= MAJORITY * total:
+        verdict = Verdict.CONTRADICTED
+        reasons.append("contradicting evidence carries at least two thirds of the weight")
+    elif s >= MAJORITY * total:
+        if strong_support:
+            verdict = Verdict.SUPPORTED
+            reasons.append("supporting evidence carries at least two thirds of the weight")
+        else:
+            verdict = Verdict.PARTLY_SUPPORTED
+            reasons.append("support comes without a systematic review or RCT")
+    elif s + p >= MAJORITY * total:
+        verdict = Verdict.PARTLY_SUPPORTED
+        reasons.append("full and partial support carry at least two thirds of the weight")
+    else:
+        verdict = Verdict.NOT_SUPPORTED
+        reasons.append("the evidence is mixed")
+    if certainty is not None and verdict is not Verdict.INSUFFICIENT:
+        cert = Certainty(certainty)
+        if cert is Certainty.VERY_LOW:
+            verdict = Verdict.INSUFFICIENT
+            reasons.append("GRADE certainty is very low")
+        elif cert is Certainty.LOW and verdict is Verdict.SUPPORTED:
+            verdict = Verdict.PARTLY_SUPPORTED
+            reasons.append("GRADE certainty is low")
+        elif cert is Certainty.LOW and verdict is Verdict.CONTRADICTED:
+            verdict = Verdict.NOT_SUPPORTED
+            reasons.append("GRADE certainty is low")
+    return VerdictSuggestion(verdict, s, p, c, tuple(reasons))
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceState:
+    """What a confirmed verdict rested on, or what there is now (to compare the two)."""
+
+    retracted_study_ids: frozenset[int] = frozenset()
+    condition_study_count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"retracted_study_ids": sorted(self.retracted_study_ids),
+                "condition_study_count": self.condition_study_count}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> EvidenceState:
+        data = data or {}
+        return cls(frozenset(int(i) for i in data.get("retracted_study_ids", ())),
+                   int(data.get("condition_study_count", 0)))
+
+
+def rereview_reasons(
+    *,
+    verdict_event_id: int,
+    verdict_at: str,
+    then: EvidenceState,
+    now: EvidenceState,
+    last_link_event_id: int,
+    last_rereview_event_id: int,
+    last_condition_added_at: str,
+) -> list[str]:
+    """Why a confirmed verdict needs re-review ([] when it does not).
+
+    The evidence changed if a link for the claim was made, changed or withdrawn after the
+    verdict; a linked study was retracted since; a linked study (or the claim) got a
+    ``rereview`` event since; or studies were added to the claim's conditions since.
+    """
+    reasons = []
+    if last_link_event_id > verdict_event_id:
+        reasons.append("a link changed after the verdict")
+    newly = sorted(now.retracted_study_ids - then.retracted_study_ids)
+    if newly:
+        reasons.append("linked stud" + ("y " if len(newly) == 1 else "ies ")
+                       + ", ".join(f"#{i}" for i in newly) + " retracted since")
+    if last_rereview_event_id > verdict_event_id:
+        reasons.append("a linked study was flagged for re-review")
+    if now.condition_study_count > then.condition_study_count or (
+        last_condition_added_at and last_condition_added_at > verdict_at
+    ):
+        reasons.append("new studies in the claim's conditions")
+    return reasons
+
+
+# -- suggestions -------------------------------------------------------------------------
+
+MAX_QUERY_TERMS = 40
+
+
+def query_terms(text: str, pico: Pico | None = None) -> list[str]:
+    """The distinct content words of a claim and its testable form, for a full-text query.
+
+    >>> query_terms("Ketamine reduces pain in CRPS", Pico(outcome="Pain scores"))
+    ['ketamine', 'reduces', 'pain', 'crps', 'scores']
+    """
+    parts = [text]
+    if pico is not None:
+        parts += [pico.population, pico.intervention, pico.comparator, pico.outcome,
+                  pico.timepoint]
+    words: dict[str, None] = {}
+    for part in parts:
+        for w in content_words(normalise(part)):
+            if not w.isdigit():
+                words.setdefault(w, None)
+    return list(words)[:MAX_QUERY_TERMS]

@@ -1,0 +1,422 @@
+"""Evidence for claims: links (study, claim, stance, quotes), suggestions, verdicts.
+
+Every change is an event: a link is the latest ``link`` event per study, claim and
+reviewer (``after`` None = withdrawn); a confirmed verdict is the latest ``verdict``
+event of the claim. When reviewers disagree about one study, the most recent link counts
+for the verdict and the stance counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from evidence_tracker.domain.claims import SUGGESTION_BOOST as _BOOST
+from evidence_tracker.domain.claims import (
+    Claim,
+    ClaimsError,
+    Design,
+    EvidenceState,
+    LinkState,
+    VerdictSuggestion,
+    WeighedLink,
+    parse_stance,
+    query_terms,
+    rereview_reasons,
+    study_design,
+    suggest_verdict,
+    validate_quotes,
+)
+from evidence_tracker.domain.models import Certainty, EventKind, Stance, Verdict
+from evidence_tracker.services.claims import require_reviewer, resolve_claim, resolve_study
+from evidence_tracker.store import Project
+from evidence_tracker.store import claims as store
+from evidence_tracker.store.events import Event, append_event, history
+
+# -- links -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudyBrief:
+    """What a claim page shows of a study."""
+
+    id: int
+    pmid: str
+    doi: str
+    title: str
+    year: int | None
+    first_author: str
+    journal: str
+    design: Design
+    retracted: bool
+
+    @property
+    def key(self) -> str:
+        return self.pmid or self.doi or f"#{self.id}"
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> StudyBrief:
+        return cls(
+            id=int(r["study_id"] if "study_id" in r else r["id"]), pmid=r["pmid"] or "",
+            doi=r["doi"] or "",
+            title=r["title"], year=r["year"], first_author=r["first_author"] or "",
+            journal=r["journal"] or "", design=study_design(r["publication_types"]),
+            retracted=bool(r["retracted"]),
+        )
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A live link: the current state of one reviewer's judgement of study vs claim."""
+
+    event_id: int
+    occurred_at: str
+    reviewer: str
+    claim_id: int
+    study: StudyBrief
+    state: LinkState
+
+    @property
+    def stance(self) -> Stance:
+        return self.state.stance
+
+
+def link_study(
+    project: Project, study: str | int, claim: str | int | Claim, *, stance: str | Stance,
+    quotes: Sequence[str], reviewer: str, outcome: str = "", timepoint: str = "",
+    note: str = "",
+) -> LinkView:
+    """Link a study to a claim (or change the reviewer's link): one ``link`` event.
+
+    Every quote must occur in the study's title or abstract (whitespace-normalised);
+    a stance other than "not relevant" needs at least one quote.
+    """
+    study_id = resolve_study(project, study)
+    target = resolve_claim(project, claim)
+    the_stance = parse_stance(stance)
+    text = store.study_text(project, study_id)
+    assert text is not None
+    checked = validate_quotes(quotes, title=text[0], abstract=text[1])
+    if not checked and the_stance is not Stance.NOT_RELEVANT:
+        raise ClaimsError("Quote the sentence(s) of the abstract that justify the stance.")
+    state = LinkState(the_stance, checked, outcome.strip(), timepoint.strip(), note.strip())
+    with project.transaction():
+        reviewer_id = require_reviewer(project, reviewer)
+        append_event(project, EventKind.LINK.value, reviewer_id=reviewer_id,
+                     study_id=study_id, claim_id=target.id, after=state.to_json(), note=note)
+        rows = store.current_link_rows(project, claim_id=target.id, study_id=study_id)
+    return next(v for v in _views(project, rows) if v.reviewer == reviewer.strip())
+
+
+def withdraw_link(
+    project: Project, study: str | int, claim: str | int | Claim, *, reviewer: str,
+    note: str = "",
+) -> int:
+    """Withdraw the reviewer's link (an event with no ``after``); returns the event id."""
+    study_id = resolve_study(project, study)
+    target = resolve_claim(project, claim)
+    with project.transaction():
+        reviewer_id = require_reviewer(project, reviewer)
+        live = [r for r in store.current_link_rows(project, claim_id=target.id,
+                                                    study_id=study_id)
+                if r["reviewer_id"] == reviewer_id]
+        if not live:
+            raise ClaimsError(f"{reviewer} has no link between this study and {target.code}.")
+        return append_event(project, EventKind.LINK.value, reviewer_id=reviewer_id,
+                            study_id=study_id, claim_id=target.id, after=None, note=note)
+
+
+def _views(project: Project, rows: list[dict[str, Any]]) -> list[LinkView]:
+    facts = store.study_facts(project, [r["study_id"] for r in rows])
+    return [
+        LinkView(event_id=r["id"], occurred_at=r["occurred_at"], reviewer=r["reviewer"],
+                 claim_id=r["claim_id"], study=StudyBrief.from_row(facts[r["study_id"]]),
+                 state=LinkState.from_json(r["after"]))
+        for r in rows
+    ]
+
+
+def current_links(
+    project: Project, *, claim: str | int | Claim | None = None, study: str | int | None = None
+) -> list[LinkView]:
+    """Live links of a claim and/or a study (every reviewer), oldest first."""
+    claim_id = resolve_claim(project, claim).id if claim is not None else None
+    study_id = resolve_study(project, study) if study is not None else None
+    return _views(project, store.current_link_rows(project, claim_id=claim_id,
+                                                   study_id=study_id))
+
+
+def link_history(project: Project, study: str | int, claim: str | int | Claim) -> list[Event]:
+    """Every ``link`` event between a study and a claim, oldest first (all reviewers)."""
+    study_id = resolve_study(project, study)
+    claim_id = resolve_claim(project, claim).id
+    return [e for e in history(project, study_id=study_id, claim_id=claim_id)
+            if e.kind == EventKind.LINK.value]
+
+
+def effective_links(links: Sequence[LinkView]) -> list[LinkView]:
+    """One link per study: the most recent judgement when several reviewers linked it."""
+    latest: dict[int, LinkView] = {}
+    for link in links:
+        if link.study.id not in latest or link.event_id > latest[link.study.id].event_id:
+            latest[link.study.id] = link
+    return sorted(latest.values(), key=lambda v: v.event_id)
+
+
+def stance_counts(links: Sequence[LinkView]) -> dict[str, int]:
+    counts = Counter(v.stance.value for v in effective_links(links))
+    return {s.value: counts.get(s.value, 0) for s in Stance}
+
+
+# -- suggestions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A study that may bear on a claim, and why; never a link until a reviewer decides."""
+
+    study: StudyBrief
+    score: float
+    relevance: float
+    matched_terms: tuple[str, ...]
+    title: tuple[tuple[str, bool], ...]  # (text, matched) segments
+    snippet: tuple[tuple[str, bool], ...]  # abstract snippet, same form
+
+    def marked_snippet(self, open_mark: str = "[", close_mark: str = "]") -> str:
+        return "".join(f"{open_mark}{t}{close_mark}" if hit else t for t, hit in self.snippet)
+
+    def marked_title(self, open_mark: str = "[", close_mark: str = "]") -> str:
+        return "".join(f"{open_mark}{t}{close_mark}" if hit else t for t, hit in self.title)
+
+
+def _segments(marked: str) -> tuple[tuple[str, bool], ...]:
+    out: list[tuple[str, bool]] = []
+    for i, part in enumerate(marked.split(store.HIGHLIGHT_OPEN)):
+        if i == 0:
+            if part:
+                out.append((part, False))
+            continue
+        hit, _, rest = part.partition(store.HIGHLIGHT_CLOSE)
+        if hit:
+            out.append((hit, True))
+        if rest:
+            out.append((rest, False))
+    return tuple(out)
+
+
+def suggest_studies(
+    project: Project, claim: str | int | Claim, *, limit: int = 10
+) -> list[Suggestion]:
+    """Rank studies for a claim: FTS5 bm25 over title, abstract and MeSH for the claim's
+    words and testable form (OR-joined, quoted), within its conditions (and their
+    sub-conditions) if it has any, times a study-design boost; linked studies excluded."""
+    target = resolve_claim(project, claim)
+    terms = query_terms(target.text, target.pico)
+    condition_ids = store.condition_ids(project, target.conditions)
+    if target.conditions and not condition_ids:
+        return []
+    linked = sorted({r["study_id"] for r in store.current_link_rows(project,
+                                                                   claim_id=target.id)})
+    rows = store.search_candidates(project, terms, condition_ids=condition_ids,
+                                   exclude_ids=linked, limit=max(200, limit * 20))
+    ranked = []
+    for r in rows:
+        brief = StudyBrief.from_row(r)
+        relevance = -float(r["rank"])
+        boost = _BOOST[brief.design] * (0.1 if brief.retracted else 1.0)
+        segments = [_segments(r["title_hl"]), _segments(r["abstract_snippet"]),
+                    _segments(r["mesh_hl"])]
+        matched = dict.fromkeys(t.lower() for seg in segments for t, hit in seg if hit)
+        ranked.append(Suggestion(brief, relevance * boost, relevance,
+                                 tuple(matched), segments[0], segments[1]))
+    ranked.sort(key=lambda s: (-s.score, s.study.id))
+    return ranked[:limit]
+
+
+# -- verdicts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerdictStatus:
+    """The suggested verdict, the confirmed one (if any) and whether it needs re-review."""
+
+    suggested: VerdictSuggestion
+    confirmed: Verdict | None = None
+    rationale: str = ""
+    reviewer: str = ""
+    decided_at: str = ""
+    event_id: int | None = None
+    rereview_reasons: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.confirmed or self.suggested.verdict
+
+    @property
+    def needs_rereview(self) -> bool:
+        return bool(self.rereview_reasons)
+
+
+def _certainty(project: Project, claim_id: int) -> Certainty | None:
+    """The claim's GRADE certainty, if a ``grade`` event records one."""
+    event = store.latest_claim_event(project, EventKind.GRADE.value, claim_id)
+    value = event["after"].get("certainty") if event and isinstance(event["after"], dict) \
+        else None
+    return Certainty(value) if value in {c.value for c in Certainty} else None
+
+
+def _evidence_now(
+    project: Project, claim: Claim, links: Sequence[LinkView]
+) -> tuple[EvidenceState, str]:
+    retracted = frozenset(v.study.id for v in links
+                          if v.study.retracted and v.stance is not Stance.NOT_RELEVANT)
+    count, last_added = store.condition_study_stats(
+        project, store.condition_ids(project, claim.conditions))
+    return EvidenceState(retracted, count), last_added
+
+
+def verdict_status(project: Project, claim: str | int | Claim) -> VerdictStatus:
+    """Suggested verdict from the claim's links; the confirmed one and re-review flags."""
+    target = resolve_claim(project, claim)
+    links = effective_links(current_links(project, claim=target))
+    suggested = suggest_verdict(
+        [WeighedLink(v.stance, v.study.design, v.study.retracted, v.study.id) for v in links],
+        _certainty(project, target.id),
+    )
+    event = store.latest_claim_event(project, EventKind.VERDICT.value, target.id)
+    if event is None or not event["after"]:
+        return VerdictStatus(suggested)
+    after = event["after"]
+    now, last_added = _evidence_now(project, target, links)
+    linked_ids = [v.study.id for v in links]
+    reasons = rereview_reasons(
+        verdict_event_id=event["id"], verdict_at=event["occurred_at"],
+        then=EvidenceState.from_json(after.get("evidence")), now=now,
+        last_link_event_id=store.last_event_id(project, EventKind.LINK.value,
+                                               claim_id=target.id),
+        last_rereview_event_id=store.last_event_id(
+            project, EventKind.REREVIEW.value, claim_id=target.id, study_ids=linked_ids),
+        last_condition_added_at=last_added,
+    )
+    return VerdictStatus(suggested, Verdict(after["verdict"]), after.get("rationale", ""),
+                         event["reviewer"], event["occurred_at"], event["id"], tuple(reasons))
+
+
+def record_verdict(
+    project: Project, claim: str | int | Claim, verdict: str | Verdict, *, rationale: str,
+    reviewer: str,
+) -> VerdictStatus:
+    """Confirm or override the suggested verdict, with a rationale (a ``verdict`` event
+    that also records the evidence it rests on, for the re-review check)."""
+    target = resolve_claim(project, claim)
+    try:
+        chosen = Verdict(verdict.strip().lower().replace(" ", "_")
+                         if isinstance(verdict, str) else verdict)
+    except ValueError:
+        choices = ", ".join(v.value for v in Verdict)
+        raise ClaimsError(f"Unknown verdict {verdict!r}: choose one of {choices}.") from None
+    if not rationale.strip():
+        raise ClaimsError("A verdict needs a rationale.")
+    with project.transaction():
+        reviewer_id = require_reviewer(project, reviewer)
+        links = effective_links(current_links(project, claim=target))
+        status = verdict_status(project, target)
+        now, _ = _evidence_now(project, target, links)
+        append_event(project, EventKind.VERDICT.value, reviewer_id=reviewer_id,
+                     claim_id=target.id, note=rationale.strip(), after={
+                         "verdict": chosen.value, "rationale": rationale.strip(),
+                         "suggested": status.suggested.verdict.value,
+                         "overrides": chosen is not status.suggested.verdict,
+                         "evidence": now.to_json(),
+                         "links": [{"study_id": v.study.id, "stance": v.stance.value}
+                                   for v in links]})
+    return verdict_status(project, target)
+
+
+# -- overview and detail (what the claims view and the claim page show) ------------------
+
+
+@dataclass(frozen=True)
+class ClaimOverview:
+    claim: Claim
+    verdict: VerdictStatus
+    counts: dict[str, int]  # stance value -> number of studies
+
+
+@dataclass(frozen=True)
+class ClaimDetail:
+    claim: Claim
+    verdict: VerdictStatus
+    counts: dict[str, int]
+    links: list[LinkView] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+
+def list_claims(project: Project) -> list[ClaimOverview]:
+    """Every claim with its verdict status and stance counts, by code."""
+    out = []
+    for claim in store.list_claims(project):
+        links = current_links(project, claim=claim)
+        out.append(ClaimOverview(claim, verdict_status(project, claim), stance_counts(links)))
+    return out
+
+
+def claim_detail(
+    project: Project, claim: str | int | Claim, *, suggestions: int = 10
+) -> ClaimDetail:
+    """A claim with its links (every reviewer), verdict and top suggestions."""
+    target = resolve_claim(project, claim)
+    links = current_links(project, claim=target)
+    return ClaimDetail(target, verdict_status(project, target), stance_counts(links), links,
+                       suggest_studies(project, target, limit=suggestions)
+                       if suggestions > 0 else [])
+
+
+# -- JSON (the `claims --json` contract) -------------------------------------------------
+
+
+def study_brief_json(s: StudyBrief) -> dict[str, Any]:
+    return {"id": s.id, "pmid": s.pmid or None, "doi": s.doi or None, "title": s.title,
+            "year": s.year, "first_author": s.first_author or None, "journal": s.journal,
+            "design": s.design.value, "retracted": s.retracted}
+
+
+def verdict_json(v: VerdictStatus) -> dict[str, Any]:
+    return {"verdict": v.verdict.value, "confirmed": v.confirmed is not None,
+            "suggested": v.suggested.verdict.value,
+            "confirmed_verdict": v.confirmed.value if v.confirmed else None,
+            "rationale": v.rationale or None, "reviewer": v.reviewer or None,
+            "decided_at": v.decided_at or None, "needs_rereview": v.needs_rereview,
+            "rereview_reasons": list(v.rereview_reasons),
+            "suggestion": v.suggested.to_json()}
+
+
+def claim_json(claim: Claim, verdict: VerdictStatus, counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": claim.id, "code": claim.code, "text": claim.text,
+        "quote": claim.quotes[0] if claim.quotes else None, "quotes": claim.quotes,
+        "sources": [{"clinic": s.clinic_name, "clinic_slug": s.clinic_slug,
+                     "page": s.page_title, "page_slug": s.page_slug, "quote": s.quote}
+                    for s in claim.sources],
+        "category": claim.category, "conditions": list(claim.conditions),
+        "pico": claim.pico.as_dict(), "verdict": verdict_json(verdict), "counts": counts,
+    }
+
+
+def link_json(v: LinkView) -> dict[str, Any]:
+    return {"event_id": v.event_id, "occurred_at": v.occurred_at, "reviewer": v.reviewer,
+            "claim_id": v.claim_id, "study": study_brief_json(v.study), **v.state.to_json()}
+
+
+def suggestion_json(s: Suggestion) -> dict[str, Any]:
+    return {"study": study_brief_json(s.study), "score": s.score, "relevance": s.relevance,
+            "matched_terms": list(s.matched_terms), "title": s.marked_title(),
+            "snippet": s.marked_snippet()}
+
+
+def detail_json(d: ClaimDetail) -> dict[str, Any]:
+    return {**claim_json(d.claim, d.verdict, d.counts),
+            "links": [link_json(v) for v in d.links],
+            "suggestions": [suggestion_json(s) for s in d.suggestions]}
