@@ -31,6 +31,7 @@ from evidence_tracker.store import Project, StoreError, open_project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
+from evidence_tracker.ui.claims_controller import ClaimsController
 from evidence_tracker.ui.condition_dialog import NewConditionDialog
 from evidence_tracker.ui.detail import StudyDetail
 from evidence_tracker.ui.fetch_dialog import FetchDialog
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar()
         self.sidebar.condition_selected.connect(self._condition_selected)
         self.detail = StudyDetail()
+        self.claims = ClaimsController(self)
 
         self.empty_hint = QLabel()
         self.empty_hint.setObjectName("emptyHint")
@@ -95,8 +97,12 @@ class MainWindow(QMainWindow):
         self.centre = QStackedWidget()
         self.centre.addWidget(self.table)
         self.centre.addWidget(self.empty_hint)
+        self.centre.addWidget(self.claims.view)
         splitter.addWidget(self.centre)
-        splitter.addWidget(self.detail)
+        self.right = QStackedWidget()
+        self.right.addWidget(self.detail)
+        self.right.addWidget(self.claims.page)
+        splitter.addWidget(self.right)
         splitter.setSizes([250, 650, 380])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
@@ -150,6 +156,7 @@ class MainWindow(QMainWindow):
         if prefs.shortcut().isEmpty():
             prefs.setShortcut(QKeySequence("Ctrl+,"))
         edit_menu.addAction(prefs)
+        self.claims.add_menus(self.menuBar())
 
         help_menu = self.menuBar().addMenu("&Help")
         about = self._action("&About Evidence Tracker", None, self.show_about)
@@ -181,6 +188,7 @@ class MainWindow(QMainWindow):
         total = study_store.count_studies(self.project)
         self.sidebar.set_conditions(condition_store.list_conditions(self.project), total=total)
         self.model.refresh()
+        self.claims.reload()
         self._update_title()
         self._update_status()
 
@@ -188,6 +196,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.project.path.name} — {APP_NAME}")
 
     def _update_status(self) -> None:
+        if self.claims.active:
+            return
         shown = self.model.rowCount()
         total = study_store.count_studies(self.project)
         text = f"{shown} of {total} studies" if shown != total else f"{total} studies"
@@ -222,6 +232,9 @@ class MainWindow(QMainWindow):
     # -- slots -----------------------------------------------------------------------------
     def apply_search(self) -> None:
         self._search_timer.stop()
+        if self.claims.active:  # searching studies leaves the claims for all studies
+            self.sidebar.select_condition(ALL_STUDIES)
+            return
         self.model.set_filter(self.current_filter())
         self.detail.show_study(None)
         self._update_status()
@@ -231,6 +244,7 @@ class MainWindow(QMainWindow):
         self.search_box.selectAll()
 
     def _condition_selected(self, condition_id: int) -> None:
+        self.claims.deactivate()
         self.apply_search()
         if condition_id != ALL_STUDIES:
             condition_store.mark_condition_viewed(self.project, condition_id)
@@ -240,10 +254,7 @@ class MainWindow(QMainWindow):
         rows = self.table.selectionModel().selectedRows()
         index = current if current.isValid() else (rows[0] if rows else None)
         study_id = self.model.study_id(index.row()) if index is not None else None
-        if study_id is None:
-            self.detail.show_study(None)
-            return
-        self.detail.show_study(study_store.get_study(self.project, study_id))
+        self.claims.show_study_detail(study_id)
 
     # -- PubMed ----------------------------------------------------------------------------
     def show_fetch_dialog(self) -> None:
@@ -392,6 +403,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.claims.deactivate()  # the splitter state saved is the studies layout
         s = QSettings()
         s.setValue("mainWindow/geometry", self.saveGeometry())
         s.setValue("mainWindow/splitter", self.splitter.saveState())

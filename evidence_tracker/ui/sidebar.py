@@ -8,13 +8,17 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 from evidence_tracker.domain.models import Condition
 
 CONDITION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+CLINIC_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 ALL_STUDIES = -1
+ALL_CLINICS = 0
 
 
 class Sidebar(QTreeWidget):
-    """Emits ``condition_selected(id)``; ``ALL_STUDIES`` for the whole project."""
+    """Emits ``condition_selected(id)`` (``ALL_STUDIES`` for the whole project) and
+    ``claims_selected(clinic id)`` (``ALL_CLINICS`` for every claim)."""
 
     condition_selected = Signal(int)
+    claims_selected = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -23,12 +27,16 @@ class Sidebar(QTreeWidget):
         self.setObjectName("sidebar")
         self.setUniformRowHeights(True)
         self.itemSelectionChanged.connect(self._selection_changed)
+        self.itemClicked.connect(self._item_clicked)
         self._conditions_root = QTreeWidgetItem(["Conditions"])
         self._claims_root = QTreeWidgetItem(["Claims"])
+        self._clinics: list[tuple[int, str, int]] = []
+        self._claims_total = 0
         self.set_conditions([], total=0)
 
     def set_conditions(self, conditions: list[Condition], *, total: int) -> None:
         selected = self.selected_condition()
+        clinic = self.selected_clinic()
         self.blockSignals(True)
         self.clear()
         self._conditions_root = QTreeWidgetItem(["Conditions"])
@@ -58,16 +66,72 @@ class Sidebar(QTreeWidget):
             parent.addChild(item)
             items[c.slug] = item
         self.addTopLevelItem(self._claims_root)
-        placeholder = QTreeWidgetItem(["No claims yet"])
-        placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
-        self._claims_root.addChild(placeholder)
+        self._fill_claims()
         self.expandAll()
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        if clinic is not None and self._select_clinic_item(clinic):
+            self.blockSignals(False)
+            return
         self.blockSignals(False)
         self.select_condition(selected if selected is not None else ALL_STUDIES)
+
+    def set_claims(self, clinics: list[tuple[int, str, int]], *, total: int) -> None:
+        """The claims section: all claims, then each clinic as (id, name, claim count).
+        A selected clinic stays selected without a new ``claims_selected``."""
+        selected = self.selected_clinic()
+        self._clinics, self._claims_total = list(clinics), total
+        self.blockSignals(True)
+        self._fill_claims()
+        self._claims_root.setExpanded(True)
+        if selected is not None and not self._select_clinic_item(selected):
+            self._select_clinic_item(ALL_CLINICS)
+        self.blockSignals(False)
+        if selected is not None and self.selected_clinic() != selected:
+            self.claims_selected.emit(ALL_CLINICS)
+
+    def _fill_claims(self) -> None:
+        self._claims_root.takeChildren()
+        if not self._claims_total:
+            placeholder = QTreeWidgetItem(["No claims yet"])
+            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            self._claims_root.addChild(placeholder)
+            return
+        everything = QTreeWidgetItem(["All claims", str(self._claims_total)])
+        everything.setData(0, CLINIC_ID_ROLE, ALL_CLINICS)
+        everything.setToolTip(0, "Every claim, grouped by clinic and category")
+        self._claims_root.addChild(everything)
+        for clinic_id, name, count in self._clinics:
+            item = QTreeWidgetItem([name, str(count)])
+            item.setData(0, CLINIC_ID_ROLE, clinic_id)
+            item.setToolTip(0, f"{name}: {count} claims")
+            self._claims_root.addChild(item)
+        for i in range(self._claims_root.childCount()):
+            child = self._claims_root.child(i)
+            if child is not None:
+                child.setTextAlignment(
+                    1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def _select_clinic_item(self, clinic_id: int) -> bool:
+        for i in range(self._claims_root.childCount()):
+            item = self._claims_root.child(i)
+            if item is not None and item.data(0, CLINIC_ID_ROLE) == clinic_id:
+                self.setCurrentItem(item)
+                return True
+        return False
+
+    def select_clinic(self, clinic_id: int) -> None:
+        """Select a clinic's claims (``ALL_CLINICS`` for all); emits ``claims_selected``."""
+        self._select_clinic_item(clinic_id)
+
+    def selected_clinic(self) -> int | None:
+        items = self.selectedItems()
+        if not items:
+            return None
+        value = items[0].data(0, CLINIC_ID_ROLE)
+        return int(value) if value is not None else None
 
     def select_condition(self, condition_id: int) -> None:
         for i in range(self._conditions_root.childCount()):
@@ -83,10 +147,21 @@ class Sidebar(QTreeWidget):
         value = items[0].data(0, CONDITION_ID_ROLE)
         return int(value) if value is not None else None
 
+    def _item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        """A click on a section heading opens its first entry (all studies, all claims)."""
+        if item is self._claims_root and self._claims_total:
+            self.select_clinic(ALL_CLINICS)
+        elif item is self._conditions_root:
+            self.select_condition(ALL_STUDIES)
+
     def _selection_changed(self) -> None:
         selected = self.selected_condition()
         if selected is not None:
             self.condition_selected.emit(selected)
+            return
+        clinic = self.selected_clinic()
+        if clinic is not None:
+            self.claims_selected.emit(clinic)
 
 
 def _find(item: QTreeWidgetItem | None, condition_id: int) -> QTreeWidgetItem | None:

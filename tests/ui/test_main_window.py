@@ -42,7 +42,9 @@ def test_window_on_an_empty_project(make_window, tmp_path: Path) -> None:
     labels = _sidebar_labels(window)
     assert "All studies 0" in labels
     assert any(label.startswith("Fibromyalgia") for label in labels)
-    assert "No claims yet" in labels
+    # New projects come with the seeded claims register, by clinic.
+    assert "All claims 54" in labels and "No claims yet" not in labels
+    assert any(label.startswith("Daydream MD") for label in labels)
 
 
 def _sidebar_labels(window) -> list[str]:

@@ -1,0 +1,452 @@
+"""The claim page: text, testable form, sources with quotes, linked studies by stance,
+suggestions with the matched terms, and the verdict; plus the verdict dialog.
+
+Every piece of record or page text is HTML-escaped before it joins the page; matched
+terms are wrapped in ``<b>`` around escaped pieces. Actions are ``et-…:ID`` anchors the
+page turns into signals (they are reachable with Tab and Enter, like any link).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from urllib.parse import quote
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evidence_tracker.domain.claims import (
+    PICO_FIELDS,
+    STANCE_LABELS,
+    SUGGESTION_BOOST,
+    VERDICT_LABELS,
+    Claim,
+    ClaimsError,
+    LinkState,
+)
+from evidence_tracker.domain.models import Stance, Verdict
+from evidence_tracker.services import evidence
+from evidence_tracker.services.evidence import ClaimDetail, LinkView, Suggestion, VerdictStatus
+from evidence_tracker.store import Project
+from evidence_tracker.store.events import Event
+from evidence_tracker.ui.claims_delegate import (
+    REREVIEW_COLOUR,
+    STANCE_COLOURS,
+    STATE_TEXT,
+    VERDICT_COLOURS,
+)
+from evidence_tracker.ui.claims_view import category_label, reviewer_name, verdict_state
+
+PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
+PICO_LABELS = {"population": "Population", "intervention": "Intervention",
+               "comparator": "Comparator", "outcome": "Outcome", "timepoint": "Time point"}
+STANCE_ORDER = (Stance.SUPPORTS, Stance.PARTLY_SUPPORTS, Stance.CONTRADICTS,
+                Stance.NOT_RELEVANT)
+
+_CSS = """
+<style>
+h2 { font-size: 14pt; margin: 2px 0 4px 0; }
+.code { color: #555; font-weight: bold; margin: 0; }
+.meta { color: #555; margin: 1px 0; }
+.section { color: #333; font-size: 9pt; font-weight: bold; text-transform: uppercase;
+           margin-top: 14px; margin-bottom: 2px; }
+.stance { font-weight: bold; margin-top: 8px; margin-bottom: 0; }
+.quote { color: #222; font-style: italic; margin: 2px 0 2px 18px; }
+.source { margin: 6px 0 0 0; }
+.empty { color: #777; }
+.warn { color: #8a4b00; font-weight: bold; }
+.retracted { color: #b00020; font-weight: bold; }
+b.hit { background-color: #fff1a8; }
+td.label { color: #555; padding-right: 8px; }
+</style>
+"""
+
+
+def _date(timestamp: str) -> str:
+    return timestamp[:10]
+
+
+def badge_html(verdict: Verdict, *, filled: bool) -> str:
+    """A verdict badge as a one-cell table (QTextDocument styles table cells reliably)."""
+    strong, tint = VERDICT_COLOURS[verdict]
+    bg, fg = (strong, "#ffffff") if filled else (tint, strong)
+    return (f'<table cellspacing="0" cellpadding="4" style="border: 1px solid {strong};">'
+            f'<tr><td bgcolor="{bg}"><span style="color: {fg}; font-weight: bold;">'
+            f"&nbsp;{escape(VERDICT_LABELS[verdict])}&nbsp;</span></td></tr></table>")
+
+
+def marked_html(segments: Sequence[tuple[str, bool]]) -> str:
+    """(text, matched) segments -> escaped HTML with the matched pieces in ``<b>``."""
+    return "".join(f'<b class="hit">{escape(t)}</b>' if hit else escape(t)
+                   for t, hit in segments)
+
+
+def _study_line(link_or_brief: evidence.StudyBrief) -> str:
+    s = link_or_brief
+    title = f'<a href="et-study:{s.id}">{escape(s.title or "(no title)")}</a>'
+    year = f" ({s.year})" if s.year else ""
+    bits = [escape(b) for b in (s.first_author, s.journal) if b]
+    bits.append(f"<b>{escape(s.design.label)}</b>")
+    if s.pmid:
+        bits.append(f'<a href="{PUBMED_URL.format(quote(s.pmid))}">PMID {escape(s.pmid)}</a>')
+    retracted = ' <span class="retracted">RETRACTED</span>' if s.retracted else ""
+    return f'{title}{year}{retracted}<br><span class="meta">{" · ".join(bits)}</span>'
+
+
+def _verdict_html(status: VerdictStatus) -> list[str]:
+    state = verdict_state(status)
+    parts = ['<p class="section">Verdict</p>']
+    badge = badge_html(status.verdict, filled=state != "suggested")
+    if status.confirmed is not None:
+        how = "Confirmed" if status.confirmed is status.suggested.verdict else "Overridden"
+        who = f"{how} by {escape(status.reviewer)} on {escape(_date(status.decided_at))}"
+        parts.append(f"{badge}<p class='meta'>{who}</p>")
+        parts.append(f"<p><b>Rationale:</b> {escape(status.rationale)}</p>")
+    else:
+        parts.append(f"{badge}<p class='meta'>Suggested by the evidence rule; no reviewer "
+                     "has confirmed a verdict yet.</p>")
+    if status.needs_rereview:
+        reasons = "; ".join(escape(r) for r in status.rereview_reasons)
+        parts.append(f'<p class="warn" style="color: {REREVIEW_COLOUR};">⚠ '
+                     f"{STATE_TEXT['rereview']}: {reasons}.</p>")
+    suggested = status.suggested
+    why = "; ".join(escape(r) for r in suggested.reasons)
+    label = escape(VERDICT_LABELS[suggested.verdict])
+    parts.append(f'<p class="meta">The evidence rule suggests <b>{label}</b>: {why}.</p>')
+    return parts
+
+
+def _pico_html(claim: Claim) -> list[str]:
+    rows = []
+    for name in PICO_FIELDS:
+        value = getattr(claim.pico, name)
+        shown = escape(value) if value else '<span class="empty">—</span>'
+        rows.append(f'<tr><td class="label">{PICO_LABELS[name]}</td><td>{shown}</td></tr>')
+    return ['<p class="section">Testable form</p>',
+            f'<table cellspacing="0" cellpadding="2">{"".join(rows)}</table>']
+
+
+def _sources_html(claim: Claim) -> list[str]:
+    parts = [f'<p class="section">Sources ({len(claim.sources)})</p>']
+    if not claim.sources:
+        parts.append('<p class="empty">No source recorded.</p>')
+    for s in claim.sources:
+        parts.append(f'<p class="source"><b>{escape(s.clinic_name)}</b> — '
+                     f"{escape(s.page_title)}</p>")
+        parts.append(f'<p class="quote">“{escape(s.quote)}”</p>')
+    return parts
+
+
+def _link_html(link: LinkView, reviewer: str) -> str:
+    state = link.state
+    out = [f'<p style="margin: 6px 0 0 0;">{_study_line(link.study)}</p>']
+    out += [f'<p class="quote">“{escape(q)}”</p>' for q in state.quotes]
+    details = []
+    if state.outcome:
+        details.append(f"Outcome: {escape(state.outcome)}")
+    if state.timepoint:
+        details.append(f"Time point: {escape(state.timepoint)}")
+    if state.note:
+        details.append(f"Note: {escape(state.note)}")
+    if details:
+        out.append(f'<p style="margin: 2px 0 0 18px;">{" · ".join(details)}</p>')
+    by = f"Linked by {escape(link.reviewer)} on {escape(_date(link.occurred_at))}"
+    actions = f' · <a href="et-history:{link.study.id}">History</a>'
+    if link.reviewer == reviewer:
+        actions += (f' · <a href="et-edit:{link.study.id}">Edit…</a>'
+                    f' · <a href="et-withdraw:{link.study.id}">Withdraw…</a>')
+    out.append(f'<p class="meta" style="margin-left: 18px;">{by}{actions}</p>')
+    return "".join(out)
+
+
+def _links_html(links: Sequence[LinkView], reviewer: str) -> list[str]:
+    parts = [f'<p class="section">Linked studies ({len({v.study.id for v in links})})</p>']
+    if not links:
+        parts.append('<p class="empty">No study is linked yet. Link one from a suggestion '
+                     "below, or select a study in the studies table and press Ctrl+L.</p>")
+    for stance in STANCE_ORDER:
+        group = [v for v in links if v.stance is stance]
+        if not group:
+            continue
+        colour = STANCE_COLOURS[stance]
+        parts.append(f'<p class="stance" style="color: {colour};">{STANCE_LABELS[stance]} '
+                     f"({len(group)})</p>")
+        parts.extend(_link_html(v, reviewer) for v in group)
+    return parts
+
+
+def _suggestion_html(s: Suggestion) -> str:
+    title = marked_html(s.title) or escape(s.study.title)
+    year = f" ({s.study.year})" if s.study.year else ""
+    retracted = ' <span class="retracted">RETRACTED</span>' if s.study.retracted else ""
+    meta = [f"<b>{escape(s.study.design.label)}</b>"]
+    if s.study.pmid:
+        meta.append(f"PMID {escape(s.study.pmid)}")
+    meta.append(f'<a href="et-link:{s.study.id}">Link…</a>')
+    meta.append(f'<a href="et-study:{s.study.id}">Show study</a>')
+    terms = ", ".join(f"<b>{escape(t)}</b>" for t in s.matched_terms) or "—"
+    weight = SUGGESTION_BOOST[s.study.design] * (0.1 if s.study.retracted else 1.0)
+    snippet = marked_html(s.snippet)
+    return (f'<p style="margin: 8px 0 0 0;">{title}{year}{retracted}<br>'
+            f'<span class="meta">{" · ".join(meta)}</span></p>'
+            + (f'<p style="margin: 2px 0 0 18px; color: #333;">{snippet}</p>' if snippet else "")
+            + f'<p class="meta" style="margin-left: 18px;">Why: matched {terms} in the title, '
+            f"abstract or MeSH terms; design weight ×{weight:.2g}"
+            f"{' (retracted)' if s.study.retracted else ''}</p>")
+
+
+def claim_html(
+    detail: ClaimDetail, *, condition_names: Mapping[str, str] | None = None,
+    reviewer: str = "",
+) -> str:
+    """The whole claim page (pure: easy to test and to look at)."""
+    claim = detail.claim
+    names = condition_names or {}
+    conditions = ", ".join(escape(names.get(c, c)) for c in claim.conditions) or "—"
+    parts = [_CSS, f'<p class="code">{escape(claim.code)} · '
+             f"{escape(category_label(claim.category))}</p>",
+             f"<h2>{escape(claim.text)}</h2>",
+             f'<p class="meta">Conditions: {conditions}</p>']
+    parts += _verdict_html(detail.verdict)
+    parts += _sources_html(claim)
+    parts += _links_html(detail.links, reviewer)
+    parts.append('<p class="section">Suggested studies</p>')
+    if detail.suggestions:
+        parts.append('<p class="meta">Ranked by full-text match within the claim\'s '
+                     "conditions, weighted by study design. None is a link until you "
+                     "decide.</p>")
+        parts.extend(_suggestion_html(s) for s in detail.suggestions)
+    else:
+        parts.append('<p class="empty">No unlinked study in this project matches the claim '
+                     "(fetch its conditions from PubMed first).</p>")
+    parts += _pico_html(claim)
+    return "".join(parts)
+
+
+def study_links_html(links: Sequence[LinkView], claims: Mapping[int, Claim]) -> str:
+    """The study detail pane's 'Linked claims' section (appended after the record)."""
+    parts = [_CSS, '<p class="section">Linked claims</p>']
+    if not links:
+        parts.append('<p class="empty">Not linked to a claim yet: press Ctrl+L (Study → Link '
+                     "to Claim…) to link it.</p>")
+    for v in links:
+        claim = claims.get(v.claim_id)
+        code = escape(claim.code) if claim else f"#{v.claim_id}"
+        text = escape(claim.text) if claim else ""
+        colour = STANCE_COLOURS[v.stance]
+        parts.append(f'<p style="margin: 6px 0 0 0;"><b>{code}</b> '
+                     f'<span style="color: {colour}; font-weight: bold;">'
+                     f"{STANCE_LABELS[v.stance]}</span> — {text}</p>")
+        parts += [f'<p class="quote">“{escape(q)}”</p>' for q in v.state.quotes]
+        parts.append(f'<p class="meta" style="margin-left: 18px;">by {escape(v.reviewer)} '
+                     f"on {escape(_date(v.occurred_at))}</p>")
+    return "".join(parts)
+
+
+def history_text(events: Sequence[Event]) -> str:
+    """A link's events, oldest first, one paragraph each (plain text)."""
+    out = []
+    for e in events:
+        when = e.occurred_at.replace("T", " ").removesuffix("Z")
+        if not e.after:
+            what = "withdrew the link"
+        else:
+            state = LinkState.from_json(e.after)
+            what = STANCE_LABELS[state.stance]
+            what += "".join(f"\n    “{q}”" for q in state.quotes)
+            extra = [f"outcome: {state.outcome}" if state.outcome else "",
+                     f"time point: {state.timepoint}" if state.timepoint else "",
+                     f"note: {state.note}" if state.note else ""]
+            if any(extra):
+                what += "\n    " + "; ".join(x for x in extra if x)
+        out.append(f"{when} UTC · {e.reviewer or 'unknown reviewer'}: {what}")
+    return "\n\n".join(out) or "No events."
+
+
+EMPTY_HTML = _CSS + '<p class="empty">Select a claim to see its sources, evidence and verdict.</p>'
+
+
+class ClaimPage(QWidget):
+    """A header with the verdict action over a read-only rich page of the claim."""
+
+    link_requested = Signal(int, int)  # study id, claim id
+    withdraw_requested = Signal(int, int)  # study id, claim id
+    verdict_requested = Signal(int)  # claim id
+    study_requested = Signal(int)  # study id
+    history_requested = Signal(int, int)  # study id, claim id
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("claimPage")
+        self.detail: ClaimDetail | None = None
+        self.verdict_button = QPushButton("Confirm / Override &Verdict…")
+        self.verdict_button.setObjectName("verdictButton")
+        self.verdict_button.setToolTip("Record the verdict with a rationale (Ctrl+Shift+V)")
+        self.verdict_button.clicked.connect(self._verdict_clicked)
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("claimBrowser")
+        self.browser.setOpenLinks(False)
+        self.browser.anchorClicked.connect(self._anchor)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addStretch(1)
+        header.addWidget(self.verdict_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.browser, 1)
+        self.show_detail(None)
+
+    @property
+    def claim_id(self) -> int | None:
+        return self.detail.claim.id if self.detail else None
+
+    def show_detail(
+        self, detail: ClaimDetail | None, *, condition_names: Mapping[str, str] | None = None,
+        reviewer: str = "",
+    ) -> None:
+        """Show a claim (None: the hint); keeps the scroll position when it is the same."""
+        same = detail is not None and self.claim_id == detail.claim.id
+        scroll = self.browser.verticalScrollBar().value()
+        self.detail = detail
+        self.verdict_button.setEnabled(detail is not None)
+        if detail is None:
+            self.browser.setHtml(EMPTY_HTML)
+            return
+        self.browser.setHtml(claim_html(detail, condition_names=condition_names,
+                                        reviewer=reviewer))
+        if same:
+            self.browser.verticalScrollBar().setValue(scroll)
+
+    def _verdict_clicked(self) -> None:
+        if self.claim_id is not None:
+            self.verdict_requested.emit(self.claim_id)
+
+    def _anchor(self, url: QUrl) -> None:
+        scheme, value = url.scheme(), url.path()
+        if scheme in ("http", "https"):
+            QDesktopServices.openUrl(url)
+            return
+        if self.claim_id is None or not value.isdigit():
+            return
+        if scheme in ("et-link", "et-edit"):
+            self.link_requested.emit(int(value), self.claim_id)
+        elif scheme == "et-withdraw":
+            self.withdraw_requested.emit(int(value), self.claim_id)
+        elif scheme == "et-study":
+            self.study_requested.emit(int(value))
+        elif scheme == "et-history":
+            self.history_requested.emit(int(value), self.claim_id)
+
+
+def _plain_label(text: str, name: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
+class VerdictDialog(QDialog):
+    """Confirm the suggested verdict or override it; a rationale is required. Saving
+    records a ``verdict`` event (the previous verdicts stay in the audit trail)."""
+
+    def __init__(self, project: Project, claim: Claim, status: VerdictStatus,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("verdictDialog")
+        self.setWindowTitle(f"Verdict for {claim.code}")
+        self.setMinimumWidth(620)
+        self.project, self.claim = project, claim
+        self.status: VerdictStatus | None = None
+
+        text = QLabel(f"{claim.code}: {claim.text}")
+        text.setTextFormat(Qt.TextFormat.PlainText)
+        text.setWordWrap(True)
+        font = text.font()
+        font.setBold(True)
+        text.setFont(font)
+        suggested = status.suggested
+        infos = [_plain_label(f"The evidence rule suggests {VERDICT_LABELS[suggested.verdict]}: "
+                              f"{'; '.join(suggested.reasons)}.", "verdictSuggested")]
+        if status.confirmed is not None:
+            infos.append(_plain_label(
+                f"Current verdict: {VERDICT_LABELS[status.confirmed]}, by {status.reviewer} on "
+                f"{_date(status.decided_at)}. Rationale: {status.rationale}", "verdictCurrent"))
+        if status.needs_rereview:
+            warn = _plain_label("⚠ Needs re-review: " + "; ".join(status.rereview_reasons)
+                                + ".", "verdictRereview")
+            warn.setStyleSheet(f"color: {REREVIEW_COLOUR}; font-weight: bold;")
+            infos.append(warn)
+
+        self.choice = QComboBox()
+        self.choice.setObjectName("verdictChoice")
+        for verdict, label in VERDICT_LABELS.items():
+            tag = " (suggested)" if verdict is suggested.verdict else ""
+            self.choice.addItem(label + tag, verdict.value)
+        self.choice.setCurrentIndex(self.choice.findData(suggested.verdict.value))
+        self.rationale = QPlainTextEdit()
+        self.rationale.setObjectName("verdictRationale")
+        self.rationale.setTabChangesFocus(True)
+        self.rationale.setPlaceholderText(
+            "Why this verdict: the studies and findings it rests on, and what would change it")
+        self.rationale.setMinimumHeight(110)
+        self.error = QLabel()
+        self.error.setObjectName("verdictError")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.error.hide()
+
+        form = QFormLayout()
+        form.addRow("&Verdict:", self.choice)
+        form.addRow("&Rationale:", self.rationale)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.addButton("&Record Verdict",
+                                             QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setShortcut(QKeySequence("Ctrl+Return"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        for button in buttons.buttons():
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+        self.save_button.setDefault(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        for info in infos:
+            layout.addWidget(info)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.rationale.setFocus()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def accept(self) -> None:
+        reviewer = reviewer_name(self)
+        if reviewer is None:
+            self.show_error("A reviewer name is needed: every verdict records who made it.")
+            return
+        try:
+            self.status = evidence.record_verdict(
+                self.project, self.claim.id, Verdict(self.choice.currentData()),
+                rationale=self.rationale.toPlainText(), reviewer=reviewer)
+        except ClaimsError as exc:
+            self.show_error(str(exc))
+            return
+        super().accept()
