@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import TextIO
 
 from evidence_tracker import __version__
-from evidence_tracker.cli import claims, pubmed, studies
+from evidence_tracker.cli import claims, export, grading, pubmed, studies
 from evidence_tracker.config import resolve_db_path
 from evidence_tracker.services import project as project_service
 from evidence_tracker.store import StoreError
@@ -22,7 +22,7 @@ from evidence_tracker.store import StoreError
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 #: Command modules, in the order their commands appear in --help.
-COMMAND_MODULES: tuple[ModuleType, ...] = (studies, pubmed, claims)
+COMMAND_MODULES: tuple[ModuleType, ...] = (studies, pubmed, claims, grading, export)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,10 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # the GUI's log file may lower the root level
+        if type(handler) is logging.StreamHandler:
+            handler.setLevel(level)
     return args
 
 

@@ -1,4 +1,4 @@
-"""PubMed commands: fetch conditions, import PubMed XML / MEDLINE files."""
+"""PubMed commands: fetch conditions; import PubMed XML, MEDLINE, RIS, BibTeX, CSL-JSON."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
 
 COMMANDS = ("fetch", "import", "conditions")
+#: How many records to be added an import dry run lists (merges are always all listed).
+PREVIEW_NEW_LINES = 50
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,9 +47,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     setq.add_argument("slug")
     setq.add_argument("query")
 
-    imp = sub.add_parser("import", help="import PubMed XML or MEDLINE/NBIB files")
+    imp = sub.add_parser(
+        "import", help="import PubMed XML, MEDLINE/NBIB, RIS, BibTeX or CSL-JSON files "
+        "(duplicates merge by PMID, DOI, then title + year + first author)")
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--json", action="store_true", help="print a JSON summary per file")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="only show what would be added and merged; change nothing")
 
 
 def _progress_printer(err: TextIO) -> Callable[[FetchProgress], None]:
@@ -109,7 +115,40 @@ def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) ->
     return status
 
 
+def _preview(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+    status = 0
+    for name in args.files:
+        try:
+            preview = import_service.preview_file(project, name)
+        except import_service.ImportFailed as exc:
+            err.write(f"evidence-tracker: {exc}\n")
+            status = 1
+            continue
+        if args.json:
+            out.write(json.dumps({"path": preview.path, "format": preview.format,
+                                  "records": len(preview.records), **preview.counts,
+                                  "plan": [asdict(r) for r in preview.records]},
+                                 ensure_ascii=False) + "\n")
+            continue
+        out.write(f"{preview.summary()} (dry run: nothing was changed)\n")
+        added = 0
+        for r in preview.records:
+            if r.action == "new":
+                added += 1
+                if added <= PREVIEW_NEW_LINES:
+                    out.write(f"  add       {r.key[:40]}  {r.title[:70]}\n")
+                continue
+            target = f"study #{r.study_id}" if r.study_id else "an earlier record"
+            out.write(f"  {r.action:<9} {r.key[:40]}: into {target} (same {r.matched_by})"
+                      f"  {r.title[:70]}\n")
+        if added > PREVIEW_NEW_LINES:
+            out.write(f"  ... and {added - PREVIEW_NEW_LINES} more to add (--json lists all)\n")
+    return status
+
+
 def _import(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+    if args.dry_run:
+        return _preview(args, project, out, err)
     status = 0
     for name in args.files:
         try:
@@ -122,7 +161,9 @@ def _import(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
             out.write(json.dumps(asdict(summary)) + "\n")
         else:
             out.write(f"{name}: {summary.records} {summary.format} records, {summary.new} new, "
-                      f"{summary.updated} updated, {summary.unchanged} unchanged\n")
+                      f"{summary.updated} updated, {summary.unchanged} unchanged"
+                      + (f", {summary.duplicates} duplicates merged" if summary.duplicates
+                         else "") + "\n")
     return status
 
 

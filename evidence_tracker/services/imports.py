@@ -1,4 +1,9 @@
-"""Import PubMed XML and MEDLINE/NBIB files into a project.
+"""Import reference files into a project: PubMed XML, MEDLINE/NBIB, RIS, BibTeX, CSL-JSON.
+
+Every record is matched against the project (and the records before it in the same
+import) by PMID, then DOI, then normalised title with year and first author. A match is
+merged (see :func:`evidence_tracker.domain.dedupe.merge_studies`), never stored twice.
+:func:`preview_file` says what an import would add and merge without writing anything.
 
 Records are stored in batches, each in its own transaction. A file that breaks part-way
 (truncated XML, a malformed MEDLINE record) keeps the records stored before the break and
@@ -8,19 +13,31 @@ raises ``ImportFailed`` saying where it broke and how many were kept.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from evidence_tracker.domain.dedupe import conflicting, doi_key, fuzzy_key, merge_studies
 from evidence_tracker.domain.models import Study
+from evidence_tracker.formats.bibtex import read_bibtex
+from evidence_tracker.formats.csljson import read_csljson
+from evidence_tracker.formats.detect import sniff_format
+from evidence_tracker.formats.fields import FormatError, study_key
+from evidence_tracker.formats.ris import read_ris
 from evidence_tracker.pubmed.medline import MedlineParseError, detect_format, iter_medline
 from evidence_tracker.pubmed.parser import PubMedParseError, iter_pubmed_xml
 from evidence_tracker.services.fetch import flag_for_rereview
 from evidence_tracker.store import Project
 from evidence_tracker.store import search_runs as run_store
-from evidence_tracker.store.studies import upsert_studies
+from evidence_tracker.store.dedupe import DuplicateIndex, differs, replace_study, stored_studies
+from evidence_tracker.store.studies import UpsertResult, upsert_studies
 
 BATCH = 500
+#: File name patterns the file dialogs offer.
+FILE_PATTERNS = "*.xml *.nbib *.txt *.medline *.ris *.bib *.bibtex *.json"
+FORMAT_LABELS = {"pubmed-xml": "PubMed XML", "medline": "MEDLINE/NBIB", "ris": "RIS",
+                 "bibtex": "BibTeX", "csl-json": "CSL-JSON"}
 
 
 class ImportFailed(ValueError):
@@ -35,6 +52,51 @@ class ImportSummary:
     new: int
     updated: int
     unchanged: int
+    duplicates: int = 0  # records that repeat an earlier record of the same import
+
+
+@dataclass(frozen=True)
+class PlannedRecord:
+    """What importing one record does: ``new``, ``merge`` (into a stored study, which
+    changes), ``unchanged`` (the stored study already says it all) or ``duplicate`` (of an
+    earlier record of this import)."""
+
+    action: str
+    title: str
+    key: str
+    study_id: int | None = None  # the stored study merged into
+    matched_by: str = ""  # "pmid", "doi" or "title"
+    existing_title: str = ""
+
+
+@dataclass
+class ImportPreview:
+    path: str
+    format: str
+    records: list[PlannedRecord] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = Counter(r.action for r in self.records)
+        return {a: found.get(a, 0) for a in ("new", "merge", "unchanged", "duplicate")}
+
+    def summary(self) -> str:
+        c = self.counts
+        name = Path(self.path).name
+        return (f"{name}: {len(self.records)} {FORMAT_LABELS.get(self.format, self.format)} "
+                f"records: {c['new']} new, {c['merge']} merged into existing studies, "
+                f"{c['unchanged']} already present, {c['duplicate']} duplicates within the "
+                "import")
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(f"{path.name} is not UTF-8 text (byte {exc.start}).") from exc
 
 
 def _records(path: Path) -> tuple[str, Iterator[Study]]:
@@ -43,48 +105,171 @@ def _records(path: Path) -> tuple[str, Iterator[Study]]:
             head = fh.read(4096)
     except OSError as exc:
         raise ImportFailed(f"Cannot read {path}: {exc.strerror}") from exc
-    fmt = detect_format(head)
     source = f"import:{path.name}"
+    fmt = detect_format(head)
     if fmt == "pubmed-xml":
         return fmt, (replace(s, source=source) for s in iter_pubmed_xml(path))
     if fmt == "medline":
         return fmt, iter_medline(path, record_source=source)
+    other = sniff_format(head)
+    if other == "ris":
+        return other, read_ris(_read_text(path), source=source)
+    if other == "bibtex":
+        return other, read_bibtex(_read_text(path), source=source)
+    if other == "csl-json":
+        return other, read_csljson(_read_text(path), source=source)
     raise ImportFailed(
-        f"{path.name} is neither PubMed XML nor MEDLINE/NBIB text; "
-        "export it from PubMed as 'PubMed' (NBIB) or XML."
+        f"{path.name} is neither PubMed XML nor MEDLINE/NBIB text, nor RIS, BibTeX or "
+        "CSL-JSON; export it from PubMed as 'PubMed' (NBIB) or XML, or from a reference "
+        "manager as RIS or BibTeX."
     )
+
+
+# -- planning ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Planner:
+    """Decides each record's fate against the project and the import so far.
+
+    Targets are stored study ids, or negative placeholders for records of this import
+    not stored yet; ``current`` holds the record each target will have.
+    """
+
+    project: Project
+    index: DuplicateIndex = field(init=False)
+    keys: dict[tuple[str, object], int] = field(default_factory=dict)
+    current: dict[int, Study] = field(default_factory=dict)
+    existing: dict[int, Study] = field(default_factory=dict)
+    placeholders: int = 0
+
+    def __post_init__(self) -> None:
+        self.index = DuplicateIndex(self.project)
+
+    def _keys(self, study: Study) -> list[tuple[str, object]]:
+        keys: list[tuple[str, object]] = []
+        if study.pmid:
+            keys.append(("pmid", study.pmid))
+        if study.doi:
+            keys.append(("doi", doi_key(study.doi)))
+        fuzzy = fuzzy_key(study)
+        if fuzzy is not None:
+            keys.append(("title", fuzzy))
+        return keys
+
+    def _remember(self, target: int, study: Study) -> None:
+        for key in self._keys(study):
+            self.keys.setdefault(key, target)
+
+    def plan(self, study: Study) -> tuple[PlannedRecord, int]:
+        """The record's fate, and the target (stored id or placeholder) it goes to."""
+        for key in self._keys(study):
+            target = self.keys.get(key)
+            if target is None or conflicting(self.current[target], study):
+                continue
+            self.current[target] = merge_studies(self.current[target], study)
+            self._remember(target, self.current[target])
+            return PlannedRecord("duplicate", study.title, study_key(study),
+                                 target if target > 0 else None, key[0]), target
+        match = self.index.find(study)
+        if match is None:
+            self.placeholders += 1
+            target = -self.placeholders
+            self.current[target] = study
+            self._remember(target, study)
+            return PlannedRecord("new", study.title, study_key(study)), target
+        stored = self.existing.get(match.study_id)
+        if stored is None:
+            stored = stored_studies(self.project, [match.study_id])[match.study_id]
+            self.existing[match.study_id] = stored
+        merged = merge_studies(stored, study)
+        self.current[match.study_id] = merged
+        self._remember(match.study_id, merged)
+        action = "merge" if differs(stored, merged) else "unchanged"
+        return PlannedRecord(action, study.title, study_key(study), match.study_id,
+                             match.matched_by, stored.title), match.study_id
+
+    def stored(self, placeholder: int, study_id: int) -> None:
+        """A placeholder was written as ``study_id``: later duplicates merge into it."""
+        self.current[study_id] = self.current.pop(placeholder)
+        self.existing[study_id] = self.current[study_id]
+        for key, target in self.keys.items():
+            if target == placeholder:
+                self.keys[key] = study_id
+        self.index.add(study_id, self.current[study_id])
+
+
+def preview_file(project: Project, path: str | Path) -> ImportPreview:
+    """What importing ``path`` would do, record by record; writes nothing."""
+    path = Path(path)
+    fmt, records = _records(path)
+    preview = ImportPreview(str(path), fmt)
+    planner = _Planner(project)
+    try:
+        for study in records:
+            preview.records.append(planner.plan(study)[0])
+    except (PubMedParseError, MedlineParseError, FormatError) as exc:
+        raise ImportFailed(f"{path.name}: {exc}") from exc
+    return preview
+
+
+# -- importing ---------------------------------------------------------------------------
+
+
+def _apply(project: Project, planner: _Planner, targets: list[int], run_id: int) -> None:
+    """Write one planned batch: new records inserted, merges written by id."""
+    result = UpsertResult()
+    placeholders = [t for t in dict.fromkeys(targets) if t < 0]
+    if placeholders:
+        inserted = upsert_studies(project, [planner.current[p] for p in placeholders],
+                                  search_run_id=run_id)
+        ids = inserted.study_ids
+        result.newly_retracted_ids += inserted.newly_retracted_ids
+        for placeholder, study_id in zip(placeholders, ids, strict=True):
+            planner.stored(placeholder, study_id)
+    for study_id in dict.fromkeys(t for t in targets if t > 0):
+        changed, retracted, noticed = replace_study(project, study_id, planner.current[study_id])
+        if changed:
+            planner.existing[study_id] = planner.current[study_id]
+        if retracted:
+            result.newly_retracted_ids.append(study_id)
+        if noticed:
+            result.newly_noticed_ids.append(study_id)
+    flag_for_rereview(project, result, run_id)
 
 
 def import_file(
     project: Project, path: str | Path, *, progress: Callable[[int], None] | None = None
 ) -> ImportSummary:
-    """Import one file; duplicates merge by PMID (else DOI) with the existing study."""
+    """Import one file, merging duplicates (PMID, DOI, title + year + first author)."""
     path = Path(path)
     fmt, records = _records(path)
     run = run_store.start_run(
         project, condition_id=None, query=f"import {path.name}", kind="import",
         mindate=None, maxdate=None, cursor={"file": str(path)},
     )
-    stored = new = updated = unchanged = 0
+    planner = _Planner(project)
+    counts: Counter[str] = Counter()
+    stored = 0
     try:
         while True:
             batch = list(itertools.islice(records, BATCH))
             if not batch:
                 break
             with project.transaction():
-                result = upsert_studies(project, batch, search_run_id=run.id)
-                flag_for_rereview(project, result, run.id)
+                planned = [planner.plan(study) for study in batch]
+                plans = [p for p, _ in planned]
+                _apply(project, planner, [t for _, t in planned], run.id)
+                found = Counter(p.action for p in plans)
                 run_store.record_progress(
                     project, run.id, cursor={"file": str(path), "records": stored + len(batch)},
-                    fetched=len(batch), new=len(result.new_ids), updated=len(result.updated_ids),
+                    fetched=len(batch), new=found["new"], updated=found["merge"],
                 )
             stored += len(batch)
-            new += len(result.new_ids)
-            updated += len(result.updated_ids)
-            unchanged += len(result.unchanged_ids)
+            counts.update(found)
             if progress:
                 progress(stored)
-    except (PubMedParseError, MedlineParseError) as exc:
+    except (PubMedParseError, MedlineParseError, FormatError) as exc:
         run_store.finish_run(project, run.id, "failed", error=str(exc))
         kept = f"{stored} record(s) before the problem were imported." if stored else (
             "Nothing was imported."
@@ -94,4 +279,5 @@ def import_file(
         run_store.finish_run(project, run.id, "failed", error=str(exc))
         raise
     run_store.finish_run(project, run.id, "done")
-    return ImportSummary(str(path), fmt, stored, new, updated, unchanged)
+    return ImportSummary(str(path), fmt, stored, counts["new"], counts["merge"],
+                         counts["unchanged"], counts["duplicate"])

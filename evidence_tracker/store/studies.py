@@ -6,8 +6,11 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from evidence_tracker.domain.models import (
     AbstractSection,
@@ -55,11 +58,23 @@ class UpsertResult:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # orjson: same compact UTF-8 JSON as json.dumps(..., ensure_ascii=False), ~10x faster.
+    return orjson.dumps(value).decode()
 
 
-def study_to_row(study: Study) -> dict[str, Any]:
-    """Flatten a Study into the ``studies`` columns (JSON for lists)."""
+def compress_raw(raw: bytes) -> bytes | None:
+    """Level 1: raw XML still shrinks about 4x, at a fraction of level 6's cost."""
+    return zlib.compress(raw, 1) if raw else None
+
+
+def study_to_row(study: Study, raw: bytes | None = None) -> dict[str, Any]:
+    """Flatten a Study into the ``studies`` columns (JSON for lists).
+
+    ``raw`` is the already compressed raw record, if the caller compressed it.
+
+    Built by hand rather than with ``dataclasses.asdict``, which deep-copies every field
+    and was half the cost of storing a record.
+    """
     return {
         "pmid": study.pmid or None,
         "doi": study.doi or None,
@@ -67,7 +82,10 @@ def study_to_row(study: Study) -> dict[str, Any]:
         "title": study.title,
         "title_html": study.title_html,
         "abstract": study.abstract,
-        "abstract_sections": _dumps([asdict(s) for s in study.abstract_sections]),
+        "abstract_sections": _dumps(
+            [{"text": a.text, "label": a.label, "nlm_category": a.nlm_category, "html": a.html}
+             for a in study.abstract_sections]
+        ),
         "journal": study.journal,
         "journal_abbrev": study.journal_abbrev,
         "volume": study.volume,
@@ -75,26 +93,31 @@ def study_to_row(study: Study) -> dict[str, Any]:
         "pages": study.pages,
         "year": study.year,
         "pub_date": study.pub_date,
-        "authors": _dumps([asdict(a) for a in study.authors]),
+        "authors": _dumps(
+            [{"last_name": a.last_name, "fore_name": a.fore_name, "initials": a.initials,
+              "collective_name": a.collective_name, "affiliation": a.affiliation}
+             for a in study.authors]
+        ),
         "first_author": study.authors[0].display_name if study.authors else "",
         "publication_types": _dumps(study.publication_types),
         "mesh": _dumps(
-            [
-                {"descriptor": m.descriptor, "major": m.major, "ui": m.ui,
-                 "qualifiers": [list(q) for q in m.qualifiers]}
-                for m in study.mesh
-            ]
+            [{"descriptor": m.descriptor, "major": m.major, "ui": m.ui,
+              "qualifiers": [list(q) for q in m.qualifiers]}
+             for m in study.mesh]
         ),
         "keywords": _dumps(study.keywords),
         "language": study.language,
-        "comments_corrections": _dumps([asdict(c) for c in study.comments_corrections]),
+        "comments_corrections": _dumps(
+            [{"ref_type": c.ref_type, "ref_source": c.ref_source, "pmid": c.pmid}
+             for c in study.comments_corrections]
+        ),
         "retracted": int(study.retracted),
         "has_notice": int(bool(study.notices)),
         "deleted": int(study.deleted),
         "status": study.status,
         "entrez_date": study.entrez_date,
         "revised_date": study.revised_date,
-        "raw_record": zlib.compress(study.raw_record, 6) if study.raw_record else None,
+        "raw_record": raw if raw is not None else compress_raw(study.raw_record),
         "raw_format": study.raw_format,
         "source": study.source,
     }
@@ -180,74 +203,86 @@ def upsert_studies(
     with project.transaction():
         conn = project.conn
         conn.row_factory = sqlite3.Row
-        try:
-            for study in studies:
-                existing = _find_existing(conn, study)
-                if study.deleted:
-                    if existing is not None and not existing["deleted"]:
-                        conn.execute(
-                            "UPDATE studies SET deleted = 1, revised_at = ? WHERE id = ?",
-                            (now, existing["id"]),
-                        )
-                        result.updated_ids.append(existing["id"])
-                    continue
-                row = study_to_row(study)
-                if existing is None:
-                    row["fetched_at"] = now
-                    cols = ", ".join(row)
-                    marks = ", ".join("?" for _ in row)
-                    cur = conn.execute(
-                        f"INSERT INTO studies ({cols}) VALUES ({marks})", tuple(row.values())
-                    )
-                    study_id = int(cur.lastrowid or 0)
-                    conn.execute(
-                        "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, mesh, "
-                        "keywords) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (study_id, *_fts_row(study)),
-                    )
-                    result.new_ids.append(study_id)
-                    if study.retracted:
-                        result.newly_retracted_ids.append(study_id)
-                else:
-                    study_id = existing["id"]
-                    changed = [k for k in _COMPARED if existing[k] != row[k]]
-                    if not changed:
-                        result.unchanged_ids.append(study_id)
-                    else:
-                        conn.execute(
-                            "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
-                            "changed_fields, raw_record, raw_format) VALUES (?, ?, ?, ?, ?, ?)",
-                            (study_id, now, existing["revised_date"], _dumps(changed),
-                             existing["raw_record"], existing["raw_format"]),
-                        )
-                        row["revised_at"] = now
-                        row["fetched_at"] = now
-                        sets = ", ".join(f"{k} = ?" for k in row)
-                        conn.execute(
-                            f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id)
-                        )
-                        conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
-                        conn.execute(
-                            "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, "
-                            "mesh, keywords) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (study_id, *_fts_row(study)),
-                        )
-                        result.updated_ids.append(study_id)
-                        if row["retracted"] and not existing["retracted"]:
-                            result.newly_retracted_ids.append(study_id)
-                        elif row["has_notice"] and existing["comments_corrections"] != row[
-                            "comments_corrections"
-                        ]:
-                            result.newly_noticed_ids.append(study_id)
-                if condition_id is not None:
-                    conn.execute(
-                        "INSERT INTO study_conditions(study_id, condition_id, search_run_id, "
-                        "added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        (study_id, condition_id, search_run_id, now),
-                    )
-        finally:
-            conn.row_factory = None
+        batch = list(studies)
+        # zlib releases the GIL: compress the raw records on other threads meanwhile.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="compress") as pool:
+            raws = pool.map(compress_raw, [s.raw_record for s in batch])
+            try:
+                _upsert_batch(conn, batch, raws, result, now, condition_id, search_run_id)
+            finally:
+                conn.row_factory = None
     return result
+
+
+def _upsert_batch(
+    conn: sqlite3.Connection, batch: list[Study], raws: Iterator[bytes | None],
+    result: UpsertResult, now: str, condition_id: int | None, search_run_id: int | None,
+) -> None:
+    """Upsert one batch inside the caller's transaction (see :func:`upsert_studies`)."""
+    for study, raw in zip(batch, raws, strict=True):
+        existing = _find_existing(conn, study)
+        if study.deleted:
+            if existing is not None and not existing["deleted"]:
+                conn.execute(
+                    "UPDATE studies SET deleted = 1, revised_at = ? WHERE id = ?",
+                    (now, existing["id"]),
+                )
+                result.updated_ids.append(existing["id"])
+            continue
+        row = study_to_row(study, raw)
+        if existing is None:
+            row["fetched_at"] = now
+            cols = ", ".join(row)
+            marks = ", ".join("?" for _ in row)
+            cur = conn.execute(
+                f"INSERT INTO studies ({cols}) VALUES ({marks})", tuple(row.values())
+            )
+            study_id = int(cur.lastrowid or 0)
+            conn.execute(
+                "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, mesh, "
+                "keywords) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (study_id, *_fts_row(study)),
+            )
+            result.new_ids.append(study_id)
+            if study.retracted:
+                result.newly_retracted_ids.append(study_id)
+        else:
+            study_id = existing["id"]
+            changed = [k for k in _COMPARED if existing[k] != row[k]]
+            if not changed:
+                result.unchanged_ids.append(study_id)
+            else:
+                conn.execute(
+                    "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
+                    "changed_fields, raw_record, raw_format) VALUES (?, ?, ?, ?, ?, ?)",
+                    (study_id, now, existing["revised_date"], _dumps(changed),
+                     existing["raw_record"], existing["raw_format"]),
+                )
+                row["revised_at"] = now
+                row["fetched_at"] = now
+                sets = ", ".join(f"{k} = ?" for k in row)
+                conn.execute(
+                    f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id)
+                )
+                conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
+                conn.execute(
+                    "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, "
+                    "mesh, keywords) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (study_id, *_fts_row(study)),
+                )
+                result.updated_ids.append(study_id)
+                if row["retracted"] and not existing["retracted"]:
+                    result.newly_retracted_ids.append(study_id)
+                elif row["has_notice"] and existing["comments_corrections"] != row[
+                    "comments_corrections"
+                ]:
+                    result.newly_noticed_ids.append(study_id)
+        if condition_id is not None:
+            conn.execute(
+                "INSERT INTO study_conditions(study_id, condition_id, search_run_id, "
+                "added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (study_id, condition_id, search_run_id, now),
+            )
 
 
 # -- queries -----------------------------------------------------------------------------

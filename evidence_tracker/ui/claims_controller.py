@@ -60,7 +60,7 @@ class ClaimsController(QObject):
         self.action_link = self._action("&Link to Claim…", "Ctrl+L", self.link_selected_study)
         self.action_link.setStatusTip("Link the selected study to a claim, with a stance and "
                                       "the abstract sentences that show it")
-        self.action_show = self._action("Show &Claims", "Ctrl+Shift+C", self.show_claims)
+        self.action_show = self._action("Show &Claims", "Ctrl+2", self.show_claims)
         self.action_extract = self._action("&Extract from Page…", "Ctrl+Shift+E",
                                            self.extract_from_page)
         self.action_verdict = self._action("Confirm / Override &Verdict…", "Ctrl+Shift+V",

@@ -31,6 +31,7 @@ from evidence_tracker.store import Project, StoreError, open_project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
+from evidence_tracker.ui import export_actions, review
 from evidence_tracker.ui.claims_controller import ClaimsController
 from evidence_tracker.ui.condition_dialog import NewConditionDialog
 from evidence_tracker.ui.detail import StudyDetail
@@ -122,8 +123,14 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_state()
         self.reload()
+        self._install_features()
 
     # -- construction ----------------------------------------------------------------------
+    def _install_features(self) -> None:
+        """Feature modules add their own menus, docks and shortcuts to this window."""
+        review.install(self)
+        export_actions.install(self)
+
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         keys = QKeySequence.StandardKey
@@ -150,6 +157,9 @@ class MainWindow(QMainWindow):
         edit_menu = self.menuBar().addMenu("&Edit")
         find = self._action("&Find Studies", QKeySequence.StandardKey.Find, self.focus_search)
         edit_menu.addAction(find)
+        show_studies = self._action("Show &Studies", None, self.show_studies)
+        show_studies.setShortcut(QKeySequence("Ctrl+1"))
+        edit_menu.addAction(show_studies)
         edit_menu.addSeparator()
         prefs = self._action("&Preferences…", keys.Preferences, self.show_preferences)
         prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
@@ -238,6 +248,12 @@ class MainWindow(QMainWindow):
         self.model.set_filter(self.current_filter())
         self.detail.show_study(None)
         self._update_status()
+
+    def show_studies(self) -> None:
+        """Back to the studies table (Ctrl+1; Ctrl+2 shows the claims)."""
+        selected = self.sidebar.selected_condition()
+        self.sidebar.select_condition(ALL_STUDIES if selected is None else selected)
+        self.table.setFocus()
 
     def focus_search(self) -> None:
         self.search_box.setFocus()

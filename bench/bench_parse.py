@@ -1,0 +1,552 @@
+"""Benchmark: streaming PubMed XML parse vs Bio.Entrez.read on the same generated file.
+
+    python bench/bench_parse.py [--records N] [--seed S] [--skip-entrez] [--keep DIR]
+
+1. Writes a deterministic (seeded) corpus of N PubmedArticle records (default 20,000) in one
+   PubmedArticleSet file with the PubMed DOCTYPE line: structured abstracts of ~250 words,
+   5-30 authors with affiliations, 10-20 MeSH headings, 30-60 references
+   (PubmedData/ReferenceList), keywords, comments-corrections, article ids, some inline
+   markup and MathML.
+2. Runs each variant in its own fresh child process (``--variant ...``), so that one
+   variant's memory cannot inflate another's figure:
+     ours     ``evidence_tracker.pubmed.parser.iter_pubmed_xml`` counting records
+     entrez   ``Bio.Entrez.read`` on the same file opened with 'rb' (the baseline)
+     store    parse + ``evidence_tracker.store.studies.upsert_studies`` into a fresh SQLite
+              file in batches of 500 (skipped with a message until the store exposes it)
+3. Prints records/second for each, the ratio ours / Entrez.read, and peak memory.
+
+Memory: each child reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (peak resident set
+size, KiB on Linux) once its variant has finished, and the same figure taken just before the
+timed work starts (interpreter + imports). RSS is used rather than tracemalloc because most of
+the parser's memory is libxml2's and SQLite's C heap, which tracemalloc cannot see.
+Timings exclude interpreter start-up and imports; wall-clock and CPU time are both shown (the
+CPU figure is steadier on a shared machine); absolute times are noise, compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from html import escape
+from pathlib import Path
+from typing import Any, TextIO
+
+DOCTYPE = (
+    '<?xml version="1.0" ?>\n'
+    '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
+    '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
+)
+TARGET_RECORDS_PER_S_RATIO = 5.0
+TARGET_PEAK_MB = 300.0
+STORE_BATCH = 500
+
+# --------------------------------------------------------------------------- corpus
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+WORDS = _words(
+    "ketamine esketamine infusion intravenous oral intranasal subanesthetic dose patients pain "
+    "chronic neuropathic complex regional syndrome fibromyalgia migraine opioid analgesia "
+    "randomized controlled trial placebo double-blind crossover cohort observational outcome "
+    "primary secondary endpoint weeks months baseline reduction score visual analogue scale "
+    "numeric rating adverse events dissociation nausea hepatotoxicity receptor NMDA antagonist "
+    "glutamate central sensitization allodynia hyperalgesia quality of life depression anxiety "
+    "sleep function disability follow-up significant difference confidence interval mean median "
+    "standard deviation hazard ratio odds meta-analysis systematic review heterogeneity bias "
+    "evidence certainty low moderate high clinic protocol ambulatory hospital emergency "
+    "department perioperative postoperative spinal cord injury cancer phantom limb diabetic "
+    "polyneuropathy postherpetic neuralgia trigeminal headache the of and in with for to was "
+    "were a an by on at from after during versus compared than not no more less higher lower"
+)
+SPECIAL = ["±", "≥", "≤", "µg/kg", "café-au-lait", "Müller", "&", "<", ">", "α2δ", "β"]
+LAST_NAMES = [
+    *_words(
+        "Smith Jones Müller García Rossi Nguyen Kowalski Schwartzman Dahan Sigtermans Noppers "
+        "Niesters Olofsen Aarts Chen Wang Li Zhang Kim Park Okafor Haddad Novak Silva Costa "
+        "O'Brien Johansson Lindqvist Fernández Dubois Moreau Rahman Patel"
+    ),
+    "van der Berg",
+    "de Vries",
+]
+FIRST_NAMES = _words(
+    "Anna Robert Guillermo Ingeborg Marnix Albert Erik Maria José Li Wei Ji-Yeon Ngozi Omar "
+    "Jana Tomasz Lucas Sofia Ahmed Priya Liam Emma Noah Olivia Hugo Léa Astrid Nils"
+)
+AFFILIATIONS = [
+    "Department of Anesthesiology, Leiden University Medical Center, Leiden, The Netherlands.",
+    "Department of Neurology, Drexel University College of Medicine, Philadelphia, PA, USA.",
+    "Pain Research Unit, Karolinska Institutet, Stockholm, Sweden.",
+    "Department of Psychiatry & Behavioral Sciences, Stanford University, Stanford, CA, USA.",
+    "Service d'Anesthésie-Réanimation, Hôpital Lariboisière, Paris, France.",
+    "Division of Pain Medicine, University of Toronto, Toronto, ON, Canada.",
+    "School of Pharmacy, The University of Queensland, Brisbane, QLD, Australia.",
+]
+JOURNALS = [
+    ("Pain", "Pain", "0508686"),
+    ("Pain medicine (Malden, Mass.)", "Pain Med", "100894201"),
+    ("European journal of pain (London, England)", "Eur J Pain", "9801774"),
+    ("Anesthesia and analgesia", "Anesth Analg", "1310650"),
+    ("The Clinical journal of pain", "Clin J Pain", "8507389"),
+    ("British journal of anaesthesia", "Br J Anaesth", "0372541"),
+]
+MESH = [
+    ("D007649", "Ketamine"),
+    ("D020918", "Complex Regional Pain Syndromes"),
+    ("D005356", "Fibromyalgia"),
+    ("D009437", "Neuralgia"),
+    ("D006801", "Humans"),
+    ("D008297", "Male"),
+    ("D005260", "Female"),
+    ("D008875", "Middle Aged"),
+    ("D000328", "Adult"),
+    ("D000368", "Aged"),
+    ("D059350", "Chronic Pain"),
+    ("D010147", "Pain Measurement"),
+    ("D016896", "Treatment Outcome"),
+    ("D004311", "Double-Blind Method"),
+    ("D000700", "Analgesics"),
+    ("D000701", "Analgesics, Opioid"),
+    ("D016194", "Receptors, N-Methyl-D-Aspartate"),
+    ("D018691", "Excitatory Amino Acid Antagonists"),
+    ("D007262", "Infusions, Intravenous"),
+    ("D004305", "Dose-Response Relationship, Drug"),
+    ("D013997", "Time Factors"),
+    ("D011446", "Prospective Studies"),
+    ("D015331", "Cohort Studies"),
+]
+QUALIFIERS = [
+    ("Q000008", "administration & dosage"),
+    ("Q000627", "therapeutic use"),
+    ("Q000188", "drug therapy"),
+    ("Q000009", "adverse effects"),
+    ("Q000503", "physiopathology"),
+    ("Q000494", "pharmacology"),
+]
+PUBLICATION_TYPES = [
+    ("D016428", "Journal Article"),
+    ("D016449", "Randomized Controlled Trial"),
+    ("D017427", "Review"),
+    ("D064888", "Observational Study"),
+    ("D017418", "Meta-Analysis"),
+    ("D013485", "Research Support, Non-U.S. Gov't"),
+    ("D016441", "Retracted Publication"),
+]
+LABELS = [
+    ("BACKGROUND", "BACKGROUND"),
+    ("OBJECTIVE", "OBJECTIVE"),
+    ("METHODS", "METHODS"),
+    ("RESULTS", "RESULTS"),
+    ("CONCLUSIONS", "CONCLUSIONS"),
+]
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+MATHML = (
+    '<mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML"><mml:msub><mml:mrow>'
+    "<mml:mi>V</mml:mi></mml:mrow><mml:mrow><mml:mi>O</mml:mi><mml:mn>2</mml:mn></mml:mrow>"
+    "</mml:msub></mml:math>"
+)
+
+
+def _sentence(rng: random.Random, n: int) -> str:
+    words = rng.choices(WORDS, k=n)
+    if rng.random() < 0.3:
+        words[rng.randrange(n)] = escape(rng.choice(SPECIAL), quote=False)
+    text = " ".join(words)
+    return text[0].upper() + text[1:] + "."
+
+
+def _paragraph(rng: random.Random, n_words: int) -> str:
+    parts, left = [], n_words
+    while left > 0:
+        n = min(left, rng.randint(12, 28))
+        parts.append(_sentence(rng, n))
+        left -= n
+    text = " ".join(parts)
+    roll = rng.random()
+    if roll < 0.15:  # inline markup, as in real abstracts
+        text += " Pain fell by 30% (<i>P</i> &lt; 0.01; n = 12<sup>a</sup>, C<sub>max</sub>)."
+    elif roll < 0.2:
+        text += f" Peak uptake ( {MATHML} ) rose."
+    return text
+
+
+def _date(tag: str, y: int, m: int, d: int, attrs: str = "") -> str:
+    return f"<{tag}{attrs}><Year>{y}</Year><Month>{m:02d}</Month><Day>{d:02d}</Day></{tag}>"
+
+
+def make_record(rng: random.Random, pmid: int) -> str:
+    """One realistic PubmedArticle (as big and nested as a modern PMC-linked record)."""
+    year = rng.randint(1995, 2024)
+    month, day = rng.randint(1, 12), rng.randint(1, 28)
+    journal, abbrev, nlm_id = rng.choice(JOURNALS)
+    doi = f"10.{rng.randint(1000, 9999)}/{abbrev.lower().replace(' ', '')}.{pmid}"
+    volume, issue = rng.randint(1, 180), rng.randint(1, 12)
+    first_page = rng.randint(1, 2000)
+
+    out = [
+        '<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM" IndexingMethod="Automated">',
+        f'<PMID Version="1">{pmid}</PMID>',
+        _date("DateCompleted", year, month, day),
+        _date("DateRevised", min(year + 2, 2025), month, day),
+        '<Article PubModel="Print-Electronic"><Journal>'
+        f'<ISSN IssnType="Electronic">{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}</ISSN>'
+        f'<JournalIssue CitedMedium="Internet"><Volume>{volume}</Volume><Issue>{issue}</Issue>'
+        f"<PubDate><Year>{year}</Year><Month>{MONTHS[month - 1]}</Month></PubDate>"
+        f"</JournalIssue><Title>{escape(journal)}</Title>"
+        f"<ISOAbbreviation>{abbrev}</ISOAbbreviation></Journal>",
+        f"<ArticleTitle>{_sentence(rng, rng.randint(8, 20))}</ArticleTitle>",
+        f"<Pagination><StartPage>{first_page}</StartPage><EndPage>{first_page + 9}</EndPage>"
+        f"<MedlinePgn>{first_page}-{first_page + 9}</MedlinePgn></Pagination>",
+        f'<ELocationID EIdType="doi" ValidYN="Y">{doi}</ELocationID>',
+        "<Abstract>",
+    ]
+    words = rng.randint(220, 280)
+    for label, category in LABELS:
+        out.append(
+            f'<AbstractText Label="{label}" NlmCategory="{category}">'
+            f"{_paragraph(rng, words // len(LABELS))}</AbstractText>"
+        )
+    out.append(f"<CopyrightInformation>© {year} The Authors.</CopyrightInformation></Abstract>")
+    out.append('<AuthorList CompleteYN="Y">')
+    for n in range(rng.randint(5, 30)):
+        if n == 4 and rng.random() < 0.1:
+            out.append(
+                '<Author ValidYN="Y"><CollectiveName>Ketamine Pain Study Group'
+                "</CollectiveName></Author>"
+            )
+            continue
+        last, first = rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES)
+        out.append(
+            f'<Author ValidYN="Y"><LastName>{escape(last)}</LastName><ForeName>{first}</ForeName>'
+            f"<Initials>{first[0]}</Initials>"
+            f'<Identifier Source="ORCID">0000-000{rng.randint(1, 9)}-{rng.randint(1000, 9999)}'
+            f"-{rng.randint(1000, 9999)}</Identifier>"
+        )
+        for affiliation in rng.sample(AFFILIATIONS, rng.randint(1, 2)):
+            out.append(
+                f"<AffiliationInfo><Affiliation>{escape(affiliation)}</Affiliation>"
+                "</AffiliationInfo>"
+            )
+        out.append("</Author>")
+    out.append("</AuthorList><Language>eng</Language><PublicationTypeList>")
+    types = [PUBLICATION_TYPES[0], *rng.sample(PUBLICATION_TYPES[1:6], rng.randint(0, 2))]
+    if rng.random() < 0.01:
+        types.append(PUBLICATION_TYPES[6])
+    out.extend(f'<PublicationType UI="{ui}">{escape(t)}</PublicationType>' for ui, t in types)
+    out.append("</PublicationTypeList>")
+    out.append(_date("ArticleDate", year, month, day, ' DateType="Electronic"'))
+    out.append(
+        "</Article><MedlineJournalInfo><Country>United States</Country>"
+        f"<MedlineTA>{abbrev}</MedlineTA><NlmUniqueID>{nlm_id}</NlmUniqueID>"
+        "</MedlineJournalInfo><ChemicalList><Chemical><RegistryNumber>690G0D6V8H"
+        '</RegistryNumber><NameOfSubstance UI="D007649">Ketamine</NameOfSubstance></Chemical>'
+        "</ChemicalList><CitationSubset>IM</CitationSubset>"
+    )
+    out.append("<CommentsCorrectionsList>")
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(["CommentIn", "CommentOn", "ErratumIn", "UpdateIn"])
+        if rng.random() < 0.01:
+            kind = "RetractionIn"
+        out.append(
+            f'<CommentsCorrections RefType="{kind}"><RefSource>{abbrev}. {year + 1} '
+            f"{MONTHS[rng.randrange(12)]};{volume + 1}({issue}):{rng.randint(1, 900)}</RefSource>"
+            f'<PMID Version="1">{rng.randint(10_000_000, 39_999_999)}</PMID>'
+            "</CommentsCorrections>"
+        )
+    out.append("</CommentsCorrectionsList><MeshHeadingList>")
+    for ui, name in rng.sample(MESH, rng.randint(10, 20)):
+        major = "Y" if rng.random() < 0.25 else "N"
+        out.append(
+            f'<MeshHeading><DescriptorName UI="{ui}" MajorTopicYN="{major}">'
+            f"{escape(name)}</DescriptorName>"
+        )
+        for qui, qualifier in rng.sample(QUALIFIERS, rng.choice([0, 0, 1, 2])):
+            qmajor = "Y" if rng.random() < 0.3 else "N"
+            out.append(
+                f'<QualifierName UI="{qui}" MajorTopicYN="{qmajor}">'
+                f"{escape(qualifier)}</QualifierName>"
+            )
+        out.append("</MeshHeading>")
+    out.append('</MeshHeadingList><KeywordList Owner="NOTNLM">')
+    out.extend(
+        f'<Keyword MajorTopicYN="N">{word}</Keyword>'
+        for word in rng.sample(WORDS[:60], rng.randint(3, 8))
+    )
+    out.append("</KeywordList></MedlineCitation><PubmedData><History>")
+    for status, offset in (
+        ("received", -3),
+        ("accepted", -1),
+        ("entrez", 0),
+        ("pubmed", 0),
+        ("medline", 1),
+    ):
+        m = (month + offset - 1) % 12 + 1
+        out.append(
+            f'<PubMedPubDate PubStatus="{status}"><Year>{year}</Year><Month>{m}</Month>'
+            f"<Day>{day}</Day><Hour>6</Hour><Minute>0</Minute></PubMedPubDate>"
+        )
+    out.append(
+        "</History><PublicationStatus>ppublish</PublicationStatus><ArticleIdList>"
+        f'<ArticleId IdType="pubmed">{pmid}</ArticleId><ArticleId IdType="doi">{doi}</ArticleId>'
+        f'<ArticleId IdType="pii">S{rng.randint(10**9, 10**10)}</ArticleId>'
+    )
+    if rng.random() < 0.5:
+        out.append(f'<ArticleId IdType="pmc">PMC{rng.randint(1_000_000, 9_999_999)}</ArticleId>')
+    out.append("</ArticleIdList><ReferenceList>")
+    for _ in range(rng.randint(30, 60)):
+        ref_journal = rng.choice(JOURNALS)[1]
+        ref_year = rng.randint(1970, year)
+        page = rng.randint(1, 2000)
+        out.append(
+            f"<Reference><Citation>{' '.join(rng.choices(LAST_NAMES, k=3))} et al. "
+            f"{_sentence(rng, rng.randint(6, 14))} {ref_journal}. {ref_year};"
+            f"{rng.randint(1, 180)}({rng.randint(1, 12)}):{page}-{page + 8}.</Citation>"
+            f'<ArticleIdList><ArticleId IdType="pubmed">{rng.randint(1_000_000, 39_999_999)}'
+            "</ArticleId></ArticleIdList></Reference>"
+        )
+    out.append("</ReferenceList></PubmedData></PubmedArticle>\n")
+    return "".join(out)
+
+
+def write_corpus(path: Path, records: int, seed: int) -> int:
+    """Write the corpus; returns its size in bytes."""
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write(DOCTYPE)
+        out.write("<PubmedArticleSet>\n")
+        for n in range(records):
+            out.write(make_record(rng, 30_000_000 + n))
+        out.write("</PubmedArticleSet>\n")
+    return path.stat().st_size
+
+
+# --------------------------------------------------------------------------- variants (child)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _batches(iterator: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in iterator:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _variant_ours(path: Path, workdir: Path) -> Callable[[], dict[str, Any]]:
+    from evidence_tracker.pubmed.parser import iter_pubmed_xml
+
+    def run() -> dict[str, Any]:
+        count = 0
+        for _study in iter_pubmed_xml(path):
+            count += 1
+        return {"records": count}
+
+    return run
+
+
+def _variant_entrez(path: Path, workdir: Path) -> Callable[[], dict[str, Any]]:
+    from Bio import Entrez
+
+    def run() -> dict[str, Any]:
+        with open(path, "rb") as handle:
+            result = Entrez.read(handle)
+        return {"records": len(result["PubmedArticle"])}
+
+    return run
+
+
+def _variant_store(path: Path, workdir: Path) -> Callable[[], dict[str, Any]]:
+    # ---- HOOK: parse + store -------------------------------------------------------------
+    # Runs when evidence_tracker.store exposes open_project(path) and
+    # evidence_tracker.store.studies exposes upsert_studies(project, studies).
+    try:
+        from evidence_tracker.store import open_project
+        from evidence_tracker.store.studies import upsert_studies
+    except ImportError as exc:
+        raise _Skip(f"evidence_tracker.store is not ready ({exc})") from None
+    from evidence_tracker.pubmed.parser import iter_pubmed_xml
+
+    db = workdir / "bench-store.sqlite3"
+    if db.exists():
+        db.unlink()
+
+    def run() -> dict[str, Any]:
+        count = 0
+        project = open_project(db)
+        try:
+            for batch in _batches(iter_pubmed_xml(path), STORE_BATCH):
+                upsert_studies(project, batch)
+                count += len(batch)
+        finally:
+            close = getattr(project, "close", None)
+            if callable(close):
+                close()
+        return {"records": count, "db_mb": round(db.stat().st_size / 2**20, 1)}
+
+    return run
+    # ---- end of HOOK ---------------------------------------------------------------------
+
+
+class _Skip(Exception):
+    pass
+
+
+VARIANTS: dict[str, Callable[[Path, Path], Callable[[], dict[str, Any]]]] = {
+    "ours": _variant_ours,
+    "entrez": _variant_entrez,
+    "store": _variant_store,
+}
+
+
+def run_variant(name: str, path: Path, workdir: Path) -> dict[str, Any]:
+    """Child side: import, then time the variant; report time and peak RSS."""
+    try:
+        run = VARIANTS[name](path, workdir)
+    except _Skip as skip:
+        return {"variant": name, "skipped": str(skip)}
+    baseline = _peak_mb()
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    result = run()
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
+    result.update(
+        variant=name,
+        seconds=seconds,
+        cpu_seconds=cpu_seconds,
+        per_second=result["records"] / seconds if seconds else 0.0,
+        per_cpu_second=result["records"] / cpu_seconds if cpu_seconds else 0.0,
+        baseline_mb=baseline,
+        peak_mb=_peak_mb(),
+    )
+    return result
+
+
+# --------------------------------------------------------------------------- driver (parent)
+
+
+def _child(name: str, path: Path, workdir: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            os.fspath(Path(__file__).resolve()),
+            "--variant",
+            name,
+            "--file",
+            os.fspath(path),
+            "--workdir",
+            os.fspath(workdir),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return {"variant": name, "failed": proc.stderr.strip().splitlines()[-1:] or ["?"]}
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _report(results: dict[str, dict[str, Any]], out: TextIO) -> None:
+    print(
+        f"\n{'variant':<8} {'records':>8} {'seconds':>9} {'records/s':>10} {'CPU s':>8} "
+        f"{'rec/CPU-s':>10} {'peak RSS':>9} {'(start)':>8}",
+        file=out,
+    )
+    for name, r in results.items():
+        if "skipped" in r:
+            print(f"{name:<8} skipped: {r['skipped']}", file=out)
+        elif "failed" in r:
+            print(f"{name:<8} FAILED: {r['failed'][0]}", file=out)
+        else:
+            print(
+                f"{name:<8} {r['records']:>8} {r['seconds']:>9.2f} {r['per_second']:>10.0f} "
+                f"{r['cpu_seconds']:>8.2f} {r['per_cpu_second']:>10.0f} "
+                f"{r['peak_mb']:>7.0f}MB {r['baseline_mb']:>6.0f}MB",
+                file=out,
+            )
+    ours, entrez = results.get("ours", {}), results.get("entrez", {})
+    if "per_second" in ours and "per_second" in entrez:
+        ratio = ours["per_second"] / entrez["per_second"]
+        verdict = "OK" if ratio >= TARGET_RECORDS_PER_S_RATIO else "BELOW TARGET"
+        cpu_ratio = ours["per_cpu_second"] / entrez["per_cpu_second"]
+        print(
+            f"\nratio ours / Entrez.read (records/s): {ratio:.1f}x "
+            f"(target >= {TARGET_RECORDS_PER_S_RATIO:.0f}x: {verdict}); "
+            f"per CPU second: {cpu_ratio:.1f}x",
+            file=out,
+        )
+        print(
+            f"peak memory ours / Entrez.read: {ours['peak_mb']:.0f} MB / "
+            f"{entrez['peak_mb']:.0f} MB = {ours['peak_mb'] / entrez['peak_mb']:.2f}",
+            file=out,
+        )
+        if ours["records"] != entrez["records"]:
+            print(
+                f"WARNING: record counts differ ({ours['records']} vs {entrez['records']})",
+                file=out,
+            )
+    for name in ("ours", "store"):
+        r = results.get(name, {})
+        if "peak_mb" in r:
+            verdict = "OK" if r["peak_mb"] < TARGET_PEAK_MB else "ABOVE TARGET"
+            print(
+                f"peak memory of '{name}': {r['peak_mb']:.0f} MB "
+                f"(target < {TARGET_PEAK_MB:.0f} MB: {verdict})",
+                file=out,
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=20_000, help="corpus size (20000)")
+    parser.add_argument("--seed", type=int, default=20240601, help="random seed")
+    parser.add_argument("--skip-entrez", action="store_true", help="skip the slow baseline")
+    parser.add_argument("--keep", type=Path, help="write the corpus into this folder and keep it")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.variant:  # child process: one variant, JSON on the last line of stdout
+        print(json.dumps(run_variant(args.variant, args.file, args.workdir)))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        corpus = workdir / f"pubmed-{args.records}.xml"
+        started = time.perf_counter()
+        size = write_corpus(corpus, args.records, args.seed)
+        print(
+            f"corpus: {args.records} records, {size / 2**20:.0f} MB, seed {args.seed}, "
+            f"written in {time.perf_counter() - started:.1f} s ({corpus})"
+        )
+        results: dict[str, dict[str, Any]] = {}
+        for name in ("ours", "entrez", "store"):
+            if name == "entrez" and args.skip_entrez:
+                results[name] = {"variant": name, "skipped": "--skip-entrez"}
+                continue
+            print(f"running {name} ...", flush=True)
+            results[name] = _child(name, corpus, workdir)
+        _report(results, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

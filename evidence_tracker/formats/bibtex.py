@@ -1,0 +1,268 @@
+"""BibTeX through bibtexparser v2, with LaTeX encoding (pylatexenc) of every value.
+
+Characters BibTeX or LaTeX treat specially (``{ } \\ $ & % # _ ~ ^``) are escaped, and
+accented and Greek letters become LaTeX commands, so a plain BibTeX toolchain prints them.
+A character whose LaTeX form would not decode back to itself (CJK, for example) is kept as
+UTF-8, which BibTeX passes through. LaTeX ligatures that would change the text (``--``,
+``````, ``''``) are broken with ``{}``. Line breaks inside a value are kept.
+
+Authors are written ``{Last}, Fore`` (the braces keep particles and spaces in the family
+name) and a group as ``{Group name}``. PMIDs use biblatex's ``eprint``/``eprinttype``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+import bibtexparser
+from bibtexparser import middlewares
+from bibtexparser.model import Entry, Field
+from pylatexenc.latexencode import UnicodeToLatexEncoder
+
+from evidence_tracker.domain.markup import normalize_space
+from evidence_tracker.domain.models import Author, Study
+from evidence_tracker.formats import fields
+from evidence_tracker.formats.fields import FormatError
+
+RAW_FORMAT = "bibtex"
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+_ASCII_SPECIAL = {
+    "\\": r"{\textbackslash}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"{\textasciitilde}",
+    "^": r"{\string^}",
+}
+#: Pairs of characters LaTeX would join into one glyph (``--`` is an en dash).
+_LIGATURES = frozenset({"--", "``", "''", "!`", "?`", ",,", "<<", ">>"})
+
+
+@functools.cache
+def _encoder() -> UnicodeToLatexEncoder:
+    return UnicodeToLatexEncoder(
+        unknown_char_policy="keep", unknown_char_warning=False,
+        replacement_latex_protection="braces-all",
+    )
+
+
+@functools.cache
+def _decoder() -> Any:
+    return middlewares.LatexDecodingMiddleware()._decoder
+
+
+@functools.cache
+def _encode_char(ch: str) -> str:
+    if ch in _ASCII_SPECIAL:
+        return _ASCII_SPECIAL[ch]
+    if ch.isascii():
+        return ch
+    latex = _encoder().unicode_to_latex(ch)
+    try:
+        if latex != ch and _decoder().latex_to_text(latex) == ch:
+            return str(latex)
+    except Exception:  # pylatexenc raises assorted errors on odd input
+        return ch
+    return ch
+
+
+def latex_encode(text: str) -> str:
+    r"""LaTeX for ``text`` that bibtexparser's LaTeX decoding turns back into ``text``.
+
+    >>> latex_encode("50% & {ü} -- x^2")
+    '50\\% \\& \\{{\\"u}\\} -{}- x{\\string^}2'
+    """
+    out = []
+    for n, ch in enumerate(text):
+        if n and text[n - 1] + ch in _LIGATURES:
+            out.append("{}")
+        out.append(_encode_char(ch))
+    return "".join(out)
+
+
+def _protect_and(name: str) -> str:
+    return re.sub(r"(?i)\band\b", lambda m: "{" + m.group(0) + "}", name)
+
+
+def _author(a: Author) -> str:
+    if a.collective_name:
+        return "{" + latex_encode(normalize_space(a.collective_name)) + "}"
+    last = "{" + latex_encode(normalize_space(a.last_name)) + "}"
+    given = normalize_space(fields.given_name(a))
+    return f"{last}, {_protect_and(latex_encode(given))}" if given else last
+
+
+def _pages(pages: str) -> str:
+    start, end = fields.split_pages(pages)
+    return f"{latex_encode(start)}--{latex_encode(end)}" if end else latex_encode(pages)
+
+
+def _cite_key(study: Study, n: int, used: set[str]) -> str:
+    first = study.authors[0] if study.authors else None
+    name = (first.last_name or first.collective_name) if first else "anon"
+    base = re.sub(r"[^A-Za-z0-9]", "", name.encode("ascii", "ignore").decode()) or "ref"
+    key = f"{base}{study.year or ''}" + (f"pmid{study.pmid}" if study.pmid else f"n{n}")
+    while key in used:
+        key += "x"
+    used.add(key)
+    return key
+
+
+def study_to_entry(study: Study, key: str) -> Entry:
+    """A bibtexparser Entry whose values are already LaTeX-encoded."""
+    parts = fields.date_parts(study.pub_date) or []
+    values: list[tuple[str, str]] = [
+        ("author", " and ".join(_author(a) for a in study.authors)),
+        ("title", latex_encode(study.title)),
+        ("journal", latex_encode(study.journal)),
+        ("shortjournal", latex_encode(study.journal_abbrev)),
+        ("year", str(study.year) if study.year else ""),
+        ("month", MONTHS[parts[1] - 1] if len(parts) > 1 and 1 <= parts[1] <= 12 else ""),
+        ("date", study.pub_date if parts else ""),
+        ("pubdate", latex_encode(study.pub_date) if study.pub_date and not parts else ""),
+        ("volume", latex_encode(study.volume)),
+        ("number", latex_encode(study.issue)),
+        ("pages", _pages(study.pages)),
+        ("doi", latex_encode(study.doi)),
+        ("eprint", study.pmid),
+        ("eprinttype", "pubmed" if study.pmid else ""),
+        ("pmid", study.pmid),
+        ("pmcid", latex_encode(study.pmcid)),
+        ("abstract", latex_encode(study.abstract)),
+        ("keywords", ", ".join(latex_encode(k.replace(",", ";")) for k in study.keywords)),
+        ("language", latex_encode(study.language)),
+        ("note", "Retracted publication" if study.retracted else ""),
+    ]
+    entry_type = "article" if study.journal or study.journal_abbrev else "misc"
+    return Entry(entry_type, key, [Field(k, v) for k, v in values if v])
+
+
+def write_bibtex(studies: Iterable[Study], out: IO[str]) -> int:
+    """Write BibTeX entries to ``out``; returns how many."""
+    library = bibtexparser.Library()
+    used: set[str] = set()
+    for n, study in enumerate(studies, start=1):
+        library.add(study_to_entry(study, _cite_key(study, n, used)))
+    if library.entries:
+        out.write(bibtexparser.write_string(library))
+    return len(library.entries)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _value(entry: Entry, *keys: str) -> str:
+    for key in keys:
+        field = entry.fields_dict.get(key)
+        if field is not None and isinstance(field.value, str) and field.value.strip():
+            return field.value.strip()
+    return ""
+
+
+def _decoded(parts: list[str]) -> str:
+    return normalize_space(" ".join(_decoder().latex_to_text(p) for p in parts))
+
+
+def _authors(entry: Entry) -> list[Author]:
+    field = entry.fields_dict.get("author")
+    if field is None or not isinstance(field.value, middlewares.NameParts | list):
+        return []
+    names = field.value if isinstance(field.value, list) else [field.value]
+    out = []
+    for name in names:
+        if not isinstance(name, middlewares.NameParts):
+            continue
+        family = _decoded(name.von + name.last)
+        given = _decoded(name.first)
+        if not given and not name.von and len(name.last) == 1:
+            out.append(Author(collective_name=family))
+        elif family or given:
+            out.append(fields.person(family, given))
+    return out
+
+
+def _dates(entry: Entry) -> tuple[int | None, str]:
+    year_text = _value(entry, "year")
+    year = int(year_text[:4]) if year_text[:4].isdigit() else None
+    date = _value(entry, "date")
+    parts = fields.date_parts(date)
+    if parts:
+        return parts[0], fields.iso_date(parts)
+    if _value(entry, "pubdate"):
+        return year, _value(entry, "pubdate")
+    month = _value(entry, "month").lower()[:3]
+    if year and month in MONTHS:
+        return year, fields.iso_date([year, MONTHS.index(month) + 1])
+    if year and month.isdigit() and 1 <= int(month) <= 12:
+        return year, fields.iso_date([year, int(month)])
+    return year, f"{year:04d}" if year else ""
+
+
+def entry_to_study(entry: Entry, *, source: str = "", raw: bytes = b"") -> Study:
+    """A Study from a decoded bibtexparser Entry (authors split into name parts)."""
+    title_html, title = fields.imported_title(_value(entry, "title"))
+    sections = fields.abstract_sections(_value(entry, "abstract"))
+    year, pub_date = _dates(entry)
+    pmid = _value(entry, "pmid")
+    if not pmid and _value(entry, "eprinttype").lower() == "pubmed":
+        pmid = _value(entry, "eprint")
+    return Study(
+        pmid=pmid if pmid.isdigit() else "",
+        doi=fields.clean_doi(_value(entry, "doi")),
+        pmcid=_value(entry, "pmcid"),
+        title=title,
+        title_html=title_html,
+        abstract=fields.abstract_text(sections),
+        abstract_sections=sections,
+        journal=_value(entry, "journal", "journaltitle", "booktitle"),
+        journal_abbrev=_value(entry, "shortjournal"),
+        volume=_value(entry, "volume"),
+        issue=_value(entry, "number", "issue"),
+        pages=re.sub(r"\s*[-–]{1,2}\s*", "-", _value(entry, "pages"), count=1),
+        year=year,
+        pub_date=pub_date,
+        authors=_authors(entry),
+        keywords=[k.strip() for k in re.split(r"[,;]", _value(entry, "keywords")) if k.strip()],
+        language=_value(entry, "language"),
+        publication_types=["Retracted Publication"]
+        if "retracted" in _value(entry, "note").lower() else [],
+        raw_record=raw,
+        raw_format=RAW_FORMAT,
+        source=source,
+    )
+
+
+def parse_library(text: str) -> bibtexparser.Library:
+    """bibtexparser's library: values LaTeX-decoded, names split into parts (still in
+    LaTeX: :func:`entry_to_study` decodes them; the decoding middleware skips lists)."""
+    return bibtexparser.parse_string(
+        text,
+        append_middleware=[
+            middlewares.SeparateCoAuthors(),
+            middlewares.SplitNameParts(),
+            middlewares.LatexDecodingMiddleware(),
+        ],
+    )
+
+
+def read_bibtex(text: str, *, source: str = "") -> Iterator[Study]:
+    """Studies from BibTeX text; an entry bibtexparser cannot read is a FormatError."""
+    library = parse_library(text.lstrip("\ufeff"))
+    if library.failed_blocks:
+        block = library.failed_blocks[0]
+        line = getattr(block, "start_line", None)
+        where = f" at line {line + 1}" if isinstance(line, int) else ""
+        raise FormatError(f"a BibTeX entry{where} cannot be read: {block.error}")
+    if not library.entries:
+        raise FormatError("no BibTeX entry (an entry starts with '@article{' or similar)")
+    for entry in library.entries:
+        raw = (entry.raw or "").encode("utf-8")
+        yield entry_to_study(entry, source=source, raw=raw)

@@ -1,0 +1,120 @@
+"""CSV and XLSX tables of studies, safe to open in a spreadsheet.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
+read by Excel, LibreOffice or Google Sheets as a formula (CSV/formula injection: a title
+or abstract is untrusted text). Such a cell gets a leading apostrophe.
+
+>>> neutralise("=HYPERLINK(\\"http://x\\")")
+'\\'=HYPERLINK("http://x")'
+>>> neutralise("107-15"), neutralise(2009)
+('107-15', 2009)
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
+
+from evidence_tracker.domain.models import Study
+from evidence_tracker.formats import fields
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Excel's limit on the characters of one cell.
+XLSX_CELL_LIMIT = 32767
+
+#: The columns of a studies table, in order.
+COLUMNS = (
+    "study_id", "pmid", "doi", "pmcid", "title", "authors", "first_author", "journal",
+    "journal_abbrev", "year", "pub_date", "volume", "issue", "pages", "publication_types",
+    "retracted", "notices", "mesh", "keywords", "language", "conditions", "abstract",
+    "pubmed_url", "doi_url",
+)
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix an apostrophe to text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def study_row(study: Study, *, study_id: int | None = None,
+              conditions: Sequence[str] = ()) -> dict[str, Any]:
+    """One row of the table (lists joined with '; ')."""
+    return {
+        "study_id": study_id,
+        "pmid": study.pmid,
+        "doi": study.doi,
+        "pmcid": study.pmcid,
+        "title": study.title,
+        "authors": "; ".join(a.display_name for a in study.authors),
+        "first_author": study.authors[0].display_name if study.authors else "",
+        "journal": study.journal,
+        "journal_abbrev": study.journal_abbrev,
+        "year": study.year,
+        "pub_date": study.pub_date,
+        "volume": study.volume,
+        "issue": study.issue,
+        "pages": study.pages,
+        "publication_types": "; ".join(study.publication_types),
+        "retracted": "yes" if study.retracted else "",
+        "notices": "; ".join(f"{c.ref_type}: {c.ref_source}" for c in study.notices),
+        "mesh": "; ".join(("*" if m.major else "") + m.descriptor for m in study.mesh),
+        "keywords": "; ".join(study.keywords),
+        "language": study.language,
+        "conditions": "; ".join(conditions),
+        "abstract": study.abstract,
+        "pubmed_url": fields.pubmed_url(study.pmid),
+        "doi_url": fields.doi_url(study.doi),
+    }
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], out: IO[str],
+              columns: Sequence[str] = COLUMNS) -> int:
+    """UTF-8 CSV (the caller opens ``out`` with ``newline=''``); returns the row count."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else neutralise(row.get(c)) for c in columns])
+        count += 1
+    return count
+
+
+def write_xlsx(rows: Iterable[Mapping[str, Any]], path: str,
+               columns: Sequence[str] = COLUMNS, *, sheet: str = "Studies") -> int:
+    """An XLSX workbook with one sheet; every text cell is stored as text, never a formula."""
+    from openpyxl import Workbook  # imported here: only this writer needs it
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    assert ws is not None
+    ws.title = sheet
+    ws.append(list(columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for n, row in enumerate(rows, start=2):
+        for col, name in enumerate(columns, start=1):
+            value = row.get(name)
+            value = neutralise(_xlsx_safe(value)) if isinstance(value, str) else value
+            cell = ws.cell(row=n, column=col, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+        count += 1
+    ws.freeze_panes = "A2"
+    for col, name in enumerate(columns, start=1):
+        width = {"title": 60, "abstract": 80, "authors": 40}.get(name, 14)
+        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+    wb.save(path)
+    return count
+
+
+def _xlsx_safe(text: str) -> str:
+    """Drop the control characters XML 1.0 (and so XLSX) cannot hold (tab, CR and LF
+    stay); cut text longer than a cell can hold."""
+    kept = "".join(ch for ch in text if (ch in "\t\r\n" or ord(ch) >= 0x20)
+                   and ch not in "\ufffe\uffff")
+    return kept if len(kept) < XLSX_CELL_LIMIT else kept[: XLSX_CELL_LIMIT - 2] + "…"

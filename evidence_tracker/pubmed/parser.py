@@ -1,0 +1,650 @@
+"""Streaming parser for PubMed XML (EFetch ``PubmedArticleSet`` replies, baseline files).
+
+PubMed XML is untrusted input. The parser never loads a DTD, never touches the network,
+never expands entities, and refuses documents whose DOCTYPE declares entities (the
+"billion laughs" and external-entity tricks). It streams with ``lxml.etree.iterparse``
+and frees each record once read, so memory stays flat however large the file.
+
+>>> xml = b'''<PubmedArticleSet><PubmedArticle><MedlineCitation Status="MEDLINE">
+... <PMID Version="1">123</PMID><Article><ArticleTitle>A <i>B</i> c.</ArticleTitle>
+... </Article></MedlineCitation></PubmedArticle></PubmedArticleSet>'''
+>>> [(s.pmid, s.title, s.title_html) for s in iter_pubmed_xml(xml)]
+[('123', 'A B c.', 'A <i>B</i> c.')]
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import io
+import os
+import re
+from collections.abc import Iterable, Iterator
+from typing import IO, Any, TypeAlias, cast
+
+from lxml import etree
+
+from evidence_tracker.domain.markup import clean_text, fragment_from_element
+from evidence_tracker.domain.models import (
+    AbstractSection,
+    Author,
+    CommentCorrection,
+    MeshHeading,
+    Study,
+)
+
+__all__ = ["PubMedParseError", "Source", "iter_pubmed_xml", "parse_pub_date"]
+
+#: A path, the document's bytes, or a binary file object.
+Source: TypeAlias = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+
+RAW_FORMAT = "pubmed-xml"
+_RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
+_ROOT_TAGS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet", *_RECORD_TAGS})
+_CHUNK = 64 * 1024
+
+_MONTHS = {
+    name: n
+    for n, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+
+
+class PubMedParseError(ValueError):
+    """The input is not well-formed PubMed XML (or is unsafe); the message says where."""
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def iter_pubmed_xml(source: Source, *, record_source: str = "pubmed") -> Iterator[Study]:
+    """Yield one Study per PubmedArticle / PubmedBookArticle, and per deleted PMID.
+
+    ``source`` is a path (``.gz`` is decompressed), the document as bytes, or a binary
+    file object. Records are yielded as they are read: when the input breaks off or is
+    malformed, every record before the break has already been yielded, then
+    :class:`PubMedParseError` is raised with the line and column. ``record_source`` goes
+    into ``Study.source`` ("pubmed", or "import:<file name>" for an imported file).
+    """
+    stream, name, to_close = _open_source(source)
+    context = etree.iterparse(
+        stream,
+        events=("end",),
+        tag=_RECORD_TAGS,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        attribute_defaults=False,
+        huge_tree=False,
+        recover=False,
+        chunk_size=_CHUNK,
+    )
+    count = 0
+    last_pmid = ""
+    checked = False
+    try:
+        try:
+            for _event, el in context:
+                if not checked:
+                    _check_document(el.getroottree(), name)
+                    checked = True
+                try:
+                    studies = _read_record(el)
+                except PubMedParseError as exc:
+                    raise PubMedParseError(f"{name}: {exc} (after {count} records)") from None
+                _release(el)
+                for study in studies:
+                    count += 1
+                    last_pmid = study.pmid
+                    if record_source != "pubmed":
+                        study.source = record_source
+                    yield study
+            if not checked and context.root is not None:
+                _check_document(context.root.getroottree(), name)
+        except etree.XMLSyntaxError as exc:
+            raise PubMedParseError(
+                _describe_syntax_error(exc, context, name, count, last_pmid)
+            ) from None
+    finally:
+        for handle in to_close:
+            handle.close()
+
+
+def _open_source(source: Source) -> tuple[IO[bytes], str, list[IO[bytes]]]:
+    """``(stream, name for messages, handles to close when done)``."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return io.BytesIO(bytes(source)), "<bytes>", []
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        handle: IO[bytes] = open(path, "rb")  # noqa: SIM115 - the generator closes it
+        magic = handle.read(2)
+        handle.seek(0)
+        if magic == b"\x1f\x8b":  # a .gz baseline/update file
+            unzipped = cast(IO[bytes], gzip.GzipFile(fileobj=handle, mode="rb"))
+            return unzipped, path, [unzipped, handle]
+        return handle, path, [handle]
+    if isinstance(source, io.TextIOBase):
+        raise TypeError("iter_pubmed_xml needs a binary file object (open the file with 'rb')")
+    if hasattr(source, "read"):
+        return source, str(getattr(source, "name", "<stream>")), []
+    raise TypeError(f"iter_pubmed_xml cannot read a {type(source).__name__}")
+
+
+def _check_document(tree: Any, name: str) -> None:
+    """Refuse entity declarations and documents that are not PubMed XML."""
+    if tree is None:
+        return
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None:
+        entities = [entity.name for entity in dtd.iterentities()]
+        if entities:
+            raise PubMedParseError(
+                f"{name}: refusing XML whose DOCTYPE declares entities "
+                f"({', '.join(entities[:5])}): possible entity-expansion or "
+                "external-entity attack; PubMed never sends these"
+            )
+    root = tree.getroot()
+    if root is not None and root.tag not in _ROOT_TAGS:
+        detail = ""
+        error = root.find(".//ERROR")
+        if error is not None:
+            detail = f": NCBI says {' '.join((error.text or '').split())!r}"
+        raise PubMedParseError(
+            f"{name}: not PubMed XML (root element <{root.tag}>, line {root.sourceline}){detail}"
+        )
+
+
+def _release(el: etree._Element) -> None:
+    """Free a finished record and everything before it."""
+    el.clear()  # text, children, attributes and tail
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def _describe_syntax_error(
+    exc: etree.XMLSyntaxError, context: Any, name: str, count: int, last_pmid: str
+) -> str:
+    line, column, message = exc.lineno, exc.offset, exc.msg
+    try:
+        fatals = list(context.error_log.filter_from_fatals())
+    except AttributeError:  # pragma: no cover - older lxml
+        fatals = []
+    if fatals:
+        first = fatals[0]
+        line, column, message = first.line, first.column, first.message
+    where = f"line {line}, column {column}" if line else "unknown position"
+    after = f"after {count} record{'s' if count != 1 else ''}"
+    if last_pmid:
+        after += f", last PMID {last_pmid}"
+    text = (message or str(exc)).strip()
+    if "Premature end of data" in text or "EndTag" in text or "Extra content" in text:
+        text += " (truncated or concatenated document?)"
+    return f"{name}: malformed PubMed XML at {where}: {text} ({after})"
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _read_record(el: etree._Element) -> list[Study]:
+    tag = el.tag
+    if tag == "PubmedArticle":
+        return [_pubmed_article(el)]
+    if tag == "PubmedBookArticle":
+        return [_book_article(el)]
+    return _delete_citation(el)
+
+
+def _raw(el: etree._Element) -> bytes:
+    return etree.tostring(el, encoding="utf-8", with_tail=False)
+
+
+def _missing(el: etree._Element, what: str) -> PubMedParseError:
+    return PubMedParseError(f"<{el.tag}> at line {el.sourceline} has no {what}")
+
+
+def _children(el: etree._Element | None) -> dict[Any, etree._Element]:
+    """The first child element of each tag (one pass; cheaper than many ``find`` calls)."""
+    found: dict[Any, etree._Element] = {}
+    if el is not None:
+        for child in el:
+            found.setdefault(child.tag, child)
+    return found
+
+
+def _list(parent: etree._Element | None, tag: str) -> list[etree._Element]:
+    """The children of ``parent`` with this tag."""
+    return list(parent.iterchildren(tag)) if parent is not None else []
+
+
+def _pubmed_article(el: etree._Element) -> Study:
+    raw = _raw(el)
+    top = _children(el)
+    citation = top.get("MedlineCitation")
+    if citation is None:
+        raise _missing(el, "MedlineCitation")
+    cit = _children(citation)
+    pmid = _text(cit.get("PMID"))
+    if not pmid:
+        raise _missing(el, "PMID")
+    article = cit.get("Article")
+    art = _children(article)
+    data = _children(top.get("PubmedData"))
+    journal = _children(art.get("Journal"))
+    issue = _children(journal.get("JournalIssue"))
+
+    title_html, title = _fragment(art.get("ArticleTitle"))
+    if not title:
+        title_html, title = _fragment(art.get("VernacularTitle"))
+    sections = _abstract_sections(art.get("Abstract"))
+    if not sections and "OtherAbstract" in cit:
+        sections = _abstract_sections(_other_abstract(citation))
+
+    year, pub_date = parse_pub_date(issue.get("PubDate"))
+    if year is None:
+        year, pub_date = _fallback_date(pub_date, art.get("ArticleDate"))
+
+    ids = _article_ids(data.get("ArticleIdList"))
+    doi = ""
+    if "ELocationID" in art and article is not None:
+        doi = _elocation_doi(article.iterfind("ELocationID"))
+    doi = doi or ids.get("doi", "")
+    pmcid = ids.get("pmc", "") or ids.get("pmcid", "")
+    if not pmcid and "OtherID" in cit:
+        pmcid = _other_pmcid(citation)
+
+    abbrev = _text(journal.get("ISOAbbreviation"))
+    if not abbrev:
+        abbrev = _text(_children(cit.get("MedlineJournalInfo")).get("MedlineTA"))
+    keywords: list[str] = []
+    if "KeywordList" in cit:
+        keywords = _keywords(citation.iterfind("KeywordList/Keyword"))
+
+    return Study(
+        pmid=pmid,
+        doi=_clean_doi(doi),
+        pmcid=_clean_pmcid(pmcid),
+        title=title,
+        title_html=title_html,
+        abstract=_join_abstract(sections),
+        abstract_sections=sections,
+        journal=_text(journal.get("Title")),
+        journal_abbrev=abbrev,
+        volume=_text(issue.get("Volume")),
+        issue=_text(issue.get("Issue")),
+        pages=_pages(art.get("Pagination")),
+        year=year,
+        pub_date=pub_date,
+        authors=_authors(art.get("AuthorList")),
+        publication_types=_texts(_list(art.get("PublicationTypeList"), "PublicationType")),
+        mesh=_mesh(cit.get("MeshHeadingList")),
+        keywords=keywords,
+        language=_text(art.get("Language")),
+        comments_corrections=_comments(cit.get("CommentsCorrectionsList")),
+        entrez_date=_history_date(data.get("History")),
+        revised_date=_iso_date(cit.get("DateRevised")),
+        status=citation.get("Status", ""),
+        raw_record=raw,
+        raw_format=RAW_FORMAT,
+        source="pubmed",
+    )
+
+
+def _book_article(el: etree._Element) -> Study:
+    raw = _raw(el)
+    doc = el.find("BookDocument")
+    if doc is None:
+        raise _missing(el, "BookDocument")
+    pmid = _text(doc.find("PMID"))
+    if not pmid:
+        raise _missing(el, "PMID")
+    data = el.find("PubmedBookData")
+    book = doc.find("Book")
+    if book is None:
+        book = etree.Element("Book")
+
+    book_html, book_title = _fragment(book.find("BookTitle"))
+    title_html, title = _fragment(doc.find("ArticleTitle"))
+    if not title:
+        title_html, title = _fragment(doc.find("VernacularTitle"))
+    container = book_title
+    if not title:  # a whole book, not a chapter
+        title_html, title, container = book_html, book_title, ""
+
+    year, pub_date = parse_pub_date(book.find("PubDate"))
+    for other in (book.find("BeginningDate"), doc.find("ContributionDate")):
+        if year is None:
+            year, pub_date = _fallback_date(pub_date, other)
+
+    authors = _first_authors(doc.iterfind("AuthorList")) or _first_authors(
+        book.iterfind("AuthorList")
+    )
+    ids = _article_ids(data.find("ArticleIdList") if data is not None else None)
+    ids.update(_article_ids(doc.find("ArticleIdList")))
+    doi = _elocation_doi(book.iterfind("ELocationID")) or ids.get("doi", "")
+    sections = _abstract_sections(doc.find("Abstract"))
+
+    return Study(
+        pmid=pmid,
+        doi=_clean_doi(doi),
+        pmcid=_clean_pmcid(ids.get("pmc", "") or ids.get("pmcid", "")),
+        title=title,
+        title_html=title_html,
+        abstract=_join_abstract(sections),
+        abstract_sections=sections,
+        journal=container,
+        volume=_text(book.find("Volume")),
+        pages=_pages(doc.find("Pagination")),
+        year=year,
+        pub_date=pub_date,
+        authors=authors,
+        publication_types=_texts(doc.iterfind("PublicationType")),
+        keywords=_keywords(doc.iterfind("KeywordList/Keyword")),
+        language=_text(doc.find("Language")),
+        entrez_date=_history_date(data.find("History") if data is not None else None),
+        revised_date=_iso_date(doc.find("DateRevised")),
+        raw_record=raw,
+        raw_format=RAW_FORMAT,
+        source="pubmed",
+    )
+
+
+def _delete_citation(el: etree._Element) -> list[Study]:
+    studies = []
+    for pmid_el in el.iterfind("PMID"):
+        pmid = _text(pmid_el)
+        if pmid:
+            raw = b"<DeleteCitation>" + _raw(pmid_el) + b"</DeleteCitation>"
+            studies.append(
+                Study(
+                    pmid=pmid,
+                    deleted=True,
+                    raw_record=raw,
+                    raw_format=RAW_FORMAT,
+                    source="pubmed",
+                )
+            )
+    return studies
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _text(el: etree._Element | None) -> str:
+    """Whitespace-normalised text of a simple element (markup, if any, reduced to text)."""
+    if el is None:
+        return ""
+    if len(el):
+        return fragment_from_element(el)[1]
+    text = el.text
+    return clean_text(text) if text else ""
+
+
+def _texts(elements: Iterable[etree._Element]) -> list[str]:
+    return [t for t in map(_text, elements) if t]
+
+
+def _fragment(el: etree._Element | None) -> tuple[str, str]:
+    if el is None:
+        return "", ""
+    return fragment_from_element(el)
+
+
+def _abstract_sections(abstract: etree._Element | None) -> list[AbstractSection]:
+    if abstract is None:
+        return []
+    sections = []
+    for part in abstract.iterfind("AbstractText"):
+        html, text = fragment_from_element(part)
+        if text:
+            sections.append(
+                AbstractSection(
+                    text=text,
+                    label=" ".join(part.get("Label", "").split()),
+                    nlm_category=part.get("NlmCategory", "").strip(),
+                    html=html,
+                )
+            )
+    return sections
+
+
+def _other_abstract(citation: etree._Element) -> etree._Element | None:
+    """An English OtherAbstract, for records whose own Abstract is missing."""
+    for other in citation.iterfind("OtherAbstract"):
+        if other.get("Language", "eng") == "eng":
+            return other
+    return None
+
+
+def _join_abstract(sections: list[AbstractSection]) -> str:
+    return "\n\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in sections)
+
+
+def _pages(pagination: etree._Element | None) -> str:
+    if pagination is None:
+        return ""
+    pages = _text(pagination.find("MedlinePgn"))
+    if pages:
+        return pages
+    start, end = _text(pagination.find("StartPage")), _text(pagination.find("EndPage"))
+    return f"{start}-{end}" if start and end and end != start else start or end
+
+
+#: Every author and the fields we read, in document order, in one C-level query
+#: (much cheaper than walking each author's children from Python).
+_AUTHOR_NODES = etree.XPath(
+    "Author | Author/LastName | Author/ForeName | Author/Initials | Author/CollectiveName"
+    " | Author/AffiliationInfo[1]/Affiliation"
+)
+_AUTHOR_FIELD = {"LastName": 0, "ForeName": 1, "Initials": 2, "CollectiveName": 3, "Affiliation": 4}
+
+
+def _authors(author_list: etree._Element | None) -> list[Author]:
+    if author_list is None:
+        return []
+    rows: list[list[str]] = []
+    current: list[str] | None = None
+    for node in cast(list[etree._Element], _AUTHOR_NODES(author_list)):
+        tag = node.tag
+        if tag == "Author":
+            current = None if node.get("ValidYN") == "N" else ["", "", "", "", ""]
+            if current is not None:
+                rows.append(current)
+        elif current is not None:
+            text = node.text
+            current[_AUTHOR_FIELD[tag]] = (
+                _text(node) if text is None or len(node) else clean_text(text)
+            )
+    return [
+        Author(collective_name=row[3], affiliation=row[4])
+        if row[3]
+        else Author(row[0], row[1], row[2], "", row[4])
+        for row in rows
+        if row[3] or row[0] or row[1]
+    ]
+
+
+def _first_authors(author_lists: Iterable[etree._Element]) -> list[Author]:
+    """Authors from the first list that is not a list of editors."""
+    for author_list in author_lists:
+        if author_list.get("Type", "authors") != "editors":
+            authors = _authors(author_list)
+            if authors:
+                return authors
+    return []
+
+
+_MESH_NODES = etree.XPath("MeshHeading/DescriptorName | MeshHeading/QualifierName")
+
+
+def _mesh(heading_list: etree._Element | None) -> list[MeshHeading]:
+    """MeSH headings; qualifiers belong to the descriptor before them (one per heading)."""
+    if heading_list is None:
+        return []
+    result = []
+    descriptor: list[Any] | None = None  # [name, major, ui, qualifiers]
+    for node in cast(list[etree._Element], _MESH_NODES(heading_list)):
+        text = node.text
+        name = _text(node) if text is None or len(node) else clean_text(text)
+        if node.tag == "DescriptorName":
+            descriptor = [name, node.get("MajorTopicYN") == "Y", node.get("UI", ""), []]
+            if name:
+                result.append(descriptor)
+        elif descriptor is not None and name:
+            descriptor[3].append((name, node.get("MajorTopicYN") == "Y"))
+    return [MeshHeading(name, major, ui, tuple(quals)) for name, major, ui, quals in result]
+
+
+def _keywords(keywords: Iterable[etree._Element]) -> list[str]:
+    seen: dict[str, None] = {}
+    for keyword in keywords:
+        text = _text(keyword)
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+_COMMENT_NODES = etree.XPath(
+    "CommentsCorrections | CommentsCorrections/RefSource | CommentsCorrections/PMID"
+)
+
+
+def _comments(comment_list: etree._Element | None) -> list[CommentCorrection]:
+    """CommentsCorrections entries (RetractionIn, ErratumIn, ... and Cites), in order."""
+    if comment_list is None:
+        return []
+    rows: list[list[str]] = []
+    for node in cast(list[etree._Element], _COMMENT_NODES(comment_list)):
+        if node.tag == "CommentsCorrections":
+            rows.append([node.get("RefType", ""), "", ""])
+        elif rows:
+            text = node.text
+            value = _text(node) if text is None or len(node) else clean_text(text)
+            rows[-1][1 if node.tag == "RefSource" else 2] = value
+    return [CommentCorrection(ref_type, source, pmid) for ref_type, source, pmid in rows]
+
+
+def _article_ids(id_list: etree._Element | None) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    if id_list is not None:
+        for article_id in id_list.iterfind("ArticleId"):
+            value = _text(article_id)
+            if value:
+                ids.setdefault(article_id.get("IdType", "pubmed"), value)
+    return ids
+
+
+def _elocation_doi(elocations: Iterable[etree._Element]) -> str:
+    for location in elocations:
+        if location.get("EIdType") == "doi" and location.get("ValidYN", "Y") != "N":
+            doi = _text(location)
+            if doi:
+                return doi
+    return ""
+
+
+def _other_pmcid(citation: etree._Element) -> str:
+    for other in citation.iterfind("OtherID"):
+        value = _text(other)
+        if value.upper().startswith("PMC") and value[3:].strip().isdigit():
+            return value
+    return ""
+
+
+def _clean_doi(doi: str) -> str:
+    return _DOI_PREFIX.sub("", doi.strip()).strip()
+
+
+def _clean_pmcid(pmcid: str) -> str:
+    pmcid = pmcid.replace(" ", "")
+    if pmcid.isdigit():
+        return f"PMC{pmcid}"
+    if pmcid[:3].upper() == "PMC":
+        return "PMC" + pmcid[3:]
+    return pmcid
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _month(text: str) -> int | None:
+    text = text.strip().lower()
+    if text.isdigit():
+        month = int(text)
+        return month if 1 <= month <= 12 else None
+    return _MONTHS.get(text[:3])
+
+
+def _int(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+def parse_pub_date(el: etree._Element | None) -> tuple[int | None, str]:
+    """``(year, pub_date)`` from a PubDate-shaped element.
+
+    ``<Year>2021</Year><Month>Mar</Month>`` -> ``(2021, "2021-03")``; a Season gives
+    ``"1990 Spring"``; ``<MedlineDate>1998 Dec-1999 Jan</MedlineDate>`` gives
+    ``(1998, "1998 Dec-1999 Jan")``.
+    """
+    if el is None:
+        return None, ""
+    parts: dict[Any, str] = {}
+    for child in el:
+        parts.setdefault(child.tag, _text(child))
+    year = _int(parts.get("Year", ""))
+    if year is None:
+        medline_date = parts.get("MedlineDate", "")
+        if medline_date:
+            match = _YEAR.search(medline_date)
+            return (int(match.group(1)) if match else None), medline_date
+        return None, ""
+    season = parts.get("Season", "")
+    if season:
+        return year, f"{year} {season}"
+    month = _month(parts.get("Month", ""))
+    if month is None:
+        return year, f"{year:04d}"
+    day = _int(parts.get("Day", ""))
+    if day is not None and _valid_date(year, month, day):
+        return year, f"{year:04d}-{month:02d}-{day:02d}"
+    return year, f"{year:04d}-{month:02d}"
+
+
+def _fallback_date(pub_date: str, el: etree._Element | None) -> tuple[int | None, str]:
+    """The date from ``el`` if it has a year, else keep the year-less ``pub_date``."""
+    year, other = parse_pub_date(el)
+    return (year, other) if year is not None else (None, pub_date)
+
+
+def _valid_date(year: int, month: int, day: int) -> bool:
+    try:
+        _dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _iso_date(el: etree._Element | None) -> str:
+    """ISO date (as precise as the element allows) of a Year/Month/Day element."""
+    return parse_pub_date(el)[1] if el is not None else ""
+
+
+def _history_date(history: etree._Element | None) -> str:
+    """The date PubMed first listed the record: PubStatus 'entrez', else 'pubmed'."""
+    if history is None:
+        return ""
+    fallback = ""
+    for date in history.iterchildren("PubMedPubDate"):
+        status = date.get("PubStatus")
+        if status == "entrez":
+            return _iso_date(date)
+        if status == "pubmed" and not fallback:
+            fallback = _iso_date(date)
+    return fallback

@@ -1,0 +1,159 @@
+"""Export studies to reference files and spreadsheets: RIS, BibTeX, CSL-JSON, MEDLINE/NBIB,
+CSV and XLSX, for a selection, one or more conditions or claims, or everything.
+
+Files are written to a temporary file beside the target and moved into place, so a failed
+export never leaves half a file under the requested name.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from evidence_tracker.domain.models import StoredStudy
+from evidence_tracker.formats import csv_xlsx
+from evidence_tracker.formats.bibtex import write_bibtex
+from evidence_tracker.formats.csljson import write_csljson
+from evidence_tracker.formats.nbib import write_nbib
+from evidence_tracker.formats.ris import write_ris
+from evidence_tracker.services.citations import claim_study_ids
+from evidence_tracker.services.claims import resolve_claim
+from evidence_tracker.services.files import publish
+from evidence_tracker.store import Project, StoreError
+from evidence_tracker.store import claims as claim_store
+from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.store import studies as study_store
+from evidence_tracker.store.report_queries import studies_by_ids
+from evidence_tracker.store.studies import StudyFilter
+
+
+class ExportFormat(enum.StrEnum):
+    RIS = "ris"
+    BIBTEX = "bibtex"
+    CSLJSON = "csljson"
+    NBIB = "nbib"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+    @property
+    def extension(self) -> str:
+        return {"bibtex": ".bib", "csljson": ".json"}.get(self.value, f".{self.value}")
+
+    @property
+    def label(self) -> str:
+        return {"ris": "RIS", "bibtex": "BibTeX", "csljson": "CSL-JSON",
+                "nbib": "MEDLINE/NBIB", "csv": "CSV", "xlsx": "Excel workbook"}[self.value]
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> ExportFormat | None:
+        suffix = Path(path).suffix.lower()
+        return next((f for f in cls if f.extension == suffix), None)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: str
+    format: str
+    studies: int
+
+
+def select_studies(
+    project: Project, *, study_ids: Sequence[int] | None = None,
+    conditions: Sequence[str] = (), claims: Sequence[str | int] = (),
+) -> list[StoredStudy]:
+    """The studies to export: the given ids, plus those of the conditions and claims named
+    (their union, without repeats); everything when nothing is named."""
+    if study_ids is None and not conditions and not claims:
+        return list(study_store.iter_studies(project, StudyFilter(sort="id", descending=False)))
+    ids: list[int] = list(study_ids or [])
+    known = {c.slug: c.id for c in condition_store.list_conditions(project)}
+    for slug in conditions:
+        if slug not in known:
+            raise StoreError(f"No condition {slug!r}. Known: {', '.join(sorted(known))}")
+        ids += study_store.query_study_ids(
+            project, StudyFilter(condition_id=known[slug], sort="id", descending=False))
+    for key in claims:
+        ids += claim_study_ids(project, resolve_claim(project, key))
+    return studies_by_ids(project, list(dict.fromkeys(ids)))
+
+
+def claim_links_by_study(project: Project) -> dict[int, str]:
+    """Study id -> 'C001 supports; C011 contradicts' (every reviewer's live links)."""
+    codes = {c.id: c.code for c in claim_store.list_claims(project)}
+    out: dict[int, list[str]] = {}
+    for row in claim_store.current_link_rows(project):
+        after = row.get("after") or {}
+        stance = after.get("stance", "") if isinstance(after, dict) else ""
+        text = f"{codes.get(row['claim_id'], row['claim_id'])} {stance}".strip()
+        if text not in out.setdefault(row["study_id"], []):
+            out[row["study_id"]].append(text)
+    return {k: "; ".join(v) for k, v in out.items()}
+
+
+def table_rows(project: Project, studies: Sequence[StoredStudy]) -> Iterator[dict[str, Any]]:
+    links = claim_links_by_study(project)
+    for s in studies:
+        row = csv_xlsx.study_row(s.study, study_id=s.id, conditions=s.conditions)
+        row["claim_links"] = links.get(s.id, "")
+        yield row
+
+
+TABLE_COLUMNS = (*csv_xlsx.COLUMNS, "claim_links")
+
+
+def _atomic_text(path: Path, write: Callable[[IO[str]], object], *, newline: str | None = None
+                 ) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
+            write(out)
+        publish(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_studies(project: Project, studies: Sequence[StoredStudy], fmt: ExportFormat | str,
+                  path: str | Path) -> ExportResult:
+    """Write ``studies`` to ``path`` in ``fmt``."""
+    the_format = ExportFormat(fmt)
+    target = Path(path)
+    records = [s.study for s in studies]
+    if the_format is ExportFormat.RIS:
+        _atomic_text(target, lambda out: write_ris(records, out))
+    elif the_format is ExportFormat.BIBTEX:
+        _atomic_text(target, lambda out: write_bibtex(records, out))
+    elif the_format is ExportFormat.CSLJSON:
+        _atomic_text(target, lambda out: write_csljson(records, out))
+    elif the_format is ExportFormat.NBIB:
+        _atomic_text(target, lambda out: write_nbib(records, out))
+    elif the_format is ExportFormat.CSV:
+        rows = list(table_rows(project, studies))
+        _atomic_text(target, lambda out: csv_xlsx.write_csv(rows, out, TABLE_COLUMNS),
+                     newline="")
+    else:
+        rows = list(table_rows(project, studies))
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".xlsx", dir=target.parent)
+        os.close(fd)
+        try:
+            csv_xlsx.write_xlsx(rows, tmp, TABLE_COLUMNS)
+            publish(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return ExportResult(str(target), the_format.value, len(records))
+
+
+def export_studies(
+    project: Project, fmt: ExportFormat | str, path: str | Path, *,
+    study_ids: Sequence[int] | None = None, conditions: Sequence[str] = (),
+    claims: Sequence[str | int] = (),
+) -> ExportResult:
+    """Select (see :func:`select_studies`) and write; returns what was written."""
+    studies = select_studies(project, study_ids=study_ids, conditions=conditions, claims=claims)
+    return write_studies(project, studies, fmt, path)

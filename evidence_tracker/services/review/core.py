@@ -1,0 +1,486 @@
+"""Dual independent review, the core: judgements by subject, blind mode, conflicts and
+their resolution by an arbiter.
+
+Every judgement (screening, appraisal, GRADE, stance link) is an event; a reviewer's
+current judgement of a subject is their latest event about it. An arbiter's decision is a
+``resolution`` event recording the final value and the reviewers' events it resolves. For
+GRADE and stance the arbiter also appends the final value as an event of that kind
+(``after.arbitrated`` = the resolution id), so that verdicts, which read the latest grade
+and link, use it; those events are never counted as a reviewer's judgement.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evidence_tracker.domain.claims import parse_stance
+from evidence_tracker.domain.grade import parse_certainty
+from evidence_tracker.domain.models import ScreeningDecision
+from evidence_tracker.domain.review import (
+    JUDGEMENT_KINDS,
+    KIND_LABELS,
+    RESOLUTION,
+    SETTINGS_EVENT,
+    ReviewError,
+    can_see_others,
+    compared_value,
+    is_arbitration,
+    value_text,
+)
+from evidence_tracker.domain.screening import parse_decision
+from evidence_tracker.services.claims import require_reviewer
+from evidence_tracker.services.evidence import LinkView
+from evidence_tracker.store import Project
+from evidence_tracker.store import claims as claim_store
+from evidence_tracker.store import judgements as store
+from evidence_tracker.store.events import append_event
+
+META_BLIND = "review_blind"
+META_TEAM = "review_team"
+
+# -- judgements and subjects -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a judgement is about: a study (screening, appraisal), a claim (GRADE) or a
+    study-claim pair (stance)."""
+
+    kind: str
+    study_id: int | None = None
+    claim_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """'screening:S12', 'grade:C3', 'link:S12:C3' (what `resolve` takes)."""
+        parts = [self.kind]
+        if self.study_id is not None:
+            parts.append(f"S{self.study_id}")
+        if self.claim_id is not None:
+            parts.append(f"C{self.claim_id}")
+        return ":".join(parts)
+
+
+def parse_subject(key: str) -> Subject:
+    """A subject from its key ('screening:S12', 'link:S12:C3')."""
+    kind, *rest = key.strip().split(":")
+    study = claim = None
+    try:
+        for part in rest:
+            if part[:1].upper() == "S":
+                study = int(part[1:])
+            elif part[:1].upper() == "C":
+                claim = int(part[1:])
+            else:
+                raise ValueError(part)
+    except ValueError:
+        raise ReviewError(f"Not a subject key: {key!r} (e.g. screening:S12, link:S12:C3)."
+                          ) from None
+    if kind not in JUDGEMENT_KINDS:
+        raise ReviewError(f"Unknown kind {kind!r}: choose one of {', '.join(JUDGEMENT_KINDS)}.")
+    needs = {"screening": (True, False), "appraisal": (True, False), "grade": (False, True),
+             "link": (True, True)}[kind]
+    if needs != (study is not None, claim is not None):
+        raise ReviewError(f"{key!r} does not name a {kind} subject.")
+    return Subject(kind, study, claim)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One reviewer's current judgement of a subject."""
+
+    event_id: int
+    occurred_at: str
+    reviewer: str
+    kind: str
+    study_id: int | None
+    claim_id: int | None
+    after: dict[str, Any]
+    note: str = ""
+
+    @property
+    def subject(self) -> Subject:
+        return Subject(self.kind, self.study_id, self.claim_id)
+
+    @property
+    def value(self) -> tuple[str, ...] | None:
+        return compared_value(self.kind, self.after)
+
+    @property
+    def text(self) -> str:
+        return value_text(self.kind, self.after)
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> Judgement:
+        return cls(r["id"], r["occurred_at"], r["reviewer"], r["kind"], r["study_id"],
+                   r["claim_id"], r["after"], r.get("note") or "")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    event_id: int
+    arbiter: str
+    occurred_at: str
+    final: dict[str, Any]
+    resolves: tuple[int, ...]
+    note: str = ""
+
+
+def judgements(
+    project: Project, kind: str, *, study_id: int | None = None, claim_id: int | None = None,
+) -> list[Judgement]:
+    """Every reviewer's current judgement of ``kind`` (arbiters' copies left out)."""
+    return [Judgement.from_row(r) for r in
+            store.current_judgements(project, kind, study_id=study_id, claim_id=claim_id)]
+
+
+def by_subject(items: Iterable[Judgement]) -> dict[Subject, list[Judgement]]:
+    out: dict[Subject, list[Judgement]] = {}
+    for j in items:
+        out.setdefault(j.subject, []).append(j)
+    return out
+
+
+def resolutions(project: Project) -> dict[Subject, Resolution]:
+    """The standing resolution of each subject (undone ones dropped)."""
+    current: dict[Subject, dict[str, Any]] = {}
+    owner: dict[int, Subject] = {}
+    for e in store.events_of_kind(project, RESOLUTION):
+        if e["reverts"] is not None and e["reverts"] in owner:
+            reverted = owner[e["reverts"]]
+            if current.get(reverted, {}).get("id") == e["reverts"]:
+                del current[reverted]
+        after = e["after"]
+        if after and after.get("of"):
+            subject = Subject(after["of"], e["study_id"], e["claim_id"])
+            current[subject] = e
+            owner[e["id"]] = subject
+    return {s: Resolution(e["id"], e["reviewer"], e["occurred_at"], e["after"]["final"],
+                          tuple(e["after"].get("resolves") or ()), e["note"])
+            for s, e in current.items()}
+
+
+@dataclass(frozen=True)
+class SubjectState:
+    subject: Subject
+    judgements: tuple[Judgement, ...] = ()
+    resolution: Resolution | None = None  # the latest, even if judgements changed since
+
+    @property
+    def resolved(self) -> bool:
+        """A resolution covers every current judgement (none changed since)."""
+        return self.resolution is not None and bool(self.judgements) and \
+            {j.event_id for j in self.judgements} <= set(self.resolution.resolves)
+
+    @property
+    def values(self) -> set[tuple[str, ...] | None]:
+        return {j.value for j in self.judgements}
+
+    @property
+    def in_conflict(self) -> bool:
+        return len(self.values) > 1 and not self.resolved
+
+    @property
+    def final(self) -> dict[str, Any] | None:
+        """The resolved value, else the agreed (or only) one; None while in conflict."""
+        if self.resolved and self.resolution is not None:
+            return self.resolution.final
+        if self.judgements and len(self.values) == 1:
+            return self.judgements[-1].after
+        return None
+
+    @property
+    def status(self) -> str:
+        if not self.judgements:
+            return "none"
+        if self.resolved:
+            return "resolved"
+        if self.in_conflict:
+            return "conflict"
+        return "agreed" if len(self.judgements) > 1 else "single"
+
+
+def subject_state(project: Project, subject: Subject) -> SubjectState:
+    items = judgements(project, subject.kind, study_id=subject.study_id,
+                       claim_id=subject.claim_id)
+    items = [j for j in items if j.subject == subject]
+    return SubjectState(subject, tuple(items), resolutions(project).get(subject))
+
+
+# -- blind mode --------------------------------------------------------------------------
+
+
+def blind_mode(project: Project) -> bool:
+    return project.meta(META_BLIND) == "1"
+
+
+def review_team(project: Project) -> list[str]:
+    """The assigned reviewers ([] = any two reviewers make a subject complete)."""
+    try:
+        team = json.loads(project.meta(META_TEAM, "[]"))
+    except ValueError:
+        return []
+    return [str(n) for n in team] if isinstance(team, list) else []
+
+
+def _record_settings(project: Project, reviewer: str) -> None:
+    append_event(project, SETTINGS_EVENT, reviewer_id=require_reviewer(project, reviewer),
+                 after={"blind": blind_mode(project), "team": review_team(project)})
+
+
+def set_blind_mode(project: Project, on: bool, *, reviewer: str) -> None:
+    """Turn blind mode on or off (recorded as an event: who changed it, when)."""
+    with project.transaction():
+        project.set_meta(META_BLIND, "1" if on else "0")
+        _record_settings(project, reviewer)
+
+
+def set_review_team(project: Project, names: Sequence[str], *, reviewer: str) -> list[str]:
+    """Assign the reviewers who must all judge a subject before blind mode lifts."""
+    team = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if len(team) == 1:
+        raise ReviewError("A review team needs at least two reviewers (or none).")
+    with project.transaction():
+        for name in team:
+            require_reviewer(project, name)
+        project.set_meta(META_TEAM, json.dumps(team, ensure_ascii=False))
+        _record_settings(project, reviewer)
+    return team
+
+
+def reviewer_names(project: Project) -> list[str]:
+    return [name for _, name in store.reviewers(project)]
+
+
+def visible(
+    project: Project, items: Sequence[Judgement], viewer: str, *,
+    resolved: frozenset[Subject] | set[Subject] = frozenset(),
+) -> tuple[list[Judgement], int]:
+    """The judgements ``viewer`` may see, and how many are hidden by blind mode."""
+    if not blind_mode(project):
+        return list(items), 0
+    team = review_team(project)
+    shown: list[Judgement] = []
+    for subject, group in by_subject(items).items():
+        judged_by = {j.reviewer for j in group}
+        if subject in resolved or can_see_others(judged_by, viewer, team):
+            shown.extend(group)
+        else:
+            shown.extend(j for j in group if j.reviewer == viewer)
+    shown.sort(key=lambda j: j.event_id)
+    return shown, len(items) - len(shown)
+
+
+def visible_judgements(
+    project: Project, kind: str, viewer: str, *, study_id: int | None = None,
+    claim_id: int | None = None,
+) -> tuple[list[Judgement], int]:
+    """Current judgements of ``kind`` about a study/claim as ``viewer`` may see them."""
+    items = judgements(project, kind, study_id=study_id, claim_id=claim_id)
+    done = {s for s, r in resolutions(project).items() if s.kind == kind}
+    resolved = {j.subject for j in items if j.subject in done}
+    return visible(project, items, viewer, resolved=resolved)
+
+
+def filter_links(project: Project, links: Sequence[LinkView], viewer: str) -> list[LinkView]:
+    """Blind mode for a claim page: drop other reviewers' links ``viewer`` may not see yet."""
+    if not blind_mode(project):
+        return list(links)
+    team = review_team(project)
+    by_pair: dict[tuple[int, int], list[LinkView]] = {}
+    for link in links:
+        by_pair.setdefault((link.study.id, link.claim_id), []).append(link)
+    out = []
+    for group in by_pair.values():
+        judged_by = {v.reviewer for v in group}
+        out.extend(group if can_see_others(judged_by, viewer, team)
+                   else [v for v in group if v.reviewer == viewer])
+    return sorted(out, key=lambda v: v.event_id)
+
+
+# -- conflicts and resolution ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conflict:
+    subject: Subject
+    label: str
+    judgements: tuple[Judgement, ...]
+    stale: Resolution | None = None  # a resolution overtaken by a changed judgement
+
+    @property
+    def key(self) -> str:
+        return self.subject.key
+
+
+def subject_labels(project: Project, subjects: Iterable[Subject]) -> dict[Subject, str]:
+    """'PMID 19603491', 'C011', 'PMID 19603491 × C011' for display."""
+    subjects = list(subjects)
+    facts = claim_store.study_facts(project, [s.study_id for s in subjects
+                                              if s.study_id is not None])
+    claim_ids = sorted({s.claim_id for s in subjects if s.claim_id is not None})
+    codes = {c.id: c.code or f"#{c.id}" for c in claim_store.list_claims(project, claim_ids)}
+    out = {}
+    for s in subjects:
+        parts = []
+        if s.study_id is not None:
+            f = facts.get(s.study_id, {})
+            parts.append(f"PMID {f['pmid']}" if f.get("pmid") else
+                         f"doi:{f['doi']}" if f.get("doi") else f"#{s.study_id}")
+        if s.claim_id is not None:
+            parts.append(codes.get(s.claim_id, f"#{s.claim_id}"))
+        out[s] = " × ".join(parts)
+    return out
+
+
+def _condition_slugs(project: Project, condition: str) -> set[str]:
+    """A condition's slug and its descendants' slugs."""
+    ids = set(claim_store.condition_ids(project, [condition]))
+    if not ids:
+        raise ReviewError(f"No condition called {condition!r}.")
+    return {slug for cid, slug, _, _ in store.condition_rows(project) if cid in ids}
+
+
+def _in_condition(
+    project: Project, subjects: Sequence[Subject], slugs: set[str]
+) -> set[Subject]:
+    """The subjects whose study or claim belongs to one of the conditions ``slugs``."""
+    studies = store.study_conditions(project, {s.study_id for s in subjects
+                                               if s.study_id is not None})
+    claims = store.claim_conditions(project, {s.claim_id for s in subjects
+                                              if s.claim_id is not None})
+    return {s for s in subjects
+            if slugs & set(studies.get(s.study_id or -1, ()))
+            or slugs & set(claims.get(s.claim_id or -1, ()))}
+
+
+def conflicts(
+    project: Project, *, kinds: Sequence[str] = JUDGEMENT_KINDS, condition: str | None = None,
+) -> list[Conflict]:
+    """Subjects on which reviewers disagree and no arbiter has resolved (oldest first)."""
+    standing = resolutions(project)
+    found: dict[Subject, list[Judgement]] = {}
+    for kind in kinds:
+        for subject, group in by_subject(judgements(project, kind)).items():
+            if SubjectState(subject, tuple(group), standing.get(subject)).in_conflict:
+                found[subject] = group
+    if condition is not None:
+        keep = _in_condition(project, list(found), _condition_slugs(project, condition))
+        found = {s: g for s, g in found.items() if s in keep}
+    labels = subject_labels(project, found)
+    out = [Conflict(s, labels[s], tuple(g), standing.get(s)) for s, g in found.items()]
+    return sorted(out, key=lambda c: min(j.event_id for j in c.judgements))
+
+
+def _final_value(
+    state: SubjectState, accept: str | None, value: str | None, reason: str
+) -> dict[str, Any]:
+    kind = state.subject.kind
+    if accept:
+        chosen = [j for j in state.judgements if j.reviewer == accept.strip()]
+        if not chosen:
+            raise ReviewError(f"{accept} has no current {KIND_LABELS[kind].lower()} judgement "
+                              "of this subject.")
+        return dict(chosen[0].after)
+    if not value:
+        raise ReviewError("Give the final value, or the reviewer whose judgement to accept.")
+
+    def matching(v: str, field_name: str) -> dict[str, Any] | None:
+        return next((dict(j.after) for j in state.judgements
+                     if j.after.get(field_name) == v), None)
+
+    if kind == "screening":
+        decision = parse_decision(value)
+        found = matching(decision.value, "decision")
+        final = {"decision": decision.value, "reason": reason or (found or {}).get("reason", ""),
+                 "note": ""}
+        if decision is ScreeningDecision.EXCLUDE and not final["reason"]:
+            raise ReviewError("An exclusion needs a reason.")
+        return final
+    if kind == "grade":
+        certainty = parse_certainty(value)
+        return matching(certainty.value, "certainty") or {
+            "certainty": certainty.value, "start": certainty.value, "downgrades": {},
+            "upgrades": {}, "footnotes": {}, "study_ids": [], "note": ""}
+    if kind == "link":
+        stance = parse_stance(value)
+        found = matching(stance.value, "stance")
+        if found is not None:
+            return found
+        quotes = list(dict.fromkeys(q for j in state.judgements for q in j.after.get("quotes",
+                                                                                     [])))
+        return {"stance": stance.value, "quotes": quotes, "outcome": "", "timepoint": "",
+                "note": ""}
+    raise ReviewError("For an appraisal, accept one reviewer's appraisal (--accept NAME).")
+
+
+def resolve(
+    project: Project, subject: Subject | str, *, arbiter: str, accept: str | None = None,
+    value: str | None = None, reason: str = "", note: str = "",
+) -> Resolution:
+    """An arbiter settles a disagreement: accept one reviewer's judgement, or give the final
+    value. Recorded as a ``resolution`` event naming the events it resolves."""
+    subj = parse_subject(subject) if isinstance(subject, str) else subject
+    state = subject_state(project, subj)
+    if not state.in_conflict:
+        raise ReviewError("There is no disagreement to resolve here" + (
+            " (already resolved)." if state.resolved else "."))
+    arbiter = arbiter.strip()
+    if arbiter in {j.reviewer for j in state.judgements}:
+        raise ReviewError(f"{arbiter} judged this subject: the arbiter must be someone else.")
+    final = _final_value(state, accept, value, reason)
+    record: dict[str, Any] = {"of": subj.kind, "final": final,
+              "resolves": [j.event_id for j in state.judgements],
+              "reviewers": {j.reviewer: j.after for j in state.judgements},
+              "accepted": accept.strip() if accept else None}
+    with project.transaction():
+        arbiter_id = require_reviewer(project, arbiter)
+        previous = state.resolution
+        before = None
+        if previous is not None:
+            event = store.get_event(project, previous.event_id)
+            before = event["after"] if event else None
+        rid = store.insert_event(project, RESOLUTION, reviewer_id=arbiter_id, before=before,
+                                 after=record, study_id=subj.study_id, claim_id=subj.claim_id,
+                                 note=note.strip())
+        carry_resolution(project, subj, final, rid, arbiter_id)
+    return Resolution(rid, arbiter, "", final, tuple(record["resolves"]), note.strip())
+
+
+def carry_resolution(
+    project: Project, subject: Subject, final: dict[str, Any] | None, rid: int, arbiter_id: int,
+) -> None:
+    """Append (or, for ``final`` None, withdraw) the arbiter's copy of a GRADE or stance
+    resolution, so that verdicts read the resolved value."""
+    if subject.kind not in ("grade", "link"):
+        return
+    if final is not None:
+        append_event(project, subject.kind, reviewer_id=arbiter_id, study_id=subject.study_id,
+                     claim_id=subject.claim_id, after={**final, "arbitrated": rid},
+                     note=f"resolution #{rid}")
+        return
+    rows = store.current_judgements(project, subject.kind, study_id=subject.study_id,
+                                    claim_id=subject.claim_id, reviewer_id=arbiter_id,
+                                    include_arbitrated=True)
+    copy = next((r for r in rows if r["study_id"] == subject.study_id
+                 and r["claim_id"] == subject.claim_id and is_arbitration(r["after"])), None)
+    if copy is not None:
+        append_event(project, subject.kind, reviewer_id=arbiter_id, study_id=subject.study_id,
+                     claim_id=subject.claim_id, after=None, note=f"resolution #{rid} undone",
+                     reverts=copy["id"])
+
+
+def judgement_json(j: Judgement) -> dict[str, Any]:
+    return {"event_id": j.event_id, "occurred_at": j.occurred_at, "reviewer": j.reviewer,
+            "kind": j.kind, "study_id": j.study_id, "claim_id": j.claim_id, "value": j.text,
+            "after": j.after}
+
+
+def conflict_json(c: Conflict) -> dict[str, Any]:
+    return {"key": c.key, "kind": c.subject.kind, "label": c.label,
+            "study_id": c.subject.study_id, "claim_id": c.subject.claim_id,
+            "judgements": [judgement_json(j) for j in c.judgements],
+            "previously_resolved_by": c.stale.arbiter if c.stale else None}

@@ -1,0 +1,144 @@
+"""Finding the stored study an imported record duplicates, and merging into it by id.
+
+Matching: PMID, then DOI (any stored study, case-insensitive), then normalised title with
+year and first author (see :mod:`evidence_tracker.domain.dedupe`). Title keys are computed
+per publication year on demand and cached for the life of a :class:`DuplicateIndex`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from evidence_tracker.domain.dedupe import author_key, conflicting, doi_key, fuzzy_key, title_key
+from evidence_tracker.domain.models import Author, Study
+from evidence_tracker.store.database import Project, utcnow
+from evidence_tracker.store.studies import (
+    _COMPARED,
+    _dumps,
+    _fts_row,
+    get_study,
+    study_to_row,
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    study_id: int
+    matched_by: str  # "pmid", "doi" or "title"
+
+
+@dataclass
+class DuplicateIndex:
+    """Lookups of stored studies by PMID, DOI and title key, within one import step."""
+
+    project: Project
+    _by_year: dict[int | None, dict[tuple[str, str], list[int]]] = field(default_factory=dict)
+    _dois: dict[str, list[int]] | None = None
+
+    def _doi_index(self) -> dict[str, list[int]]:
+        """lower(DOI) -> study ids, PubMed records first (one scan per import)."""
+        if self._dois is None:
+            self._dois = {}
+            for study_id, doi in self.project.conn.execute(
+                "SELECT id, lower(doi) FROM studies WHERE doi IS NOT NULL "
+                "ORDER BY pmid IS NULL, id"
+            ):
+                self._dois.setdefault(doi, []).append(int(study_id))
+        return self._dois
+
+    def _title_index(self, year: int | None) -> dict[tuple[str, str], list[int]]:
+        if year not in self._by_year:
+            sql = "SELECT id, title, authors FROM studies WHERE deleted = 0 AND year IS ?"
+            index: dict[tuple[str, str], list[int]] = {}
+            for study_id, title, authors in self.project.conn.execute(sql, (year,)):
+                people = [Author(**a) for a in json.loads(authors or "[]")[:1]]
+                key = (title_key(title), author_key(people))
+                index.setdefault(key, []).append(int(study_id))
+            self._by_year[year] = index
+        return self._by_year[year]
+
+    def add(self, study_id: int, study: Study) -> None:
+        """Make a newly stored study findable by DOI and title in this step."""
+        if study.doi:
+            self._doi_index().setdefault(doi_key(study.doi), []).append(study_id)
+        key = fuzzy_key(study)
+        if key is not None:
+            self._title_index(key[1]).setdefault((key[0], key[2]), []).append(study_id)
+
+    def find(self, study: Study) -> Match | None:
+        conn = self.project.conn
+        if study.pmid:
+            row = conn.execute("SELECT id FROM studies WHERE pmid = ?", (study.pmid,)).fetchone()
+            if row:
+                return Match(int(row[0]), "pmid")
+        if study.doi:
+            for study_id in self._doi_index().get(doi_key(study.doi), []):
+                if not self._conflicts(study_id, study):
+                    return Match(study_id, "doi")
+        key = fuzzy_key(study)
+        if key is not None:
+            for study_id in self._title_index(key[1]).get((key[0], key[2]), []):
+                if not self._conflicts(study_id, study):
+                    return Match(study_id, "title")
+        return None
+
+    def _conflicts(self, study_id: int, study: Study) -> bool:
+        stored = get_study(self.project, study_id)
+        return stored is None or conflicting(stored.study, study)
+
+
+def differs(a: Study, b: Study) -> bool:
+    """Whether storing ``b`` over ``a`` would change the study (the fields a re-fetch
+    compares, and the PMID)."""
+    row_a, row_b = study_to_row(a), study_to_row(b)
+    return any(row_a[k] != row_b[k] for k in (*_COMPARED, "pmid"))
+
+
+def replace_study(project: Project, study_id: int, study: Study) -> tuple[bool, bool, bool]:
+    """Write ``study`` over stored study ``study_id`` (keeping the old record as a revision
+    when anything changed). Returns (changed, newly retracted, new notice)."""
+    now = utcnow()
+    with project.transaction():
+        conn = project.conn
+        conn.row_factory = sqlite3.Row
+        try:
+            existing = conn.execute("SELECT * FROM studies WHERE id = ?", (study_id,)).fetchone()
+            row = study_to_row(study)
+            changed = [k for k in (*_COMPARED, "pmid") if existing[k] != row[k]]
+            if not changed:
+                return False, False, False
+            conn.execute(
+                "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
+                "changed_fields, raw_record, raw_format) VALUES (?, ?, ?, ?, ?, ?)",
+                (study_id, now, existing["revised_date"], _dumps(changed),
+                 existing["raw_record"], existing["raw_format"]),
+            )
+            row["revised_at"] = now
+            row["fetched_at"] = now
+            sets = ", ".join(f"{k} = ?" for k in row)
+            conn.execute(f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id))
+            conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
+            conn.execute(
+                "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, mesh, "
+                "keywords) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (study_id, *_fts_row(study)),
+            )
+            retracted = bool(row["retracted"]) and not existing["retracted"]
+            noticed = (not retracted and bool(row["has_notice"])
+                       and existing["comments_corrections"] != row["comments_corrections"])
+            return True, retracted, noticed
+        finally:
+            conn.row_factory = None
+
+
+def stored_studies(project: Project, ids: Sequence[int]) -> dict[int, Study]:
+    """The records of ``ids`` (those that exist)."""
+    out = {}
+    for study_id in ids:
+        stored = get_study(project, study_id)
+        if stored is not None:
+            out[study_id] = stored.study
+    return out

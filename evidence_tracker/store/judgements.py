@@ -1,0 +1,211 @@
+"""Queries over the events table for screening, appraisal, GRADE, links and resolutions.
+
+Rows are plain dicts with ``after``/``before`` decoded from JSON. A reviewer's current
+judgement of a subject is their latest event of that kind about it (``after`` NULL means
+withdrawn). Events an arbiter appends to carry a resolution into the judgements that
+other modules read (``after.arbitrated``) are left out unless asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from evidence_tracker.store.database import Project, utcnow
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("after", "before"):
+        if key in row:
+            row[key] = json.loads(row[key]) if row[key] is not None else None
+    return row
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def current_judgements(
+    project: Project, kind: str, *, study_id: int | None = None, claim_id: int | None = None,
+    reviewer_id: int | None = None, include_arbitrated: bool = False,
+) -> list[dict[str, Any]]:
+    """The live judgements of ``kind`` (latest per study, claim and reviewer), oldest first.
+
+    ``study_id``/``claim_id`` narrow the subjects; give neither for every subject.
+    """
+    clauses: list[str] = ["e.kind = ?"]
+    params: list[Any] = [kind]
+    for column, value in (("study_id", study_id), ("claim_id", claim_id),
+                          ("reviewer_id", reviewer_id)):
+        if value is not None:
+            clauses.append(f"e.{column} = ?")
+            params.append(value)
+    arbitrated = "" if include_arbitrated else \
+        " AND json_extract(x.after, '$.arbitrated') IS NULL"
+    rows = project.db.query(
+        "SELECT x.id, x.occurred_at, x.kind, x.study_id, x.claim_id, x.reviewer_id, "
+        "coalesce(r.name, '') AS reviewer, x.before, x.after, x.note FROM ("
+        " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id, e.reviewer_id"
+        f" ORDER BY e.id DESC) AS rn FROM events e WHERE {' AND '.join(clauses)}"
+        ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
+        f"WHERE x.rn = 1 AND x.after IS NOT NULL{arbitrated} ORDER BY x.id",
+        params,
+    )
+    return [_decode(r) for r in rows]
+
+
+def events_of_kind(
+    project: Project, kind: str, *, study_id: int | None = None, claim_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Every event of ``kind`` (optionally about one study/claim), oldest first."""
+    clauses: list[str] = ["e.kind = ?"]
+    params: list[Any] = [kind]
+    if study_id is not None:
+        clauses.append("e.study_id = ?")
+        params.append(study_id)
+    if claim_id is not None:
+        clauses.append("e.claim_id = ?")
+        params.append(claim_id)
+    rows = project.db.query(
+        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
+        "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
+        "FROM events e LEFT JOIN reviewers r ON r.id = e.reviewer_id "
+        f"WHERE {' AND '.join(clauses)} ORDER BY e.id",
+        params,
+    )
+    return [_decode(r) for r in rows]
+
+
+def reviewer_events(
+    project: Project, reviewer_id: int, kinds: Sequence[str]
+) -> list[dict[str, Any]]:
+    """A reviewer's events of the given kinds, oldest first (for undo and redo)."""
+    if not kinds:
+        return []
+    marks = ", ".join("?" for _ in kinds)
+    rows = project.db.query(
+        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
+        "e.before, e.after, e.note, e.reverts FROM events e "
+        f"WHERE e.reviewer_id = ? AND e.kind IN ({marks}) ORDER BY e.id",
+        [reviewer_id, *kinds],
+    )
+    return [_decode(r) for r in rows]
+
+
+def get_event(project: Project, event_id: int) -> dict[str, Any] | None:
+    rows = list(project.db.query(
+        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
+        "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
+        "FROM events e LEFT JOIN reviewers r ON r.id = e.reviewer_id WHERE e.id = ?",
+        [event_id],
+    ))
+    return _decode(rows[0]) if rows else None
+
+
+def insert_event(
+    project: Project, kind: str, *, reviewer_id: int | None, before: Any, after: Any,
+    study_id: int | None = None, claim_id: int | None = None, note: str = "",
+    reverts: int | None = None,
+) -> int:
+    """Append an event whose ``before`` the caller worked out (resolutions: their
+    previous state is per resolved subject, not per reviewer)."""
+    with project.transaction():
+        cur = project.conn.execute(
+            "INSERT INTO events(occurred_at, reviewer_id, kind, study_id, claim_id, before, "
+            "after, note, reverts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (utcnow(), reviewer_id, kind, study_id, claim_id, _dumps(before), _dumps(after),
+             note, reverts),
+        )
+        return int(cur.lastrowid or 0)
+
+
+def reviewers(project: Project) -> list[tuple[int, str]]:
+    """(id, name) of every reviewer, by name."""
+    return [(int(r[0]), str(r[1])) for r in
+            project.conn.execute("SELECT id, name FROM reviewers ORDER BY name COLLATE NOCASE")]
+
+
+def reviewer_id(project: Project, name: str) -> int | None:
+    row = project.conn.execute("SELECT id FROM reviewers WHERE name = ?", (name.strip(),)
+                               ).fetchone()
+    return int(row[0]) if row else None
+
+
+def _chunks(ids: Iterable[int], size: int = 500) -> Iterable[list[int]]:
+    ids = list(dict.fromkeys(ids))
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def study_conditions(project: Project, study_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Condition slugs of each study, in catalogue order."""
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(study_ids):
+        marks = ", ".join("?" for _ in chunk)
+        for study_id, slug in project.conn.execute(
+            "SELECT sc.study_id, c.slug FROM study_conditions sc JOIN conditions c "
+            f"ON c.id = sc.condition_id WHERE sc.study_id IN ({marks}) "
+            "ORDER BY c.position, c.slug", chunk,
+        ):
+            out.setdefault(int(study_id), []).append(str(slug))
+    return out
+
+
+def claim_conditions(project: Project, claim_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Condition slugs of each claim, in catalogue order."""
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(claim_ids):
+        marks = ", ".join("?" for _ in chunk)
+        for claim_id, slug in project.conn.execute(
+            "SELECT cc.claim_id, c.slug FROM claim_conditions cc JOIN conditions c "
+            f"ON c.id = cc.condition_id WHERE cc.claim_id IN ({marks}) "
+            "ORDER BY c.position, c.slug", chunk,
+        ):
+            out.setdefault(int(claim_id), []).append(str(slug))
+    return out
+
+
+def design_facts(project: Project, study_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """What a design suggestion reads: title, publication types and MeSH descriptors."""
+    out: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(study_ids):
+        marks = ", ".join("?" for _ in chunk)
+        for r in project.db.query(
+            "SELECT id, pmid, doi, title, publication_types, mesh FROM studies "
+            f"WHERE id IN ({marks})", chunk,
+        ):
+            r["publication_types"] = json.loads(r["publication_types"])
+            r["mesh"] = [m.get("descriptor", "") for m in json.loads(r["mesh"])]
+            out[int(r["id"])] = r
+    return out
+
+
+def screening_counts(
+    project: Project, reviewer_id: int | None, condition_id: int | None = None
+) -> dict[str, int]:
+    """Studies (not deleted) of a condition (or all) and the reviewer's current screening
+    decisions about them: {"total": n, "include": i, "exclude": e, "maybe": m}."""
+    where = "s.deleted = 0"
+    params: list[Any] = [reviewer_id]
+    if condition_id is not None:
+        where += " AND s.id IN (SELECT study_id FROM study_conditions WHERE condition_id = ?)"
+        params.append(condition_id)
+    row = project.conn.execute(
+        "WITH mine AS (SELECT study_id, json_extract(after, '$.decision') AS decision FROM ("
+        " SELECT e.study_id, e.after, ROW_NUMBER() OVER (PARTITION BY e.study_id"
+        " ORDER BY e.id DESC) AS rn FROM events e WHERE e.kind = 'screening'"
+        " AND e.claim_id IS NULL AND e.reviewer_id IS ?) WHERE rn = 1 AND after IS NOT NULL) "
+        "SELECT count(*), sum(m.decision = 'include'), sum(m.decision = 'exclude'), "
+        "sum(m.decision = 'maybe') FROM studies s LEFT JOIN mine m ON m.study_id = s.id "
+        f"WHERE {where}",
+        params,
+    ).fetchone()
+    return {"total": int(row[0] or 0), "include": int(row[1] or 0),
+            "exclude": int(row[2] or 0), "maybe": int(row[3] or 0)}
+
+
+def condition_rows(project: Project) -> list[tuple[int, str, str, str]]:
+    """(id, slug, name, query) of every condition, in catalogue order."""
+    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in project.conn.execute(
+        "SELECT id, slug, name, query FROM conditions ORDER BY position, name")]

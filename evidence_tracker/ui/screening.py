@@ -1,0 +1,467 @@
+"""Screening mode: one abstract at a time with the search terms highlighted, decided with
+single keys — I include, E exclude (asks the reason), M maybe, J/K or arrows for next and
+previous, Ctrl+Z undo, Ctrl+Shift+Z redo — and the progress per condition.
+
+Record text is escaped piece by piece; only the highlight spans are markup we add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evidence_tracker.domain.claims import ClaimsError
+from evidence_tracker.domain.models import ScreeningDecision, StoredStudy
+from evidence_tracker.domain.review import ReviewError
+from evidence_tracker.domain.screening import DECISION_LABELS, ScreeningError, segments
+from evidence_tracker.services import appraisal, review, screening
+from evidence_tracker.store import studies as study_store
+
+if TYPE_CHECKING:
+    from evidence_tracker.ui.review import GradingController
+
+HIGHLIGHT = "background-color: #fff1a8;"
+TEXT_WIDTH = 860
+NO_MODS = Qt.KeyboardModifier.NoModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+DECISION_COLOURS = {ScreeningDecision.INCLUDE: "#1b7f3b", ScreeningDecision.EXCLUDE: "#b00020",
+                    ScreeningDecision.MAYBE: "#8a5a00"}
+_CSS = """
+<style>
+h2 { font-size: 15pt; margin: 0 0 6px 0; }
+.meta { color: #444; margin: 2px 0; }
+.label { font-weight: bold; }
+.section { color: #555; font-size: 9pt; font-weight: bold; margin-top: 12px; }
+.banner { background: #fde7e9; color: #8a0015; border: 1px solid #b00020; padding: 4px;
+          font-weight: bold; }
+p { margin: 4px 0 8px 0; }
+</style>
+"""
+
+
+def marked(text: str, terms: Sequence[str]) -> str:
+    """``text`` escaped, with the matches of ``terms`` highlighted."""
+    return "".join(f'<span style="{HIGHLIGHT}">{escape(t)}</span>' if hit else escape(t)
+                   for t, hit in segments(text, terms))
+
+
+def screening_html(stored: StoredStudy, terms: Sequence[str], design: str) -> str:
+    """The focused view of one study (pure: easy to test and to look at)."""
+    s = stored.study
+    parts = [_CSS]
+    if s.retracted:
+        parts.append('<p class="banner">⚠ RETRACTED PUBLICATION</p>')
+    parts.append(f"<h2>{marked(s.title, terms) or '(no title)'}</h2>")
+    authors = ", ".join(a.display_name for a in s.authors[:6])
+    if len(s.authors) > 6:
+        authors += ", et al."
+    source = " · ".join(p for p in (s.journal_abbrev or s.journal, str(s.year or ""),
+                                    f"PMID {s.pmid}" if s.pmid else "") if p)
+    parts.append(f'<p class="meta">{escape(authors)}</p><p class="meta">{escape(source)}</p>')
+    parts.append(f'<p class="meta"><span class="label">Suggested design:</span> '
+                 f'{escape(design)}</p>')
+    if s.publication_types:
+        parts.append(f'<p class="meta">{escape("; ".join(s.publication_types))}</p>')
+    parts.append('<p class="section">ABSTRACT</p>')
+    if s.abstract_sections:
+        for sec in s.abstract_sections:
+            label = f'<span class="label">{escape(sec.label)}:</span> ' if sec.label else ""
+            parts.append(f"<p>{label}{marked(sec.text, terms)}</p>")
+    elif s.abstract:
+        parts.extend(f"<p>{marked(p, terms)}</p>" for p in s.abstract.split("\n\n"))
+    else:
+        parts.append('<p class="meta">No abstract available: decide from the title, or '
+                     "mark it maybe.</p>")
+    if s.mesh:
+        parts.append('<p class="section">MESH TERMS</p>')
+        parts.append(f"<p>{marked('; '.join(m.descriptor for m in s.mesh), terms)}</p>")
+    return "".join(parts)
+
+
+class ReasonDialog(QDialog):
+    """Choose why a study is excluded: a number key or a double click picks a reason."""
+
+    chosen = Signal(str)
+
+    def __init__(self, reasons: Sequence[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Exclude: why?")
+        self.setObjectName("reasonDialog")
+        self.list = QListWidget()
+        self.list.setObjectName("reasonList")
+        for i, reason in enumerate(reasons):
+            item = QListWidgetItem(f"{i + 1}. {reason}" if i < 9 else reason)
+            item.setData(Qt.ItemDataRole.UserRole, reason)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        self.list.itemActivated.connect(lambda _i: self.accept())
+        self.list.installEventFilter(self)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("optional detail (kept with the decision)")
+        self.edit_button = QPushButton("Edit List…")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Exclude")
+        buttons.addButton(self.edit_button, QDialogButtonBox.ButtonRole.ResetRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Reason for excluding (press its number):"))
+        layout.addWidget(self.list)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        self.list.setFocus()
+
+    def reason(self) -> str:
+        item = self.list.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
+
+    def _number_key(self, event: QKeyEvent) -> bool:
+        text = event.text()
+        if text.isdigit() and 1 <= int(text) <= min(9, self.list.count()):
+            self.list.setCurrentRow(int(text) - 1)
+            self.accept()
+            return True
+        return False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A number key in the list picks that reason (the note takes digits as text)."""
+        if watched is self.list and event.type() == QEvent.Type.KeyPress \
+                and isinstance(event, QKeyEvent) and self._number_key(event):
+            return True
+        return super().eventFilter(watched, event)
+
+    def accept(self) -> None:
+        if self.reason():
+            self.chosen.emit(self.reason())
+        super().accept()
+
+
+class ReasonsEditor(QDialog):
+    """Edit the project's exclusion reasons, one per line."""
+
+    def __init__(self, reasons: Sequence[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Exclusion reasons")
+        self.text = QPlainTextEdit("\n".join(reasons))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("One reason per line (shared by the whole review team):"))
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+
+    def reasons(self) -> list[str]:
+        return self.text.toPlainText().splitlines()
+
+
+class ScreeningDialog(QDialog):
+    """The focused screening mode for one reviewer and condition."""
+
+    def __init__(self, controller: GradingController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("screeningDialog")
+        self.setWindowTitle("Screening")
+        self.resize(1100, 740)
+        self.ids: list[int] = []
+        self.index = 0
+        self.condition: str | None = None
+        self.reason_dialog: ReasonDialog | None = None
+
+        self.condition_combo = QComboBox()
+        self.condition_combo.setObjectName("screeningCondition")
+        self.condition_combo.activated.connect(self._condition_chosen)
+        self.only_open = QCheckBox("Skip screened")
+        self.only_open.setToolTip("Next and previous skip the studies you have decided")
+        self.only_open.setChecked(True)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("screeningProgress")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(False)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Condition:"))
+        top.addWidget(self.condition_combo, 1)
+        top.addWidget(self.only_open)
+        top.addStretch()
+        top.addWidget(self.progress_label)
+        top.addWidget(self.progress_bar)
+
+        self.text = QTextBrowser()
+        self.text.setObjectName("screeningText")
+        self.text.setOpenLinks(False)
+        # Lines of a readable length, however wide the window.
+        self.text.setLineWrapMode(QTextBrowser.LineWrapMode.FixedPixelWidth)
+        self.text.setLineWrapColumnOrWidth(TEXT_WIDTH)
+        font = self.text.font()
+        font.setPointSizeF(font.pointSizeF() + 1.5)  # reading, not scanning
+        self.text.setFont(font)
+        self.side = QLabel()
+        self.side.setObjectName("screeningSide")
+        self.side.setWordWrap(True)
+        self.side.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.side.setTextFormat(Qt.TextFormat.RichText)
+        self.side.setFixedWidth(250)
+        middle = QHBoxLayout()
+        middle.addWidget(self.text, 1)
+        middle.addWidget(self.side)
+
+        self.buttons: dict[str, QPushButton] = {}
+        bottom = QHBoxLayout()
+        for key, text, slot in (
+            ("include", "&Include  [I]", self.include),
+            ("exclude", "&Exclude…  [E]", self.exclude),
+            ("maybe", "&Maybe  [M]", self.maybe),
+            (None, None, None),
+            ("previous", "◀ Previous  [K]", self.previous),
+            ("next", "Next  [J] ▶", self.next),
+            (None, None, None),
+            ("undo", "Undo  [Ctrl+Z]", self.undo),
+            ("redo", "Redo", self.redo),
+        ):
+            if key is None:
+                bottom.addSpacing(18)
+                continue
+            button = QPushButton(text)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # single keys stay shortcuts
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            bottom.addWidget(button)
+        bottom.addStretch()
+        self.position_label = QLabel()
+        bottom.addWidget(self.position_label)
+        self.buttons["include"].setStyleSheet("color: #1b7f3b; font-weight: bold;")
+        self.buttons["exclude"].setStyleSheet("color: #b00020; font-weight: bold;")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(middle, 1)
+        layout.addLayout(bottom)
+
+        self.keys = {
+            (Qt.Key.Key_I, NO_MODS): self.include, (Qt.Key.Key_E, NO_MODS): self.exclude,
+            (Qt.Key.Key_M, NO_MODS): self.maybe, (Qt.Key.Key_J, NO_MODS): self.next,
+            (Qt.Key.Key_Right, NO_MODS): self.next, (Qt.Key.Key_K, NO_MODS): self.previous,
+            (Qt.Key.Key_Left, NO_MODS): self.previous, (Qt.Key.Key_Z, CTRL): self.undo,
+            (Qt.Key.Key_Z, CTRL | SHIFT): self.redo,
+        }
+        self.text.installEventFilter(self)
+
+    def _handle_key(self, event: QKeyEvent) -> bool:
+        mods = event.modifiers() & (CTRL | SHIFT | Qt.KeyboardModifier.AltModifier)
+        slot = self.keys.get((Qt.Key(event.key()), mods))
+        if slot is None:
+            return False
+        slot()
+        return True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The abstract keeps the focus (for scrolling) but the decision keys are ours."""
+        if watched is self.text and event.type() == QEvent.Type.KeyPress \
+                and isinstance(event, QKeyEvent) and self._handle_key(event):
+            return True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self._handle_key(event):
+            super().keyPressEvent(event)
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def reviewer(self) -> str:
+        return self.controller.reviewer
+
+    def start(self, condition: str | None) -> None:
+        """Screen ``condition`` (None: all studies), from the first study not yet decided."""
+        project = self.controller.project
+        self.condition_combo.clear()
+        self.condition_combo.addItem("All studies", None)
+        for p in screening.progress_by_condition(project, self.reviewer):
+            self.condition_combo.addItem(f"{p.name}  ({p.progress.text})", p.slug)
+        found = self.condition_combo.findData(condition)
+        self.condition_combo.setCurrentIndex(max(0, found))
+        self.condition = self.condition_combo.currentData()
+        self.ids = screening.queue(project, self.condition)
+        decided = screening.screened_ids(project, self.reviewer)
+        self.index = next((i for i, sid in enumerate(self.ids) if sid not in decided), 0)
+        self.show_current()
+        self.text.setFocus()
+
+    def _condition_chosen(self, _index: int) -> None:
+        self.start(self.condition_combo.currentData())
+
+    @property
+    def study_id(self) -> int | None:
+        return self.ids[self.index] if 0 <= self.index < len(self.ids) else None
+
+    def show_current(self) -> None:
+        project = self.controller.project
+        progress = screening.progress(project, self.reviewer, self.condition)
+        self.progress_label.setText(
+            f"<b>{progress.text}</b> · {progress.include} include · {progress.exclude} "
+            f"exclude · {progress.maybe} maybe")
+        self.progress_bar.setMaximum(max(1, progress.total))
+        self.progress_bar.setValue(progress.screened)
+        name = self.condition_combo.currentText().split("  (")[0]
+        self.setWindowTitle(f"Screening — {name} — {self.reviewer}")
+        study_id = self.study_id
+        stored = study_store.get_study(project, study_id) if study_id else None
+        for key in ("include", "exclude", "maybe"):
+            self.buttons[key].setEnabled(stored is not None)
+        undo, redo = review.undo_available(project, self.reviewer, ["screening"])
+        self.buttons["undo"].setEnabled(undo is not None)
+        self.buttons["redo"].setEnabled(redo is not None)
+        if stored is None:
+            self.text.setHtml(_CSS + "<h2>Nothing to screen</h2><p>This condition has no "
+                              "studies yet. Fetch it from PubMed first.</p>")
+            self.side.setText("")
+            self.position_label.setText("")
+            return
+        terms = screening.highlight_terms(project, stored.id, self.condition)
+        suggestion = appraisal.design_suggestion(project, stored.id)
+        self.text.setHtml(screening_html(stored, terms, suggestion.design.label))
+        self.position_label.setText(f"Study {self.index + 1} of {len(self.ids)}")
+        self.side.setText(self._side_html(stored.id))
+
+    def _side_html(self, study_id: int) -> str:
+        project = self.controller.project
+        mine = screening.my_decision(project, study_id, self.reviewer)
+        parts = ['<p style="color:#555; font-weight:bold;">YOUR DECISION</p>']
+        if mine is None:
+            parts.append('<p style="font-size:14pt; color:#777;">Not screened</p>')
+        else:
+            colour = DECISION_COLOURS[mine.decision]
+            parts.append(f'<p style="font-size:14pt; color:{colour}; font-weight:bold;">'
+                         f"{escape(DECISION_LABELS[mine.decision])}</p>")
+            if mine.reason:
+                parts.append(f"<p>{escape(mine.reason)}</p>")
+        shown, hidden = screening.decisions(project, study_id, self.reviewer)
+        others = [j for j in shown if j.reviewer != self.reviewer]
+        parts.append('<p style="color:#555; font-weight:bold; margin-top:16px;">'
+                     "OTHER REVIEWERS</p>")
+        for j in others:
+            parts.append(f"<p>{escape(j.reviewer)}: {escape(j.text)}</p>")
+        if hidden:
+            parts.append(f'<p style="color:#8a5a00;">{hidden} decision(s) hidden until you '
+                         "have decided (blind mode).</p>")
+        elif not others:
+            parts.append('<p style="color:#777;">None yet.</p>')
+        parts.append('<p style="color:#555; font-weight:bold; margin-top:16px;">KEYS</p>'
+                     "<p>I include · E exclude · M maybe<br>J / → next · K / ← previous<br>"
+                     "Ctrl+Z undo · Ctrl+Shift+Z redo</p>")
+        return "".join(parts)
+
+    # -- moving ----------------------------------------------------------------------------
+    def next(self) -> None:
+        """The next study; with "Skip screened", the next one not yet decided (wrapping
+        round to the first undecided one)."""
+        if not self.ids:
+            return
+        if not self.only_open.isChecked():
+            self.index = min(self.index + 1, len(self.ids) - 1)
+        else:
+            decided = screening.screened_ids(self.controller.project, self.reviewer)
+            later = [i for i in range(self.index + 1, len(self.ids))
+                     if self.ids[i] not in decided]
+            earlier = [i for i in range(0, self.index) if self.ids[i] not in decided]
+            if later or earlier:
+                self.index = (later or earlier)[0]
+            else:
+                self.controller.window.statusBar().showMessage(
+                    f"All {len(self.ids)} studies screened.", 8000)
+        self.show_current()
+
+    def previous(self) -> None:
+        if not self.ids or self.index == 0:
+            return
+        self.index -= 1  # previous always goes back one, decided or not
+        self.show_current()
+
+    # -- deciding --------------------------------------------------------------------------
+    def include(self) -> None:
+        self._decide(ScreeningDecision.INCLUDE)
+
+    def maybe(self) -> None:
+        self._decide(ScreeningDecision.MAYBE)
+
+    def exclude(self) -> ReasonDialog | None:
+        if self.study_id is None:
+            return None
+        reasons = screening.exclusion_reasons(self.controller.project)
+        dialog = ReasonDialog(reasons, self)
+        dialog.chosen.connect(lambda reason: self._decide(ScreeningDecision.EXCLUDE, reason,
+                                                          dialog.note.text()))
+        dialog.edit_button.clicked.connect(lambda: self._edit_reasons(dialog))
+        self.reason_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _edit_reasons(self, dialog: ReasonDialog) -> None:
+        editor = ReasonsEditor(screening.exclusion_reasons(self.controller.project), self)
+        if editor.exec():
+            try:
+                screening.set_exclusion_reasons(self.controller.project, editor.reasons())
+            except ScreeningError as exc:
+                self.controller.warn("Exclusion reasons", exc)
+                return
+            dialog.reject()
+            self.exclude()
+
+    def _decide(self, decision: ScreeningDecision, reason: str = "", note: str = "") -> None:
+        study_id = self.study_id
+        reviewer = self.controller.require_reviewer(self)
+        if study_id is None or reviewer is None:
+            return
+        try:
+            screening.screen(self.controller.project, study_id, decision, reviewer=reviewer,
+                             reason=reason, note=note)
+        except (ScreeningError, ClaimsError) as exc:
+            self.controller.warn("Screening", exc)
+            return
+        self.controller.update_undo_actions()
+        self.next()
+
+    def _undo_redo(self, undo: bool) -> None:
+        fn = review.undo if undo else review.redo
+        try:
+            step = fn(self.controller.project, self.reviewer, ["screening"])
+        except (ReviewError, ClaimsError) as exc:
+            self.controller.warn("Undo", exc)
+            return
+        if step is None:
+            return
+        if step.reverted.study_id in self.ids:
+            self.index = self.ids.index(step.reverted.study_id)
+        self.controller.update_undo_actions()
+        self.show_current()
+
+    def undo(self) -> None:
+        self._undo_redo(True)
+
+    def redo(self) -> None:
+        self._undo_redo(False)
