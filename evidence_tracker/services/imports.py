@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evidence_tracker.domain.dedupe import conflicting, doi_key, fuzzy_key, merge_studies
@@ -25,8 +25,9 @@ from evidence_tracker.formats.csljson import read_csljson
 from evidence_tracker.formats.detect import sniff_format
 from evidence_tracker.formats.fields import FormatError, study_key
 from evidence_tracker.formats.ris import read_ris
-from evidence_tracker.pubmed.medline import MedlineParseError, detect_format, iter_medline
-from evidence_tracker.pubmed.parser import PubMedParseError, iter_pubmed_xml
+from evidence_tracker.pubmed.medline import MedlineParseError, detect_format
+from evidence_tracker.pubmed.parser import PubMedParseError
+from evidence_tracker.pubmed.pipeline import iter_file_parallel
 from evidence_tracker.services.fetch import flag_for_rereview
 from evidence_tracker.store import Project
 from evidence_tracker.store import search_runs as run_store
@@ -107,10 +108,9 @@ def _records(path: Path) -> tuple[str, Iterator[Study]]:
         raise ImportFailed(f"Cannot read {path}: {exc.strerror}") from exc
     source = f"import:{path.name}"
     fmt = detect_format(head)
-    if fmt == "pubmed-xml":
-        return fmt, (replace(s, source=source) for s in iter_pubmed_xml(path))
-    if fmt == "medline":
-        return fmt, iter_medline(path, record_source=source)
+    if fmt in ("pubmed-xml", "medline"):
+        # Large files are parsed in a helper process while this one stores.
+        return fmt, iter_file_parallel(path, fmt, record_source=source)
     other = sniff_format(head)
     if other == "ris":
         return other, read_ris(_read_text(path), source=source)

@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.search_box.setObjectName("searchBox")
         self.search_box.setPlaceholderText("Search title, abstract, authors, journal, MeSH…")
         self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMinimumWidth(380)  # other toolbars share the row
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)

@@ -1,0 +1,57 @@
+"""Parsing in a helper process gives exactly what parsing inline gives, errors included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fake_eutils import article_set, make_pubmed_article
+
+from evidence_tracker.pubmed import pipeline
+from evidence_tracker.pubmed.parser import PubMedParseError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ncbi"
+
+
+@pytest.fixture
+def always_subprocess(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "SUBPROCESS_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+
+
+def test_subprocess_parse_equals_inline(tmp_path: Path, always_subprocess) -> None:
+    path = tmp_path / "set.xml"
+    path.write_bytes(article_set(make_pubmed_article(p) for p in range(1000, 1450)))
+    inline = list(pipeline.iter_file(path, "pubmed-xml", "import:set.xml"))
+    parallel = list(pipeline.iter_file_parallel(path, "pubmed-xml", "import:set.xml"))
+    assert len(parallel) == 450
+    assert parallel == inline
+
+
+def test_medline_through_the_helper(always_subprocess) -> None:
+    path = DATA / "pubmed_result2.txt"
+    assert list(pipeline.iter_file_parallel(path, "medline", "x")) == list(
+        pipeline.iter_file(path, "medline", "x")
+    )
+
+
+def test_error_arrives_after_the_records_before_it(tmp_path: Path, always_subprocess) -> None:
+    data = article_set(make_pubmed_article(p) for p in range(1, 501))
+    path = tmp_path / "cut.xml"
+    path.write_bytes(data[: len(data) - 500])
+    seen = []
+    with pytest.raises(PubMedParseError, match="line"):
+        for study in pipeline.iter_file_parallel(path, "pubmed-xml", "x"):
+            seen.append(study.pmid)
+    assert 400 < len(seen) < 500 and seen[:3] == ["1", "2", "3"]
+
+
+def test_stopping_early_ends_the_helper(tmp_path: Path, always_subprocess) -> None:
+    path = tmp_path / "set.xml"
+    path.write_bytes(article_set(make_pubmed_article(p) for p in range(1, 3001)))
+    records = pipeline.iter_file_parallel(path, "pubmed-xml", "x")
+    assert next(records).pmid == "1"
+    records.close()  # the consumer gives up: the helper process is terminated and joined
+    import multiprocessing
+
+    assert not [p for p in multiprocessing.active_children() if p.name.endswith("parse")]
