@@ -475,6 +475,15 @@ def _report(results: dict[str, dict[str, Any]], out: TextIO) -> None:
             f"{entrez['peak_mb']:.0f} MB = {ours['peak_mb'] / entrez['peak_mb']:.2f}",
             file=out,
         )
+        store = results.get("store", {})
+        if "per_second" in store:
+            store_ratio = store["per_second"] / entrez["per_second"]
+            verdict = "OK" if store_ratio >= TARGET_RECORDS_PER_S_RATIO else "BELOW TARGET"
+            print(
+                f"ratio parse+store (import) / Entrez.read (records/s): {store_ratio:.1f}x "
+                f"(target >= {TARGET_RECORDS_PER_S_RATIO:.0f}x: {verdict})",
+                file=out,
+            )
         if ours["records"] != entrez["records"]:
             print(
                 f"WARNING: record counts differ ({ours['records']} vs {entrez['records']})",

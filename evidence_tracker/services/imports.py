@@ -141,6 +141,7 @@ class _Planner:
     keys: dict[tuple[str, object], int] = field(default_factory=dict)
     current: dict[int, Study] = field(default_factory=dict)
     existing: dict[int, Study] = field(default_factory=dict)
+    placeholder_keys: dict[int, list[tuple[str, object]]] = field(default_factory=dict)
     placeholders: int = 0
 
     def __post_init__(self) -> None:
@@ -159,15 +160,29 @@ class _Planner:
 
     def _remember(self, target: int, study: Study) -> None:
         for key in self._keys(study):
-            self.keys.setdefault(key, target)
+            if self.keys.setdefault(key, target) == target and target < 0:
+                self.placeholder_keys.setdefault(target, []).append(key)
+
+    def _current(self, target: int) -> Study:
+        """The record ``target`` will have: planned in this batch, else as stored."""
+        study = self.current.get(target)
+        if study is None:
+            study = stored_studies(self.project, [target])[target]
+            self.current[target] = self.existing[target] = study
+        return study
+
+    def release(self) -> None:
+        """Forget the batch's records once written: memory stays flat on large imports."""
+        self.current.clear()
+        self.existing.clear()
 
     def plan(self, study: Study) -> tuple[PlannedRecord, int]:
         """The record's fate, and the target (stored id or placeholder) it goes to."""
         for key in self._keys(study):
             target = self.keys.get(key)
-            if target is None or conflicting(self.current[target], study):
+            if target is None or conflicting(self._current(target), study):
                 continue
-            self.current[target] = merge_studies(self.current[target], study)
+            self.current[target] = merge_studies(self._current(target), study)
             self._remember(target, self.current[target])
             return PlannedRecord("duplicate", study.title, study_key(study),
                                  target if target > 0 else None, key[0]), target
@@ -191,12 +206,10 @@ class _Planner:
 
     def stored(self, placeholder: int, study_id: int) -> None:
         """A placeholder was written as ``study_id``: later duplicates merge into it."""
-        self.current[study_id] = self.current.pop(placeholder)
-        self.existing[study_id] = self.current[study_id]
-        for key, target in self.keys.items():
-            if target == placeholder:
-                self.keys[key] = study_id
-        self.index.add(study_id, self.current[study_id])
+        study = self.current.pop(placeholder)
+        for key in self.placeholder_keys.pop(placeholder, []):
+            self.keys[key] = study_id
+        self.index.add(study_id, study)
 
 
 def preview_file(project: Project, path: str | Path) -> ImportPreview:
@@ -260,6 +273,7 @@ def import_file(
                 planned = [planner.plan(study) for study in batch]
                 plans = [p for p, _ in planned]
                 _apply(project, planner, [t for _, t in planned], run.id)
+                planner.release()
                 found = Counter(p.action for p in plans)
                 run_store.record_progress(
                     project, run.id, cursor={"file": str(path), "records": stored + len(batch)},
