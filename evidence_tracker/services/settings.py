@@ -68,7 +68,8 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     os.replace(tmp, path)
 
 
-def _keyring_usable() -> bool:
+def keyring_available() -> bool:
+    """True when a real system keyring can hold the API key."""
     return bool(keyring.get_keyring().priority > 0)
 
 
@@ -86,7 +87,7 @@ def get_api_key() -> str:
 
 def set_api_key(value: str) -> None:
     """Store (or, for '', delete) the API key in the system keyring."""
-    if not _keyring_usable():
+    if not keyring_available():
         raise SecretStoreUnavailable(
             "No system keyring is available, so the NCBI API key cannot be stored safely. "
             f"Set the {API_KEY_ENV} environment variable instead."

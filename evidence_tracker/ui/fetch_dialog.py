@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from evidence_tracker.domain.models import Condition
 from evidence_tracker.pubmed.eutils import CancelToken, EutilsError, FetchCancelled
 from evidence_tracker.services import fetch as fetch_service
+from evidence_tracker.services import settings as settings_service
 from evidence_tracker.store import StoreError, open_project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.ui.tasks import TaskRunner
@@ -71,7 +72,11 @@ class FetchDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("%v / %m records")
-        self.status = QLabel("Ready.")
+        email = settings_service.load_settings().ncbi_email
+        self.status = QLabel(
+            "Ready." if email else
+            "Ready. Tip: set your email in Edit → Preferences; NCBI asks every client for one."
+        )
         self.status.setObjectName("fetchStatus")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -128,6 +133,9 @@ class FetchDialog(QDialog):
         def done(count: int) -> None:
             if request == self._count_request:
                 self.count_label.setText(f"PubMed count: {count:,} records")
+                if not self._running:
+                    self.progress.setRange(0, max(count, 1))
+                    self.progress.setValue(0)
 
         def failed(exc: BaseException, _tb: str) -> None:
             if request == self._count_request:

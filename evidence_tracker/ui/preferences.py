@@ -41,7 +41,10 @@ class PreferencesDialog(QDialog):
             "Get one from your NCBI account settings."
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: palette(mid);")
+        hint.setStyleSheet("color: #555;")
+        if not settings_service.keyring_available():
+            self.api_key.setEnabled(False)
+            self.api_key.setPlaceholderText("no system keyring here: set NCBI_API_KEY instead")
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
