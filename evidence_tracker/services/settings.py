@@ -80,6 +80,8 @@ def get_api_key() -> str:
         return env
     try:
         return keyring.get_password(KEYRING_SERVICE, KEYRING_USER) or ""
+    except keyring.errors.NoKeyringError:
+        return ""  # headless machines: no keyring, no key (NCBI_API_KEY can give one)
     except keyring.errors.KeyringError as exc:
         log.warning("cannot read the API key from the keyring: %s", type(exc).__name__)
         return ""
