@@ -431,9 +431,9 @@ class ExportActions(QObject):
         return super().eventFilter(watched, event)
 
 
-def install(window: MainWindow) -> None:
+def install(window: MainWindow) -> ExportActions:
     """Add the import, export, report and citation actions to ``window``."""
     actions = ExportActions(window)
     actions.install_menus()
     window.installEventFilter(actions)
-    window.export_actions = actions  # type: ignore[attr-defined]
+    return actions

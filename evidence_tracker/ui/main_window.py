@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,9 +25,8 @@ from PySide6.QtWidgets import (
 
 from evidence_tracker import APP_NAME, __version__
 from evidence_tracker.config import resolve_db_path
-from evidence_tracker.services import imports as import_service
 from evidence_tracker.services import project as project_service
-from evidence_tracker.store import Project, StoreError, open_project
+from evidence_tracker.store import Project, StoreError
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
@@ -59,7 +58,6 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
         self.fetch_dialog: FetchDialog | None = None
-        self.last_import_report: list[str] = []
         self.resize(1280, 800)
 
         self.model = StudiesTableModel(project, self)
@@ -130,7 +128,8 @@ class MainWindow(QMainWindow):
     def _install_features(self) -> None:
         """Feature modules add their own menus, docks and shortcuts to this window."""
         review.install(self)
-        export_actions.install(self)
+        # Import (menu, Ctrl+I, dropped files), export, report and citations:
+        self.export_actions = export_actions.install(self)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -150,6 +149,8 @@ class MainWindow(QMainWindow):
         self.action_fetch.setShortcut(QKeySequence("Ctrl+Shift+F"))
         pubmed_menu.addAction(self.action_fetch)
         self.action_import = self._action("&Import Files…", None, self.import_files_dialog)
+        self.action_import.setStatusTip("PubMed XML, MEDLINE/NBIB, RIS, BibTeX or CSL-JSON, "
+                                        "with a preview of what will be added and merged")
         self.action_import.setShortcut(QKeySequence("Ctrl+I"))
         pubmed_menu.addAction(self.action_import)
         pubmed_menu.addSeparator()
@@ -291,56 +292,8 @@ class MainWindow(QMainWindow):
             self.reload()
 
     def import_files_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Import PubMed files", str(Path.home()),
-            "PubMed XML or MEDLINE/NBIB (*.xml *.nbib *.txt *.medline);;All files (*)",
-        )
-        if paths:
-            self.import_files([Path(p) for p in paths])
-
-    def import_files(self, paths: list[Path]) -> None:
-        """Import in the background (own connection); report per file, then reload."""
-        db_path = self.project.path
-        self.statusBar().showMessage(f"Importing {len(paths)} file(s)…")
-
-        def work(_report: object) -> list[str]:
-            lines = []
-            with open_project(db_path) as project:
-                for path in paths:
-                    try:
-                        s = import_service.import_file(project, path)
-                    except import_service.ImportFailed as exc:
-                        lines.append(f"✗ {exc}")
-                    else:
-                        lines.append(f"✓ {path.name}: {s.records} records ({s.new} new, "
-                                     f"{s.updated} updated, {s.unchanged} unchanged)")
-            return lines
-
-        def done(lines: list[str]) -> None:
-            self.reload()
-            self.last_import_report = lines
-            if any(line.startswith("✗") for line in lines):
-                QMessageBox.warning(self, "Import", "\n\n".join(lines))
-            else:
-                self.statusBar().showMessage("  ".join(lines), 15000)
-
-        def failed(exc: BaseException, _tb: str) -> None:
-            self.reload()
-            QMessageBox.warning(self, "Import failed", str(exc))
-
-        self.tasks.run(work, done, failed)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and all(
-            u.isLocalFile() for u in event.mimeData().urls()
-        ):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.import_files(paths)
+        """Ctrl+I: choose files, see what will be added and merged, then import."""
+        self.export_actions.import_dialog()
 
     # -- projects --------------------------------------------------------------------------
     def new_project(self) -> None:
