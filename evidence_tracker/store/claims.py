@@ -15,6 +15,7 @@ from typing import Any
 from evidence_tracker.domain.claims import Claim, ClaimSource, Pico
 from evidence_tracker.domain.models import EventKind
 from evidence_tracker.store.database import Project, StoreError, utcnow
+from evidence_tracker.store.events import event_filter
 
 _CODE = re.compile(r"^C(\d+)$", re.IGNORECASE)
 
@@ -325,14 +326,7 @@ def current_link_rows(
     project: Project, *, claim_id: int | None = None, study_id: int | None = None
 ) -> list[dict[str, Any]]:
     """The live links (latest event per study, claim and reviewer, not withdrawn)."""
-    clauses: list[str] = ["e.kind = ?"]
-    params: list[Any] = [EventKind.LINK.value]
-    if claim_id is not None:
-        clauses.append("e.claim_id = ?")
-        params.append(claim_id)
-    if study_id is not None:
-        clauses.append("e.study_id = ?")
-        params.append(study_id)
+    clauses, params = event_filter(EventKind.LINK.value, study_id=study_id, claim_id=claim_id)
     rows = project.db.query(
         "SELECT x.id, x.occurred_at, x.study_id, x.claim_id, x.reviewer_id, "
         "coalesce(r.name, '') AS reviewer, x.after, x.note FROM ("

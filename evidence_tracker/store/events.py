@@ -77,17 +77,24 @@ def append_event(
         return int(cur.lastrowid or 0)
 
 
+def event_filter(
+    kind: str | None = None, *, study_id: int | None = None, claim_id: int | None = None
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions (on ``events e``) and parameters selecting events by kind and subject."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (("kind", kind), ("study_id", study_id), ("claim_id", claim_id)):
+        if value is not None:
+            clauses.append(f"e.{column} = ?")
+            params.append(value)
+    return clauses, params
+
+
 def history(
     project: Project, *, study_id: int | None = None, claim_id: int | None = None
 ) -> list[Event]:
     """Every event about a study and/or claim, oldest first."""
-    clauses, params = [], []
-    if study_id is not None:
-        clauses.append("e.study_id = ?")
-        params.append(study_id)
-    if claim_id is not None:
-        clauses.append("e.claim_id = ?")
-        params.append(claim_id)
+    clauses, params = event_filter(study_id=study_id, claim_id=claim_id)
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     rows = project.db.query(
         "SELECT e.*, coalesce(r.name, '') AS reviewer FROM events e "

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from evidence_tracker.store.database import Project, utcnow
+from evidence_tracker.store.events import event_filter
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -59,14 +60,7 @@ def events_of_kind(
     project: Project, kind: str, *, study_id: int | None = None, claim_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Every event of ``kind`` (optionally about one study/claim), oldest first."""
-    clauses: list[str] = ["e.kind = ?"]
-    params: list[Any] = [kind]
-    if study_id is not None:
-        clauses.append("e.study_id = ?")
-        params.append(study_id)
-    if claim_id is not None:
-        clauses.append("e.claim_id = ?")
-        params.append(claim_id)
+    clauses, params = event_filter(kind, study_id=study_id, claim_id=claim_id)
     rows = project.db.query(
         "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
         "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
