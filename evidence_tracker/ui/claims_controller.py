@@ -7,6 +7,7 @@ after each, the views are re-read from the project. Nothing here touches the net
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
@@ -14,7 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox
 
 from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError
-from evidence_tracker.services import evidence
+from evidence_tracker.services import evidence, review
 from evidence_tracker.services import settings as settings_service
 from evidence_tracker.services.evidence import ClaimOverview
 from evidence_tracker.store import conditions as condition_store
@@ -110,9 +111,13 @@ class ClaimsController(QObject):
         if not claim_id or claim_id not in self.claims:
             self.page.show_detail(None)
             return
-        detail = evidence.claim_detail(self.window.project, claim_id)
-        self.page.show_detail(detail, condition_names=self._condition_names,
-                              reviewer=settings_service.load_settings().reviewer_name.strip())
+        project = self.window.project
+        reviewer = settings_service.load_settings().reviewer_name.strip()
+        detail = evidence.claim_detail(project, claim_id)
+        # Blind mode: another reviewer's links stay hidden until this reviewer has judged.
+        links = review.filter_links(project, detail.links, reviewer)
+        detail = replace(detail, links=links, counts=evidence.stance_counts(links))
+        self.page.show_detail(detail, condition_names=self._condition_names, reviewer=reviewer)
 
     def show_study_detail(self, study_id: int | None) -> None:
         """The study detail pane: the record, then the claims it is linked to."""
@@ -120,7 +125,11 @@ class ClaimsController(QObject):
         if stored is None:
             self.window.detail.show_study(None)
             return
-        links = evidence.current_links(self.window.project, study=study_id)
+        reviewer = settings_service.load_settings().reviewer_name.strip()
+        links = review.filter_links(
+            self.window.project, evidence.current_links(self.window.project, study=study_id),
+            reviewer,
+        )
         self.window.detail.setHtml(study_html(stored) + study_links_html(links, self.claims))
 
     # -- modes -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from evidence_tracker.services.project import open_or_create
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claims_store
 from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import upsert_studies
 from evidence_tracker.ui.claim_page import claim_html, marked_html
 from evidence_tracker.ui.claims_view import (
@@ -529,3 +530,25 @@ def test_extracting_from_a_saved_html_page(window, tmp_path: Path) -> None:
                          "10 patients."]
     assert "cures everything" not in dialog.text.toPlainText()
     dialog.reject()
+
+
+def test_blind_mode_hides_another_reviewers_link_until_i_have_judged(window) -> None:
+    from evidence_tracker.services import evidence, review
+
+    project = window.project
+    review.set_review_team(project, [REVIEWER, "Dr Other"], reviewer=REVIEWER)
+    review.set_blind_mode(project, True, reviewer=REVIEWER)
+    evidence.link_study(project, "19000001", "C011", stance="contradicts", quotes=[RESULT],
+                        reviewer="Dr Other")
+    claims = window.claims
+    claims.show_claims()
+    c011 = _claim_id(project, "C011")
+    assert claims.view.select_claim(c011)
+    assert "Dr Other" not in claims.page.browser.toPlainText()
+    claims.show_study_detail(study_store.find_study_id(project, "19000001"))
+    assert "Contradicts" not in window.detail.toPlainText()
+    # Once I have judged the same pair, both links are visible.
+    evidence.link_study(project, "19000001", "C011", stance="supports", quotes=[RESULT],
+                        reviewer=REVIEWER)
+    claims.show_claim(c011)
+    assert "Dr Other" in claims.page.browser.toPlainText()
