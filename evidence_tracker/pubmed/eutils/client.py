@@ -1,122 +1,53 @@
-"""NCBI E-utilities client: ESearch and EFetch for PubMed, polite and robust.
-
-What it does for every request:
-
-- waits on one shared :class:`RateLimiter` (3 requests/s without an API key, 10 with one);
-- sends ``tool``, ``email`` and ``api_key`` in the POST body (never in the URL, so the key
-  cannot leak into urllib3 debug logs, proxy logs or exception texts), with a timeout;
-- retries 429, 5xx, timeouts, dropped connections and truncated replies with exponential
-  backoff and full jitter, honouring ``Retry-After``;
-- checks a :class:`CancelToken` before each request, while waiting and between batches.
-
-Searches with more than 9,999 PubMed records are split by entry date (:meth:`split_search`)
-and fetched window by window (:meth:`fetch_all`), with a resumable cursor
-``(window_index, offset)``.
-
-Example::
-
-    with EutilsClient(EutilsConfig(email="me@example.org")) as client:
-        for window, batch in client.fetch_all("ketamine AND CRPS", batch_size=500):
-            store(batch.xml, cursor=(window, batch.next_start))
-"""
+"""The E-utilities client: configuration, requests with retries, searches and fetches."""
 
 from __future__ import annotations
 
-import email.utils
-import json
 import logging
-import math
 import os
 import random
-import re
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
 import requests
-from lxml import etree
 
-logger = logging.getLogger(__name__)
+from evidence_tracker.pubmed.eutils.errors import (
+    EutilsConnectionError,
+    EutilsError,
+    EutilsQueryError,
+    EutilsServerError,
+    HistoryExpired,
+    RateLimitExceeded,
+    _Transient,
+)
+from evidence_tracker.pubmed.eutils.limits import CancelToken, RateLimiter
+from evidence_tracker.pubmed.eutils.replies import (
+    _API_KEY_RE,
+    DEFAULT_BASE_URL,
+    EARLIEST_DATE,
+    EFETCH_MAX_BATCH,
+    ENV_BASE_URL,
+    LATEST_DATE,
+    PUBMED_MAX_RETRIEVABLE,
+    DateLike,
+    DateWindow,
+    FetchedBatch,
+    SearchResult,
+    _error_detail,
+    _shorten,
+    _summarize,
+    _validate_article_set,
+    format_date,
+    parse_date,
+    parse_esearch_reply,
+    parse_retry_after,
+)
 
-ENV_BASE_URL = "EVIDENCE_TRACKER_EUTILS_URL"
-DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
-#: ESearch (and EFetch through the history server) reach only the first 9,999 PubMed records.
-PUBMED_MAX_RETRIEVABLE = 9999
-#: EFetch accepts at most this many records per request.
-EFETCH_MAX_BATCH = 10_000
-#: Date range used when a search must be split but the caller gave no bounds.
-EARLIEST_DATE = date(1800, 1, 1)
-LATEST_DATE = date(3000, 1, 1)
-
-DateLike = str | date
 T = TypeVar("T")
 
-_RECORD_TAGS = frozenset({"PubmedArticle", "PubmedBookArticle"})
-_API_KEY_RE = re.compile(r"""(api[_-]?key["']?\s*[=:]\s*["']?)[^&\s"',}]+""", re.IGNORECASE)
-_HISTORY_HINTS = re.compile(r"unable to obtain query|webenv|query_key", re.IGNORECASE)
-_PERMANENT_HINTS = re.compile(
-    r"retstart|retmax|cannot be larger|invalid|not supported|unknown|syntax", re.IGNORECASE
-)
-_TRANSIENT_HINTS = re.compile(
-    r"backend failed|temporar|unavailable|timed? ?out|try again|too busy|internal (server )?error"
-    r"|unable to communicate|connection",
-    re.IGNORECASE,
-)
-_ERROR_LABELS = {
-    "PhraseNotFound": "phrase not found",
-    "FieldNotFound": "field not found",
-    "PhraseIgnored": "phrase ignored",
-    "QuotedPhraseNotFound": "quoted phrase not found",
-}
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class EutilsError(Exception):
-    """A request to NCBI E-utilities failed; ``str(error)`` is a message for people."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class EutilsServerError(EutilsError):
-    """NCBI failed to answer properly (5xx, truncated or malformed reply), even after retries."""
-
-
-class EutilsConnectionError(EutilsServerError):
-    """No complete answer: timeout, refused or dropped connection, even after retries."""
-
-
-class RateLimitExceeded(EutilsError):
-    """NCBI kept answering 429 "API rate limit exceeded", even after retries."""
-
-
-class EutilsQueryError(EutilsError):
-    """NCBI rejected the request itself (bad query, unknown field, too many records...)."""
-
-
-class HistoryExpired(EutilsQueryError):
-    """The WebEnv/query_key of a history search is no longer known to NCBI."""
-
-
-class FetchCancelled(EutilsError):
-    """The caller cancelled the work through its :class:`CancelToken`."""
-
-
-class _Transient(Exception):
-    """A reply that deserves a retry; ``error`` is raised if retries run out."""
-
-    def __init__(self, error: EutilsError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
+logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- config
 
@@ -176,372 +107,6 @@ class EutilsConfig:
             f"api_key={key}, timeout={self.timeout!r}, max_retries={self.max_retries}, "
             f"rate={self.rate:g}/s)"
         )
-
-
-# --------------------------------------------------------------------------- cancel & rate
-
-
-class CancelToken:
-    """A thread-safe cancel flag; waiting on it wakes up as soon as it is cancelled."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        """Ask every operation using this token to stop with :class:`FetchCancelled`."""
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def raise_if_cancelled(self) -> None:
-        if self._event.is_set():
-            raise FetchCancelled("PubMed download cancelled")
-
-    def sleep(self, seconds: float) -> None:
-        """Sleep up to ``seconds``; raise :class:`FetchCancelled` if cancelled meanwhile."""
-        if seconds > 0 and self._event.wait(seconds):
-            self.raise_if_cancelled()
-        self.raise_if_cancelled()
-
-
-class RateLimiter:
-    """Thread-safe limiter: at most ``capacity`` requests in any sliding window.
-
-    Requests are spaced at least ``1 / rate`` apart, and request *i* and *i + capacity* at
-    least ``window * (1 + margin)`` apart, so no 1-second window ever holds more than
-    ``floor(rate)`` requests even with some network jitter. Slots are reserved under a
-    lock, then waited for outside it.
-    """
-
-    def __init__(
-        self,
-        requests_per_second: float,
-        *,
-        window: float = 1.0,
-        margin: float = 0.05,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if requests_per_second <= 0 or window <= 0 or margin < 0:
-            raise ValueError("requests_per_second and window must be > 0, margin >= 0")
-        self.rate = requests_per_second
-        self.capacity = max(1, math.floor(requests_per_second * window + 1e-9))
-        self.min_interval = 1.0 / requests_per_second
-        self.span = max(window, self.capacity / requests_per_second) * (1.0 + margin)
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._slots: deque[float] = deque(maxlen=self.capacity)
-        self._not_before = -math.inf
-
-    def reserve(self) -> float:
-        """Reserve the next slot; return how long the caller must wait before using it."""
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._not_before)
-            if self._slots:
-                slot = max(slot, self._slots[-1] + self.min_interval)
-            if len(self._slots) == self.capacity:
-                slot = max(slot, self._slots[0] + self.span)
-            self._slots.append(slot)
-            return slot - now
-
-    def acquire(self, cancel: CancelToken | None = None) -> float:
-        """Wait for the next slot (cancellable through ``cancel``); return the wait."""
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        delay = self.reserve()
-        if delay > 0:
-            if cancel is not None:
-                cancel.sleep(delay)
-            else:
-                self._sleep(delay)
-        return max(delay, 0.0)
-
-    def pause(self, seconds: float) -> None:
-        """Hold every caller back for ``seconds`` (after a 429 or Retry-After)."""
-        with self._lock:
-            self._not_before = max(self._not_before, self._clock() + seconds)
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """A parsed ESearch reply."""
-
-    count: int
-    webenv: str | None = None
-    query_key: str | None = None
-    ids: tuple[str, ...] = ()
-    query_translation: str = ""
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def has_history(self) -> bool:
-        return bool(self.webenv and self.query_key)
-
-
-@dataclass(frozen=True)
-class FetchedBatch:
-    """One EFetch reply: records ``start`` to ``start + count`` of a search or ID list."""
-
-    start: int
-    count: int
-    xml: bytes = field(repr=False)
-    #: PubmedArticle/PubmedBookArticle elements actually in ``xml``.
-    articles: int = 0
-
-    @property
-    def next_start(self) -> int:
-        """The cursor to resume from after this batch."""
-        return self.start + self.count
-
-
-@dataclass(frozen=True)
-class DateWindow:
-    """An inclusive entry-date range (``YYYY/MM/DD``) and its record count when planned."""
-
-    mindate: str
-    maxdate: str
-    count: int
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def parse_date(value: DateLike, *, end: bool = False) -> date:
-    """``YYYY``, ``YYYY/MM`` or ``YYYY/MM/DD`` (or ``-``) as a date; ``end`` picks the last day."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    parts = re.split(r"[/.-]", value.strip())
-    try:
-        numbers = [int(p) for p in parts]
-        if len(numbers) == 1:
-            return date(numbers[0], 12, 31) if end else date(numbers[0], 1, 1)
-        if len(numbers) == 2:
-            year, month = numbers
-            if not end:
-                return date(year, month, 1)
-            following = date(year + month // 12, month % 12 + 1, 1)
-            return following - timedelta(days=1)
-        if len(numbers) == 3:
-            return date(*numbers)
-    except ValueError:
-        pass
-    raise EutilsQueryError(f"Not a date: {value!r} (use YYYY, YYYY/MM or YYYY/MM/DD)")
-
-
-def format_date(value: date) -> str:
-    """A date as E-utilities wants it: ``YYYY/MM/DD``."""
-    return f"{value.year:04d}/{value.month:02d}/{value.day:02d}"
-
-
-def _safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
-    )
-
-
-def _text(element: etree._Element | None) -> str:
-    if element is None:
-        return ""
-    return " ".join("".join(str(part) for part in element.itertext()).split())
-
-
-def _shorten(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _error_detail(body: bytes) -> str:
-    """A short human message from an NCBI error body (JSON, <ERROR>, HTML or text)."""
-    head = body[:20_000].decode("utf-8", "replace").strip()
-    if head.startswith("{"):
-        try:
-            data = json.loads(head)
-        except ValueError:
-            data = None
-        if isinstance(data, dict):
-            # Never echo other fields: NCBI puts the caller's "api-key" in there.
-            message = str(data.get("error") or data.get("ERROR") or "").strip()
-            extras = [f"{k} {data[k]}" for k in ("count", "limit") if data.get(k) is not None]
-            if message and extras:
-                message += f" ({', '.join(extras)})"
-            if message:
-                return _shorten(message)
-    match = re.search(r"<ERROR>(.*?)</ERROR>", head, re.DOTALL | re.IGNORECASE)
-    if match:
-        return _shorten(_unescape(match.group(1)))
-    match = re.search(r"<title>(.*?)</title>", head, re.DOTALL | re.IGNORECASE)
-    if match:
-        return _shorten(_unescape(match.group(1)))
-    return _shorten(_unescape(re.sub(r"<[^>]*>", " ", head)))
-
-
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-        .replace("&apos;", "'").replace("&amp;", "&")
-    )
-
-
-def _classify_error(endpoint: str, message: str) -> Exception:
-    """An <ERROR> text as a transient failure, an expired history or a query error."""
-    text = f"PubMed {endpoint} error: {_shorten(message)}"
-    if _HISTORY_HINTS.search(message):
-        return HistoryExpired(text)
-    if _TRANSIENT_HINTS.search(message) and not _PERMANENT_HINTS.search(message):
-        return _Transient(EutilsServerError(text))
-    return EutilsQueryError(text)
-
-
-def parse_esearch_reply(body: bytes, *, strict: bool = True) -> SearchResult:
-    """Parse an ESearch XML reply.
-
-    Raises :class:`EutilsQueryError` for an ``<ERROR>`` (or, with ``strict``, for a count of
-    0 explained by an ``<ErrorList>`` such as ``PhraseNotFound``); ``ErrorList`` and
-    ``WarningList`` entries otherwise become ``warnings``. Transient backend failures and
-    malformed replies raise an internal retryable error inside the client.
-    """
-    try:
-        root = etree.fromstring(body, _safe_parser())
-    except etree.XMLSyntaxError as exc:
-        if body.lstrip().startswith(b"{"):
-            raise _classify_error("esearch", _error_detail(body)) from None
-        raise _Transient(
-            EutilsServerError(f"Malformed or truncated ESearch reply ({len(body)} bytes): {exc}")
-        ) from None
-    error = root.find("ERROR")
-    if error is not None and _text(error):
-        raise _classify_error("esearch", _text(error))
-    count_text = root.findtext("Count")
-    if root.tag != "eSearchResult" or count_text is None:
-        raise _Transient(EutilsServerError(f"Unexpected ESearch reply <{root.tag}>"))
-    problems = [
-        f"{_ERROR_LABELS.get(str(e.tag), str(e.tag))}: {_text(e)}"
-        for e in root.iterfind("ErrorList/*")
-    ]
-    notes = [
-        _text(w) if w.tag == "OutputMessage" else f"{_ERROR_LABELS.get(str(w.tag), str(w.tag))}: "
-        + _text(w)
-        for w in root.iterfind("WarningList/*")
-    ]
-    count = int(count_text)
-    if strict and count == 0 and problems:
-        raise EutilsQueryError("PubMed could not run the search: " + "; ".join(problems))
-    return SearchResult(
-        count=count,
-        webenv=root.findtext("WebEnv") or None,
-        query_key=root.findtext("QueryKey") or None,
-        ids=tuple(_text(i) for i in root.iterfind("IdList/Id")),
-        query_translation=_text(root.find("QueryTranslation")),
-        warnings=tuple(problems + notes),
-    )
-
-
-def scan_article_set(body: bytes) -> tuple[str, int, str | None]:
-    """Stream-parse a reply: (root tag, number of records, text of a top-level <ERROR>).
-
-    Entities, DTDs and the network are off. Raises ``lxml.etree.XMLSyntaxError`` if the
-    document is not complete and well formed (for example a truncated body).
-    """
-    parser = etree.XMLPullParser(
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=True,
-    )
-    state = {"depth": 0, "records": 0}
-    root_tag = ""
-    error: str | None = None
-
-    def drain() -> None:
-        nonlocal root_tag, error
-        for event, element in parser.read_events():
-            if not isinstance(element, etree._Element):
-                continue
-            if event == "start":
-                state["depth"] += 1
-                if state["depth"] == 1:
-                    root_tag = str(element.tag)
-                continue
-            state["depth"] -= 1
-            if state["depth"] != 1:
-                continue
-            if element.tag in _RECORD_TAGS:
-                state["records"] += 1
-            elif element.tag == "ERROR":
-                error = _text(element)
-            element.clear()
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
-                del parent[0]
-
-    step = 1 << 20
-    for offset in range(0, len(body), step):
-        parser.feed(body[offset : offset + step])
-        drain()
-    parser.close()
-    drain()
-    return root_tag, state["records"], error
-
-
-def _validate_article_set(body: bytes) -> tuple[bytes, int]:
-    """Check that an EFetch reply is a complete PubmedArticleSet; return it and its size."""
-    try:
-        root_tag, records, error = scan_article_set(body)
-    except etree.XMLSyntaxError as exc:
-        if body.lstrip().startswith(b"{"):
-            raise _classify_error("efetch", _error_detail(body)) from None
-        raise _Transient(
-            EutilsServerError(f"Truncated reply from PubMed efetch ({len(body)} bytes): {exc}")
-        ) from None
-    if error:
-        raise _classify_error("efetch", error)
-    if root_tag != "PubmedArticleSet":
-        raise _Transient(EutilsServerError(f"Unexpected PubMed efetch reply <{root_tag}>"))
-    return body, records
-
-
-def _summarize(params: Mapping[str, str]) -> str:
-    parts = []
-    for key, value in params.items():
-        if key in ("tool", "email", "api_key"):
-            continue
-        if key == "id":
-            parts.append(f"id=<{value.count(',') + 1} ids>")
-        elif key == "term":
-            parts.append(f"term={_shorten(value, 120)!r}")
-        else:
-            parts.append(f"{key}={value}")
-    return " ".join(parts)
 
 
 # --------------------------------------------------------------------------- client
@@ -988,3 +553,4 @@ class EutilsClient:
                         f"reply took longer than {self.config.max_response_seconds:g} s"
                     )
             return resp.status_code, resp.headers, b"".join(chunks)
+
