@@ -82,8 +82,8 @@ def latex_encode(text: str) -> str:
     """
     out = []
     for n, ch in enumerate(text):
-        if n and text[n - 1] + ch in _LIGATURES:
-            out.append("{}")
+        if n and (text[n - 1] + ch in _LIGATURES or (ch == "@" and text[n - 1] in "\r\n")):
+            out.append("{}")  # bibtexparser would start a new entry at a line's "@"
         out.append(_encode_char(ch))
     return "".join(out)
 

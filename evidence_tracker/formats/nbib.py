@@ -1,8 +1,11 @@
 """MEDLINE / NBIB writer (PubMed's "PubMed" export format); the reader is
 :mod:`evidence_tracker.pubmed.medline`.
 
-Tags are padded to four characters and followed by ``- ``; long values wrap at 80
-columns onto continuation lines indented by six spaces, which readers join with one space.
+Tags are padded to four characters and followed by ``- ``; long values of text tags
+(title, abstract, affiliation, MeSH ...) wrap at 80 columns onto continuation lines
+indented by six spaces, which readers join with one space. Values of tags that repeat
+(author, keyword, publication type ...) stay on one line: Bio.Medline reads a continuation
+of those as another value.
 MEDLINE has no line break within a value, so whitespace runs become one space.
 """
 
@@ -32,11 +35,18 @@ REF_TAGS = {
 }
 
 
+#: Tags whose continuation lines Bio.Medline joins to the value (its "textkeys", MH, AD).
+_WRAPPED = frozenset({"TI", "AB", "AD", "MH", "JT", "TA", "SO", "PG", "VI", "IP", "DP", "LID"})
+
+
 def _line(tag: str, value: str) -> Iterator[str]:
     value = one_line(value)
     if not value:
         return
     head = f"{tag:<4}- "
+    if tag not in _WRAPPED:
+        yield head + value
+        return
     lines = textwrap.wrap(value, width=WIDTH - len(head), break_long_words=False,
                           break_on_hyphens=False) or [value]
     yield head + lines[0]

@@ -13,6 +13,7 @@ import json
 import string
 
 import bibtexparser
+import pytest
 import rispy
 from Bio import Medline
 from conftest import make_study, retracted
@@ -199,6 +200,15 @@ def test_bibtex_reads_back_into_a_study(study: Study) -> None:
     assert back.retracted == study.retracted
 
 
+@pytest.mark.parametrize("title", ["\n@(", "a\r\n@article{x,", "@ first"])
+def test_bibtex_title_with_an_at_sign_starting_a_line(title: str) -> None:
+    out = io.StringIO()
+    bibtex.write_bibtex([make_study(title=title)], out)  # found by hypothesis
+    library = bibtex.parse_library(out.getvalue())
+    assert not library.failed_blocks and len(library.entries) == 1
+    assert {f.key: f.value for f in library.entries[0].fields}["title"] == title
+
+
 def test_bibtex_is_latex_encoded() -> None:
     study = make_study(title="50% of Müller's α-2 {agonist} & co_x #1 $5 ~x^2",
                        authors=[Author(last_name="van der Berg", fore_name="Jan and Piet"),
@@ -278,6 +288,18 @@ def test_nbib_reads_back_in_bio_medline_with_every_field(records: list[Study]) -
         assert rec.get("FAU", []) == [f"{a.last_name}, {a.fore_name}" for a in study.authors
                                       if not a.collective_name]
         assert rec["DP"].startswith(str(study.year))
+
+
+def test_long_repeated_nbib_values_stay_one_value() -> None:
+    long = "chronic pain " * 12  # found by hypothesis: a wrapped OT line became two keywords
+    study = make_study(keywords=[long.strip(), "ketamine"],
+                       authors=[Author(collective_name="CRPS Study Group " * 6)])
+    out = io.StringIO()
+    nbib.write_nbib([study], out)
+    (rec,) = Medline.parse(io.StringIO(out.getvalue()))
+    assert rec["OT"] == [long.strip(), "ketamine"]
+    assert rec["CN"] == [("CRPS Study Group " * 6).strip()]
+    assert max(len(line) for line in out.getvalue().splitlines() if line[:2] == "AB") <= 80
 
 
 def test_nbib_round_trips_through_our_medline_reader() -> None:
