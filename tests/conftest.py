@@ -11,6 +11,7 @@ from typing import Any
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from lxml import etree
 
 from evidence_tracker.domain.models import (
     AbstractSection,
@@ -192,3 +193,9 @@ def filled_project(project: Project) -> Project:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def same_xml(raw: bytes | None) -> bytes | None:
+    """A raw PubMed XML record re-serialised: a record cut from the file (character
+    references as written) and one serialised by lxml read the same."""
+    return etree.tostring(etree.fromstring(raw), encoding="utf-8") if raw else raw

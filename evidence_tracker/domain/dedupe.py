@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import fields, replace
+from typing import TypeAlias
 
 from evidence_tracker.domain.models import Author, Study
 
@@ -23,16 +24,32 @@ from evidence_tracker.domain.models import Author, Study
 AUTHORITATIVE_FORMATS = frozenset({"pubmed-xml", "medline"})
 
 
+class _DropCombining(dict[int, int | None]):
+    """``str.translate`` table deleting combining characters, filled as characters appear
+    (bounded: the text comes from untrusted files)."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        if len(self) < 8192:
+            self[code] = value
+        return value
+
+
+_DROP_COMBINING = _DropCombining()
+_WORDS = re.compile(r"[^\W_]+")  # runs of letters and digits (\w without "_")
+_NOT_ALNUM = re.compile(r"\W|_")
+
+
 def _fold(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text)
-    ascii_text = "".join(ch for ch in ascii_text if not unicodedata.combining(ch))
-    return ascii_text.casefold()
+    """Accents dropped (NFKD without combining marks), case folded."""
+    if text.isascii():  # NFKD and the combining marks change nothing; casefold is lower
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).translate(_DROP_COMBINING).casefold()
 
 
 def title_key(title: str) -> str:
     """Lower case, accents and punctuation dropped, brackets of translated titles too."""
-    words = re.findall(r"\w+", _fold(title).replace("_", " "))
-    return " ".join(words)
+    return " ".join(_WORDS.findall(_fold(title)))
 
 
 def author_key(authors: Sequence[Author]) -> str:
@@ -40,14 +57,18 @@ def author_key(authors: Sequence[Author]) -> str:
     if not authors:
         return ""
     first = authors[0]
-    return re.sub(r"\W|_", "", _fold(first.last_name or first.collective_name))
+    return _NOT_ALNUM.sub("", _fold(first.last_name or first.collective_name))
 
 
 def doi_key(doi: str) -> str:
     return doi.strip().lower()
 
 
-def fuzzy_key(study: Study) -> tuple[str, int | None, str] | None:
+#: (title key, year, first author key)
+FuzzyKey: TypeAlias = tuple[str, int | None, str]
+
+
+def fuzzy_key(study: Study) -> FuzzyKey | None:
     """(title, year, first author) key; None when the title is too short to trust."""
     key = title_key(study.title)
     if len(key) < 12:
@@ -57,9 +78,14 @@ def fuzzy_key(study: Study) -> tuple[str, int | None, str] | None:
 
 def conflicting(a: Study, b: Study) -> bool:
     """True when the identifiers show two different articles."""
-    if a.pmid and b.pmid and a.pmid != b.pmid:
+    return ids_conflict(a.pmid, a.doi, b.pmid, b.doi)
+
+
+def ids_conflict(pmid_a: str, doi_a: str, pmid_b: str, doi_b: str) -> bool:
+    """:func:`conflicting` for two records known by their PMIDs and DOIs ("" for none)."""
+    if pmid_a and pmid_b and pmid_a != pmid_b:
         return True
-    return bool(a.doi and b.doi and doi_key(a.doi) != doi_key(b.doi))
+    return bool(doi_a and doi_b and doi_key(doi_a) != doi_key(doi_b))
 
 
 def is_authoritative(study: Study) -> bool:

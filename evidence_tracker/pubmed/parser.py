@@ -33,7 +33,17 @@ from evidence_tracker.domain.models import (
     Study,
 )
 
-__all__ = ["PubMedParseError", "Source", "iter_pubmed_xml", "parse_pub_date"]
+__all__ = [
+    "FlatStudy",
+    "PubMedParseError",
+    "Source",
+    "flatten_study",
+    "iter_pubmed_xml",
+    "iter_pubmed_xml_flat",
+    "parse_flat",
+    "parse_pub_date",
+    "study_from_flat",
+]
 
 #: A path, the document's bytes, or a binary file object.
 Source: TypeAlias = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
@@ -70,6 +80,85 @@ def iter_pubmed_xml(source: Source, *, record_source: str = "pubmed") -> Iterato
     :class:`PubMedParseError` is raised with the line and column. ``record_source`` goes
     into ``Study.source`` ("pubmed", or "import:<file name>" for an imported file).
     """
+    return cast(Iterator[Study], _iter_records(source, record_source, flat=False))
+
+
+def iter_pubmed_xml_flat(source: Source, *, record_source: str = "pubmed") -> Iterator[FlatStudy]:
+    """:func:`iter_pubmed_xml`, each record as :func:`flatten_study` tuples (no dataclass
+    is built: what a parsing process sends to the one that stores)."""
+    return cast(Iterator[FlatStudy], _iter_records(source, record_source, flat=True))
+
+
+def parse_flat(data: bytes, *, record_source: str = "pubmed") -> list[FlatStudy]:
+    """The records of a whole document held in memory, as :func:`flatten_study` tuples.
+
+    libxml2 parses it in one go, somewhat faster than streaming, so this suits a document
+    small enough to hold (a span of a large file, see ``pubmed.pipeline``). The records
+    and checks are those of :func:`iter_pubmed_xml_flat`; its errors are not (no line
+    numbers or records before the problem: this raises :class:`PubMedParseError` for a
+    document that one would fail on, and for a record inside another, which it would read
+    differently). Use :func:`iter_pubmed_xml` to tell a user what is wrong with a file.
+    """
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        attribute_defaults=False,
+        huge_tree=False,
+        recover=False,
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise PubMedParseError(f"malformed PubMed XML: {exc}") from None
+    _check_document(root.getroottree(), "<bytes>")
+    slices = _article_slices(data, root)
+    if slices is not None:
+        # Each record's raw XML cut from the document rather than serialised again.
+        return [
+            _pubmed_article(el, record_source, raw)
+            for el, raw in zip(root, slices, strict=True)
+        ]
+    records: list[FlatStudy] = []
+    for el in root.iter(_RECORD_TAGS):
+        if next(el.iterdescendants(_RECORD_TAGS), None) is not None:
+            raise PubMedParseError(f"<{el.tag}> at line {el.sourceline} holds another record")
+        records += _read_flat(el, record_source)
+    return records
+
+
+_ARTICLE_START = re.compile(rb"<PubmedArticle[\s>]")
+_ARTICLE_END = re.compile(rb"</PubmedArticle\s*>")
+
+
+def _article_slices(data: bytes, root: etree._Element) -> list[bytes] | None:
+    """The bytes of each child of ``root`` in ``data``, when every child is a
+    PubmedArticle and the cut is certain; else None (serialise each record instead).
+
+    A record's start and end tags always appear literally; the text could also hold them
+    (a comment, CDATA, a processing instruction), but then there are more of them than
+    records and this gives up. The document must be UTF-8 (what is stored) and declare no
+    namespace outside the records (a slice would lose it).
+    """
+    encoding = (root.getroottree().docinfo.encoding or "").lower()
+    if encoding not in ("utf-8", "utf8") or root.nsmap:
+        return None
+    children = len(root)
+    if children == 0 or any(el.tag != "PubmedArticle" for el in root):
+        return None  # comments, books, deletions, other elements: serialise
+    starts = [m.start() for m in _ARTICLE_START.finditer(data)]
+    ends = [m.end() for m in _ARTICLE_END.finditer(data)]
+    if len(starts) != children or len(ends) != children:
+        return None
+    bounds = [*starts[1:], len(data)]
+    if any(not start < end <= bound
+           for start, end, bound in zip(starts, ends, bounds, strict=True)):
+        return None
+    return [data[start:end] for start, end in zip(starts, ends, strict=True)]
+
+
+def _iter_records(source: Source, record_source: str, *, flat: bool) -> Iterator[Any]:
     stream, name, to_close = _open_source(source)
     context = etree.iterparse(
         stream,
@@ -94,16 +183,21 @@ def iter_pubmed_xml(source: Source, *, record_source: str = "pubmed") -> Iterato
                     _check_document(el.getroottree(), name)
                     checked = True
                 try:
-                    studies = _read_record(el)
+                    records: list[Any] = (
+                        _read_flat(el, record_source) if flat else _read_record(el)
+                    )
                 except PubMedParseError as exc:
                     raise PubMedParseError(f"{name}: {exc} (after {count} records)") from None
                 _release(el)
-                for study in studies:
+                for record in records:
                     count += 1
-                    last_pmid = study.pmid
-                    if record_source != "pubmed":
-                        study.source = record_source
-                    yield study
+                    if flat:
+                        last_pmid = record[0]
+                    else:
+                        last_pmid = record.pmid
+                        if record_source != "pubmed":
+                            record.source = record_source
+                    yield record
             if not checked and context.root is not None:
                 _check_document(context.root.getroottree(), name)
         except etree.XMLSyntaxError as exc:
@@ -189,16 +283,92 @@ def _describe_syntax_error(
     return f"{name}: malformed PubMed XML at {where}: {text} ({after})"
 
 
+# --------------------------------------------------------------------------- flat records
+
+#: A Study as plain tuples: its fields in order (``dataclasses.fields(Study)``), the
+#: dataclasses in its lists as tuples of their fields in order, lists as tuples.
+#: ``evidence_tracker.store.studies.StudyRow.from_flat`` makes a database row of one.
+FlatStudy: TypeAlias = tuple[Any, ...]
+
+
+def flatten_study(study: Study) -> FlatStudy:
+    """``study`` as a :data:`FlatStudy`, to send to another process: pickling a Study
+    means ~60 dataclass objects, each through Python-level pickling hooks; plain tuples
+    cost a fraction of that, both ways."""
+    return (
+        study.pmid, study.doi, study.pmcid, study.title, study.title_html, study.abstract,
+        tuple((a.text, a.label, a.nlm_category, a.html) for a in study.abstract_sections),
+        study.journal, study.journal_abbrev, study.volume, study.issue, study.pages,
+        study.year, study.pub_date,
+        tuple((a.last_name, a.fore_name, a.initials, a.collective_name, a.affiliation)
+              for a in study.authors),
+        tuple(study.publication_types),
+        tuple((m.descriptor, m.major, m.ui, m.qualifiers) for m in study.mesh),
+        tuple(study.keywords), study.language,
+        tuple((c.ref_type, c.ref_source, c.pmid) for c in study.comments_corrections),
+        study.entrez_date, study.revised_date, study.status,
+        study.raw_record, study.raw_format, study.source, study.deleted,
+    )
+
+
+def study_from_flat(flat: FlatStudy) -> Study:
+    """The Study of a :data:`FlatStudy`."""
+    (pmid, doi, pmcid, title, title_html, abstract, sections, journal, journal_abbrev,
+     volume, issue, pages, year, pub_date, authors, publication_types, mesh, keywords,
+     language, comments, entrez_date, revised_date, status, raw, raw_format, source,
+     deleted) = flat
+    return Study(
+        pmid=pmid,
+        doi=doi,
+        pmcid=pmcid,
+        title=title,
+        title_html=title_html,
+        abstract=abstract,
+        abstract_sections=[AbstractSection(*section) for section in sections],
+        journal=journal,
+        journal_abbrev=journal_abbrev,
+        volume=volume,
+        issue=issue,
+        pages=pages,
+        year=year,
+        pub_date=pub_date,
+        authors=[Author(*author) for author in authors],
+        publication_types=list(publication_types),
+        mesh=[MeshHeading(*heading) for heading in mesh],
+        keywords=list(keywords),
+        language=language,
+        comments_corrections=[CommentCorrection(*comment) for comment in comments],
+        entrez_date=entrez_date,
+        revised_date=revised_date,
+        status=status,
+        raw_record=raw,
+        raw_format=raw_format,
+        source=source,
+        deleted=deleted,
+    )
+
+
 # --------------------------------------------------------------------------- records
 
 
 def _read_record(el: etree._Element) -> list[Study]:
     tag = el.tag
     if tag == "PubmedArticle":
-        return [_pubmed_article(el)]
+        return [study_from_flat(_pubmed_article(el, "pubmed"))]
     if tag == "PubmedBookArticle":
         return [_book_article(el)]
     return _delete_citation(el)
+
+
+def _read_flat(el: etree._Element, source: str) -> list[FlatStudy]:
+    """:func:`_read_record` as :func:`flatten_study` tuples, ``source`` in each."""
+    if el.tag == "PubmedArticle":
+        return [_pubmed_article(el, source)]
+    studies = _read_record(el)
+    if source != "pubmed":
+        for study in studies:
+            study.source = source
+    return [flatten_study(study) for study in studies]
 
 
 def _raw(el: etree._Element) -> bytes:
@@ -223,8 +393,9 @@ def _list(parent: etree._Element | None, tag: str) -> list[etree._Element]:
     return list(parent.iterchildren(tag)) if parent is not None else []
 
 
-def _pubmed_article(el: etree._Element) -> Study:
-    raw = _raw(el)
+def _pubmed_article(el: etree._Element, source: str, raw: bytes = b"") -> FlatStudy:
+    """A PubmedArticle as :func:`flatten_study` tuples; ``raw`` is its XML, if known."""
+    raw = raw or _raw(el)
     top = _children(el)
     citation = top.get("MedlineCitation")
     if citation is None:
@@ -242,9 +413,9 @@ def _pubmed_article(el: etree._Element) -> Study:
     title_html, title = _fragment(art.get("ArticleTitle"))
     if not title:
         title_html, title = _fragment(art.get("VernacularTitle"))
-    sections = _abstract_sections(art.get("Abstract"))
+    sections = _section_rows(art.get("Abstract"))
     if not sections and "OtherAbstract" in cit:
-        sections = _abstract_sections(_other_abstract(citation))
+        sections = _section_rows(_other_abstract(citation))
 
     year, pub_date = parse_pub_date(issue.get("PubDate"))
     if year is None:
@@ -253,7 +424,7 @@ def _pubmed_article(el: etree._Element) -> Study:
     ids = _article_ids(data.get("ArticleIdList"))
     doi = ""
     if "ELocationID" in art and article is not None:
-        doi = _elocation_doi(article.iterfind("ELocationID"))
+        doi = _elocation_doi(article.iterchildren("ELocationID"))
     doi = doi or ids.get("doi", "")
     pmcid = ids.get("pmc", "") or ids.get("pmcid", "")
     if not pmcid and "OtherID" in cit:
@@ -264,35 +435,40 @@ def _pubmed_article(el: etree._Element) -> Study:
         abbrev = _text(_children(cit.get("MedlineJournalInfo")).get("MedlineTA"))
     keywords: list[str] = []
     if "KeywordList" in cit:
-        keywords = _keywords(citation.iterfind("KeywordList/Keyword"))
+        keywords = _keywords(
+            keyword
+            for keyword_list in citation.iterchildren("KeywordList")
+            for keyword in keyword_list.iterchildren("Keyword")
+        )
 
-    return Study(
-        pmid=pmid,
-        doi=_clean_doi(doi),
-        pmcid=_clean_pmcid(pmcid),
-        title=title,
-        title_html=title_html,
-        abstract=_join_abstract(sections),
-        abstract_sections=sections,
-        journal=_text(journal.get("Title")),
-        journal_abbrev=abbrev,
-        volume=_text(issue.get("Volume")),
-        issue=_text(issue.get("Issue")),
-        pages=_pages(art.get("Pagination")),
-        year=year,
-        pub_date=pub_date,
-        authors=_authors(art.get("AuthorList")),
-        publication_types=_texts(_list(art.get("PublicationTypeList"), "PublicationType")),
-        mesh=_mesh(cit.get("MeshHeadingList")),
-        keywords=keywords,
-        language=_text(art.get("Language")),
-        comments_corrections=_comments(cit.get("CommentsCorrectionsList")),
-        entrez_date=_history_date(data.get("History")),
-        revised_date=_iso_date(cit.get("DateRevised")),
-        status=citation.get("Status", ""),
-        raw_record=raw,
-        raw_format=RAW_FORMAT,
-        source="pubmed",
+    return (
+        pmid,
+        _clean_doi(doi),
+        _clean_pmcid(pmcid),
+        title,
+        title_html,
+        _join_abstract(sections),
+        tuple(sections),
+        _text(journal.get("Title")),
+        abbrev,
+        _text(issue.get("Volume")),
+        _text(issue.get("Issue")),
+        _pages(art.get("Pagination")),
+        year,
+        pub_date,
+        tuple(_author_rows(art.get("AuthorList"))),
+        tuple(_texts(_list(art.get("PublicationTypeList"), "PublicationType"))),
+        tuple(_mesh_rows(cit.get("MeshHeadingList"))),
+        tuple(keywords),
+        _text(art.get("Language")),
+        tuple(_comment_rows(cit.get("CommentsCorrectionsList"))),
+        _history_date(data.get("History")),
+        _iso_date(cit.get("DateRevised")),
+        citation.get("Status", ""),
+        raw,
+        RAW_FORMAT,
+        source,
+        False,
     )
 
 
@@ -328,7 +504,7 @@ def _book_article(el: etree._Element) -> Study:
     ids = _article_ids(data.find("ArticleIdList") if data is not None else None)
     ids.update(_article_ids(doc.find("ArticleIdList")))
     doi = _elocation_doi(book.iterfind("ELocationID")) or ids.get("doi", "")
-    sections = _abstract_sections(doc.find("Abstract"))
+    sections = _section_rows(doc.find("Abstract"))
 
     return Study(
         pmid=pmid,
@@ -337,7 +513,7 @@ def _book_article(el: etree._Element) -> Study:
         title=title,
         title_html=title_html,
         abstract=_join_abstract(sections),
-        abstract_sections=sections,
+        abstract_sections=[AbstractSection(*section) for section in sections],
         journal=container,
         volume=_text(book.find("Volume")),
         pages=_pages(doc.find("Pagination")),
@@ -396,21 +572,21 @@ def _fragment(el: etree._Element | None) -> tuple[str, str]:
     return fragment_from_element(el)
 
 
-def _abstract_sections(abstract: etree._Element | None) -> list[AbstractSection]:
+def _section_rows(abstract: etree._Element | None) -> list[tuple[str, str, str, str]]:
+    """The AbstractText parts: ``(text, label, nlm_category, html)`` (AbstractSection's
+    fields) of each that has text."""
     if abstract is None:
         return []
     sections = []
-    for part in abstract.iterfind("AbstractText"):
+    for part in abstract.iterchildren("AbstractText"):
         html, text = fragment_from_element(part)
         if text:
-            sections.append(
-                AbstractSection(
-                    text=text,
-                    label=" ".join(part.get("Label", "").split()),
-                    nlm_category=part.get("NlmCategory", "").strip(),
-                    html=html,
-                )
-            )
+            sections.append((
+                text,
+                " ".join(part.get("Label", "").split()),
+                part.get("NlmCategory", "").strip(),
+                html,
+            ))
     return sections
 
 
@@ -422,49 +598,71 @@ def _other_abstract(citation: etree._Element) -> etree._Element | None:
     return None
 
 
-def _join_abstract(sections: list[AbstractSection]) -> str:
-    return "\n\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in sections)
+def _join_abstract(sections: list[tuple[str, str, str, str]]) -> str:
+    return "\n\n".join(f"{label}: {text}" if label else text for text, label, _, _ in sections)
 
 
 def _pages(pagination: etree._Element | None) -> str:
     if pagination is None:
         return ""
-    pages = _text(pagination.find("MedlinePgn"))
+    parts = _children(pagination)
+    pages = _text(parts.get("MedlinePgn"))
     if pages:
         return pages
-    start, end = _text(pagination.find("StartPage")), _text(pagination.find("EndPage"))
+    start, end = _text(parts.get("StartPage")), _text(parts.get("EndPage"))
     return f"{start}-{end}" if start and end and end != start else start or end
 
 
-#: Every author and the fields we read, in document order, in one C-level query
-#: (much cheaper than walking each author's children from Python).
-_AUTHOR_NODES = etree.XPath(
-    "Author | Author/LastName | Author/ForeName | Author/Initials | Author/CollectiveName"
-    " | Author/AffiliationInfo[1]/Affiliation"
+#: The elements the author list is read from, found in document order by one C-level
+#: ``iter`` (cheaper than walking each author's children from Python, or an XPath union).
+_AUTHOR_TAGS = (
+    "Author", "LastName", "ForeName", "Initials", "CollectiveName", "AffiliationInfo",
+    "Affiliation",
 )
-_AUTHOR_FIELD = {"LastName": 0, "ForeName": 1, "Initials": 2, "CollectiveName": 3, "Affiliation": 4}
+_AUTHOR_FIELD = {"LastName": 0, "ForeName": 1, "Initials": 2, "CollectiveName": 3}
 
 
 def _authors(author_list: etree._Element | None) -> list[Author]:
+    return [Author(*row) for row in _author_rows(author_list)]
+
+
+def _author_rows(author_list: etree._Element | None) -> list[tuple[str, str, str, str, str]]:
+    """``Author`` children as Author's fields; of each, LastName, ForeName, Initials,
+    CollectiveName and the Affiliation of its first AffiliationInfo (elements nested any
+    deeper are ignored)."""
     if author_list is None:
         return []
     rows: list[list[str]] = []
-    current: list[str] | None = None
-    for node in cast(list[etree._Element], _AUTHOR_NODES(author_list)):
+    author = info = None  # the current Author and its first AffiliationInfo
+    current: list[str] | None = None  # its fields; None for an invalid author
+    for node in author_list.iter(_AUTHOR_TAGS):
         tag = node.tag
         if tag == "Author":
-            current = None if node.get("ValidYN") == "N" else ["", "", "", "", ""]
-            if current is not None:
-                rows.append(current)
-        elif current is not None:
-            text = node.text
-            current[_AUTHOR_FIELD[tag]] = (
-                _text(node) if text is None or len(node) else clean_text(text)
-            )
+            if node.getparent() is author_list:
+                author, info = node, None
+                current = None if node.get("ValidYN") == "N" else ["", "", "", "", ""]
+                if current is not None:
+                    rows.append(current)
+            continue
+        if current is None:
+            continue
+        parent = node.getparent()  # the same proxy object as the one we hold, if any
+        if tag == "AffiliationInfo":
+            if info is None and parent is author:
+                info = node
+            continue
+        if tag == "Affiliation":
+            if info is None or parent is not info:
+                continue
+            index = 4
+        elif parent is author:
+            index = _AUTHOR_FIELD[tag]
+        else:
+            continue
+        text = node.text
+        current[index] = _text(node) if text is None or len(node) else clean_text(text)
     return [
-        Author(collective_name=row[3], affiliation=row[4])
-        if row[3]
-        else Author(row[0], row[1], row[2], "", row[4])
+        ("", "", "", row[3], row[4]) if row[3] else (row[0], row[1], row[2], "", row[4])
         for row in rows
         if row[3] or row[0] or row[1]
     ]
@@ -480,25 +678,37 @@ def _first_authors(author_lists: Iterable[etree._Element]) -> list[Author]:
     return []
 
 
-_MESH_NODES = etree.XPath("MeshHeading/DescriptorName | MeshHeading/QualifierName")
+_MESH_TAGS = ("MeshHeading", "DescriptorName", "QualifierName")
 
 
-def _mesh(heading_list: etree._Element | None) -> list[MeshHeading]:
-    """MeSH headings; qualifiers belong to the descriptor before them (one per heading)."""
+def _mesh_rows(
+    heading_list: etree._Element | None,
+) -> list[tuple[str, bool, str, tuple[tuple[str, bool], ...]]]:
+    """MeSH headings as MeshHeading's fields; qualifiers belong to the descriptor before
+    them (one per heading)."""
     if heading_list is None:
         return []
     result = []
+    heading = None  # the current MeshHeading child of the list
     descriptor: list[Any] | None = None  # [name, major, ui, qualifiers]
-    for node in cast(list[etree._Element], _MESH_NODES(heading_list)):
+    for node in heading_list.iter(_MESH_TAGS):
+        tag = node.tag
+        parent = node.getparent()
+        if tag == "MeshHeading":
+            if parent is heading_list:
+                heading = node
+            continue
+        if heading is None or parent is not heading:
+            continue  # only MeshHeading/DescriptorName and MeshHeading/QualifierName count
         text = node.text
         name = _text(node) if text is None or len(node) else clean_text(text)
-        if node.tag == "DescriptorName":
+        if tag == "DescriptorName":
             descriptor = [name, node.get("MajorTopicYN") == "Y", node.get("UI", ""), []]
             if name:
                 result.append(descriptor)
         elif descriptor is not None and name:
             descriptor[3].append((name, node.get("MajorTopicYN") == "Y"))
-    return [MeshHeading(name, major, ui, tuple(quals)) for name, major, ui, quals in result]
+    return [(name, major, ui, tuple(quals)) for name, major, ui, quals in result]
 
 
 def _keywords(keywords: Iterable[etree._Element]) -> list[str]:
@@ -510,30 +720,35 @@ def _keywords(keywords: Iterable[etree._Element]) -> list[str]:
     return list(seen)
 
 
-_COMMENT_NODES = etree.XPath(
-    "CommentsCorrections | CommentsCorrections/RefSource | CommentsCorrections/PMID"
-)
+_COMMENT_TAGS = ("CommentsCorrections", "RefSource", "PMID")
 
 
-def _comments(comment_list: etree._Element | None) -> list[CommentCorrection]:
-    """CommentsCorrections entries (RetractionIn, ErratumIn, ... and Cites), in order."""
+def _comment_rows(comment_list: etree._Element | None) -> list[tuple[str, str, str]]:
+    """CommentsCorrections entries (RetractionIn, ErratumIn, ... and Cites), in order:
+    the RefType, RefSource and PMID (CommentCorrection's fields) of each
+    CommentsCorrections child of the list."""
     if comment_list is None:
         return []
     rows: list[list[str]] = []
-    for node in cast(list[etree._Element], _COMMENT_NODES(comment_list)):
-        if node.tag == "CommentsCorrections":
-            rows.append([node.get("RefType", ""), "", ""])
-        elif rows:
+    entry = None  # the current CommentsCorrections child of the list
+    for node in comment_list.iter(_COMMENT_TAGS):
+        tag = node.tag
+        parent = node.getparent()
+        if tag == "CommentsCorrections":
+            if parent is comment_list:
+                entry = node
+                rows.append([node.get("RefType", ""), "", ""])
+        elif entry is not None and parent is entry:
             text = node.text
             value = _text(node) if text is None or len(node) else clean_text(text)
-            rows[-1][1 if node.tag == "RefSource" else 2] = value
-    return [CommentCorrection(ref_type, source, pmid) for ref_type, source, pmid in rows]
+            rows[-1][1 if tag == "RefSource" else 2] = value
+    return [(ref_type, source, pmid) for ref_type, source, pmid in rows]
 
 
 def _article_ids(id_list: etree._Element | None) -> dict[str, str]:
     ids: dict[str, str] = {}
     if id_list is not None:
-        for article_id in id_list.iterfind("ArticleId"):
+        for article_id in id_list.iterchildren("ArticleId"):
             value = _text(article_id)
             if value:
                 ids.setdefault(article_id.get("IdType", "pubmed"), value)

@@ -1,32 +1,70 @@
-"""Parse a large file in a helper process while the caller stores what it yields.
+"""Parse a large file in helper processes while the caller stores what they yield.
 
-Parsing (libxml2 plus Python extraction) and storing (JSON, zlib, SQLite) each take
-about half of a bulk import's time, so on two or more cores a separate parsing process
-nearly doubles throughput. Small files are parsed inline: starting a process costs
-more than it saves. Errors raised in the helper (``PubMedParseError``,
-``MedlineParseError``) reach the caller after the records parsed before them.
+Parsing (libxml2 plus Python extraction) takes most of a bulk import's time, storing
+(JSON, SQLite) the rest, so on two or more cores separate parsing processes nearly double
+throughput. Small files are parsed inline: starting a process costs more than it saves.
+Errors raised in a helper (``PubMedParseError``, ``MedlineParseError``) reach the caller
+after the records parsed before them, exactly as inline.
+
+:func:`iter_rows_parallel`, which the import uses, has the helpers parse each record into
+plain tuples (:func:`~evidence_tracker.pubmed.parser.iter_pubmed_xml_flat`), which pickle
+at a fraction of the cost of a Study's ~60 dataclass objects, and compress its raw record;
+the caller turns them into database rows (:class:`~evidence_tracker.store.studies.StudyRow`)
+without rebuilding the Study. The helpers import neither the store nor SQLite (they start
+faster and stay smaller).
+
+A plain (not gzipped) PubMed XML file is cut into spans of whole records, which
+:data:`HELPERS` processes parse side by side (see :func:`_span_layout`); anything else is
+parsed by one helper. A span that does not parse on its own (a cut that was not between
+two records after all, or a file that is broken there) makes the import fall back to
+parsing the file from the start in one helper, skipping the records already yielded, so
+records and errors are always those of a sequential parse.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing as mp
 import os
 import queue
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from evidence_tracker.domain.models import Study
+from evidence_tracker.domain.raw import compress_raw
 from evidence_tracker.pubmed.medline import iter_medline
-from evidence_tracker.pubmed.parser import iter_pubmed_xml
+from evidence_tracker.pubmed.parser import (
+    FlatStudy,
+    flatten_study,
+    iter_pubmed_xml,
+    iter_pubmed_xml_flat,
+    parse_flat,
+)
+
+if TYPE_CHECKING:  # the store (and sqlite3) is imported where rows are made, not in helpers
+    from evidence_tracker.store.studies import StudyRow
 
 log = logging.getLogger(__name__)
 
 #: Files smaller than this are parsed in the calling process.
 SUBPROCESS_MIN_BYTES = 8 * 2**20
-CHUNK = 200  # records per message: amortises pickling without holding much memory
-DEPTH = 8  # chunks in flight at most (bounded memory)
+CHUNK = 10  # records per message: small, so that what is pickled stays in the CPU cache
+DEPTH = 64  # messages in flight per helper at most (bounded memory)
+#: Messages waiting for the consumer from which a single helper compresses the raw records
+#: itself (the consumer is behind); below it, the consumer does.
+PACK_BACKLOG = 40
+#: Helper processes parsing spans of one PubMed XML file side by side.
+HELPERS = 2
+#: About how many bytes of the file each span holds. A helper parses a span in one go,
+#: and libxml2's tree of it takes about ten times as much memory: small spans keep it in
+#: the CPU cache (a quarter of a megabyte parses about 10% faster than four).
+SPAN_BYTES = 256 * 1024
+
+_HELPER_NAME = "evidence-tracker-parse"
 
 
 def iter_file(path: Path, fmt: str, record_source: str) -> Iterator[Study]:
@@ -38,31 +76,100 @@ def iter_file(path: Path, fmt: str, record_source: str) -> Iterator[Study]:
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def _worker(path: str, fmt: str, record_source: str, out: Any) -> None:
-    chunk: list[Study] = []
-    try:
-        for study in iter_file(Path(path), fmt, record_source):
-            chunk.append(study)
-            if len(chunk) >= CHUNK:
-                out.put(("studies", chunk))
-                chunk = []
-        out.put(("studies", chunk))
-        out.put(("end", None))
-    except Exception as exc:
-        out.put(("studies", chunk))
-        out.put(("error", exc))
+def iter_rows(path: Path, fmt: str, record_source: str) -> Iterator[StudyRow]:
+    """Like :func:`iter_file`, each record flattened into its row (raw record unpacked)."""
+    from evidence_tracker.store.studies import StudyRow
+
+    for study in iter_file(path, fmt, record_source):
+        yield StudyRow.from_study(study)
 
 
 def iter_file_parallel(path: Path, fmt: str, record_source: str) -> Iterator[Study]:
     """Like :func:`iter_file`, parsing in a helper process for large files on multi-core."""
-    if path.stat().st_size < SUBPROCESS_MIN_BYTES or (os.cpu_count() or 1) < 2:
-        yield from iter_file(path, fmt, record_source)
-        return
+    if _inline(path):
+        return iter_file(path, fmt, record_source)
+    return _single(path, fmt, record_source, rows=False)
+
+
+def iter_rows_parallel(path: Path, fmt: str, record_source: str) -> Iterator[StudyRow]:
+    """Like :func:`iter_rows`, parsing and flattening in helper processes for large files
+    on multi-core. Raw records may arrive compressed or not (``StudyRow.packed``)."""
+    if _inline(path):
+        return iter_rows(path, fmt, record_source)
+    layout = _span_layout(path) if fmt == "pubmed-xml" and HELPERS > 1 else None
+    if layout is not None:
+        return _split(path, layout, record_source)
+    return _single(path, fmt, record_source, rows=True)
+
+
+def _inline(path: Path) -> bool:
+    return path.stat().st_size < SUBPROCESS_MIN_BYTES or (os.cpu_count() or 1) < 2
+
+
+def pack_flat(flat: FlatStudy) -> FlatStudy:
+    """``flat`` with its raw record compressed as the store keeps it
+    (:func:`~evidence_tracker.store.studies.compress_raw`, b"" if empty)."""
+    raw = compress_raw(flat[_FLAT_RAW]) or b""
+    return (*flat[:_FLAT_RAW], raw, *flat[_FLAT_RAW + 1 :])
+
+
+_FLAT_RAW = 23  # where the raw record is in a FlatStudy
+
+
+def _iter_flat(path: Path, fmt: str, record_source: str) -> Iterator[FlatStudy]:
+    """Like :func:`iter_file`, each record as :func:`flatten_study` tuples."""
+    if fmt == "pubmed-xml":
+        return iter_pubmed_xml_flat(path, record_source=record_source)
+    return (flatten_study(study) for study in iter_file(path, fmt, record_source))
+
+
+# -- one helper --------------------------------------------------------------------------
+
+
+def _worker(
+    path: str, fmt: str, record_source: str, out: Any, taken: Any, skip: int = 0
+) -> None:
+    """The helper process: parse and send chunks of Studies, or, given ``taken`` (the
+    count of messages the consumer has received), of :func:`flatten_study` tuples.
+    The first ``skip`` records are parsed but not sent."""
+    chunk: list[Any] = []
+    sent = 0
+    pack = False  # compress this chunk's raw records here: the consumer is behind
+    records: Iterator[Any] = (
+        iter_file(Path(path), fmt, record_source) if taken is None
+        else _iter_flat(Path(path), fmt, record_source)
+    )
+    try:
+        for record in records:
+            if skip:
+                skip -= 1
+                continue
+            chunk.append(pack_flat(record) if pack else record)
+            if len(chunk) >= CHUNK:
+                out.put(("studies", chunk) if taken is None else ("rows", (pack, chunk)))
+                sent += 1
+                chunk = []
+                pack = taken is not None and sent - taken.value >= PACK_BACKLOG
+        out.put(("studies", chunk) if taken is None else ("rows", (pack, chunk)))
+        out.put(("end", None))
+    except Exception as exc:
+        out.put(("studies", chunk) if taken is None else ("rows", (pack, chunk)))
+        out.put(("error", exc))
+
+
+def _single(
+    path: Path, fmt: str, record_source: str, *, rows: bool, skip: int = 0
+) -> Iterator[Any]:
+    """Studies (or StudyRows, if ``rows``) parsed by one helper process."""
+    from evidence_tracker.store.studies import StudyRow
+
     ctx = mp.get_context("spawn")  # never fork a process that may run Qt threads
     out: Any = ctx.Queue(maxsize=DEPTH)
+    # Messages the consumer has taken (the helper compares it with what it has sent).
+    taken: Any = ctx.Value("q", 0, lock=False) if rows else None
     proc = ctx.Process(
-        target=_worker, args=(str(path), fmt, record_source, out), daemon=True,
-        name="evidence-tracker-parse",
+        target=_worker, args=(str(path), fmt, record_source, out, taken, skip), daemon=True,
+        name=_HELPER_NAME,
     )
     proc.start()
     received = False
@@ -75,7 +182,11 @@ def iter_file_parallel(path: Path, fmt: str, record_source: str) -> Iterator[Stu
                     continue
                 if not received:  # e.g. a __main__ that a spawned process cannot import
                     log.warning("parsing %s in this process: the helper did not start", path)
-                    yield from iter_file(path, fmt, record_source)
+                    inline = iter_rows if rows else iter_file
+                    records: Iterator[Any] = inline(path, fmt, record_source)
+                    for _ in zip(range(skip), records, strict=False):
+                        pass
+                    yield from records
                     return
                 raise RuntimeError(
                     f"The parsing process for {path.name} stopped unexpectedly "
@@ -84,13 +195,185 @@ def iter_file_parallel(path: Path, fmt: str, record_source: str) -> Iterator[Stu
             received = True
             if kind == "studies":
                 yield from value
+            elif kind == "rows":
+                taken.value += 1  # only this process writes it
+                packed, flats = value
+                for flat in flats:
+                    yield StudyRow.from_flat(flat, packed=packed)
             elif kind == "error":
                 raise value
             else:
                 return
     finally:
-        if proc.is_alive():
-            proc.terminate()  # the consumer stopped early or failed
-        proc.join(timeout=10)
-        out.close()
-        out.join_thread()
+        _stop(proc, out)
+
+
+def _stop(proc: Any, out: Any) -> None:
+    if proc.is_alive():
+        proc.terminate()  # the consumer stopped early or failed
+    proc.join(timeout=10)
+    out.close()
+    out.join_thread()
+
+
+# -- several helpers, each parsing spans of the file ---------------------------------------
+
+#: What precedes the records of a PubMed XML file we know how to cut into spans: an XML
+#: declaration, a DOCTYPE without an internal subset, and the root start tag. Anything
+#: else (comments, entity declarations, another root) is parsed by one helper.
+_PROLOG = re.compile(
+    rb"(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?\s*(?:<!DOCTYPE\s[^<>\[\]]*>)?\s*"
+    rb"<(PubmedArticleSet)(?:\s[^<>]*)?>"
+)
+_RECORD_TAG = b"<PubmedArticle"
+_TAG_END = frozenset({b">", b" ", b"\t", b"\n", b"\r"})  # what may follow the tag's name
+_WINDOW = 32 * 1024
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a file is cut into spans: ``prolog`` (up to the end of the root start tag),
+    the root end tag, the file's size, and about how many bytes a span holds.
+
+    Span ``n`` starts at the first ``<PubmedArticle`` at or after ``len(prolog) + n *
+    span_bytes`` (span 0 right after the prolog) and ends where span ``n + 1`` starts, or
+    at the end of the file. Each helper finds the cuts around its own spans, so nothing
+    has to read the file before the helpers start.
+    """
+
+    prolog: bytes
+    closing: bytes
+    size: int
+    span_bytes: int
+
+    def start(self, fh: IO[bytes], n: int) -> int | None:
+        """Where span ``n`` starts (None: there is no span ``n``)."""
+        if n == 0:
+            return len(self.prolog)
+        return _next_record_start(fh, len(self.prolog) + n * self.span_bytes, self.size)
+
+
+def _span_layout(path: Path) -> _Layout | None:
+    """How to cut ``path`` into spans of about :data:`SPAN_BYTES`, or None if it is not a
+    plain PubMed XML file with a simple prolog (gzip, comments, an internal DTD ...).
+
+    A cut goes just before some ``<PubmedArticle`` in the bytes; it is only *probably*
+    between two records (the text could sit in a comment or a CDATA section). The span
+    before a cut is parsed as a document of its own (the prolog, the span, the root end
+    tag), which is well-formed only if the cut was between two records of the root, so a
+    span that parses proves the cut after it; one that does not makes the import fall
+    back to a sequential parse (see :func:`_split`).
+    """
+    with open(path, "rb") as fh:
+        match = _PROLOG.match(fh.read(_WINDOW))
+        size = os.fstat(fh.fileno()).st_size
+    if match is None:
+        return None
+    return _Layout(match.group(0), b"</" + match.group(1) + b">", size, SPAN_BYTES)
+
+
+def _next_record_start(fh: IO[bytes], pos: int, size: int) -> int | None:
+    # Reads rather than a memory map: mapped file pages would count as this process's
+    # memory (and its helpers', which start with its peak).
+    while pos < size:
+        fh.seek(pos)
+        window = fh.read(_WINDOW)
+        at = window.find(_RECORD_TAG)  # far faster than a regular expression
+        while at >= 0:
+            if window[at + len(_RECORD_TAG) : at + len(_RECORD_TAG) + 1] in _TAG_END:
+                return pos + at
+            at = window.find(_RECORD_TAG, at + 1)
+        if len(window) < _WINDOW:
+            return None
+        pos += len(window) - 32  # a tag cut by the window's edge is found in the next one
+    return None
+
+
+def _span_document(fh: IO[bytes], layout: _Layout, n: int) -> bytes | None:
+    """Span ``n`` as a document of its own: the prolog, the span's bytes and the root end
+    tag (the last span runs to the end of the file, which ends the document itself).
+    None if there is no span ``n``; ValueError if it is too large to hold."""
+    start = layout.start(fh, n)
+    if start is None:
+        return None
+    end = layout.start(fh, n + 1)
+    if (layout.size if end is None else end) - start > _MAX_SPANS * layout.span_bytes:
+        raise ValueError(f"span {n} is too large")  # a huge record, or a lot of non-records
+    fh.seek(start)
+    if end is None:
+        return layout.prolog + fh.read()
+    return layout.prolog + fh.read(end - start) + layout.closing
+
+
+_MAX_SPANS = 8  # a span larger than this many SPAN_BYTES is streamed instead
+
+
+def _span_worker(
+    path: str, layout: _Layout, first: int, step: int, record_source: str, out: Any
+) -> None:
+    """A helper process parsing spans ``first``, ``first + step`` ... in order: chunks of
+    flattened records, raw records compressed, then ("span", n) after each; ("end", n)
+    when there is no span ``n``; ("failed", n) when span ``n`` does not parse."""
+    with open(path, "rb") as fh:
+        for n in itertools.count(first, step):
+            try:
+                document = _span_document(fh, layout, n)
+                if document is None:
+                    out.put(("end", n))
+                    return
+                records = parse_flat(document, record_source=record_source)
+            except Exception as exc:
+                log.debug("span %d of %s does not parse on its own: %s", n, path, exc)
+                out.put(("failed", n))
+                return
+            for i in range(0, len(records), CHUNK):
+                out.put(("rows", (True, [pack_flat(flat) for flat in records[i : i + CHUNK]])))
+            out.put(("span", n))
+
+
+def _split(path: Path, layout: _Layout, record_source: str) -> Iterator[StudyRow]:
+    """StudyRows of a PubMed XML file whose spans :data:`HELPERS` processes parse."""
+    from evidence_tracker.store.studies import StudyRow
+
+    ctx = mp.get_context("spawn")  # never fork a process that may run Qt threads
+    helpers = []
+    for h in range(HELPERS):
+        out: Any = ctx.Queue(maxsize=DEPTH)
+        proc = ctx.Process(
+            target=_span_worker, args=(str(path), layout, h, HELPERS, record_source, out),
+            daemon=True, name=_HELPER_NAME,
+        )
+        proc.start()
+        helpers.append((proc, out))
+    yielded = 0
+    complete = False
+    try:
+        for n in itertools.count():
+            proc, out = helpers[n % HELPERS]
+            while True:
+                try:
+                    kind, value = out.get(timeout=1.0)
+                except queue.Empty:
+                    if proc.is_alive():
+                        continue
+                    kind, value = "stopped", proc.exitcode
+                if kind == "rows":
+                    packed, flats = value
+                    for flat in flats:
+                        yield StudyRow.from_flat(flat, packed=packed)
+                    yielded += len(flats)
+                    continue
+                break
+            if kind == "end" and value == n:
+                complete = True
+                break
+            if kind != "span" or value != n:
+                log.info("parsing %s from the start in one process (span %d: %s %s)",
+                         path, n, kind, value)
+                break
+    finally:
+        for proc, out in helpers:
+            _stop(proc, out)
+    if not complete:
+        # Sequentially, skipping what was yielded: the records and errors of a plain parse.
+        yield from _single(path, "pubmed-xml", record_source, rows=True, skip=yielded)

@@ -14,25 +14,25 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evidence_tracker.domain.dedupe import conflicting, doi_key, fuzzy_key, merge_studies
+from evidence_tracker.domain.dedupe import doi_key, ids_conflict, merge_studies
 from evidence_tracker.domain.models import Study
 from evidence_tracker.formats.bibtex import read_bibtex
 from evidence_tracker.formats.csljson import read_csljson
 from evidence_tracker.formats.detect import sniff_format
-from evidence_tracker.formats.fields import FormatError, study_key
+from evidence_tracker.formats.fields import FormatError
 from evidence_tracker.formats.ris import read_ris
 from evidence_tracker.pubmed.medline import MedlineParseError, detect_format
 from evidence_tracker.pubmed.parser import PubMedParseError
-from evidence_tracker.pubmed.pipeline import iter_file_parallel
+from evidence_tracker.pubmed.pipeline import iter_rows_parallel
 from evidence_tracker.services.fetch import flag_for_rereview
 from evidence_tracker.store import Project
 from evidence_tracker.store import search_runs as run_store
 from evidence_tracker.store.dedupe import DuplicateIndex, differs, replace_study, stored_studies
-from evidence_tracker.store.studies import UpsertResult, upsert_studies
+from evidence_tracker.store.studies import StudyRow, UpsertResult, upsert_rows
 
 BATCH = 500
 #: File name patterns the file dialogs offer.
@@ -100,7 +100,13 @@ def _read_text(path: Path) -> str:
         raise ImportFailed(f"{path.name} is not UTF-8 text (byte {exc.start}).") from exc
 
 
-def _records(path: Path) -> tuple[str, Iterator[Study]]:
+def _rows(studies: Iterable[Study]) -> Iterator[StudyRow]:
+    for study in studies:
+        yield StudyRow.from_study(study)
+
+
+def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
+    """The file's format and its records, each flattened into its row."""
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
@@ -109,15 +115,15 @@ def _records(path: Path) -> tuple[str, Iterator[Study]]:
     source = f"import:{path.name}"
     fmt = detect_format(head)
     if fmt in ("pubmed-xml", "medline"):
-        # Large files are parsed in a helper process while this one stores.
-        return fmt, iter_file_parallel(path, fmt, record_source=source)
+        # Large files are parsed (and flattened) in a helper process while this one stores.
+        return fmt, iter_rows_parallel(path, fmt, record_source=source)
     other = sniff_format(head)
     if other == "ris":
-        return other, read_ris(_read_text(path), source=source)
+        return other, _rows(read_ris(_read_text(path), source=source))
     if other == "bibtex":
-        return other, read_bibtex(_read_text(path), source=source)
+        return other, _rows(read_bibtex(_read_text(path), source=source))
     if other == "csl-json":
-        return other, read_csljson(_read_text(path), source=source)
+        return other, _rows(read_csljson(_read_text(path), source=source))
     raise ImportFailed(
         f"{path.name} is neither PubMed XML nor MEDLINE/NBIB text, nor RIS, BibTeX or "
         "CSL-JSON; export it from PubMed as 'PubMed' (NBIB) or XML, or from a reference "
@@ -128,18 +134,37 @@ def _records(path: Path) -> tuple[str, Iterator[Study]]:
 # -- planning ----------------------------------------------------------------------------
 
 
+def _key(record: StudyRow) -> str:
+    """How a user names a study (``formats.fields.study_key``): PMID, else DOI, else title."""
+    return record.pmid or record.doi or record.title[:60]
+
+
+def _keys(record: StudyRow) -> list[tuple[str, object]]:
+    """What duplicates of the record share: its PMID, DOI and title key."""
+    keys: list[tuple[str, object]] = []
+    if record.pmid:
+        keys.append(("pmid", record.pmid))
+    if record.doi:
+        keys.append(("doi", doi_key(record.doi)))
+    fuzzy = record.fuzzy
+    if fuzzy is not None:
+        keys.append(("title", fuzzy))
+    return keys
+
+
 @dataclass
 class _Planner:
     """Decides each record's fate against the project and the import so far.
 
     Targets are stored study ids, or negative placeholders for records of this import
-    not stored yet; ``current`` holds the record each target will have.
+    not stored yet; ``current`` holds the record each target will have. Records are
+    :class:`StudyRow`; the Study inside one is only rebuilt when it has to be merged.
     """
 
     project: Project
     index: DuplicateIndex = field(init=False)
     keys: dict[tuple[str, object], int] = field(default_factory=dict)
-    current: dict[int, Study] = field(default_factory=dict)
+    current: dict[int, StudyRow] = field(default_factory=dict)
     existing: dict[int, Study] = field(default_factory=dict)
     placeholder_keys: dict[int, list[tuple[str, object]]] = field(default_factory=dict)
     placeholders: int = 0
@@ -147,69 +172,69 @@ class _Planner:
     def __post_init__(self) -> None:
         self.index = DuplicateIndex(self.project)
 
-    def _keys(self, study: Study) -> list[tuple[str, object]]:
-        keys: list[tuple[str, object]] = []
-        if study.pmid:
-            keys.append(("pmid", study.pmid))
-        if study.doi:
-            keys.append(("doi", doi_key(study.doi)))
-        fuzzy = fuzzy_key(study)
-        if fuzzy is not None:
-            keys.append(("title", fuzzy))
-        return keys
-
-    def _remember(self, target: int, study: Study) -> None:
-        for key in self._keys(study):
+    def _remember(self, target: int, record: StudyRow) -> None:
+        for key in _keys(record):
             if self.keys.setdefault(key, target) == target and target < 0:
                 self.placeholder_keys.setdefault(target, []).append(key)
 
-    def _current(self, target: int) -> Study:
+    def _current(self, target: int) -> StudyRow:
         """The record ``target`` will have: planned in this batch, else as stored."""
-        study = self.current.get(target)
-        if study is None:
+        record = self.current.get(target)
+        if record is None:
             study = stored_studies(self.project, [target])[target]
-            self.current[target] = self.existing[target] = study
-        return study
+            self.existing[target] = study
+            record = self.current[target] = StudyRow.from_study(study)
+        return record
+
+    def prefetch(self, batch: list[StudyRow]) -> None:
+        """Look the batch's PMIDs up at once (nothing may be written until :meth:`release`)."""
+        self.index.prefetch(r.pmid for r in batch)
 
     def release(self) -> None:
         """Forget the batch's records once written: memory stays flat on large imports."""
         self.current.clear()
         self.existing.clear()
+        self.index.forget()
 
-    def plan(self, study: Study) -> tuple[PlannedRecord, int]:
+    def plan(self, record: StudyRow) -> tuple[PlannedRecord, int]:
         """The record's fate, and the target (stored id or placeholder) it goes to."""
-        for key in self._keys(study):
+        keys = _keys(record)
+        for key in keys:
             target = self.keys.get(key)
-            if target is None or conflicting(self._current(target), study):
+            if target is None:
                 continue
-            self.current[target] = merge_studies(self._current(target), study)
-            self._remember(target, self.current[target])
-            return PlannedRecord("duplicate", study.title, study_key(study),
+            other = self._current(target)
+            if ids_conflict(other.pmid, other.doi, record.pmid, record.doi):
+                continue
+            merged = StudyRow.from_study(merge_studies(other.study(), record.study()))
+            self.current[target] = merged
+            self._remember(target, merged)
+            return PlannedRecord("duplicate", record.title, _key(record),
                                  target if target > 0 else None, key[0]), target
-        match = self.index.find(study)
+        match = self.index.find(record)
         if match is None:
             self.placeholders += 1
             target = -self.placeholders
-            self.current[target] = study
-            self._remember(target, study)
-            return PlannedRecord("new", study.title, study_key(study)), target
+            self.current[target] = record
+            self._remember(target, record)
+            return PlannedRecord("new", record.title, _key(record)), target
         stored = self.existing.get(match.study_id)
         if stored is None:
             stored = stored_studies(self.project, [match.study_id])[match.study_id]
             self.existing[match.study_id] = stored
-        merged = merge_studies(stored, study)
-        self.current[match.study_id] = merged
+        merged_study = merge_studies(stored, record.study())
+        merged = self.current[match.study_id] = StudyRow.from_study(merged_study)
         self._remember(match.study_id, merged)
-        action = "merge" if differs(stored, merged) else "unchanged"
-        return PlannedRecord(action, study.title, study_key(study), match.study_id,
+        action = "merge" if differs(stored, merged_study) else "unchanged"
+        return PlannedRecord(action, record.title, _key(record), match.study_id,
                              match.matched_by, stored.title), match.study_id
 
     def stored(self, placeholder: int, study_id: int) -> None:
         """A placeholder was written as ``study_id``: later duplicates merge into it."""
-        study = self.current.pop(placeholder)
+        record = self.current.pop(placeholder)
         for key in self.placeholder_keys.pop(placeholder, []):
             self.keys[key] = study_id
-        self.index.add(study_id, study)
+        self.index.add(study_id, record)
 
 
 def preview_file(project: Project, path: str | Path) -> ImportPreview:
@@ -219,8 +244,9 @@ def preview_file(project: Project, path: str | Path) -> ImportPreview:
     preview = ImportPreview(str(path), fmt)
     planner = _Planner(project)
     try:
-        for study in records:
-            preview.records.append(planner.plan(study)[0])
+        while batch := list(itertools.islice(records, BATCH)):
+            planner.prefetch(batch)
+            preview.records.extend(planner.plan(record)[0] for record in batch)
     except (PubMedParseError, MedlineParseError, FormatError) as exc:
         raise ImportFailed(f"{path.name}: {exc}") from exc
     return preview
@@ -234,16 +260,17 @@ def _apply(project: Project, planner: _Planner, targets: list[int], run_id: int)
     result = UpsertResult()
     placeholders = [t for t in dict.fromkeys(targets) if t < 0]
     if placeholders:
-        inserted = upsert_studies(project, [planner.current[p] for p in placeholders],
-                                  search_run_id=run_id)
+        inserted = upsert_rows(project, [planner.current[p] for p in placeholders],
+                               search_run_id=run_id)
         ids = inserted.study_ids
         result.newly_retracted_ids += inserted.newly_retracted_ids
         for placeholder, study_id in zip(placeholders, ids, strict=True):
             planner.stored(placeholder, study_id)
     for study_id in dict.fromkeys(t for t in targets if t > 0):
-        changed, retracted, noticed = replace_study(project, study_id, planner.current[study_id])
+        study = planner.current[study_id].study()
+        changed, retracted, noticed = replace_study(project, study_id, study)
         if changed:
-            planner.existing[study_id] = planner.current[study_id]
+            planner.existing[study_id] = study
         if retracted:
             result.newly_retracted_ids.append(study_id)
         if noticed:
@@ -270,7 +297,8 @@ def import_file(
             if not batch:
                 break
             with project.transaction():
-                planned = [planner.plan(study) for study in batch]
+                planner.prefetch(batch)
+                planned = [planner.plan(record) for record in batch]
                 plans = [p for p, _ in planned]
                 _apply(project, planner, [t for _, t in planned], run.id)
                 planner.release()

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from evidence_tracker.domain.dedupe import author_key, conflicting, doi_key, fuzzy_key, title_key
+from evidence_tracker.domain.dedupe import author_key, doi_key, ids_conflict, title_key
 from evidence_tracker.domain.models import Author, Study
 from evidence_tracker.store.database import Project, utcnow
 from evidence_tracker.store.studies import (
     _COMPARED,
+    StudyRow,
     _dumps,
     _fts_row,
     get_study,
@@ -37,6 +38,9 @@ class DuplicateIndex:
     project: Project
     _by_year: dict[int | None, dict[tuple[str, str], list[int]]] = field(default_factory=dict)
     _dois: dict[str, list[int]] | None = None
+    #: PMID -> study id for the PMIDs of :meth:`prefetch` (those absent are not stored).
+    _pmids: dict[str, int] = field(default_factory=dict)
+    _prefetched: frozenset[str] = frozenset()
 
     def _doi_index(self) -> dict[str, list[int]]:
         """lower(DOI) -> study ids, PubMed records first (one scan per import)."""
@@ -60,34 +64,62 @@ class DuplicateIndex:
             self._by_year[year] = index
         return self._by_year[year]
 
-    def add(self, study_id: int, study: Study) -> None:
+    def prefetch(self, pmids: Iterable[str]) -> None:
+        """Look up a batch's PMIDs in one query per 500 (instead of one per record).
+
+        Valid until :meth:`forget`, which must be called once anything is written."""
+        wanted = list(dict.fromkeys(p for p in pmids if p))
+        found: dict[str, int] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for study_id, pmid in self.project.conn.execute(
+                f"SELECT id, pmid FROM studies WHERE pmid IN ({marks})", chunk
+            ):
+                found[pmid] = int(study_id)
+        self._pmids, self._prefetched = found, frozenset(wanted)
+
+    def forget(self) -> None:
+        """Drop what :meth:`prefetch` found (the project changed)."""
+        self._pmids, self._prefetched = {}, frozenset()
+
+    def _pmid_id(self, pmid: str) -> int | None:
+        if pmid in self._prefetched:
+            return self._pmids.get(pmid)
+        row = self.project.conn.execute("SELECT id FROM studies WHERE pmid = ?", (pmid,)).fetchone()
+        return int(row[0]) if row else None
+
+    def add(self, study_id: int, record: StudyRow) -> None:
         """Make a newly stored study findable by DOI and title in this step."""
-        if study.doi:
-            self._doi_index().setdefault(doi_key(study.doi), []).append(study_id)
-        key = fuzzy_key(study)
+        if record.doi:
+            self._doi_index().setdefault(doi_key(record.doi), []).append(study_id)
+        key = record.fuzzy
         if key is not None:
             self._title_index(key[1]).setdefault((key[0], key[2]), []).append(study_id)
 
-    def find(self, study: Study) -> Match | None:
-        conn = self.project.conn
-        if study.pmid:
-            row = conn.execute("SELECT id FROM studies WHERE pmid = ?", (study.pmid,)).fetchone()
-            if row:
-                return Match(int(row[0]), "pmid")
-        if study.doi:
-            for study_id in self._doi_index().get(doi_key(study.doi), []):
-                if not self._conflicts(study_id, study):
+    def find(self, record: StudyRow) -> Match | None:
+        if record.pmid:
+            study_id = self._pmid_id(record.pmid)
+            if study_id is not None:
+                return Match(study_id, "pmid")
+        if record.doi:
+            for study_id in self._doi_index().get(doi_key(record.doi), []):
+                if not self._conflicts(study_id, record):
                     return Match(study_id, "doi")
-        key = fuzzy_key(study)
+        key = record.fuzzy
         if key is not None:
             for study_id in self._title_index(key[1]).get((key[0], key[2]), []):
-                if not self._conflicts(study_id, study):
+                if not self._conflicts(study_id, record):
                     return Match(study_id, "title")
         return None
 
-    def _conflicts(self, study_id: int, study: Study) -> bool:
-        stored = get_study(self.project, study_id)
-        return stored is None or conflicting(stored.study, study)
+    def _conflicts(self, study_id: int, record: StudyRow) -> bool:
+        """Whether the stored study's identifiers show it is another article than ``record``
+        (:func:`~evidence_tracker.domain.dedupe.conflicting`); True if it is gone."""
+        row = self.project.conn.execute(
+            "SELECT pmid, doi FROM studies WHERE id = ?", (study_id,)
+        ).fetchone()
+        return row is None or ids_conflict(row[0] or "", row[1] or "", record.pmid, record.doi)
 
 
 def differs(a: Study, b: Study) -> bool:

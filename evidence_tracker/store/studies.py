@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 
+from evidence_tracker.domain.dedupe import FuzzyKey, fuzzy_key
 from evidence_tracker.domain.models import (
     AbstractSection,
     Author,
@@ -20,6 +20,7 @@ from evidence_tracker.domain.models import (
     StoredStudy,
     Study,
 )
+from evidence_tracker.domain.raw import compress_raw, decompress_raw
 from evidence_tracker.store.database import Project, StoreError, utcnow
 
 #: Columns a caller may sort the studies table by (user-facing name -> SQL expression).
@@ -59,68 +60,85 @@ class UpsertResult:
 
 def _dumps(value: Any) -> str:
     # orjson: same compact UTF-8 JSON as json.dumps(..., ensure_ascii=False), ~10x faster.
+    # It writes a dataclass (Author, MeshHeading ...) as an object of its fields in order,
+    # tuples as arrays: exactly the JSON the columns hold.
     return orjson.dumps(value).decode()
 
 
-def compress_raw(raw: bytes) -> bytes | None:
-    """Level 1: raw XML still shrinks about 4x, at a fraction of level 6's cost."""
-    return zlib.compress(raw, 1) if raw else None
+
+
+#: The ``studies`` columns a record fills, in the order of :attr:`StudyRow.values`.
+ROW_FIELDS = (
+    "pmid", "doi", "pmcid", "title", "title_html", "abstract", "abstract_sections", "journal",
+    "journal_abbrev", "volume", "issue", "pages", "year", "pub_date", "authors",
+    "first_author", "publication_types", "mesh", "keywords", "language",
+    "comments_corrections", "retracted", "has_notice", "deleted", "status", "entrez_date",
+    "revised_date", "raw_record", "raw_format", "source",
+)
+_PMID, _DOI, _TITLE = 0, 1, 3
+_RETRACTED, _DELETED, _RAW = 21, 23, 27
+assert ROW_FIELDS[_RETRACTED] == "retracted" and ROW_FIELDS[_RAW] == "raw_record"
+_INSERT = (
+    f"INSERT INTO studies ({', '.join(ROW_FIELDS)}, fetched_at) "
+    f"VALUES ({', '.join('?' * (len(ROW_FIELDS) + 1))})"
+)
+_INSERT_FTS = (
+    "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, mesh, keywords) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _row_values(study: Study, raw: bytes | None) -> list[Any]:
+    """The ``studies`` columns of ``study`` in :data:`ROW_FIELDS` order (JSON for lists).
+
+    Built by hand rather than with ``dataclasses.asdict``, which deep-copies every field
+    and was half the cost of storing a record.
+    """
+    authors = study.authors
+    comments = study.comments_corrections
+    return [
+        study.pmid or None,
+        study.doi or None,
+        study.pmcid or None,
+        study.title,
+        study.title_html,
+        study.abstract,
+        _dumps(study.abstract_sections),
+        study.journal,
+        study.journal_abbrev,
+        study.volume,
+        study.issue,
+        study.pages,
+        study.year,
+        study.pub_date,
+        _dumps(authors),
+        authors[0].display_name if authors else "",
+        _dumps(study.publication_types),
+        _dumps(study.mesh),
+        _dumps(study.keywords),
+        study.language,
+        _dumps(comments),
+        int(study.retracted),
+        int(bool(study.notices)),
+        int(study.deleted),
+        study.status,
+        study.entrez_date,
+        study.revised_date,
+        raw,
+        study.raw_format,
+        study.source,
+    ]
 
 
 def study_to_row(study: Study, raw: bytes | None = None) -> dict[str, Any]:
     """Flatten a Study into the ``studies`` columns (JSON for lists).
 
     ``raw`` is the already compressed raw record, if the caller compressed it.
-
-    Built by hand rather than with ``dataclasses.asdict``, which deep-copies every field
-    and was half the cost of storing a record.
     """
-    return {
-        "pmid": study.pmid or None,
-        "doi": study.doi or None,
-        "pmcid": study.pmcid or None,
-        "title": study.title,
-        "title_html": study.title_html,
-        "abstract": study.abstract,
-        "abstract_sections": _dumps(
-            [{"text": a.text, "label": a.label, "nlm_category": a.nlm_category, "html": a.html}
-             for a in study.abstract_sections]
-        ),
-        "journal": study.journal,
-        "journal_abbrev": study.journal_abbrev,
-        "volume": study.volume,
-        "issue": study.issue,
-        "pages": study.pages,
-        "year": study.year,
-        "pub_date": study.pub_date,
-        "authors": _dumps(
-            [{"last_name": a.last_name, "fore_name": a.fore_name, "initials": a.initials,
-              "collective_name": a.collective_name, "affiliation": a.affiliation}
-             for a in study.authors]
-        ),
-        "first_author": study.authors[0].display_name if study.authors else "",
-        "publication_types": _dumps(study.publication_types),
-        "mesh": _dumps(
-            [{"descriptor": m.descriptor, "major": m.major, "ui": m.ui,
-              "qualifiers": [list(q) for q in m.qualifiers]}
-             for m in study.mesh]
-        ),
-        "keywords": _dumps(study.keywords),
-        "language": study.language,
-        "comments_corrections": _dumps(
-            [{"ref_type": c.ref_type, "ref_source": c.ref_source, "pmid": c.pmid}
-             for c in study.comments_corrections]
-        ),
-        "retracted": int(study.retracted),
-        "has_notice": int(bool(study.notices)),
-        "deleted": int(study.deleted),
-        "status": study.status,
-        "entrez_date": study.entrez_date,
-        "revised_date": study.revised_date,
-        "raw_record": raw if raw is not None else compress_raw(study.raw_record),
-        "raw_format": study.raw_format,
-        "source": study.source,
-    }
+    return dict(
+        zip(ROW_FIELDS, _row_values(study, raw if raw is not None else compress_raw(
+            study.raw_record)), strict=True)
+    )
 
 
 def row_to_study(row: dict[str, Any]) -> Study:
@@ -157,7 +175,7 @@ def row_to_study(row: dict[str, Any]) -> Study:
         entrez_date=row["entrez_date"],
         revised_date=row["revised_date"],
         status=row["status"],
-        raw_record=zlib.decompress(row["raw_record"]) if row.get("raw_record") else b"",
+        raw_record=decompress_raw(row.get("raw_record")),
         raw_format=row["raw_format"],
         source=row["source"],
         deleted=bool(row["deleted"]),
@@ -175,14 +193,171 @@ def _fts_row(study: Study) -> tuple[str, str, str, str, str, str]:
     return (study.title, study.abstract, authors, study.journal, mesh, "; ".join(study.keywords))
 
 
-def _find_existing(conn: sqlite3.Connection, study: Study) -> sqlite3.Row | None:
-    if study.pmid:
-        return conn.execute("SELECT * FROM studies WHERE pmid = ?", (study.pmid,)).fetchone()
-    if study.doi:
+#: A Study as plain tuples: its fields in order (``dataclasses.fields(Study)``), the
+#: dataclasses in its lists as tuples of their fields in order, lists as tuples. The
+#: parser makes these for the import (``evidence_tracker.pubmed.parser.flatten_study``).
+FlatStudy: TypeAlias = tuple[Any, ...]
+
+
+_UNSET: Any = object()
+
+
+class StudyRow:
+    """A Study flattened for storage: its ``studies`` columns, its full-text row, and the
+    title key duplicate detection matches on.
+
+    The import works on these: a large file's records arrive from the parsing processes
+    as :data:`FlatStudy` tuples (see ``evidence_tracker.pubmed.pipeline``), which
+    :meth:`from_flat` turns into rows without building a Study's ~60 dataclass objects;
+    the Study is rebuilt from the row only if it is needed (to merge a duplicate). The
+    raw record may come compressed already (``packed``); :meth:`pack` compresses it.
+    """
+
+    __slots__ = ("_fuzzy", "_study", "fts", "packed", "values")
+
+    def __init__(
+        self, values: list[Any], fts: tuple[str, ...], fuzzy: FuzzyKey | None = _UNSET,
+        packed: bool = True, study: Study | None = None,
+    ) -> None:
+        self.values = values
+        self.fts = fts
+        self.packed = packed
+        self._fuzzy = fuzzy
+        self._study = study
+
+    @classmethod
+    def from_study(cls, study: Study) -> StudyRow:
+        """The row of ``study`` (raw record not compressed yet), which it keeps."""
+        return cls(_row_values(study, study.raw_record), _fts_row(study), packed=False,
+                   study=study)
+
+    @classmethod
+    def from_flat(cls, flat: FlatStudy, *, packed: bool = False) -> StudyRow:
+        """The row of a :data:`FlatStudy` (``packed``: its raw record is compressed, with
+        :func:`compress_raw`): the same row, FTS row and title key as :meth:`from_study`
+        gives for the Study, without rebuilding its dataclasses."""
+        (pmid, doi, pmcid, title, title_html, abstract, sections, journal, journal_abbrev,
+         volume, issue, pages, year, pub_date, authors, publication_types, mesh, keywords,
+         language, comments, entrez_date, revised_date, status, raw, raw_format, source,
+         deleted) = flat
+        # What the row derives from the model's own logic: a small Study with just that.
+        first = [Author(*authors[0])] if authors else []
+        probe = Study(
+            title=title, year=year, authors=first, publication_types=list(publication_types),
+            comments_corrections=[CommentCorrection(*c) for c in comments],
+        )
+        values = [
+            pmid or None,
+            doi or None,
+            pmcid or None,
+            title,
+            title_html,
+            abstract,
+            _dumps([{"text": t, "label": label, "nlm_category": category, "html": html}
+                    for t, label, category, html in sections]),
+            journal,
+            journal_abbrev,
+            volume,
+            issue,
+            pages,
+            year,
+            pub_date,
+            _dumps([{"last_name": a[0], "fore_name": a[1], "initials": a[2],
+                     "collective_name": a[3], "affiliation": a[4]} for a in authors]),
+            first[0].display_name if first else "",
+            _dumps(publication_types),
+            _dumps([{"descriptor": d, "major": major, "ui": ui, "qualifiers": q}
+                    for d, major, ui, q in mesh]),
+            _dumps(keywords),
+            language,
+            _dumps([{"ref_type": c[0], "ref_source": c[1], "pmid": c[2]} for c in comments]),
+            int(probe.retracted),
+            int(bool(probe.notices)),
+            int(deleted),
+            status,
+            entrez_date,
+            revised_date,
+            raw or None if packed else raw,  # pack() turns an empty raw record into None
+            raw_format,
+            source,
+        ]
+        fts = (
+            title,
+            abstract,
+            "; ".join(" ".join(p for p in (a[1], a[0], a[3]) if p) for a in authors),
+            journal,
+            "; ".join(" ".join([d, *(q for q, _ in quals)]) for d, _, _, quals in mesh),
+            "; ".join(keywords),
+        )
+        return cls(values, fts, fuzzy_key(probe), packed=packed)
+
+    def pack(self) -> StudyRow:
+        """Compress the raw record (once)."""
+        if not self.packed:
+            self.values[_RAW] = compress_raw(self.values[_RAW])
+            self.packed = True
+        return self
+
+    @property
+    def pmid(self) -> str:
+        return self.values[_PMID] or ""
+
+    @property
+    def doi(self) -> str:
+        return self.values[_DOI] or ""
+
+    @property
+    def title(self) -> str:
+        return str(self.values[_TITLE])
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.values[_DELETED])
+
+    @property
+    def fuzzy(self) -> FuzzyKey | None:
+        """:func:`~evidence_tracker.domain.dedupe.fuzzy_key` of the study (computed once)."""
+        if self._fuzzy is _UNSET:
+            self._fuzzy = fuzzy_key(self.study())
+        return self._fuzzy
+
+    def columns(self) -> dict[str, Any]:
+        """The row as ``{column: value}``, raw record compressed."""
+        return dict(zip(ROW_FIELDS, self.pack().values, strict=True))
+
+    def study(self) -> Study:
+        """The Study (the one the row was made from, else rebuilt from the row)."""
+        if self._study is None:
+            row = dict(zip(ROW_FIELDS, self.values, strict=True))
+            raw = row["raw_record"]
+            if not self.packed:
+                row["raw_record"] = None
+            study = row_to_study(row)
+            if not self.packed:
+                study.raw_record = raw or b""
+            self._study = study
+        return self._study
+
+
+def _find_existing(conn: sqlite3.Connection, row: StudyRow) -> sqlite3.Row | None:
+    if row.pmid:
+        return conn.execute("SELECT * FROM studies WHERE pmid = ?", (row.pmid,)).fetchone()
+    if row.doi:
         return conn.execute(
-            "SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) = lower(?)", (study.doi,)
+            "SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) = lower(?)", (row.doi,)
         ).fetchone()
     return None
+
+
+def _existing_by_pmid(conn: sqlite3.Connection, pmids: list[str]) -> dict[str, sqlite3.Row]:
+    """The stored rows of these PMIDs (one query per 500, not one per record)."""
+    found: dict[str, sqlite3.Row] = {}
+    for i in range(0, len(pmids), 500):
+        chunk = pmids[i : i + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT * FROM studies WHERE pmid IN ({marks})", chunk):
+            found[row["pmid"]] = row
+    return found
 
 
 def upsert_studies(
@@ -198,30 +373,66 @@ def upsert_studies(
     (``study.deleted``) only flags an existing study. Runs as one transaction (or joins
     the caller's, so a batch commits together with the caller's job cursor).
     """
+    batch = list(studies)
+    # zlib releases the GIL: compress the raw records on other threads meanwhile.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="compress") as pool:
+        raws = pool.map(compress_raw, [s.raw_record for s in batch])
+        rows = (
+            StudyRow(_row_values(study, raw), _fts_row(study), study=study)
+            for study, raw in zip(batch, raws, strict=True)
+        )
+        return _upsert(project, rows, [s.pmid for s in batch if s.pmid], condition_id,
+                       search_run_id)
+
+
+def upsert_rows(
+    project: Project,
+    rows: Iterable[StudyRow],
+    *,
+    condition_id: int | None = None,
+    search_run_id: int | None = None,
+) -> UpsertResult:
+    """:func:`upsert_studies` for records already flattened into :class:`StudyRow`."""
+    batch = list(rows)
+    return _upsert(project, batch, [r.pmid for r in batch if r.pmid], condition_id,
+                   search_run_id)
+
+
+def _upsert(
+    project: Project, rows: Iterable[StudyRow], pmids: list[str], condition_id: int | None,
+    search_run_id: int | None,
+) -> UpsertResult:
     result = UpsertResult()
     now = utcnow()
     with project.transaction():
         conn = project.conn
         conn.row_factory = sqlite3.Row
-        batch = list(studies)
-        # zlib releases the GIL: compress the raw records on other threads meanwhile.
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="compress") as pool:
-            raws = pool.map(compress_raw, [s.raw_record for s in batch])
-            try:
-                _upsert_batch(conn, batch, raws, result, now, condition_id, search_run_id)
-            finally:
-                conn.row_factory = None
+        try:
+            _upsert_batch(conn, rows, pmids, result, now, condition_id, search_run_id)
+        finally:
+            conn.row_factory = None
     return result
 
 
 def _upsert_batch(
-    conn: sqlite3.Connection, batch: list[Study], raws: Iterator[bytes | None],
+    conn: sqlite3.Connection, rows: Iterable[StudyRow], pmids: list[str],
     result: UpsertResult, now: str, condition_id: int | None, search_run_id: int | None,
 ) -> None:
     """Upsert one batch inside the caller's transaction (see :func:`upsert_studies`)."""
-    for study, raw in zip(batch, raws, strict=True):
-        existing = _find_existing(conn, study)
-        if study.deleted:
+    # The stored records of the batch's PMIDs, in one query; a PMID the batch itself
+    # writes is looked up again if it comes back later in the batch.
+    stored = _existing_by_pmid(conn, list(dict.fromkeys(pmids)))
+    written: set[str] = set()
+    fts_rows: list[tuple[Any, ...]] = []  # inserted in one go (before any FTS delete)
+    for record in rows:
+        pmid = record.pmid
+        if pmid and pmid not in written:
+            existing = stored.get(pmid)
+        else:
+            existing = _find_existing(conn, record)
+        if pmid:
+            written.add(pmid)
+        if record.deleted:
             if existing is not None and not existing["deleted"]:
                 conn.execute(
                     "UPDATE studies SET deleted = 1, revised_at = ? WHERE id = ?",
@@ -229,25 +440,17 @@ def _upsert_batch(
                 )
                 result.updated_ids.append(existing["id"])
             continue
-        row = study_to_row(study, raw)
+        values = record.pack().values
         if existing is None:
-            row["fetched_at"] = now
-            cols = ", ".join(row)
-            marks = ", ".join("?" for _ in row)
-            cur = conn.execute(
-                f"INSERT INTO studies ({cols}) VALUES ({marks})", tuple(row.values())
-            )
+            cur = conn.execute(_INSERT, (*values, now))
             study_id = int(cur.lastrowid or 0)
-            conn.execute(
-                "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, mesh, "
-                "keywords) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (study_id, *_fts_row(study)),
-            )
+            fts_rows.append((study_id, *record.fts))
             result.new_ids.append(study_id)
-            if study.retracted:
+            if values[_RETRACTED]:
                 result.newly_retracted_ids.append(study_id)
         else:
             study_id = existing["id"]
+            row = record.columns()
             changed = [k for k in _COMPARED if existing[k] != row[k]]
             if not changed:
                 result.unchanged_ids.append(study_id)
@@ -264,12 +467,11 @@ def _upsert_batch(
                 conn.execute(
                     f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id)
                 )
+                if fts_rows:
+                    conn.executemany(_INSERT_FTS, fts_rows)
+                    fts_rows.clear()
                 conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
-                conn.execute(
-                    "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, "
-                    "mesh, keywords) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (study_id, *_fts_row(study)),
-                )
+                conn.execute(_INSERT_FTS, (study_id, *record.fts))
                 result.updated_ids.append(study_id)
                 if row["retracted"] and not existing["retracted"]:
                     result.newly_retracted_ids.append(study_id)
@@ -283,6 +485,8 @@ def _upsert_batch(
                 "added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (study_id, condition_id, search_run_id, now),
             )
+    if fts_rows:
+        conn.executemany(_INSERT_FTS, fts_rows)
 
 
 # -- queries -----------------------------------------------------------------------------

@@ -3,14 +3,15 @@ exactly what importing it inline stores: rows, full-text index, revisions, count
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import same_xml
 from fake_eutils import article_set, make_pubmed_article
 
+from evidence_tracker.domain.raw import decompress_raw
 from evidence_tracker.pubmed import pipeline
 from evidence_tracker.services.imports import ImportFailed, import_file, preview_file
 from evidence_tracker.store import Project, open_project
@@ -40,17 +41,20 @@ def _state(project: Project) -> dict[str, Any]:
     cols = [r[1] for r in conn.execute("PRAGMA table_info(studies)")
             if r[1] not in ("fetched_at", "revised_at")]
     studies = [
-        [zlib.decompress(v) if c == "raw_record" and v else v for c, v in zip(cols, row,
-                                                                             strict=True)]
+        [same_xml(decompress_raw(v)) if c == "raw_record" else v
+         for c, v in zip(cols, row, strict=True)]
         for row in conn.execute(f"SELECT {', '.join(cols)} FROM studies ORDER BY id")
     ]
     return {
         "studies": studies,
         "fts": conn.execute("SELECT rowid, * FROM studies_fts ORDER BY rowid").fetchall(),
-        "revisions": conn.execute(
-            "SELECT study_id, revised_date, changed_fields, raw_record FROM study_revisions "
-            "ORDER BY id"
-        ).fetchall(),
+        "revisions": [
+            (*row[:3], same_xml(decompress_raw(row[3])))
+            for row in conn.execute(
+                "SELECT study_id, revised_date, changed_fields, raw_record "
+                "FROM study_revisions ORDER BY id"
+            )
+        ],
     }
 
 
