@@ -138,6 +138,11 @@ def _preview(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
                 if added <= PREVIEW_NEW_LINES:
                     out.write(f"  add       {r.key[:40]}  {r.title[:70]}\n")
                 continue
+            if r.action == "withdrawn":
+                what = (f"flags study #{r.study_id} as deleted" if r.study_id
+                        else "not in the project")
+                out.write(f"  withdrawn {r.key[:40]}: PubMed deleted this citation; {what}\n")
+                continue
             target = f"study #{r.study_id}" if r.study_id else "an earlier record"
             out.write(f"  {r.action:<9} {r.key[:40]}: into {target} (same {r.matched_by})"
                       f"  {r.title[:70]}\n")
@@ -163,6 +168,8 @@ def _import(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
             out.write(f"{name}: {summary.records} {summary.format} records, {summary.new} new, "
                       f"{summary.updated} updated, {summary.unchanged} unchanged"
                       + (f", {summary.duplicates} duplicates merged" if summary.duplicates
+                         else "")
+                      + (f", {summary.withdrawn} deletion notices" if summary.withdrawn
                          else "") + "\n")
     return status
 

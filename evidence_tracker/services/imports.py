@@ -54,13 +54,19 @@ class ImportSummary:
     updated: int
     unchanged: int
     duplicates: int = 0  # records that repeat an earlier record of the same import
+    withdrawn: int = 0  # PubMed deletion notices (DeleteCitation) in the file
+
+
+#: What a :class:`PlannedRecord` can do, in the order summaries list them.
+ACTIONS = ("new", "merge", "unchanged", "duplicate", "withdrawn")
 
 
 @dataclass(frozen=True)
 class PlannedRecord:
     """What importing one record does: ``new``, ``merge`` (into a stored study, which
-    changes), ``unchanged`` (the stored study already says it all) or ``duplicate`` (of an
-    earlier record of this import)."""
+    changes), ``unchanged`` (the stored study already says it all), ``duplicate`` (of an
+    earlier record of this import) or ``withdrawn`` (a PubMed deletion notice: the study
+    of that PMID, if stored or earlier in the import, is flagged as deleted)."""
 
     action: str
     title: str
@@ -79,7 +85,7 @@ class ImportPreview:
     @property
     def counts(self) -> dict[str, int]:
         found = Counter(r.action for r in self.records)
-        return {a: found.get(a, 0) for a in ("new", "merge", "unchanged", "duplicate")}
+        return {a: found.get(a, 0) for a in ACTIONS}
 
     def summary(self) -> str:
         c = self.counts
@@ -87,7 +93,7 @@ class ImportPreview:
         return (f"{name}: {len(self.records)} {FORMAT_LABELS.get(self.format, self.format)} "
                 f"records: {c['new']} new, {c['merge']} merged into existing studies, "
                 f"{c['unchanged']} already present, {c['duplicate']} duplicates within the "
-                "import")
+                "import" + (f", {c['withdrawn']} deletion notices" if c["withdrawn"] else ""))
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -168,6 +174,8 @@ class _Planner:
     existing: dict[int, Study] = field(default_factory=dict)
     placeholder_keys: dict[int, list[tuple[str, object]]] = field(default_factory=dict)
     placeholders: int = 0
+    #: The batch's deletion notices, applied once its records are written.
+    withdrawals: list[StudyRow] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.index = DuplicateIndex(self.project)
@@ -194,10 +202,13 @@ class _Planner:
         """Forget the batch's records once written: memory stays flat on large imports."""
         self.current.clear()
         self.existing.clear()
+        self.withdrawals.clear()
         self.index.forget()
 
     def plan(self, record: StudyRow) -> tuple[PlannedRecord, int]:
         """The record's fate, and the target (stored id or placeholder) it goes to."""
+        if record.deleted:
+            return self._withdraw(record), 0
         keys = _keys(record)
         for key in keys:
             target = self.keys.get(key)
@@ -228,6 +239,17 @@ class _Planner:
         action = "merge" if differs(stored, merged_study) else "unchanged"
         return PlannedRecord(action, record.title, _key(record), match.study_id,
                              match.matched_by, stored.title), match.study_id
+
+    def _withdraw(self, record: StudyRow) -> PlannedRecord:
+        """A deletion notice: flags the study of its PMID, stored or earlier in the import,
+        once the batch is written (nothing to flag otherwise)."""
+        target = self.keys.get(("pmid", record.pmid))
+        if target is None:
+            match = self.index.find(record)  # a notice holds a PMID only
+            target = match.study_id if match is not None else None
+        self.withdrawals.append(record)
+        return PlannedRecord("withdrawn", "PubMed deletion notice", _key(record),
+                             target if target is not None and target > 0 else None, "pmid")
 
     def stored(self, placeholder: int, study_id: int) -> None:
         """A placeholder was written as ``study_id``: later duplicates merge into it."""
@@ -275,7 +297,30 @@ def _apply(project: Project, planner: _Planner, targets: list[int], run_id: int)
             result.newly_retracted_ids.append(study_id)
         if noticed:
             result.newly_noticed_ids.append(study_id)
+    if planner.withdrawals:
+        # After the inserts: a notice may withdraw a record written in this very batch.
+        upsert_rows(project, planner.withdrawals, search_run_id=run_id)
     flag_for_rereview(project, result, run_id)
+
+
+def _batches(records: Iterator[StudyRow]) -> Iterator[list[StudyRow]]:
+    """The records in batches of :data:`BATCH`; a parse error comes after the records read
+    before it, which form a last, shorter batch (so they are stored, not dropped)."""
+    while True:
+        batch: list[StudyRow] = []
+        try:
+            for record in records:
+                batch.append(record)
+                if len(batch) == BATCH:
+                    break
+        except (PubMedParseError, MedlineParseError, FormatError):
+            if batch:
+                yield batch
+            raise
+        if batch:
+            yield batch
+        if len(batch) < BATCH:
+            return
 
 
 def import_file(
@@ -292,10 +337,7 @@ def import_file(
     counts: Counter[str] = Counter()
     stored = 0
     try:
-        while True:
-            batch = list(itertools.islice(records, BATCH))
-            if not batch:
-                break
+        for batch in _batches(records):
             with project.transaction():
                 planner.prefetch(batch)
                 planned = [planner.plan(record) for record in batch]
@@ -322,4 +364,4 @@ def import_file(
         raise
     run_store.finish_run(project, run.id, "done")
     return ImportSummary(str(path), fmt, stored, counts["new"], counts["merge"],
-                         counts["unchanged"], counts["duplicate"])
+                         counts["unchanged"], counts["duplicate"], counts["withdrawn"])

@@ -56,7 +56,7 @@ COPY_FALLBACK = "Ctrl+Alt+C"
 IMPORT_SUFFIXES = frozenset({".ris", ".bib", ".bibtex", ".json", ".nbib", ".xml", ".txt",
                              ".medline"})
 ACTION_LABELS = {"new": "Add", "merge": "Merge", "unchanged": "Already present",
-                 "duplicate": "Duplicate in import"}
+                 "duplicate": "Duplicate in import", "withdrawn": "Deleted by PubMed"}
 
 
 class ImportPreviewDialog(QDialog):
@@ -307,7 +307,9 @@ class ExportActions(QObject):
                     else:
                         lines.append(f"✓ {path.name}: {s.new} new, {s.updated} merged, "
                                      f"{s.unchanged} already present, {s.duplicates} "
-                                     "duplicates")
+                                     "duplicates"
+                                     + (f", {s.withdrawn} deletion notices" if s.withdrawn
+                                        else ""))
             return lines
 
         def done(lines: list[str]) -> None:

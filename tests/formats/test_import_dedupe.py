@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_study
+from fake_eutils import article_set, make_pubmed_article
 
 from evidence_tracker.__main__ import main
 from evidence_tracker.domain.dedupe import merge_studies, title_key
@@ -110,7 +111,8 @@ def test_duplicates_within_one_file_are_merged_and_counted(
     preview = imports.preview_file(project, path)
     assert [(r.action, r.matched_by) for r in preview.records] == [
         ("new", ""), ("duplicate", "doi"), ("duplicate", "title")]
-    assert preview.counts == {"new": 1, "merge": 0, "unchanged": 0, "duplicate": 2}
+    assert preview.counts == {"new": 1, "merge": 0, "unchanged": 0, "duplicate": 2,
+                              "withdrawn": 0}
     summary = imports.import_file(project, path)
     assert (summary.new, summary.duplicates, summary.records) == (1, 2, 3)
     (stored,) = study_store.iter_studies(project)
@@ -185,3 +187,49 @@ def test_a_broken_bibtex_file_is_a_clear_error(tmp_path: Path, project: Project)
     with pytest.raises(imports.ImportFailed, match=r"broken\.bib"):
         imports.import_file(project, path)
     assert count(project) == 0
+
+
+def _deletions(*pmids: str) -> bytes:
+    return b"<DeleteCitation>" + b"".join(
+        f'<PMID Version="1">{p}</PMID>'.encode() for p in pmids
+    ) + b"</DeleteCitation>"
+
+
+def test_a_deletion_notice_flags_a_stored_study_and_ignores_an_unknown_pmid(
+        filled_project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "update.xml"
+    path.write_bytes(article_set([_deletions("19603491", "99999999")]))
+    target = study_store.find_study_id(filled_project, "19603491")
+    before = count(filled_project)
+    plans = imports.preview_file(filled_project, path).records
+    assert [(p.action, p.key, p.study_id) for p in plans] == [
+        ("withdrawn", "19603491", target), ("withdrawn", "99999999", None)]
+    summary = imports.import_file(filled_project, path)
+    assert (summary.records, summary.new, summary.withdrawn) == (2, 0, 2)
+    # The flagged study leaves the list; nothing was stored for the unknown PMID.
+    assert count(filled_project) == before - 1
+    assert by_pmid(filled_project, "19603491").deleted
+
+
+def test_a_deletion_notice_after_its_record_in_the_same_file(
+        project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "update.xml"
+    path.write_bytes(article_set([
+        make_pubmed_article("501"), make_pubmed_article("502", title="Another ketamine trial"),
+        _deletions("501"),
+    ]))
+    plans = imports.preview_file(project, path).records
+    assert [p.action for p in plans] == ["new", "new", "withdrawn"]
+    summary = imports.import_file(project, path)
+    assert (summary.new, summary.withdrawn) == (2, 1)
+    assert by_pmid(project, "501").deleted and not by_pmid(project, "502").deleted
+    assert by_pmid(project, "501").title.startswith("Ketamine infusion")  # not replaced
+
+
+def test_cli_import_reports_deletion_notices(project: Project, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "update.xml"
+    path.write_bytes(article_set([_deletions("123")]))
+    assert main(["--db", str(project.path), "import", "--dry-run", str(path)]) == 0
+    assert "withdrawn 123: PubMed deleted this citation; not in the project" in (
+        capsys.readouterr().out)
