@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-from typing import Any, TextIO
+from typing import TextIO
 
+from evidence_tracker.cli.common import reviewer_name, write_json
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.domain.models import Stance, Verdict
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services import evidence
-from evidence_tracker.services.settings import load_settings
 from evidence_tracker.store import Project
 
 COMMANDS = ("claims", "link")
@@ -67,15 +66,7 @@ def _json(parser: argparse.ArgumentParser, help_text: str) -> None:
 
 
 def _reviewer(args: argparse.Namespace) -> str:
-    name = (args.reviewer or load_settings().reviewer_name or "").strip()
-    if not name:
-        raise ClaimsError("Who is reviewing? Pass --reviewer NAME (or set your name in "
-                          "the application's preferences).")
-    return name
-
-
-def _dump(obj: Any, out: TextIO) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return reviewer_name(args, ClaimsError)
 
 
 def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
@@ -92,7 +83,7 @@ def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) ->
             status = evidence.record_verdict(project, args.claim, args.verdict,
                                              rationale=args.rationale, reviewer=_reviewer(args))
             if getattr(args, "json", False):
-                _dump(evidence.verdict_json(status), out)
+                write_json(evidence.verdict_json(status), out)
             else:
                 out.write(f"{args.claim}: {_badge(status)}\n")
             return EXIT_OK
@@ -117,7 +108,7 @@ def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
     width = shutil.get_terminal_size((120, 20)).columns
     for r in rows:
         if args.json:
-            _dump(evidence.claim_json(r.claim, r.verdict, r.counts), out)
+            write_json(evidence.claim_json(r.claim, r.verdict, r.counts), out)
             continue
         c = r.counts
         head = (f"{r.claim.code or '#' + str(r.claim.id):<6} {_badge(r.verdict):<38} "
@@ -133,7 +124,7 @@ def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
 def _show(args: argparse.Namespace, project: Project, out: TextIO) -> int:
     detail = evidence.claim_detail(project, args.claim, suggestions=args.suggestions)
     if getattr(args, "json", False):
-        _dump(evidence.detail_json(detail), out)
+        write_json(evidence.detail_json(detail), out)
         return EXIT_OK
     claim, v = detail.claim, detail.verdict
     out.write(f"{claim.code}  {claim.text}\n")
@@ -175,7 +166,7 @@ def _extract(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
                                                    **kwargs)
     for c in candidates:
         if getattr(args, "json", False):
-            _dump(claims_service.candidate_json(c), out)
+            write_json(claims_service.candidate_json(c), out)
             continue
         match = ""
         if c.match is not None:
@@ -195,7 +186,7 @@ def _link(args: argparse.Namespace, project: Project, out: TextIO) -> int:
         event_id = evidence.withdraw_link(project, args.study, args.claim, reviewer=reviewer,
                                           note=args.note)
         if args.json:
-            _dump({"event_id": event_id, "withdrawn": True}, out)
+            write_json({"event_id": event_id, "withdrawn": True}, out)
         else:
             out.write(f"Withdrawn: {args.study} - {args.claim} (event {event_id})\n")
         return EXIT_OK
@@ -207,7 +198,7 @@ def _link(args: argparse.Namespace, project: Project, out: TextIO) -> int:
         reviewer=reviewer, outcome=args.outcome, timepoint=args.timepoint, note=args.note,
     )
     if args.json:
-        _dump(evidence.link_json(view), out)
+        write_json(evidence.link_json(view), out)
     else:
         out.write(f"Linked {view.study.key} to {args.claim}: {view.stance.value} "
                   f"(event {view.event_id})\n")

@@ -4,9 +4,9 @@ redo and reviewers (blind mode and the review team)."""
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any, TextIO
 
+from evidence_tracker.cli.common import reviewer_name, write_json
 from evidence_tracker.domain.agreement import interpret_kappa
 from evidence_tracker.domain.appraisal import ROUTE_LABELS, AppraisalError, rob_label
 from evidence_tracker.domain.claims import ClaimsError
@@ -131,15 +131,7 @@ def _common(p: argparse.ArgumentParser, who: str = "reviewer") -> None:
 
 
 def _reviewer(args: argparse.Namespace) -> str:
-    name = (args.reviewer or load_settings().reviewer_name or "").strip()
-    if not name:
-        raise ReviewError("Who is reviewing? Pass --reviewer NAME (or set your name in the "
-                          "application's preferences).")
-    return name
-
-
-def _dump(obj: Any, out: TextIO) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return reviewer_name(args, ReviewError)
 
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
@@ -168,7 +160,7 @@ def _screen(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
     if args.reasons:
         reasons = screening.exclusion_reasons(project)
         if args.json:
-            _dump(reasons, out)
+            write_json(reasons, out)
         else:
             out.write("".join(f"{r}\n" for r in reasons))
         return EXIT_OK
@@ -179,7 +171,7 @@ def _screen(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
             rows = [r for r in rows if r.slug == args.condition]
         overall = screening.progress(project, reviewer)
         if args.json:
-            _dump({"reviewer": reviewer, "overall": overall.to_json(),
+            write_json({"reviewer": reviewer, "overall": overall.to_json(),
                    "conditions": {r.slug: r.progress.to_json() for r in rows}}, out)
             return EXIT_OK
         for r in [*rows, screening.ConditionProgress("all", "All studies", overall)]:
@@ -192,7 +184,7 @@ def _screen(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
     view = screening.screen(project, args.study, args.decision, reviewer=_reviewer(args),
                             reason=args.reason, note=args.note)
     if args.json:
-        _dump(screening.screening_json(view), out)
+        write_json(screening.screening_json(view), out)
     else:
         out.write(f"{args.study}: {view.state.label} (event {view.event_id})\n")
     return EXIT_OK
@@ -205,7 +197,7 @@ def _appraise(args: argparse.Namespace, project: Project, out: TextIO, err: Text
     if args.show:
         shown, hidden = appraisal.appraisals(project, study_id, reviewer)
         if args.json:
-            _dump({"study_id": study_id, "suggestion": suggestion.to_json(),
+            write_json({"study_id": study_id, "suggestion": suggestion.to_json(),
                    "appraisals": [{"reviewer": n, **s.to_json()} for n, s in shown],
                    "hidden": hidden}, out)
             return EXIT_OK
@@ -227,7 +219,7 @@ def _appraise(args: argparse.Namespace, project: Project, out: TextIO, err: Text
         rob=_pairs(args.rob, "--rob") or None,
         **{k: v for k, v in fields.items() if v is not None})
     if args.json:
-        _dump({**appraisal.appraisal_json(view), "suggestion": suggestion.to_json()}, out)
+        write_json({**appraisal.appraisal_json(view), "suggestion": suggestion.to_json()}, out)
     else:
         s = view.state
         confirmed = "confirmed" if s.design_confirmed else \
@@ -246,7 +238,7 @@ def _grade(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO)
         shown, hidden = grading.grades(project, claim, reviewer)
         body = grading.body_of_evidence(project, claim, reviewer)
         if args.json:
-            _dump({"claim": claim.code, "suggestion": suggestion.to_json(),
+            write_json({"claim": claim.code, "suggestion": suggestion.to_json(),
                    "body": grading.body_json(body),
                    "grades": [{"reviewer": n, **a.to_json()} for n, a in shown],
                    "hidden": hidden}, out)
@@ -269,7 +261,7 @@ def _grade(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO)
                               start=parse_certainty(args.start) if args.start else None,
                               note=args.note)
     if args.json:
-        _dump(grading.grade_json(view), out)
+        write_json(grading.grade_json(view), out)
     else:
         _write_assessment(out, f"{claim.code} graded by {reviewer}", view.assessment, "")
     return EXIT_OK
@@ -289,7 +281,7 @@ def _agreement(args: argparse.Namespace, project: Project, out: TextIO, err: Tex
     pair = [n.strip() for n in args.reviewers.split(",")] if args.reviewers else None
     report = review.agreement(project, reviewers=pair, condition=args.condition)
     if args.json:
-        _dump(review.agreement_json(report), out)
+        write_json(review.agreement_json(report), out)
         return EXIT_OK
     if report.reviewers is None:
         out.write("No two reviewers have judged the same studies or claims yet.\n")
@@ -315,7 +307,7 @@ def _conflicts(args: argparse.Namespace, project: Project, out: TextIO, err: Tex
     found = review.conflicts(project, kinds=kinds, condition=args.condition)
     for c in found:
         if args.json:
-            _dump(review.conflict_json(c), out)
+            write_json(review.conflict_json(c), out)
             continue
         values = "; ".join(f"{j.reviewer}: {j.text}" for j in c.judgements)
         out.write(f"{c.key:<18} {c.label:<28} {values}\n")
@@ -329,7 +321,7 @@ def _resolve(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
                                 value=args.value, reason=args.reason, note=args.note)
     subject = review.parse_subject(args.key)
     if args.json:
-        _dump({"event_id": resolution.event_id, "key": args.key, "arbiter": arbiter,
+        write_json({"event_id": resolution.event_id, "key": args.key, "arbiter": arbiter,
                "final": resolution.final, "resolves": list(resolution.resolves)}, out)
     else:
         out.write(f"{args.key}: resolved by {arbiter} as "
@@ -346,7 +338,7 @@ def _history(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
     viewer = (args.reviewer or load_settings().reviewer_name or "").strip() or None
     view = review.history(project, study_id=study_id, claim_id=claim_id, viewer=viewer)
     if args.json:
-        _dump(review.history_json(view), out)
+        write_json(review.history_json(view), out)
         return EXIT_OK
     for e in view.entries:
         undo = f" (reverts #{e.reverts})" if e.reverts else ""
@@ -362,7 +354,7 @@ def _undo(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
     kinds = [args.kind] if args.kind else list(UNDOABLE_KINDS)
     step = (review.undo if args.command == "undo" else review.redo)(project, reviewer, kinds)
     if args.json:
-        _dump(None if step is None else {"event_id": step.event_id, "kind": step.kind,
+        write_json(None if step is None else {"event_id": step.event_id, "kind": step.kind,
                                          "reverts": step.reverted.id}, out)
     elif step is None:
         out.write(f"Nothing to {args.command}.\n")
@@ -382,7 +374,7 @@ def _reviewers(args: argparse.Namespace, project: Project, out: TextIO, err: Tex
     names, team = review.reviewer_names(project), review.review_team(project)
     blind = review.blind_mode(project)
     if args.json:
-        _dump({"reviewers": names, "team": team, "blind": blind}, out)
+        write_json({"reviewers": names, "team": team, "blind": blind}, out)
     else:
         out.write(f"Reviewers:  {', '.join(names) or '-'}\n"
                   f"Team:       {', '.join(team) or '(any two reviewers)'}\n"

@@ -52,6 +52,16 @@ RAW_FORMAT = "pubmed-xml"
 _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 _ROOT_TAGS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet", *_RECORD_TAGS})
 _CHUNK = 64 * 1024
+#: libxml2 options for untrusted XML: no entities, DTDs or network; bounded, no recovery.
+_UNTRUSTED: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "attribute_defaults": False,
+    "huge_tree": False,
+    "recover": False,
+}
 
 _MONTHS = {
     name: n
@@ -99,15 +109,7 @@ def parse_flat(data: bytes, *, record_source: str = "pubmed") -> list[FlatStudy]
     document that one would fail on, and for a record inside another, which it would read
     differently). Use :func:`iter_pubmed_xml` to tell a user what is wrong with a file.
     """
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        attribute_defaults=False,
-        huge_tree=False,
-        recover=False,
-    )
+    parser = etree.XMLParser(**_UNTRUSTED)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
@@ -164,14 +166,8 @@ def _iter_records(source: Source, record_source: str, *, flat: bool) -> Iterator
         stream,
         events=("end",),
         tag=_RECORD_TAGS,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        attribute_defaults=False,
-        huge_tree=False,
-        recover=False,
         chunk_size=_CHUNK,
+        **_UNTRUSTED,
     )
     count = 0
     last_pmid = ""

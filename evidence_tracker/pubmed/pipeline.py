@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from evidence_tracker.domain.models import Study
 from evidence_tracker.domain.raw import compress_raw
@@ -175,11 +175,8 @@ def _single(
     received = False
     try:
         while True:
-            try:
-                kind, value = out.get(timeout=1.0)
-            except queue.Empty:
-                if proc.is_alive():
-                    continue
+            kind, value = _next_message(proc, out)
+            if kind == "stopped":
                 if not received:  # e.g. a __main__ that a spawned process cannot import
                     log.warning("parsing %s in this process: the helper did not start", path)
                     inline = iter_rows if rows else iter_file
@@ -190,8 +187,8 @@ def _single(
                     return
                 raise RuntimeError(
                     f"The parsing process for {path.name} stopped unexpectedly "
-                    f"(exit code {proc.exitcode})."
-                ) from None
+                    f"(exit code {value})."
+                )
             received = True
             if kind == "studies":
                 yield from value
@@ -206,6 +203,16 @@ def _single(
                 return
     finally:
         _stop(proc, out)
+
+
+def _next_message(proc: Any, out: Any) -> tuple[str, Any]:
+    """The helper's next message, or ("stopped", its exit code) if it ended without one."""
+    while True:
+        try:
+            return cast(tuple[str, Any], out.get(timeout=1.0))
+        except queue.Empty:
+            if not proc.is_alive():
+                return "stopped", proc.exitcode
 
 
 def _stop(proc: Any, out: Any) -> None:
@@ -351,12 +358,7 @@ def _split(path: Path, layout: _Layout, record_source: str) -> Iterator[StudyRow
         for n in itertools.count():
             proc, out = helpers[n % HELPERS]
             while True:
-                try:
-                    kind, value = out.get(timeout=1.0)
-                except queue.Empty:
-                    if proc.is_alive():
-                        continue
-                    kind, value = "stopped", proc.exitcode
+                kind, value = _next_message(proc, out)
                 if kind == "rows":
                     packed, flats = value
                     for flat in flats:

@@ -18,9 +18,8 @@ from evidence_tracker.store.database import Project, utcnow
 from evidence_tracker.store.studies import (
     _COMPARED,
     StudyRow,
-    _dumps,
-    _fts_row,
     get_study,
+    overwrite_study,
     study_to_row,
 )
 
@@ -138,30 +137,9 @@ def replace_study(project: Project, study_id: int, study: Study) -> tuple[bool, 
         conn.row_factory = sqlite3.Row
         try:
             existing = conn.execute("SELECT * FROM studies WHERE id = ?", (study_id,)).fetchone()
-            row = study_to_row(study)
-            changed = [k for k in (*_COMPARED, "pmid") if existing[k] != row[k]]
-            if not changed:
-                return False, False, False
-            conn.execute(
-                "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
-                "changed_fields, raw_record, raw_format) VALUES (?, ?, ?, ?, ?, ?)",
-                (study_id, now, existing["revised_date"], _dumps(changed),
-                 existing["raw_record"], existing["raw_format"]),
-            )
-            row["revised_at"] = now
-            row["fetched_at"] = now
-            sets = ", ".join(f"{k} = ?" for k in row)
-            conn.execute(f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id))
-            conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
-            conn.execute(
-                "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, mesh, "
-                "keywords) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (study_id, *_fts_row(study)),
-            )
-            retracted = bool(row["retracted"]) and not existing["retracted"]
-            noticed = (not retracted and bool(row["has_notice"])
-                       and existing["comments_corrections"] != row["comments_corrections"])
-            return True, retracted, noticed
+            row = StudyRow.from_study(study)
+            return overwrite_study(conn, existing, row.columns(), row.fts, now,
+                                   (*_COMPARED, "pmid"))
         finally:
             conn.row_factory = None
 

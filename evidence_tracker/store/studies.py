@@ -450,35 +450,17 @@ def _upsert_batch(
                 result.newly_retracted_ids.append(study_id)
         else:
             study_id = existing["id"]
-            row = record.columns()
-            changed = [k for k in _COMPARED if existing[k] != row[k]]
-            if not changed:
-                result.unchanged_ids.append(study_id)
-            else:
-                conn.execute(
-                    "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
-                    "changed_fields, raw_record, raw_format) VALUES (?, ?, ?, ?, ?, ?)",
-                    (study_id, now, existing["revised_date"], _dumps(changed),
-                     existing["raw_record"], existing["raw_format"]),
-                )
-                row["revised_at"] = now
-                row["fetched_at"] = now
-                sets = ", ".join(f"{k} = ?" for k in row)
-                conn.execute(
-                    f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id)
-                )
-                if fts_rows:
-                    conn.executemany(_INSERT_FTS, fts_rows)
-                    fts_rows.clear()
-                conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
-                conn.execute(_INSERT_FTS, (study_id, *record.fts))
-                result.updated_ids.append(study_id)
-                if row["retracted"] and not existing["retracted"]:
-                    result.newly_retracted_ids.append(study_id)
-                elif row["has_notice"] and existing["comments_corrections"] != row[
-                    "comments_corrections"
-                ]:
-                    result.newly_noticed_ids.append(study_id)
+            if fts_rows:  # before the FTS row of this study is deleted and written again
+                conn.executemany(_INSERT_FTS, fts_rows)
+                fts_rows.clear()
+            changed, retracted, noticed = overwrite_study(
+                conn, existing, record.columns(), record.fts, now
+            )
+            (result.updated_ids if changed else result.unchanged_ids).append(study_id)
+            if retracted:
+                result.newly_retracted_ids.append(study_id)
+            if noticed:
+                result.newly_noticed_ids.append(study_id)
         if condition_id is not None:
             conn.execute(
                 "INSERT INTO study_conditions(study_id, condition_id, search_run_id, "
@@ -487,6 +469,34 @@ def _upsert_batch(
             )
     if fts_rows:
         conn.executemany(_INSERT_FTS, fts_rows)
+
+
+def overwrite_study(
+    conn: sqlite3.Connection, existing: sqlite3.Row, row: dict[str, Any],
+    fts: tuple[str, ...], now: str, compared: Sequence[str] = _COMPARED,
+) -> tuple[bool, bool, bool]:
+    """Write ``row`` (:meth:`StudyRow.columns`) over the stored study ``existing`` if any
+    of the ``compared`` columns differ, keeping the old record as a revision (never a
+    silent overwrite). Returns (changed, newly retracted, new notice)."""
+    study_id = existing["id"]
+    changed = [k for k in compared if existing[k] != row[k]]
+    if not changed:
+        return False, False, False
+    conn.execute(
+        "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
+        "changed_fields, raw_record, raw_format) VALUES (?, ?, ?, ?, ?, ?)",
+        (study_id, now, existing["revised_date"], _dumps(changed),
+         existing["raw_record"], existing["raw_format"]),
+    )
+    row = {**row, "revised_at": now, "fetched_at": now}
+    sets = ", ".join(f"{k} = ?" for k in row)
+    conn.execute(f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id))
+    conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
+    conn.execute(_INSERT_FTS, (study_id, *fts))
+    retracted = bool(row["retracted"]) and not existing["retracted"]
+    noticed = (not retracted and bool(row["has_notice"])
+               and existing["comments_corrections"] != row["comments_corrections"])
+    return True, retracted, noticed
 
 
 # -- queries -----------------------------------------------------------------------------
