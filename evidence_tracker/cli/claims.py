@@ -10,7 +10,8 @@ from evidence_tracker.cli.common import reviewer_name, write_json
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.domain.models import Stance, Verdict
 from evidence_tracker.services import claims as claims_service
-from evidence_tracker.services import evidence
+from evidence_tracker.services import evidence, review
+from evidence_tracker.services.settings import load_settings
 from evidence_tracker.store import Project
 
 COMMANDS = ("claims", "link")
@@ -29,6 +30,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("claim", metavar="ID", help="claim code (C001) or id")
     show.add_argument("--suggestions", type=int, default=10, metavar="N",
                       help="how many suggested studies (default 10)")
+    show.add_argument("--reviewer", help="who is looking (default: from settings); in blind "
+                      "mode other reviewers' links stay hidden until this one has judged")
     _json(show, "print one JSON object")
 
     extract = actions.add_parser("extract", help="propose claims from a saved page")
@@ -122,7 +125,10 @@ def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
 
 
 def _show(args: argparse.Namespace, project: Project, out: TextIO) -> int:
-    detail = evidence.claim_detail(project, args.claim, suggestions=args.suggestions)
+    viewer = (args.reviewer or load_settings().reviewer_name or "").strip()
+    detail = review.blinded_detail(
+        project, evidence.claim_detail(project, args.claim, suggestions=args.suggestions), viewer
+    )
     if getattr(args, "json", False):
         write_json(evidence.detail_json(detail), out)
         return EXIT_OK

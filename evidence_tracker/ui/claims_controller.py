@@ -7,7 +7,6 @@ after each, the views are re-read from the project. Nothing here touches the net
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
@@ -113,10 +112,9 @@ class ClaimsController(QObject):
             return
         project = self.window.project
         reviewer = settings_service.load_settings().reviewer_name.strip()
-        detail = evidence.claim_detail(project, claim_id)
         # Blind mode: another reviewer's links stay hidden until this reviewer has judged.
-        links = review.filter_links(project, detail.links, reviewer)
-        detail = replace(detail, links=links, counts=evidence.stance_counts(links))
+        detail = review.blinded_detail(project, evidence.claim_detail(project, claim_id),
+                                       reviewer)
         self.page.show_detail(detail, condition_names=self._condition_names, reviewer=reviewer)
 
     def show_study_detail(self, study_id: int | None) -> None:

@@ -153,3 +153,27 @@ def test_reviewers_team_and_blind_mode(db: Path, capsys: pytest.CaptureFixture[s
     run(db, capsys, "screen", PMIDS[0], "include", "--reviewer", "ana")
     hist = ok_json(db, capsys, "history", "--study", PMIDS[0], "--reviewer", "ben")
     assert hist == {"hidden": 1, "events": []}
+
+
+def test_claims_show_respects_blind_mode(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evidence_tracker.services import evidence, review
+
+    with open_or_create(db) as project:
+        review.set_review_team(project, ["ana", "ben"], reviewer="ana")
+        review.set_blind_mode(project, True, reviewer="ana")
+        evidence.link_study(project, PMIDS[0], "C011", stance="contradicts", quotes=[QUOTE],
+                            reviewer="ana")
+
+    def shown(who: str) -> list[str]:
+        detail = ok_json(db, capsys, "claims", "show", "C011", "--reviewer", who)
+        assert isinstance(detail, dict)
+        return [link["reviewer"] for link in detail["links"]]
+
+    assert shown("ana") == ["ana"]
+    assert shown("ben") == []  # ana's link stays hidden until ben has judged the pair
+    code, out, _ = run(db, capsys, "claims", "show", "C011", "--reviewer", "ben")
+    assert code == 0 and "Links: none" in out and "by ana" not in out
+    with open_or_create(db) as project:
+        evidence.link_study(project, PMIDS[0], "C011", stance="supports", quotes=[QUOTE],
+                            reviewer="ben")
+    assert sorted(shown("ben")) == ["ana", "ben"]

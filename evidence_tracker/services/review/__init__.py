@@ -20,6 +20,7 @@ from evidence_tracker.services.review.core import (
     Subject,
     SubjectState,
     blind_mode,
+    blinded_detail,
     conflict_json,
     conflicts,
     filter_links,
@@ -51,8 +52,8 @@ from evidence_tracker.services.review.undo import (
 __all__ = [
     "MEASURES", "META_BLIND", "META_TEAM", "AgreementReport", "AgreementRow", "Conflict",
     "HistoryEntry", "HistoryView", "Judgement", "Resolution", "Subject", "SubjectState",
-    "UndoStep", "agreement", "agreement_json", "blind_mode", "conflict_json", "conflicts",
-    "filter_links", "history", "history_json", "judgement_json", "judgements",
+    "UndoStep", "agreement", "agreement_json", "blind_mode", "blinded_detail", "conflict_json",
+    "conflicts", "filter_links", "history", "history_json", "judgement_json", "judgements",
     "parse_subject", "redo", "resolutions", "resolve", "review_team", "reviewer_names",
     "set_blind_mode", "set_review_team", "subject_labels", "subject_state", "undo",
     "undo_available", "visible", "visible_judgements",
