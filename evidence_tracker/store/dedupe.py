@@ -138,8 +138,7 @@ def replace_study(project: Project, study_id: int, study: Study) -> tuple[bool, 
         try:
             existing = conn.execute("SELECT * FROM studies WHERE id = ?", (study_id,)).fetchone()
             row = StudyRow.from_study(study)
-            return overwrite_study(conn, existing, row.columns(), row.fts, now,
-                                   (*_COMPARED, "pmid"))
+            return overwrite_study(conn, existing, row.columns(), row.fts, now)
         finally:
             conn.row_factory = None
 

@@ -11,7 +11,7 @@ from typing import Any, TypeAlias
 
 import orjson
 
-from evidence_tracker.domain.dedupe import FuzzyKey, fuzzy_key
+from evidence_tracker.domain.dedupe import FuzzyKey, doi_key, fuzzy_key
 from evidence_tracker.domain.models import (
     AbstractSection,
     Author,
@@ -349,6 +349,21 @@ def _find_existing(conn: sqlite3.Connection, row: StudyRow) -> sqlite3.Row | Non
     return None
 
 
+def _doi_only_copies(conn: sqlite3.Connection, dois: list[str]) -> dict[str, sqlite3.Row]:
+    """Stored studies without a PMID that have one of these DOIs, by ``doi_key``."""
+    found: dict[str, sqlite3.Row] = {}
+    wanted = list(dict.fromkeys(dois))
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        marks = ", ".join("lower(?)" for _ in chunk)
+        for row in conn.execute(  # the PMID index finds the rows without one
+            f"SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) IN ({marks}) "
+            "ORDER BY id", chunk,
+        ):
+            found.setdefault(doi_key(row["doi"]), row)
+    return found
+
+
 def _existing_by_pmid(conn: sqlite3.Connection, pmids: list[str]) -> dict[str, sqlite3.Row]:
     """The stored rows of these PMIDs (one query per 500, not one per record)."""
     found: dict[str, sqlite3.Row] = {}
@@ -381,7 +396,7 @@ def upsert_studies(
             StudyRow(_row_values(study, raw), _fts_row(study), study=study)
             for study, raw in zip(batch, raws, strict=True)
         )
-        return _upsert(project, rows, [s.pmid for s in batch if s.pmid], condition_id,
+        return _upsert(project, rows, [(s.pmid, s.doi) for s in batch], condition_id,
                        search_run_id)
 
 
@@ -394,13 +409,13 @@ def upsert_rows(
 ) -> UpsertResult:
     """:func:`upsert_studies` for records already flattened into :class:`StudyRow`."""
     batch = list(rows)
-    return _upsert(project, batch, [r.pmid for r in batch if r.pmid], condition_id,
+    return _upsert(project, batch, [(r.pmid, r.doi) for r in batch], condition_id,
                    search_run_id)
 
 
 def _upsert(
-    project: Project, rows: Iterable[StudyRow], pmids: list[str], condition_id: int | None,
-    search_run_id: int | None,
+    project: Project, rows: Iterable[StudyRow], keys: list[tuple[str, str]],
+    condition_id: int | None, search_run_id: int | None,
 ) -> UpsertResult:
     result = UpsertResult()
     now = utcnow()
@@ -408,26 +423,32 @@ def _upsert(
         conn = project.conn
         conn.row_factory = sqlite3.Row
         try:
-            _upsert_batch(conn, rows, pmids, result, now, condition_id, search_run_id)
+            _upsert_batch(conn, rows, keys, result, now, condition_id, search_run_id)
         finally:
             conn.row_factory = None
     return result
 
 
 def _upsert_batch(
-    conn: sqlite3.Connection, rows: Iterable[StudyRow], pmids: list[str],
+    conn: sqlite3.Connection, rows: Iterable[StudyRow], keys: list[tuple[str, str]],
     result: UpsertResult, now: str, condition_id: int | None, search_run_id: int | None,
 ) -> None:
-    """Upsert one batch inside the caller's transaction (see :func:`upsert_studies`)."""
+    """Upsert one batch inside the caller's transaction (see :func:`upsert_studies`);
+    ``keys`` are the (PMID, DOI) of its records."""
     # The stored records of the batch's PMIDs, in one query; a PMID the batch itself
     # writes is looked up again if it comes back later in the batch.
-    stored = _existing_by_pmid(conn, list(dict.fromkeys(pmids)))
+    stored = _existing_by_pmid(conn, list(dict.fromkeys(pmid for pmid, _ in keys if pmid)))
+    # Copies imported without a PMID that a new PubMed record of the same DOI adopts.
+    copies = _doi_only_copies(conn, [doi for pmid, doi in keys
+                                     if pmid and doi and pmid not in stored])
     written: set[str] = set()
     fts_rows: list[tuple[Any, ...]] = []  # inserted in one go (before any FTS delete)
     for record in rows:
         pmid = record.pmid
         if pmid and pmid not in written:
             existing = stored.get(pmid)
+            if existing is None and record.doi and not record.deleted:
+                existing = copies.pop(doi_key(record.doi), None)  # adopted once
         else:
             existing = _find_existing(conn, record)
         if pmid:
@@ -473,7 +494,7 @@ def _upsert_batch(
 
 def overwrite_study(
     conn: sqlite3.Connection, existing: sqlite3.Row, row: dict[str, Any],
-    fts: tuple[str, ...], now: str, compared: Sequence[str] = _COMPARED,
+    fts: tuple[str, ...], now: str, compared: Sequence[str] = (*_COMPARED, "pmid"),
 ) -> tuple[bool, bool, bool]:
     """Write ``row`` (:meth:`StudyRow.columns`) over the stored study ``existing`` if any
     of the ``compared`` columns differ, keeping the old record as a revision (never a
