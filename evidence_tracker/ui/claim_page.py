@@ -182,8 +182,13 @@ def _links_html(links: Sequence[LinkView], reviewer: str) -> list[str]:
         if not group:
             continue
         colour = STANCE_COLOURS[stance]
+        # Count studies, as the claims list does; several reviewers may link one study.
+        studies = len({v.study.id for v in group})
+        count = (f"{studies}" if studies == len(group)
+                 else f"{studies} {'study' if studies == 1 else 'studies'}, "
+                      f"{len(group)} links")
         parts.append(f'<p class="stance" style="color: {colour};">{STANCE_LABELS[stance]} '
-                     f"({len(group)})</p>")
+                     f"({count})</p>")
         parts.extend(_link_html(v, reviewer) for v in group)
     return parts
 

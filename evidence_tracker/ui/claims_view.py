@@ -185,18 +185,13 @@ class ClaimsModel(QStandardItemModel):
 
     @staticmethod
     def _group_row(parent: QStandardItem, label: str, count: int) -> QStandardItem:
-        item = QStandardItem(label)
+        # One cell across the row (see ClaimsView._span_groups): long clinic names fit.
+        claims = f"{count} claim{'s' if count != 1 else ''}"
+        item = QStandardItem(f"{label} · {claims}")
         item.setData("group", KIND_ROLE)
-        item.setToolTip(f"{label}: {count} claim{'s' if count != 1 else ''}")
-        flags = Qt.ItemFlag.ItemIsEnabled
-        item.setFlags(flags)
-        count_item = QStandardItem(f"{count} claim{'s' if count != 1 else ''}")
-        count_item.setData("group", KIND_ROLE)
-        count_item.setFlags(flags)
-        blank = QStandardItem("")
-        blank.setData("group", KIND_ROLE)
-        blank.setFlags(flags)
-        parent.appendRow([item, count_item, blank])
+        item.setToolTip(f"{label}: {claims}")
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        parent.appendRow(item)
         return item
 
     @staticmethod
@@ -305,6 +300,8 @@ class ClaimsView(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         self.tree.setColumnWidth(1, 126)
         self.tree.setColumnWidth(2, 174)
+        # Room for a claim code (bold when selected) beside the fixed columns and the bar.
+        self.tree.setMinimumWidth(126 + 174 + 100 + 24)
 
     # -- content ---------------------------------------------------------------------------
     @property
@@ -332,12 +329,20 @@ class ClaimsView(QWidget):
         self.model.set_claims(self._overviews, clinic_id=self._clinic,
                               group_by=self.group_by(), text_filter=self.filter.text())
         self.tree.expandAll()
+        self._span_groups(QModelIndex())
         self.tree.selectionModel().blockSignals(False)
         self._update_heading()
         if selected and self.select_claim(selected):
             self.tree.verticalScrollBar().setValue(scroll)
         elif selected:
             self.claim_selected.emit(0)
+
+    def _span_groups(self, parent: QModelIndex) -> None:
+        for row in range(self.model.rowCount(parent)):
+            index = self.model.index(row, 0, parent)
+            if index.data(KIND_ROLE) == "group":
+                self.tree.setFirstColumnSpanned(row, parent, True)
+                self._span_groups(index)
 
     def _update_heading(self) -> None:
         shown = [o for o in self._overviews if self._clinic is None

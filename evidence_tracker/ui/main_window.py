@@ -104,6 +104,10 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.right)
         splitter.setSizes([250, 650, 380])
         splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        # Docks (appraisal, GRADE) take room from the panes: the condition and clinic names
+        # stay readable, the table and the claim page give way instead.
+        self.sidebar.setMinimumWidth(200)
         self.setCentralWidget(splitter)
         self.splitter = splitter
 

@@ -127,10 +127,11 @@ def test_claims_view_lists_the_seeded_claims_by_clinic_and_category(window, qtbo
     seed = json.loads((resources_dir() / "claims.json").read_text(encoding="utf-8"))
     clinic_names = sorted((c["name"] for c in seed["clinics"]), key=str.casefold)
     top = [model.index(r, 0).data() for r in range(model.rowCount())]
-    assert top == clinic_names
+    assert [name.rsplit(" · ", 1)[0] for name in top] == clinic_names
+    assert top[0] == f"{clinic_names[0]} · 16 claims"
     daydream = model.index(0, 0)
     categories = [model.index(r, 0, daydream).data() for r in range(model.rowCount(daydream))]
-    assert categories[0] == "Efficacy for a condition"
+    assert categories[0].startswith("Efficacy for a condition · ")
     assert {i.data(CLAIM_ID_ROLE) for i in _claim_rows(model)} == {
         o.claim.id for o in claims.overviews}
     assert len(claims.overviews) == 54
@@ -143,8 +144,8 @@ def test_claims_view_lists_the_seeded_claims_by_clinic_and_category(window, qtbo
 
     claims.view.group.setCurrentIndex(claims.view.group.findData(GroupBy.CATEGORY.value))
     assert len(_claim_rows(model)) == 54  # each claim once
-    assert model.index(0, 0).data() == "Efficacy for a condition"
-    assert model.index(0, 1).data() == "14 claims"
+    assert model.index(0, 0).data() == "Efficacy for a condition · 14 claims"
+    assert claims.view.tree.isFirstColumnSpanned(0, model.index(0, 0).parent())
 
     katy = next(c for c, name, _ in window.sidebar._clinics if name.startswith("Katy"))
     window.sidebar.select_clinic(katy)
