@@ -28,7 +28,7 @@ from evidence_tracker.formats.ris import read_ris
 from evidence_tracker.pubmed.medline import MedlineParseError, detect_format
 from evidence_tracker.pubmed.parser import PubMedParseError
 from evidence_tracker.pubmed.pipeline import iter_rows_parallel
-from evidence_tracker.services.fetch import flag_for_rereview
+from evidence_tracker.services.fetch import flag_for_rereview, prefetch
 from evidence_tracker.store import Project
 from evidence_tracker.store import search_runs as run_store
 from evidence_tracker.store.dedupe import DuplicateIndex, differs, replace_study, stored_studies
@@ -337,7 +337,9 @@ def import_file(
     counts: Counter[str] = Counter()
     stored = 0
     try:
-        for batch in _batches(records):
+        # The next batch is received (unpickled, turned into rows) on a thread while this
+        # one writes: SQLite releases the GIL while it writes and syncs.
+        for batch in prefetch(_batches(records), depth=1):
             with project.transaction():
                 planner.prefetch(batch)
                 planned = [planner.plan(record) for record in batch]
