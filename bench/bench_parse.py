@@ -1,6 +1,7 @@
 """Benchmark: streaming PubMed XML parse vs Bio.Entrez.read on the same generated file.
 
     python bench/bench_parse.py [--records N] [--seed S] [--skip-entrez] [--keep DIR]
+                                [--rounds N]
 
 1. Writes a deterministic (seeded) corpus of N PubmedArticle records (default 20,000) in one
    PubmedArticleSet file with the PubMed DOCTYPE line: structured abstracts of ~250 words,
@@ -36,6 +37,7 @@ import multiprocessing
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -547,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20240601, help="random seed")
     parser.add_argument("--skip-entrez", action="store_true", help="skip the slow baseline")
     parser.add_argument("--keep", type=Path, help="write the corpus into this folder and keep it")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the variants this many times, alternating (1)")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -566,14 +570,27 @@ def main(argv: list[str] | None = None) -> int:
             f"corpus: {args.records} records, {size / 2**20:.0f} MB, seed {args.seed}, "
             f"written in {time.perf_counter() - started:.1f} s ({corpus})"
         )
-        results: dict[str, dict[str, Any]] = {}
-        for name in ("ours", "entrez", "store"):
-            if name == "entrez" and args.skip_entrez:
-                results[name] = {"variant": name, "skipped": "--skip-entrez"}
-                continue
-            print(f"running {name} ...", flush=True)
-            results[name] = _child(name, corpus, workdir)
-        _report(results, sys.stdout)
+        ratios: dict[str, list[float]] = {"ours": [], "store": []}
+        for round_ in range(1, args.rounds + 1):
+            results: dict[str, dict[str, Any]] = {}
+            for name in ("ours", "entrez", "store"):
+                if name == "entrez" and args.skip_entrez:
+                    results[name] = {"variant": name, "skipped": "--skip-entrez"}
+                    continue
+                print(f"running {name} (round {round_} of {args.rounds}) ...", flush=True)
+                results[name] = _child(name, corpus, workdir)
+            _report(results, sys.stdout)
+            for name, found in ratios.items():
+                if "per_second" in results[name] and "per_second" in results["entrez"]:
+                    found.append(results[name]["per_second"] / results["entrez"]["per_second"])
+        if args.rounds > 1:
+            # A shared machine's speed drifts within a run: each round compares variants run
+            # minutes apart, so the median of the rounds' ratios is the steadier figure.
+            for name, found in ratios.items():
+                if found:
+                    each = ", ".join(f"{r:.1f}x" for r in found)
+                    print(f"median ratio {name} / Entrez.read over {len(found)} rounds: "
+                          f"{statistics.median(found):.1f}x ({each})")
     return 0
 
 
