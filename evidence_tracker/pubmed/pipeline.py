@@ -54,9 +54,6 @@ log = logging.getLogger(__name__)
 SUBPROCESS_MIN_BYTES = 8 * 2**20
 CHUNK = 10  # records per message: small, so that what is pickled stays in the CPU cache
 DEPTH = 64  # messages in flight per helper at most (bounded memory)
-#: Messages waiting for the consumer from which a single helper compresses the raw records
-#: itself (the consumer is behind); below it, the consumer does.
-PACK_BACKLOG = 40
 #: Helper processes parsing spans of one PubMed XML file side by side.
 HELPERS = 2
 #: About how many bytes of the file each span holds. A helper parses a span in one go,
@@ -84,13 +81,6 @@ def iter_rows(path: Path, fmt: str, record_source: str) -> Iterator[StudyRow]:
         yield StudyRow.from_study(study)
 
 
-def iter_file_parallel(path: Path, fmt: str, record_source: str) -> Iterator[Study]:
-    """Like :func:`iter_file`, parsing in a helper process for large files on multi-core."""
-    if _inline(path):
-        return iter_file(path, fmt, record_source)
-    return _single(path, fmt, record_source, rows=False)
-
-
 def iter_rows_parallel(path: Path, fmt: str, record_source: str) -> Iterator[StudyRow]:
     """Like :func:`iter_rows`, parsing and flattening in helper processes for large files
     on multi-core. Raw records may arrive compressed or not (``StudyRow.packed``)."""
@@ -99,7 +89,7 @@ def iter_rows_parallel(path: Path, fmt: str, record_source: str) -> Iterator[Stu
     layout = _span_layout(path) if fmt == "pubmed-xml" and HELPERS > 1 else None
     if layout is not None:
         return _split(path, layout, record_source)
-    return _single(path, fmt, record_source, rows=True)
+    return _single(path, fmt, record_source)
 
 
 def _inline(path: Path) -> bool:
@@ -108,7 +98,7 @@ def _inline(path: Path) -> bool:
 
 def pack_flat(flat: FlatStudy) -> FlatStudy:
     """``flat`` with its raw record compressed as the store keeps it
-    (:func:`~evidence_tracker.store.studies.compress_raw`, b"" if empty)."""
+    (:func:`~evidence_tracker.domain.raw.compress_raw`, b"" if empty)."""
     raw = compress_raw(flat[_FLAT_RAW]) or b""
     return (*flat[:_FLAT_RAW], raw, *flat[_FLAT_RAW + 1 :])
 
@@ -126,49 +116,32 @@ def _iter_flat(path: Path, fmt: str, record_source: str) -> Iterator[FlatStudy]:
 # -- one helper --------------------------------------------------------------------------
 
 
-def _worker(
-    path: str, fmt: str, record_source: str, out: Any, taken: Any, skip: int = 0
-) -> None:
-    """The helper process: parse and send chunks of Studies, or, given ``taken`` (the
-    count of messages the consumer has received), of :func:`flatten_study` tuples.
-    The first ``skip`` records are parsed but not sent."""
-    chunk: list[Any] = []
-    sent = 0
-    pack = False  # compress this chunk's raw records here: the consumer is behind
-    records: Iterator[Any] = (
-        iter_file(Path(path), fmt, record_source) if taken is None
-        else _iter_flat(Path(path), fmt, record_source)
-    )
+def _worker(path: str, fmt: str, record_source: str, out: Any, skip: int = 0) -> None:
+    """The helper process: parse and send chunks of :func:`flatten_study` tuples, raw
+    records compressed (as span helpers do). The first ``skip`` records are parsed but
+    not sent."""
+    chunk: list[FlatStudy] = []
     try:
-        for record in records:
-            if skip:
-                skip -= 1
-                continue
-            chunk.append(pack_flat(record) if pack else record)
+        for record in itertools.islice(_iter_flat(Path(path), fmt, record_source), skip, None):
+            chunk.append(pack_flat(record))
             if len(chunk) >= CHUNK:
-                out.put(("studies", chunk) if taken is None else ("rows", (pack, chunk)))
-                sent += 1
+                out.put(("rows", chunk))
                 chunk = []
-                pack = taken is not None and sent - taken.value >= PACK_BACKLOG
-        out.put(("studies", chunk) if taken is None else ("rows", (pack, chunk)))
+        out.put(("rows", chunk))
         out.put(("end", None))
     except Exception as exc:
-        out.put(("studies", chunk) if taken is None else ("rows", (pack, chunk)))
+        out.put(("rows", chunk))
         out.put(("error", exc))
 
 
-def _single(
-    path: Path, fmt: str, record_source: str, *, rows: bool, skip: int = 0
-) -> Iterator[Any]:
-    """Studies (or StudyRows, if ``rows``) parsed by one helper process."""
+def _single(path: Path, fmt: str, record_source: str, *, skip: int = 0) -> Iterator[StudyRow]:
+    """StudyRows parsed by one helper process."""
     from evidence_tracker.store.studies import StudyRow
 
     ctx = mp.get_context("spawn")  # never fork a process that may run Qt threads
     out: Any = ctx.Queue(maxsize=DEPTH)
-    # Messages the consumer has taken (the helper compares it with what it has sent).
-    taken: Any = ctx.Value("q", 0, lock=False) if rows else None
     proc = ctx.Process(
-        target=_worker, args=(str(path), fmt, record_source, out, taken, skip), daemon=True,
+        target=_worker, args=(str(path), fmt, record_source, out, skip), daemon=True,
         name=_HELPER_NAME,
     )
     proc.start()
@@ -179,24 +152,16 @@ def _single(
             if kind == "stopped":
                 if not received:  # e.g. a __main__ that a spawned process cannot import
                     log.warning("parsing %s in this process: the helper did not start", path)
-                    inline = iter_rows if rows else iter_file
-                    records: Iterator[Any] = inline(path, fmt, record_source)
-                    for _ in zip(range(skip), records, strict=False):
-                        pass
-                    yield from records
+                    yield from itertools.islice(iter_rows(path, fmt, record_source), skip, None)
                     return
                 raise RuntimeError(
                     f"The parsing process for {path.name} stopped unexpectedly "
                     f"(exit code {value})."
                 )
             received = True
-            if kind == "studies":
-                yield from value
-            elif kind == "rows":
-                taken.value += 1  # only this process writes it
-                packed, flats = value
-                for flat in flats:
-                    yield StudyRow.from_flat(flat, packed=packed)
+            if kind == "rows":
+                for flat in value:
+                    yield StudyRow.from_flat(flat, packed=True)
             elif kind == "error":
                 raise value
             else:
@@ -334,7 +299,7 @@ def _span_worker(
                 out.put(("failed", n))
                 return
             for i in range(0, len(records), CHUNK):
-                out.put(("rows", (True, [pack_flat(flat) for flat in records[i : i + CHUNK]])))
+                out.put(("rows", [pack_flat(flat) for flat in records[i : i + CHUNK]]))
             out.put(("span", n))
 
 
@@ -360,10 +325,9 @@ def _split(path: Path, layout: _Layout, record_source: str) -> Iterator[StudyRow
             while True:
                 kind, value = _next_message(proc, out)
                 if kind == "rows":
-                    packed, flats = value
-                    for flat in flats:
-                        yield StudyRow.from_flat(flat, packed=packed)
-                    yielded += len(flats)
+                    for flat in value:
+                        yield StudyRow.from_flat(flat, packed=True)
+                    yielded += len(value)
                     continue
                 break
             if kind == "end" and value == n:
@@ -378,4 +342,4 @@ def _split(path: Path, layout: _Layout, record_source: str) -> Iterator[StudyRow
             _stop(proc, out)
     if not complete:
         # Sequentially, skipping what was yielded: the records and errors of a plain parse.
-        yield from _single(path, "pubmed-xml", record_source, rows=True, skip=yielded)
+        yield from _single(path, "pubmed-xml", record_source, skip=yielded)
