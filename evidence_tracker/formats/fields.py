@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from evidence_tracker.domain.markup import fragment_from_text, normalize_space
-from evidence_tracker.domain.models import AbstractSection, Author, Study
+from evidence_tracker.domain.models import AbstractSection, Author
 
 __all__ = [
     "FormatError",
@@ -162,7 +163,18 @@ def given_name(author: Author) -> str:
     return author.fore_name or author.initials
 
 
-def study_key(study: Study) -> str:
+class Identified(Protocol):
+    """A study or a row of one: what :func:`study_key` reads."""
+
+    @property
+    def pmid(self) -> str: ...
+    @property
+    def doi(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+
+
+def study_key(study: Identified) -> str:
     """How a user names a study: PMID, else DOI, else the title."""
     return study.pmid or study.doi or study.title[:60]
 

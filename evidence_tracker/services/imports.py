@@ -23,7 +23,7 @@ from evidence_tracker.domain.models import Study
 from evidence_tracker.formats.bibtex import read_bibtex
 from evidence_tracker.formats.csljson import read_csljson
 from evidence_tracker.formats.detect import sniff_format
-from evidence_tracker.formats.fields import FormatError
+from evidence_tracker.formats.fields import FormatError, study_key
 from evidence_tracker.formats.ris import read_ris
 from evidence_tracker.pubmed.medline import MedlineParseError, detect_format
 from evidence_tracker.pubmed.parser import PubMedParseError
@@ -140,11 +140,6 @@ def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
 # -- planning ----------------------------------------------------------------------------
 
 
-def _key(record: StudyRow) -> str:
-    """How a user names a study (``formats.fields.study_key``): PMID, else DOI, else title."""
-    return record.pmid or record.doi or record.title[:60]
-
-
 def _keys(record: StudyRow) -> list[tuple[str, object]]:
     """What duplicates of the record share: its PMID, DOI and title key."""
     keys: list[tuple[str, object]] = []
@@ -220,7 +215,7 @@ class _Planner:
             merged = StudyRow.from_study(merge_studies(other.study(), record.study()))
             self.current[target] = merged
             self._remember(target, merged)
-            return PlannedRecord("duplicate", record.title, _key(record),
+            return PlannedRecord("duplicate", record.title, study_key(record),
                                  target if target > 0 else None, key[0]), target
         match = self.index.find(record)
         if match is None:
@@ -228,7 +223,7 @@ class _Planner:
             target = -self.placeholders
             self.current[target] = record
             self._remember(target, record)
-            return PlannedRecord("new", record.title, _key(record)), target
+            return PlannedRecord("new", record.title, study_key(record)), target
         stored = self.existing.get(match.study_id)
         if stored is None:
             stored = stored_studies(self.project, [match.study_id])[match.study_id]
@@ -237,7 +232,7 @@ class _Planner:
         merged = self.current[match.study_id] = StudyRow.from_study(merged_study)
         self._remember(match.study_id, merged)
         action = "merge" if differs(stored, merged_study) else "unchanged"
-        return PlannedRecord(action, record.title, _key(record), match.study_id,
+        return PlannedRecord(action, record.title, study_key(record), match.study_id,
                              match.matched_by, stored.title), match.study_id
 
     def _withdraw(self, record: StudyRow) -> PlannedRecord:
@@ -248,7 +243,7 @@ class _Planner:
             match = self.index.find(record)  # a notice holds a PMID only
             target = match.study_id if match is not None else None
         self.withdrawals.append(record)
-        return PlannedRecord("withdrawn", "PubMed deletion notice", _key(record),
+        return PlannedRecord("withdrawn", "PubMed deletion notice", study_key(record),
                              target if target is not None and target > 0 else None, "pmid")
 
     def stored(self, placeholder: int, study_id: int) -> None:
