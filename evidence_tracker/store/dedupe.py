@@ -20,6 +20,7 @@ from evidence_tracker.store.studies import (
     StudyRow,
     get_study,
     overwrite_study,
+    select_in,
     study_to_row,
 )
 
@@ -67,16 +68,11 @@ class DuplicateIndex:
         """Look up a batch's PMIDs in one query per 500 (instead of one per record).
 
         Valid until :meth:`forget`, which must be called once anything is written."""
-        wanted = list(dict.fromkeys(p for p in pmids if p))
-        found: dict[str, int] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ", ".join("?" * len(chunk))
-            for study_id, pmid in self.project.conn.execute(
-                f"SELECT id, pmid FROM studies WHERE pmid IN ({marks})", chunk
-            ):
-                found[pmid] = int(study_id)
-        self._pmids, self._prefetched = found, frozenset(wanted)
+        wanted = frozenset(p for p in pmids if p)
+        rows = select_in(self.project.conn, "SELECT id, pmid FROM studies WHERE pmid IN ({marks})",
+                         wanted)
+        self._pmids = {pmid: int(study_id) for study_id, pmid in rows}
+        self._prefetched = wanted
 
     def forget(self) -> None:
         """Drop what :meth:`prefetch` found (the project changed)."""

@@ -349,30 +349,33 @@ def _find_existing(conn: sqlite3.Connection, row: StudyRow) -> sqlite3.Row | Non
     return None
 
 
+def select_in(
+    conn: sqlite3.Connection, sql: str, values: Iterable[Any], mark: str = "?"
+) -> Iterator[Any]:
+    """The rows of ``sql``, whose ``{marks}`` is an IN list, for the distinct ``values``:
+    one query per 500 of them (SQLite caps the parameters of one statement)."""
+    wanted = list(dict.fromkeys(values))
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        yield from conn.execute(sql.format(marks=", ".join(mark for _ in chunk)), chunk)
+
+
 def _doi_only_copies(conn: sqlite3.Connection, dois: list[str]) -> dict[str, sqlite3.Row]:
     """Stored studies without a PMID that have one of these DOIs, by ``doi_key``."""
     found: dict[str, sqlite3.Row] = {}
-    wanted = list(dict.fromkeys(dois))
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i : i + 500]
-        marks = ", ".join("lower(?)" for _ in chunk)
-        for row in conn.execute(  # the PMID index finds the rows without one
-            f"SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) IN ({marks}) "
-            "ORDER BY id", chunk,
-        ):
-            found.setdefault(doi_key(row["doi"]), row)
+    rows = select_in(  # the PMID index finds the rows without one
+        conn, "SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) IN ({marks}) "
+        "ORDER BY id", dois, mark="lower(?)",
+    )
+    for row in rows:
+        found.setdefault(doi_key(row["doi"]), row)
     return found
 
 
 def _existing_by_pmid(conn: sqlite3.Connection, pmids: list[str]) -> dict[str, sqlite3.Row]:
     """The stored rows of these PMIDs (one query per 500, not one per record)."""
-    found: dict[str, sqlite3.Row] = {}
-    for i in range(0, len(pmids), 500):
-        chunk = pmids[i : i + 500]
-        marks = ", ".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT * FROM studies WHERE pmid IN ({marks})", chunk):
-            found[row["pmid"]] = row
-    return found
+    return {row["pmid"]: row
+            for row in select_in(conn, "SELECT * FROM studies WHERE pmid IN ({marks})", pmids)}
 
 
 def upsert_studies(
@@ -437,7 +440,7 @@ def _upsert_batch(
     ``keys`` are the (PMID, DOI) of its records."""
     # The stored records of the batch's PMIDs, in one query; a PMID the batch itself
     # writes is looked up again if it comes back later in the batch.
-    stored = _existing_by_pmid(conn, list(dict.fromkeys(pmid for pmid, _ in keys if pmid)))
+    stored = _existing_by_pmid(conn, [pmid for pmid, _ in keys if pmid])
     # Copies imported without a PMID that a new PubMed record of the same DOI adopts.
     copies = _doi_only_copies(conn, [doi for pmid, doi in keys
                                      if pmid and doi and pmid not in stored])
@@ -594,14 +597,12 @@ ROW_COLUMNS = (
 def fetch_rows(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The light display columns for ``ids`` (one query per 500 ids)."""
     out: dict[int, dict[str, Any]] = {}
-    cols = ", ".join(ROW_COLUMNS)
-    for i in range(0, len(ids), 500):
-        chunk = list(ids[i : i + 500])
-        marks = ", ".join("?" for _ in chunk)
-        for row in project.db.query(f"SELECT {cols} FROM studies WHERE id IN ({marks})", chunk):
-            row["publication_types"] = json.loads(row["publication_types"])
-            row["authors"] = json.loads(row["authors"])
-            out[row["id"]] = row
+    sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM studies WHERE id IN ({{marks}})"
+    for values in select_in(project.conn, sql, ids):
+        row = dict(zip(ROW_COLUMNS, values, strict=True))
+        row["publication_types"] = json.loads(row["publication_types"])
+        row["authors"] = json.loads(row["authors"])
+        out[row["id"]] = row
     return out
 
 
@@ -639,15 +640,13 @@ def pmids_of(project: Project, ids: Sequence[int]) -> list[str]:
 
 def _conditions_by_study(project: Project, ids: Sequence[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {i: [] for i in ids}
-    for i in range(0, len(ids), 500):
-        chunk = list(ids[i : i + 500])
-        marks = ", ".join("?" for _ in chunk)
-        for study_id, slug in project.conn.execute(
-            "SELECT sc.study_id, c.slug FROM study_conditions sc JOIN conditions c "
-            f"ON c.id = sc.condition_id WHERE sc.study_id IN ({marks}) ORDER BY c.position, c.slug",
-            chunk,
-        ):
-            out[study_id].append(slug)
+    for study_id, slug in select_in(
+        project.conn,
+        "SELECT sc.study_id, c.slug FROM study_conditions sc JOIN conditions c "
+        "ON c.id = sc.condition_id WHERE sc.study_id IN ({marks}) ORDER BY c.position, c.slug",
+        ids,
+    ):
+        out[study_id].append(slug)
     return out
 
 
