@@ -6,12 +6,11 @@ import argparse
 import shutil
 from typing import TextIO
 
-from evidence_tracker.cli.common import reviewer_name, write_json
+from evidence_tracker.cli.common import reviewer_name, viewer_name, write_json
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.domain.models import Stance, Verdict
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services import evidence, review
-from evidence_tracker.services.settings import load_settings
 from evidence_tracker.store import Project
 
 COMMANDS = ("claims", "link")
@@ -125,7 +124,7 @@ def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
 
 
 def _show(args: argparse.Namespace, project: Project, out: TextIO) -> int:
-    viewer = (args.reviewer or load_settings().reviewer_name or "").strip()
+    viewer = viewer_name(args)
     detail = review.blinded_detail(
         project, evidence.claim_detail(project, args.claim, suggestions=args.suggestions), viewer
     )

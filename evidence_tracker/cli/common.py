@@ -14,10 +14,15 @@ def write_json(obj: Any, out: TextIO) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
+def viewer_name(args: argparse.Namespace) -> str:
+    """``--reviewer``, else the name in the settings, else "" (nobody in particular)."""
+    return (getattr(args, "reviewer", None) or load_settings().reviewer_name or "").strip()
+
+
 def reviewer_name(args: argparse.Namespace, error: type[Exception]) -> str:
-    """``--reviewer``, else the name in the settings; ``error`` (the command's own error
-    type, which it reports) when there is neither."""
-    name = (getattr(args, "reviewer", None) or load_settings().reviewer_name or "").strip()
+    """:func:`viewer_name`; ``error`` (the command's own error type, which it reports)
+    when there is none."""
+    name = viewer_name(args)
     if not name:
         raise error("Who is reviewing? Pass --reviewer NAME (or set your name in the "
                     "application's preferences).")

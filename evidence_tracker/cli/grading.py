@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from evidence_tracker.cli.common import reviewer_name, write_json
+from evidence_tracker.cli.common import reviewer_name, viewer_name, write_json
 from evidence_tracker.domain.agreement import interpret_kappa
 from evidence_tracker.domain.appraisal import ROUTE_LABELS, AppraisalError, rob_label
 from evidence_tracker.domain.claims import ClaimsError
@@ -27,7 +27,6 @@ from evidence_tracker.domain.review import (
 from evidence_tracker.domain.screening import ScreeningError
 from evidence_tracker.services import appraisal, grading, review, screening
 from evidence_tracker.services.claims import resolve_claim, resolve_study
-from evidence_tracker.services.settings import load_settings
 from evidence_tracker.store import Project
 
 COMMANDS = ("screen", "appraise", "grade", "agreement", "conflicts", "resolve", "history",
@@ -335,7 +334,7 @@ def _history(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
         raise ReviewError("Give --study and/or --claim.")
     study_id = resolve_study(project, args.study) if args.study else None
     claim_id = resolve_claim(project, args.claim).id if args.claim else None
-    viewer = (args.reviewer or load_settings().reviewer_name or "").strip() or None
+    viewer = viewer_name(args) or None
     view = review.history(project, study_id=study_id, claim_id=claim_id, viewer=viewer)
     if args.json:
         write_json(review.history_json(view), out)
