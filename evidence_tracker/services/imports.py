@@ -12,7 +12,6 @@ raises ``ImportFailed`` saying where it broke and how many were kept.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -261,7 +260,7 @@ def preview_file(project: Project, path: str | Path) -> ImportPreview:
     preview = ImportPreview(str(path), fmt)
     planner = _Planner(project)
     try:
-        while batch := list(itertools.islice(records, BATCH)):
+        for batch in _batches(records):
             planner.prefetch(batch)
             preview.records.extend(planner.plan(record)[0] for record in batch)
     except (PubMedParseError, MedlineParseError, FormatError) as exc:
