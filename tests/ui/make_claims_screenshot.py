@@ -9,7 +9,6 @@ links and verdicts are made through the services. Settings go to a temporary dir
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -17,9 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fake_eutils import FakeEutils, make_pubmed_article
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractItemView
+from screenshot_support import fetch_demo, isolate_settings, save, settle
 
 from evidence_tracker.ui.claims_controller import ClaimsController
 from evidence_tracker.ui.main_window import MainWindow
@@ -71,35 +69,6 @@ DEMO = [
 REVIEWER = "Dr Ana Reviewer"
 
 
-def fetch_demo(db: Path) -> None:
-    from evidence_tracker.pubmed.eutils import EutilsClient, EutilsConfig
-    from evidence_tracker.services import project as project_service
-    from evidence_tracker.services.fetch import fetch_condition
-
-    with FakeEutils.running() as fake, project_service.open_or_create(db) as project:
-        pmid = 31000001
-        for slug in ("crps", "fibromyalgia", "neuropathic-pain"):
-            ids = []
-            for cond, title, year, types, abstract in DEMO:
-                if cond != slug:
-                    continue
-                kw: dict = {}
-                if "Retracted Publication" in types:
-                    kw["comments_corrections"] = (("RetractionIn", "39999999"),)
-                fake.add_record(pmid, f"{year}/06/01", make_pubmed_article(
-                    pmid, title=title, year=year, abstract=abstract,
-                    publication_types=("Journal Article", *types),
-                    mesh_terms=("Ketamine", "Chronic Pain", "Humans"), **kw))
-                ids.append(str(pmid))
-                pmid += 1
-            query = project.conn.execute(
-                "SELECT query FROM conditions WHERE slug = ?", (slug,)).fetchone()[0]
-            fake.term_map[query] = set(ids)
-            with EutilsClient(EutilsConfig(base_url=fake.base_url,
-                                           requests_per_second=20)) as client:
-                fetch_condition(project, slug, client)
-
-
 def judge(db: Path) -> None:
     """A few links and verdicts, as a reviewer would make them."""
     from evidence_tracker.services import evidence
@@ -130,31 +99,17 @@ def judge(db: Path) -> None:
              "at 8 weeks.", timepoint="infusion; 8 weeks")
 
 
-def settle(app: QApplication) -> None:
-    for _ in range(5):
-        app.processEvents()
-
-
-def save(widget: QWidget, out: Path, name: str) -> Path:
-    path = out / name
-    widget.grab().save(str(path))
-    print(f"wrote {path}")
-    return path
-
-
 def build(out: Path, readme: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp())
-    os.environ["EVIDENCE_TRACKER_SETTINGS"] = str(tmp / "settings.json")
-    from evidence_tracker.services import settings as settings_service
+    isolate_settings(tmp, REVIEWER)
+    from evidence_tracker.services import project as project_service
     from evidence_tracker.ui.app import make_application, open_main_window
 
     app = make_application()
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "qs"))
-    settings_service.save_settings(settings_service.Settings(reviewer_name=REVIEWER))
     db = tmp / "ketamine-audit.sqlite3"
-    fetch_demo(db)
+    with project_service.open_or_create(db) as project:
+        fetch_demo(project, DEMO)
     judge(db)
 
     window = open_main_window(db)

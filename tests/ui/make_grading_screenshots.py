@@ -9,14 +9,15 @@ through the services. Settings go to a temporary directory.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QSettings
-from PySide6.QtWidgets import QApplication, QWidget
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # fake_eutils, for the support
+
+from PySide6.QtCore import QItemSelectionModel
+from screenshot_support import isolate_settings, save, settle
 
 from evidence_tracker.domain.grade import GradeAssessment
 from evidence_tracker.domain.models import AbstractSection, Author, Certainty, MeshHeading, Study
@@ -141,29 +142,14 @@ def seed(db: Path) -> None:
         review.set_review_team(p, [ANA, BEN], reviewer=CAT)
 
 
-def settle(app: QApplication) -> None:
-    for _ in range(6):
-        app.processEvents()
-
-
-def save(widget: QWidget, out: Path, name: str) -> None:
-    path = out / name
-    widget.grab().save(str(path))
-    print(f"wrote {path}")
-
-
 def build(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp())
-    os.environ["EVIDENCE_TRACKER_SETTINGS"] = str(tmp / "settings.json")
-    from evidence_tracker.services import settings as settings_service
+    isolate_settings(tmp, ANA)
     from evidence_tracker.store.studies import find_study_id
     from evidence_tracker.ui.app import make_application, open_main_window
 
     app = make_application()
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "qs"))
-    settings_service.save_settings(settings_service.Settings(reviewer_name=ANA))
     db = tmp / "grading-demo.sqlite3"
     seed(db)
 

@@ -13,12 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fake_eutils import FakeEutils, make_pubmed_article
 from PySide6.QtCore import QItemSelectionModel
+from screenshot_support import fetch_demo
 
-from evidence_tracker.pubmed.eutils import EutilsClient, EutilsConfig
 from evidence_tracker.services import project as project_service
-from evidence_tracker.services.fetch import fetch_condition
 from evidence_tracker.ui.app import make_application, open_main_window
 
 DEMO = [
@@ -48,31 +46,10 @@ DEMO = [
 
 def build(out: Path) -> None:
     app = make_application()
-    with tempfile.TemporaryDirectory() as tmp, FakeEutils.running() as fake:
+    with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "ketamine-audit.sqlite3"
         project = project_service.open_or_create(db)
-        pmid = 31000001
-        for slug in ("crps", "fibromyalgia", "neuropathic-pain"):
-            fake_ids = []
-            for cond, title, year, types, abstract in DEMO:
-                if cond != slug:
-                    continue
-                kw: dict = {}
-                if "Retracted Publication" in types:
-                    kw["comments_corrections"] = (("RetractionIn", "39999999"),)
-                fake.add_record(pmid, f"{year}/06/01", make_pubmed_article(
-                    pmid, title=title, year=year, abstract=abstract,
-                    publication_types=("Journal Article", *types),
-                    mesh_terms=("Ketamine", "Chronic Pain", "Humans"), **kw,
-                ))
-                fake_ids.append(str(pmid))
-                pmid += 1
-            fake.term_map[project.conn.execute(
-                "SELECT query FROM conditions WHERE slug = ?", (slug,)
-            ).fetchone()[0]] = set(fake_ids)
-            config = EutilsConfig(base_url=fake.base_url, requests_per_second=20)
-            with EutilsClient(config) as client:
-                fetch_condition(project, slug, client)
+        fetch_demo(project, DEMO)
         project.close()
         window = open_main_window(db)
         window.resize(1400, 820)
