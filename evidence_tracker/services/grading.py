@@ -34,6 +34,7 @@ from evidence_tracker.services.evidence import LinkView, current_links, effectiv
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import judgements as store
+from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.events import append_event
 
 KIND = EventKind.GRADE.value
@@ -59,7 +60,7 @@ def body_of_evidence(
     suggestions = design_suggestions(project, ids)
     appraised = effective_appraisals(project, ids, viewer)
     indexed = indexed_routes(project, ids)
-    conditions = store.study_conditions(project, ids)
+    conditions = study_store.study_conditions(project, ids)
     out = []
     for link in links:
         sid = link.study.id

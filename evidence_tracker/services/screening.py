@@ -180,7 +180,7 @@ def highlight_terms(project: Project, study_id: int | None = None,
     if condition is not None:
         queries = [q for _, slug, _, q in rows if slug == condition]
     if study_id is not None:
-        slugs = set(store.study_conditions(project, [study_id]).get(study_id, []))
+        slugs = set(study_store.study_conditions(project, [study_id]).get(study_id, []))
         queries += [q for _, slug, _, q in rows if slug in slugs]
     terms: dict[str, str] = {}
     for q in queries:

@@ -14,6 +14,7 @@ from typing import Any
 
 from evidence_tracker.store.database import Project, utcnow
 from evidence_tracker.store.events import event_filter
+from evidence_tracker.store.studies import select_in
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -126,52 +127,29 @@ def reviewer_id(project: Project, name: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def _chunks(ids: Iterable[int], size: int = 500) -> Iterable[list[int]]:
-    ids = list(dict.fromkeys(ids))
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
-def study_conditions(project: Project, study_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Condition slugs of each study, in catalogue order."""
-    out: dict[int, list[str]] = {}
-    for chunk in _chunks(study_ids):
-        marks = ", ".join("?" for _ in chunk)
-        for study_id, slug in project.conn.execute(
-            "SELECT sc.study_id, c.slug FROM study_conditions sc JOIN conditions c "
-            f"ON c.id = sc.condition_id WHERE sc.study_id IN ({marks}) "
-            "ORDER BY c.position, c.slug", chunk,
-        ):
-            out.setdefault(int(study_id), []).append(str(slug))
-    return out
-
-
 def claim_conditions(project: Project, claim_ids: Iterable[int]) -> dict[int, list[str]]:
     """Condition slugs of each claim, in catalogue order."""
     out: dict[int, list[str]] = {}
-    for chunk in _chunks(claim_ids):
-        marks = ", ".join("?" for _ in chunk)
-        for claim_id, slug in project.conn.execute(
-            "SELECT cc.claim_id, c.slug FROM claim_conditions cc JOIN conditions c "
-            f"ON c.id = cc.condition_id WHERE cc.claim_id IN ({marks}) "
-            "ORDER BY c.position, c.slug", chunk,
-        ):
-            out.setdefault(int(claim_id), []).append(str(slug))
+    for claim_id, slug in select_in(
+        project.conn,
+        "SELECT cc.claim_id, c.slug FROM claim_conditions cc JOIN conditions c "
+        "ON c.id = cc.condition_id WHERE cc.claim_id IN ({marks}) ORDER BY c.position, c.slug",
+        claim_ids,
+    ):
+        out.setdefault(int(claim_id), []).append(str(slug))
     return out
 
 
 def design_facts(project: Project, study_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """What a design suggestion reads: title, publication types and MeSH descriptors."""
     out: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(study_ids):
-        marks = ", ".join("?" for _ in chunk)
-        for r in project.db.query(
-            "SELECT id, pmid, doi, title, publication_types, mesh FROM studies "
-            f"WHERE id IN ({marks})", chunk,
-        ):
-            r["publication_types"] = json.loads(r["publication_types"])
-            r["mesh"] = [m.get("descriptor", "") for m in json.loads(r["mesh"])]
-            out[int(r["id"])] = r
+    columns = ("id", "pmid", "doi", "title", "publication_types", "mesh")
+    sql = f"SELECT {', '.join(columns)} FROM studies WHERE id IN ({{marks}})"
+    for values in select_in(project.conn, sql, study_ids):
+        r = dict(zip(columns, values, strict=True))
+        r["publication_types"] = json.loads(r["publication_types"])
+        r["mesh"] = [m.get("descriptor", "") for m in json.loads(r["mesh"])]
+        out[int(r["id"])] = r
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from evidence_tracker.domain.models import StoredStudy
 from evidence_tracker.store.database import Project
-from evidence_tracker.store.studies import _conditions_by_study, _stored
+from evidence_tracker.store.studies import _stored, study_conditions
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def studies_by_ids(project: Project, ids: Sequence[int]) -> list[StoredStudy]:
         marks = ", ".join("?" for _ in part)
         rows = {r["id"]: r for r in project.db.query(
             f"SELECT * FROM studies WHERE id IN ({marks})", part)}
-        conds = _conditions_by_study(project, part)
+        conds = study_conditions(project, part)
         out += [_stored(project, rows[s], conds[s]) for s in part if s in rows]
     return out
 

@@ -638,7 +638,9 @@ def pmids_of(project: Project, ids: Sequence[int]) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _conditions_by_study(project: Project, ids: Sequence[int]) -> dict[int, list[str]]:
+def study_conditions(project: Project, study_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Condition slugs of each study, in catalogue order ([] for a study without)."""
+    ids = list(study_ids)
     out: dict[int, list[str]] = {i: [] for i in ids}
     for study_id, slug in select_in(
         project.conn,
@@ -654,7 +656,7 @@ def _stored(
     project: Project, row: dict[str, Any], conditions: list[str] | None = None
 ) -> StoredStudy:
     if conditions is None:
-        conditions = _conditions_by_study(project, [row["id"]])[row["id"]]
+        conditions = study_conditions(project, [row["id"]])[row["id"]]
     return StoredStudy(
         id=row["id"],
         study=row_to_study(row),
@@ -676,7 +678,7 @@ def iter_studies(
             r["id"]: r
             for r in project.db.query(f"SELECT * FROM studies WHERE id IN ({marks})", part)
         }
-        conds = _conditions_by_study(project, part)
+        conds = study_conditions(project, part)
         for study_id in part:
             if study_id in rows:
                 yield _stored(project, rows[study_id], conds[study_id])

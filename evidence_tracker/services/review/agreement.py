@@ -16,6 +16,7 @@ from evidence_tracker.domain.review import ReviewError
 from evidence_tracker.services.review.core import by_subject, judgements
 from evidence_tracker.store import Project
 from evidence_tracker.store import judgements as store
+from evidence_tracker.store import studies as study_store
 
 MEASURES: tuple[tuple[str, str], ...] = (
     ("screening", "screening"), ("stance", "link"), ("certainty", "grade"),
@@ -73,7 +74,7 @@ def agreement(
         pair: tuple[str, str] | None = (reviewers[0].strip(), reviewers[1].strip())
     else:
         pair = (pairs[0][0], pairs[0][1]) if pairs and pairs[0][2] else None
-    study_conds = store.study_conditions(project, {s.study_id for g in per_kind.values()
+    study_conds = study_store.study_conditions(project, {s.study_id for g in per_kind.values()
                                                    for s in g if s.study_id is not None})
     claim_conds = store.claim_conditions(project, {s.claim_id for g in per_kind.values()
                                                    for s in g if s.claim_id is not None})

@@ -36,6 +36,7 @@ from evidence_tracker.services.evidence import ClaimDetail, LinkView, stance_cou
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import judgements as store
+from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.events import append_event
 
 META_BLIND = "review_blind"
@@ -354,7 +355,7 @@ def _in_condition(
     project: Project, subjects: Sequence[Subject], slugs: set[str]
 ) -> set[Subject]:
     """The subjects whose study or claim belongs to one of the conditions ``slugs``."""
-    studies = store.study_conditions(project, {s.study_id for s in subjects
+    studies = study_store.study_conditions(project, {s.study_id for s in subjects
                                                if s.study_id is not None})
     claims = store.claim_conditions(project, {s.claim_id for s in subjects
                                               if s.claim_id is not None})
