@@ -16,6 +16,7 @@ from evidence_tracker.domain.claims import Claim, ClaimSource, Pico
 from evidence_tracker.domain.models import EventKind
 from evidence_tracker.store.database import Project, StoreError, utcnow
 from evidence_tracker.store.events import event_filter
+from evidence_tracker.store.studies import select_in
 
 _CODE = re.compile(r"^C(\d+)$", re.IGNORECASE)
 
@@ -398,19 +399,15 @@ def study_facts(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any
     """Display and weighing facts for studies: pmid, doi, title, year, first author,
     journal, publication types, retracted, deleted."""
     out: dict[int, dict[str, Any]] = {}
-    ids = list(dict.fromkeys(ids))
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ", ".join("?" for _ in chunk)
-        for r in project.db.query(
-            "SELECT id, pmid, doi, title, year, first_author, journal, publication_types, "
-            f"retracted, deleted FROM studies WHERE id IN ({marks})",
-            chunk,
-        ):
-            r["publication_types"] = json.loads(r["publication_types"])
-            r["retracted"] = bool(r["retracted"])
-            r["deleted"] = bool(r["deleted"])
-            out[r["id"]] = r
+    columns = ("id", "pmid", "doi", "title", "year", "first_author", "journal",
+               "publication_types", "retracted", "deleted")
+    sql = f"SELECT {', '.join(columns)} FROM studies WHERE id IN ({{marks}})"
+    for values in select_in(project.conn, sql, ids):
+        r = dict(zip(columns, values, strict=True))
+        r["publication_types"] = json.loads(r["publication_types"])
+        r["retracted"] = bool(r["retracted"])
+        r["deleted"] = bool(r["deleted"])
+        out[r["id"]] = r
     return out
 
 
