@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
-from types import ModuleType
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evidence_tracker.domain import agreement, appraisal, design, grade, screening
+from evidence_tracker.domain import grade
 from evidence_tracker.domain.agreement import (
     cohen_kappa,
     interpret_kappa,
@@ -30,14 +27,6 @@ from evidence_tracker.domain.grade import (
 from evidence_tracker.domain.models import Certainty
 
 HIGH, MOD, LOW, VLOW = Certainty.HIGH, Certainty.MODERATE, Certainty.LOW, Certainty.VERY_LOW
-
-
-@pytest.mark.parametrize("module", [agreement, appraisal, design, grade, screening],
-                         ids=lambda m: m.__name__)
-def test_docstring_examples(module: ModuleType) -> None:
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 # -- GRADE -------------------------------------------------------------------------------
