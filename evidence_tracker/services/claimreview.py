@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from evidence_tracker.domain.claims import VERDICT_LABELS, Claim
+from evidence_tracker.domain.identifiers import doi_url, pubmed_url
 from evidence_tracker.domain.models import Verdict
-from evidence_tracker.formats.fields import doi_url, pubmed_url
 from evidence_tracker.services import evidence
 from evidence_tracker.services.citations import claim_study_ids
 from evidence_tracker.services.files import publish
