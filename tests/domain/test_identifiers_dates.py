@@ -24,6 +24,9 @@ from evidence_tracker.domain.notices import notice_label, notice_sentence
     "evidence_tracker.domain.dates",
     "evidence_tracker.domain.abstracts",
     "evidence_tracker.domain.notices",
+    "evidence_tracker.domain.files",
+    "evidence_tracker.formats.prisma_diagram",
+    "evidence_tracker.formats.report_model",
 ])
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
