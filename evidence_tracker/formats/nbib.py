@@ -16,23 +16,11 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from evidence_tracker.domain import dates
+from evidence_tracker.domain.corrections import MEDLINE_TAGS
 from evidence_tracker.domain.models import MeshHeading, Study
 from evidence_tracker.formats.fields import one_line
 
 WIDTH = 80
-
-#: PubMed XML CommentsCorrections RefType -> MEDLINE tag.
-REF_TAGS = {
-    "CommentOn": "CON", "CommentIn": "CIN", "ErratumIn": "EIN", "ErratumFor": "EFR",
-    "ExpressionOfConcernIn": "ECI", "ExpressionOfConcernFor": "ECF",
-    "CorrectedandRepublishedIn": "CRI", "CorrectedandRepublishedFrom": "CRF",
-    "RetractedandRepublishedIn": "RRI", "RetractedandRepublishedFrom": "RRF",
-    "RetractionIn": "RIN", "RetractionOf": "ROF", "PartialRetractionIn": "PRIN",
-    "PartialRetractionOf": "PROF", "RepublishedIn": "RPI", "RepublishedFrom": "RPF",
-    "UpdateIn": "UIN", "UpdateOf": "UOF", "SummaryForPatientsIn": "SPIN",
-    "OriginalReportIn": "ORI",
-}
-
 
 #: Tags whose continuation lines Bio.Medline joins to the value (its "textkeys", MH, AD).
 _WRAPPED = frozenset({"TI", "AB", "AD", "MH", "JT", "TA", "SO", "PG", "VI", "IP", "DP", "LID"})
@@ -115,7 +103,7 @@ def record_lines(study: Study) -> Iterator[str]:
     pairs += [("PT", t) for t in study.publication_types]
     pairs += [("TA", study.journal_abbrev), ("JT", study.journal)]
     for c in study.comments_corrections:
-        tag = REF_TAGS.get(c.ref_type)
+        tag = MEDLINE_TAGS.get(c.ref_type)
         if tag:
             source = c.ref_source.rstrip(".")
             pairs.append((tag, f"{source}. PMID: {c.pmid}" if c.pmid else c.ref_source))

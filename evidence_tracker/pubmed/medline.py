@@ -24,6 +24,7 @@ from typing import IO, Literal, TypeAlias
 from Bio import Medline
 
 from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
+from evidence_tracker.domain.corrections import REF_TYPES
 from evidence_tracker.domain.dates import is_valid_date, month_number
 from evidence_tracker.domain.markup import fragment_from_text, normalize_space
 from evidence_tracker.domain.models import (
@@ -39,30 +40,6 @@ __all__ = ["MedlineParseError", "MedlineSource", "detect_format", "iter_medline"
 MedlineSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | IO[str] | IO[bytes]
 
 RAW_FORMAT = "medline"
-
-#: MEDLINE comment/correction tags -> the PubMed XML CommentsCorrections RefType.
-REF_TYPES = {
-    "CON": "CommentOn",
-    "CIN": "CommentIn",
-    "EIN": "ErratumIn",
-    "EFR": "ErratumFor",
-    "ECI": "ExpressionOfConcernIn",
-    "ECF": "ExpressionOfConcernFor",
-    "CRI": "CorrectedandRepublishedIn",
-    "CRF": "CorrectedandRepublishedFrom",
-    "RRI": "RetractedandRepublishedIn",
-    "RRF": "RetractedandRepublishedFrom",
-    "RIN": "RetractionIn",
-    "ROF": "RetractionOf",
-    "PRIN": "PartialRetractionIn",
-    "PROF": "PartialRetractionOf",
-    "RPI": "RepublishedIn",
-    "RPF": "RepublishedFrom",
-    "UIN": "UpdateIn",
-    "UOF": "UpdateOf",
-    "SPIN": "SummaryForPatientsIn",
-    "ORI": "OriginalReportIn",
-}
 
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{0,3}) {0,3}-(?: (.*)|\s*)$")
 _REF = re.compile(r"^(.*?)\.?\s*PMID:\s*(\d+)\s*$")

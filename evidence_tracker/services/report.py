@@ -24,9 +24,9 @@ from evidence_tracker.domain.claims import (
     Claim,
     ClaimsError,
 )
+from evidence_tracker.domain.corrections import notice_label
 from evidence_tracker.domain.files import atomic_write
 from evidence_tracker.domain.models import Stance, Verdict
-from evidence_tracker.domain.notices import notice_label
 from evidence_tracker.formats import prisma_diagram
 from evidence_tracker.formats.citations import CitationStyle, format_citations
 from evidence_tracker.formats.report_html import render_html

@@ -9,6 +9,7 @@ import pytest
 
 from evidence_tracker.domain import dates
 from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
+from evidence_tracker.domain.corrections import notice_label, notice_sentence
 from evidence_tracker.domain.identifiers import (
     doi_key,
     doi_url,
@@ -16,14 +17,13 @@ from evidence_tracker.domain.identifiers import (
     normalize_pmcid,
     pubmed_url,
 )
-from evidence_tracker.domain.notices import notice_label, notice_sentence
 
 
 @pytest.mark.parametrize("name", [
     "evidence_tracker.domain.identifiers",
     "evidence_tracker.domain.dates",
     "evidence_tracker.domain.abstracts",
-    "evidence_tracker.domain.notices",
+    "evidence_tracker.domain.corrections",
     "evidence_tracker.domain.files",
     "evidence_tracker.formats.prisma_diagram",
     "evidence_tracker.formats.report_model",

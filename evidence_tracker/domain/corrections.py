@@ -1,6 +1,9 @@
-"""How a notice on a study (retraction, erratum, expression of concern ...) is put in words:
-a short label for a report line and a sentence for the study's own page.
+"""PubMed's comments and corrections (CommentsCorrections RefTypes): their MEDLINE tags,
+and how a notice on a study (retraction, erratum, expression of concern ...) is put in
+words: a short label for a report line and a sentence for the study's own page.
 
+>>> REF_TYPES["EIN"], MEDLINE_TAGS["ErratumIn"]
+('ErratumIn', 'EIN')
 >>> notice_label("ErratumIn", "Pain. 2021;162(1):5"), notice_label("RetractionIn")
 ('Erratum: Pain. 2021;162(1):5', 'Retracted')
 >>> notice_sentence("ExpressionOfConcernIn")
@@ -13,7 +16,34 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["notice_label", "notice_sentence"]
+__all__ = ["MEDLINE_TAGS", "REF_TYPES", "notice_label", "notice_sentence"]
+
+#: MEDLINE comment/correction tag -> the PubMed XML CommentsCorrections RefType.
+REF_TYPES = {
+    "CON": "CommentOn",
+    "CIN": "CommentIn",
+    "EIN": "ErratumIn",
+    "EFR": "ErratumFor",
+    "ECI": "ExpressionOfConcernIn",
+    "ECF": "ExpressionOfConcernFor",
+    "CRI": "CorrectedandRepublishedIn",
+    "CRF": "CorrectedandRepublishedFrom",
+    "RRI": "RetractedandRepublishedIn",
+    "RRF": "RetractedandRepublishedFrom",
+    "RIN": "RetractionIn",
+    "ROF": "RetractionOf",
+    "PRIN": "PartialRetractionIn",
+    "PROF": "PartialRetractionOf",
+    "RPI": "RepublishedIn",
+    "RPF": "RepublishedFrom",
+    "UIN": "UpdateIn",
+    "UOF": "UpdateOf",
+    "SPIN": "SummaryForPatientsIn",
+    "ORI": "OriginalReportIn",
+}
+
+#: PubMed XML CommentsCorrections RefType -> MEDLINE tag.
+MEDLINE_TAGS = {ref_type: tag for tag, ref_type in REF_TYPES.items()}
 
 
 class _Wording(NamedTuple):
