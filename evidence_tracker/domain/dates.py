@@ -11,6 +11,8 @@ Dates are stored as ISO text as precise as the source allows ('2009', '2009-12',
 ([2009, 12], None)
 >>> iso_date([2009, 12, 5]), is_valid_date(2023, 2, 29)
 ('2009-12-05', False)
+>>> year_in("1998 Dec-1999 Jan"), year_in("Spring")
+(1998, None)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
     "iso_date",
     "month_abbreviation",
     "month_number",
+    "year_in",
 ]
 
 #: English month abbreviations as PubMed writes them, January first.
@@ -34,6 +37,7 @@ MONTH_ABBREVIATIONS = (
 )
 _MONTH_NUMBERS = {name.lower(): n for n, name in enumerate(MONTH_ABBREVIATIONS, start=1)}
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 
 
 def month_number(text: str) -> int | None:
@@ -75,3 +79,10 @@ def iso_date(parts: Sequence[int | str]) -> str:
         value = int(part)
         fields.append(f"{value:04d}" if n == 0 else f"{value:02d}")
     return "-".join(fields)
+
+
+def year_in(text: str) -> int | None:
+    """The first plausible year (1500-2999) standing as a word in free text, such as a
+    MEDLINE date range; None when there is none."""
+    found = _YEAR.search(text)
+    return int(found.group(1)) if found else None

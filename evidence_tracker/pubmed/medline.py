@@ -25,7 +25,7 @@ from Bio import Medline
 
 from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
 from evidence_tracker.domain.corrections import REF_TYPES
-from evidence_tracker.domain.dates import is_valid_date, month_number
+from evidence_tracker.domain.dates import is_valid_date, month_number, year_in
 from evidence_tracker.domain.markup import fragment_from_text, normalize_space
 from evidence_tracker.domain.models import (
     Author,
@@ -44,7 +44,6 @@ RAW_FORMAT = "medline"
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{0,3}) {0,3}-(?: (.*)|\s*)$")
 _REF = re.compile(r"^(.*?)\.?\s*PMID:\s*(\d+)\s*$")
 _ID_TYPE = re.compile(r"^(.*?)\s*\[([a-z-]+)\]\s*$")
-_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 _DP = re.compile(r"^(\d{4})(?: ([A-Za-z]{3,9})\.?(?: (\d{1,2}))?)?$")
 _PMID = re.compile(r"\d+")
 
@@ -378,8 +377,7 @@ def _medline_date(dp: str) -> tuple[int | None, str]:
             if day is not None and is_valid_date(year, month, day):
                 return year, f"{year:04d}-{month:02d}-{day:02d}"
             return year, f"{year:04d}-{month:02d}"
-    found = _YEAR.search(dp)
-    return (int(found.group(1)) if found else None), dp
+    return year_in(dp), dp
 
 
 def _slash_date(value: str) -> str:

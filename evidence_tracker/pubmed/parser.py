@@ -23,7 +23,7 @@ from typing import IO, Any, TypeAlias, cast
 
 from lxml import etree
 
-from evidence_tracker.domain.dates import is_valid_date, month_number
+from evidence_tracker.domain.dates import is_valid_date, month_number, year_in
 from evidence_tracker.domain.markup import clean_text, fragment_from_element
 from evidence_tracker.domain.models import (
     AbstractSection,
@@ -63,7 +63,6 @@ _UNTRUSTED: dict[str, Any] = {
     "recover": False,
 }
 
-_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 
 
@@ -798,8 +797,7 @@ def parse_pub_date(el: etree._Element | None) -> tuple[int | None, str]:
     if year is None:
         medline_date = parts.get("MedlineDate", "")
         if medline_date:
-            match = _YEAR.search(medline_date)
-            return (int(match.group(1)) if match else None), medline_date
+            return year_in(medline_date), medline_date
         return None, ""
     season = parts.get("Season", "")
     if season:

@@ -106,6 +106,14 @@ def test_dates() -> None:
     assert dates.iso_date(["2009", "3"]) == "2009-03"
 
 
+@pytest.mark.parametrize(("text", "year"), [
+    ("1998 Dec-1999 Jan", 1998), ("Winter 2019-2020", 2019), ("2021", 2021),
+    ("Spring", None), ("", None), ("12345", None), ("1499 1500", 1500), ("vol 3000", None),
+])
+def test_the_year_in_free_text(text: str, year: int | None) -> None:
+    assert dates.year_in(text) == year
+
+
 def test_a_labelled_abstract_is_split_into_sections() -> None:
     text = ("BACKGROUND: Ketamine is used for CRPS.\nMETHODS AND MATERIALS: A trial (n = 60). "
             "RESULTS: Pain fell. CONCLUSIONS (MAIN): It helps <briefly>.")
