@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import fields, replace
 from typing import TypeAlias
 
+# doi_key is imported here too: the store matches records by it through this module.
+from evidence_tracker.domain.identifiers import doi_key
 from evidence_tracker.domain.models import Author, Study
 
 #: Raw formats that are PubMed's own record of a study (richer than any other source).
@@ -58,10 +60,6 @@ def author_key(authors: Sequence[Author]) -> str:
         return ""
     first = authors[0]
     return _NOT_ALNUM.sub("", _fold(first.last_name or first.collective_name))
-
-
-def doi_key(doi: str) -> str:
-    return doi.strip().lower()
 
 
 #: (title key, year, first author key)

@@ -22,13 +22,15 @@ from bibtexparser import middlewares
 from bibtexparser.model import Entry, Field
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
+from evidence_tracker.domain import dates
+from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
+from evidence_tracker.domain.identifiers import normalize_doi
 from evidence_tracker.domain.markup import normalize_space
 from evidence_tracker.domain.models import Author, Study
 from evidence_tracker.formats import fields
 from evidence_tracker.formats.fields import FormatError
 
 RAW_FORMAT = "bibtex"
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 _ASCII_SPECIAL = {
     "\\": r"{\textbackslash}",
@@ -118,14 +120,14 @@ def _cite_key(study: Study, n: int, used: set[str]) -> str:
 
 def study_to_entry(study: Study, key: str) -> Entry:
     """A bibtexparser Entry whose values are already LaTeX-encoded."""
-    parts = fields.date_parts(study.pub_date) or []
+    parts = dates.date_parts(study.pub_date) or []
     values: list[tuple[str, str]] = [
         ("author", " and ".join(_author(a) for a in study.authors)),
         ("title", latex_encode(study.title)),
         ("journal", latex_encode(study.journal)),
         ("shortjournal", latex_encode(study.journal_abbrev)),
         ("year", str(study.year) if study.year else ""),
-        ("month", MONTHS[parts[1] - 1] if len(parts) > 1 and 1 <= parts[1] <= 12 else ""),
+        ("month", dates.month_abbreviation(parts[1]).lower() if len(parts) > 1 else ""),
         ("date", study.pub_date if parts else ""),
         ("pubdate", latex_encode(study.pub_date) if study.pub_date and not parts else ""),
         ("volume", latex_encode(study.volume)),
@@ -193,34 +195,32 @@ def _dates(entry: Entry) -> tuple[int | None, str]:
     year_text = _value(entry, "year")
     year = int(year_text[:4]) if year_text[:4].isdigit() else None
     date = _value(entry, "date")
-    parts = fields.date_parts(date)
+    parts = dates.date_parts(date)
     if parts:
-        return parts[0], fields.iso_date(parts)
+        return parts[0], dates.iso_date(parts)
     if _value(entry, "pubdate"):
         return year, _value(entry, "pubdate")
-    month = _value(entry, "month").lower()[:3]
-    if year and month in MONTHS:
-        return year, fields.iso_date([year, MONTHS.index(month) + 1])
-    if year and month.isdigit() and 1 <= int(month) <= 12:
-        return year, fields.iso_date([year, int(month)])
+    month = dates.month_number(_value(entry, "month"))
+    if year and month:
+        return year, dates.iso_date([year, month])
     return year, f"{year:04d}" if year else ""
 
 
 def entry_to_study(entry: Entry, *, source: str = "", raw: bytes = b"") -> Study:
     """A Study from a decoded bibtexparser Entry (authors split into name parts)."""
     title_html, title = fields.imported_title(_value(entry, "title"))
-    sections = fields.abstract_sections(_value(entry, "abstract"))
+    sections = abstract_sections(_value(entry, "abstract"))
     year, pub_date = _dates(entry)
     pmid = _value(entry, "pmid")
     if not pmid and _value(entry, "eprinttype").lower() == "pubmed":
         pmid = _value(entry, "eprint")
     return Study(
         pmid=pmid if pmid.isdigit() else "",
-        doi=fields.clean_doi(_value(entry, "doi")),
+        doi=normalize_doi(_value(entry, "doi")),
         pmcid=_value(entry, "pmcid"),
         title=title,
         title_html=title_html,
-        abstract=fields.abstract_text(sections),
+        abstract=abstract_text(sections),
         abstract_sections=sections,
         journal=_value(entry, "journal", "journaltitle", "booktitle"),
         journal_abbrev=_value(entry, "shortjournal"),

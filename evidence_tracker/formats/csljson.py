@@ -14,6 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import IO, Any
 
+from evidence_tracker.domain import dates
+from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
+from evidence_tracker.domain.identifiers import doi_url, normalize_doi, pubmed_url
 from evidence_tracker.domain.markup import normalize_space
 from evidence_tracker.domain.models import (
     AbstractSection,
@@ -40,7 +43,7 @@ def _names(authors: Iterable[Author]) -> list[dict[str, str]]:
 
 
 def _issued(study: Study) -> dict[str, Any] | None:
-    parts = fields.date_parts(study.pub_date)
+    parts = dates.date_parts(study.pub_date)
     if parts:
         return {"date-parts": [parts]}
     if study.year:
@@ -71,7 +74,7 @@ def study_to_csl(study: Study, item_id: str) -> dict[str, Any]:
         "abstract": study.abstract,
         "keyword": ", ".join(study.keywords),
         "language": study.language,
-        "URL": fields.pubmed_url(study.pmid) or fields.doi_url(study.doi),
+        "URL": pubmed_url(study.pmid) or doi_url(study.doi),
     }
     item = {k: v for k, v in item.items() if v}
     item["custom"] = {CUSTOM_KEY: {
@@ -160,7 +163,7 @@ def _date(issued: Any) -> tuple[int | None, str]:
         except (TypeError, ValueError):
             first = []
         if first:
-            return first[0], fields.iso_date(first)
+            return first[0], dates.iso_date(first)
     text = _text(issued.get("raw") or issued.get("literal"))
     year = next((int(t) for t in text.replace("-", " ").split() if t.isdigit()
                  and len(t) == 4), None)
@@ -200,7 +203,7 @@ def _custom_study(study: Study, custom: dict[str, Any]) -> None:
                                     nlm_category=str(s.get("nlm_category", "")))
                     for s in custom["abstract_sections"] if isinstance(s, dict)]
         study.abstract_sections = sections
-        study.abstract = fields.abstract_text(sections)
+        study.abstract = abstract_text(sections)
 
 
 def csl_to_study(item: dict[str, Any], *, source: str = "", raw: bytes = b"") -> Study:
@@ -208,15 +211,15 @@ def csl_to_study(item: dict[str, Any], *, source: str = "", raw: bytes = b"") ->
     title_html, title = fields.imported_title(_text(item.get("title")))
     year, pub_date = _date(item.get("issued"))
     abstract = _text(item.get("abstract"))
-    sections = fields.abstract_sections(abstract)
+    sections = abstract_sections(abstract)
     keywords = [k.strip() for k in _text(item.get("keyword")).split(",") if k.strip()]
     study = Study(
         pmid=_text(item.get("PMID")),
-        doi=fields.clean_doi(_text(item.get("DOI"))),
+        doi=normalize_doi(_text(item.get("DOI"))),
         pmcid=_text(item.get("PMCID")),
         title=title,
         title_html=title_html,
-        abstract=fields.abstract_text(sections),
+        abstract=abstract_text(sections),
         abstract_sections=sections,
         journal=_text(item.get("container-title")),
         journal_abbrev=_text(item.get("container-title-short") or item.get("journalAbbreviation")),

@@ -16,8 +16,8 @@ import csv
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from evidence_tracker.domain.identifiers import doi_url, pubmed_url
 from evidence_tracker.domain.models import Study
-from evidence_tracker.formats import fields
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Excel's limit on the characters of one cell.
@@ -65,8 +65,8 @@ def study_row(study: Study, *, study_id: int | None = None,
         "language": study.language,
         "conditions": "; ".join(conditions),
         "abstract": study.abstract,
-        "pubmed_url": fields.pubmed_url(study.pmid),
-        "doi_url": fields.doi_url(study.doi),
+        "pubmed_url": pubmed_url(study.pmid),
+        "doi_url": doi_url(study.doi),
     }
 
 
@@ -82,7 +82,7 @@ def write_csv(rows: Iterable[Mapping[str, Any]], out: IO[str],
     return count
 
 
-def write_xlsx(rows: Iterable[Mapping[str, Any]], path: str,
+def write_xlsx(rows: Iterable[Mapping[str, Any]], path: str | IO[bytes],
                columns: Sequence[str] = COLUMNS, *, sheet: str = "Studies") -> int:
     """An XLSX workbook with one sheet; every text cell is stored as text, never a formula."""
     from openpyxl import Workbook  # imported here: only this writer needs it

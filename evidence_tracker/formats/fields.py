@@ -1,4 +1,6 @@
-"""Field conversions every format shares: names, pages, dates, identifiers, abstracts.
+"""Field conversions every format shares: names, pages, titles. Identifiers, dates and
+abstracts are shared with the PubMed readers: :mod:`evidence_tracker.domain.identifiers`,
+:mod:`~evidence_tracker.domain.dates`, :mod:`~evidence_tracker.domain.abstracts`.
 
 >>> initials_of("Robert J")
 'RJ'
@@ -6,32 +8,21 @@
 'JP'
 >>> split_pages("107-15"), join_pages("107", "15")
 (('107', '15'), '107-15')
->>> date_parts("2009-12"), date_parts("1998 Dec-1999 Jan")
-([2009, 12], None)
->>> clean_doi("https://doi.org/10.1000/ABC"), clean_doi("doi: 10.1/x")
-('10.1000/ABC', '10.1/x')
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from evidence_tracker.domain.markup import fragment_from_text, normalize_space
-from evidence_tracker.domain.models import AbstractSection, Author
+from evidence_tracker.domain.models import Author
 
 __all__ = [
     "FormatError",
-    "abstract_sections",
-    "clean_doi",
-    "date_parts",
-    "doi_url",
     "initials_of",
-    "iso_date",
     "join_pages",
     "one_line",
-    "pubmed_url",
     "split_pages",
     "study_key",
 ]
@@ -42,12 +33,6 @@ class FormatError(ValueError):
 
 
 _SIMPLE_RANGE = re.compile(r"^([A-Za-z]?\d+[A-Za-z]?)-([A-Za-z]?\d+[A-Za-z]?)$")
-_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_LABEL = re.compile(
-    r"(?:^|(?<=[.?!)\]] ))"
-    r"([A-Z][A-Z0-9]+(?:[ ,&/'-]+[A-Z0-9]+)*(?: \([A-Z0-9 ]+\))?): "
-)
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 
 
 def one_line(text: str) -> str:
@@ -92,61 +77,6 @@ def expand_pages(pages: str) -> str:
     if len(end) < len(start):
         end = start[: len(start) - len(end)] + end
     return f"{prefix}{start}-{prefix}{end}"
-
-
-def date_parts(pub_date: str) -> list[int] | None:
-    """'2009-12-15' -> [2009, 12, 15]; None for text that is not an ISO date."""
-    match = _ISO.match(pub_date.strip())
-    if not match:
-        return None
-    return [int(g) for g in match.groups() if g is not None]
-
-
-def iso_date(parts: Sequence[int | str]) -> str:
-    """[2009, 12] -> '2009-12' (the inverse of :func:`date_parts`)."""
-    fields = []
-    for n, part in enumerate(parts[:3]):
-        value = int(part)
-        fields.append(f"{value:04d}" if n == 0 else f"{value:02d}")
-    return "-".join(fields)
-
-
-def clean_doi(doi: str) -> str:
-    """A bare DOI: no resolver URL, no 'doi:' prefix, no surrounding space."""
-    return _DOI_PREFIX.sub("", doi.strip()).strip()
-
-
-def doi_url(doi: str) -> str:
-    return f"https://doi.org/{doi}" if doi else ""
-
-
-def pubmed_url(pmid: str) -> str:
-    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else ""
-
-
-def abstract_sections(text: str) -> list[AbstractSection]:
-    """Sections of an imported abstract: 'BACKGROUND: ... METHODS: ...' is split by its
-    labels (PubMed's own convention); anything else is one section."""
-    text = text.strip()
-    if not text:
-        return []
-    flat = normalize_space(text)
-    matches = list(_LABEL.finditer(flat))
-    if len(matches) < 2 or matches[0].start() != 0:
-        html, plain = fragment_from_text(text)
-        return [AbstractSection(text=plain, html=html)]
-    sections = []
-    for n, match in enumerate(matches):
-        end = matches[n + 1].start() if n + 1 < len(matches) else len(flat)
-        html, plain = fragment_from_text(flat[match.end() : end])
-        if plain:
-            sections.append(AbstractSection(text=plain, label=match.group(1), html=html))
-    return sections
-
-
-def abstract_text(sections: Iterable[AbstractSection]) -> str:
-    """The plain abstract as the store keeps it: labelled sections separated by a blank line."""
-    return "\n\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in sections)
 
 
 def person(last_name: str, fore_name: str) -> Author:

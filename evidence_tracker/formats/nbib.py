@@ -15,25 +15,12 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from evidence_tracker.domain import dates
+from evidence_tracker.domain.corrections import MEDLINE_TAGS
 from evidence_tracker.domain.models import MeshHeading, Study
-from evidence_tracker.formats import fields
 from evidence_tracker.formats.fields import one_line
 
 WIDTH = 80
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-#: PubMed XML CommentsCorrections RefType -> MEDLINE tag.
-REF_TAGS = {
-    "CommentOn": "CON", "CommentIn": "CIN", "ErratumIn": "EIN", "ErratumFor": "EFR",
-    "ExpressionOfConcernIn": "ECI", "ExpressionOfConcernFor": "ECF",
-    "CorrectedandRepublishedIn": "CRI", "CorrectedandRepublishedFrom": "CRF",
-    "RetractedandRepublishedIn": "RRI", "RetractedandRepublishedFrom": "RRF",
-    "RetractionIn": "RIN", "RetractionOf": "ROF", "PartialRetractionIn": "PRIN",
-    "PartialRetractionOf": "PROF", "RepublishedIn": "RPI", "RepublishedFrom": "RPF",
-    "UpdateIn": "UIN", "UpdateOf": "UOF", "SummaryForPatientsIn": "SPIN",
-    "OriginalReportIn": "ORI",
-}
-
 
 #: Tags whose continuation lines Bio.Medline joins to the value (its "textkeys", MH, AD).
 _WRAPPED = frozenset({"TI", "AB", "AD", "MH", "JT", "TA", "SO", "PG", "VI", "IP", "DP", "LID"})
@@ -55,12 +42,13 @@ def _line(tag: str, value: str) -> Iterator[str]:
 
 
 def _dp(study: Study) -> str:
-    parts = fields.date_parts(study.pub_date)
+    parts = dates.date_parts(study.pub_date)
     if not parts:
         return study.pub_date or (str(study.year) if study.year else "")
     text = f"{parts[0]:04d}"
-    if len(parts) > 1 and 1 <= parts[1] <= 12:
-        text += f" {MONTHS[parts[1] - 1]}"
+    month = dates.month_abbreviation(parts[1]) if len(parts) > 1 else ""
+    if month:
+        text += f" {month}"
         if len(parts) > 2:
             text += f" {parts[2]}"
     return text
@@ -89,8 +77,8 @@ def _source(study: Study) -> str:
 
 def record_lines(study: Study) -> Iterator[str]:
     """The lines of one MEDLINE record, PubMed's tag order."""
-    iso = fields.date_parts(study.revised_date) or []
-    entrez = fields.date_parts(study.entrez_date) or []
+    iso = dates.date_parts(study.revised_date) or []
+    entrez = dates.date_parts(study.entrez_date) or []
     pairs: list[tuple[str, str]] = [
         ("PMID", study.pmid),
         ("STAT", study.status),
@@ -115,7 +103,7 @@ def record_lines(study: Study) -> Iterator[str]:
     pairs += [("PT", t) for t in study.publication_types]
     pairs += [("TA", study.journal_abbrev), ("JT", study.journal)]
     for c in study.comments_corrections:
-        tag = REF_TAGS.get(c.ref_type)
+        tag = MEDLINE_TAGS.get(c.ref_type)
         if tag:
             source = c.ref_source.rstrip(".")
             pairs.append((tag, f"{source}. PMID: {c.pmid}" if c.pmid else c.ref_source))

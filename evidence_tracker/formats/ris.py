@@ -26,6 +26,9 @@ from typing import IO, Any
 import rispy
 from rispy.writer import RisWriter
 
+from evidence_tracker.domain import dates
+from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
+from evidence_tracker.domain.identifiers import doi_url, normalize_doi, pubmed_url
 from evidence_tracker.domain.models import NOTICE_REF_TYPES, Author, CommentCorrection, Study
 from evidence_tracker.formats import fields
 from evidence_tracker.formats.fields import FormatError, one_line
@@ -50,7 +53,7 @@ def _author(a: Author) -> str:
 
 
 def _da(study: Study) -> str:
-    parts = fields.date_parts(study.pub_date)
+    parts = dates.date_parts(study.pub_date)
     if parts:
         padded = [f"{parts[0]:04d}", *(f"{p:02d}" for p in parts[1:])]
         padded += [""] * (3 - len(padded))
@@ -92,7 +95,7 @@ def study_to_ris(study: Study) -> dict[str, Any]:
         "type_of_work": "; ".join(one_line(t) for t in study.publication_types),
         "language": one_line(study.language),
         "notes": notes,
-        "urls": [u for u in (fields.pubmed_url(study.pmid), fields.doi_url(study.doi)) if u],
+        "urls": [u for u in (pubmed_url(study.pmid), doi_url(study.doi)) if u],
     }
     return {k: v for k, v in record.items() if v}
 
@@ -156,7 +159,7 @@ def _dates(record: dict[str, Any]) -> tuple[int | None, str]:
             parts.append(int(month))
             if day and int(day):
                 parts.append(int(day))
-        return the_year, fields.iso_date(parts)
+        return the_year, dates.iso_date(parts)
     return year, f"{year:04d}" if year else ""
 
 
@@ -186,18 +189,18 @@ def ris_to_study(record: dict[str, Any], *, source: str = "", raw: bytes = b"") 
     title_html, title = fields.imported_title(
         _first(record, "title", "primary_title", "translated_title"))
     year, pub_date = _dates(record)
-    sections = fields.abstract_sections(_first(record, "abstract", "notes_abstract"))
+    sections = abstract_sections(_first(record, "abstract", "notes_abstract"))
     journal = _first(record, "secondary_title", "alternate_title3", "journal_name",
                      "alternate_title2", "alternate_title1")
     authors = list(record.get("authors", [])) + list(record.get("first_authors", []))
     types = [t.strip() for t in _first(record, "type_of_work").split(";") if t.strip()]
     return Study(
         pmid=_pmid(record),
-        doi=fields.clean_doi(_first(record, "doi")),
+        doi=normalize_doi(_first(record, "doi")),
         pmcid=_first(record, "custom2") if _first(record, "custom2").startswith("PMC") else "",
         title=title,
         title_html=title_html,
-        abstract=fields.abstract_text(sections),
+        abstract=abstract_text(sections),
         abstract_sections=sections,
         journal=journal,
         journal_abbrev=_first(record, "alternate_title1", "alternate_title2", "journal_name"),

@@ -15,7 +15,6 @@ values of list fields) from the checked lines itself and reports every malformed
 from __future__ import annotations
 
 import codecs
-import datetime as _dt
 import io
 import os
 import re
@@ -24,9 +23,11 @@ from typing import IO, Literal, TypeAlias
 
 from Bio import Medline
 
+from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
+from evidence_tracker.domain.corrections import REF_TYPES
+from evidence_tracker.domain.dates import is_valid_date, month_number, year_in
 from evidence_tracker.domain.markup import fragment_from_text, normalize_space
 from evidence_tracker.domain.models import (
-    AbstractSection,
     Author,
     CommentCorrection,
     MeshHeading,
@@ -40,46 +41,10 @@ MedlineSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | IO[str] 
 
 RAW_FORMAT = "medline"
 
-#: MEDLINE comment/correction tags -> the PubMed XML CommentsCorrections RefType.
-REF_TYPES = {
-    "CON": "CommentOn",
-    "CIN": "CommentIn",
-    "EIN": "ErratumIn",
-    "EFR": "ErratumFor",
-    "ECI": "ExpressionOfConcernIn",
-    "ECF": "ExpressionOfConcernFor",
-    "CRI": "CorrectedandRepublishedIn",
-    "CRF": "CorrectedandRepublishedFrom",
-    "RRI": "RetractedandRepublishedIn",
-    "RRF": "RetractedandRepublishedFrom",
-    "RIN": "RetractionIn",
-    "ROF": "RetractionOf",
-    "PRIN": "PartialRetractionIn",
-    "PROF": "PartialRetractionOf",
-    "RPI": "RepublishedIn",
-    "RPF": "RepublishedFrom",
-    "UIN": "UpdateIn",
-    "UOF": "UpdateOf",
-    "SPIN": "SummaryForPatientsIn",
-    "ORI": "OriginalReportIn",
-}
-
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{0,3}) {0,3}-(?: (.*)|\s*)$")
 _REF = re.compile(r"^(.*?)\.?\s*PMID:\s*(\d+)\s*$")
 _ID_TYPE = re.compile(r"^(.*?)\s*\[([a-z-]+)\]\s*$")
-_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 _DP = re.compile(r"^(\d{4})(?: ([A-Za-z]{3,9})\.?(?: (\d{1,2}))?)?$")
-_LABEL = re.compile(
-    r"(?:^|(?<=[.?!)\]] ))"
-    r"([A-Z][A-Z0-9]+(?:[ ,&/'-]+[A-Z0-9]+)*(?: \([A-Z0-9 ]+\))?): "
-)
-_MONTHS = {
-    name: n
-    for n, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-        start=1,
-    )
-}
 _PMID = re.compile(r"\d+")
 
 
@@ -291,7 +256,7 @@ def _study(
         else:
             title = text("BTI")
     title_html, title = fragment_from_text(title)
-    sections = _abstract_sections(text("AB"))
+    sections = abstract_sections(text("AB"))
     year, pub_date = _medline_date(text("DP"))
 
     ids = [_ID_TYPE.match(v) for v in values("AID") + values("LID")]
@@ -304,7 +269,7 @@ def _study(
         pmcid=pmcid,
         title=title,
         title_html=title_html,
-        abstract="\n\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in sections),
+        abstract=abstract_text(sections),
         abstract_sections=sections,
         journal=container,
         journal_abbrev=text("TA"),
@@ -326,23 +291,6 @@ def _study(
         raw_format=RAW_FORMAT,
         source=record_source,
     )
-
-
-def _abstract_sections(abstract: str) -> list[AbstractSection]:
-    """Split 'BACKGROUND: ... METHODS: ...' into sections (only when it starts labelled)."""
-    if not abstract:
-        return []
-    matches = list(_LABEL.finditer(abstract))
-    if len(matches) < 2 or matches[0].start() != 0:
-        html, plain = fragment_from_text(abstract)
-        return [AbstractSection(text=plain, html=html)]
-    sections = []
-    for n, match in enumerate(matches):
-        end = matches[n + 1].start() if n + 1 < len(matches) else len(abstract)
-        html, plain = fragment_from_text(abstract[match.end() : end])
-        if plain:
-            sections.append(AbstractSection(text=plain, label=match.group(1), html=html))
-    return sections
 
 
 def _authors(fields: list[tuple[str, str]]) -> list[Author]:
@@ -421,24 +369,15 @@ def _medline_date(dp: str) -> tuple[int | None, str]:
     match = _DP.match(dp)
     if match:
         year = int(match.group(1))
-        month = _MONTHS.get((match.group(2) or "")[:3].lower())
+        month = month_number(match.group(2) or "")
         if match.group(2) is None:
             return year, f"{year:04d}"
         if month is not None:
             day = int(match.group(3)) if match.group(3) else None
-            if day is not None and _valid(year, month, day):
+            if day is not None and is_valid_date(year, month, day):
                 return year, f"{year:04d}-{month:02d}-{day:02d}"
             return year, f"{year:04d}-{month:02d}"
-    found = _YEAR.search(dp)
-    return (int(found.group(1)) if found else None), dp
-
-
-def _valid(year: int, month: int, day: int) -> bool:
-    try:
-        _dt.date(year, month, day)
-    except ValueError:
-        return False
-    return True
+    return year_in(dp), dp
 
 
 def _slash_date(value: str) -> str:
@@ -447,7 +386,7 @@ def _slash_date(value: str) -> str:
     if not match:
         return ""
     year, month, day = (int(g) for g in match.groups())
-    return f"{year:04d}-{month:02d}-{day:02d}" if _valid(year, month, day) else ""
+    return f"{year:04d}-{month:02d}-{day:02d}" if is_valid_date(year, month, day) else ""
 
 
 def _compact_date(value: str) -> str:
@@ -456,4 +395,4 @@ def _compact_date(value: str) -> str:
     if not match:
         return ""
     year, month, day = (int(g) for g in match.groups())
-    return f"{year:04d}-{month:02d}-{day:02d}" if _valid(year, month, day) else ""
+    return f"{year:04d}-{month:02d}-{day:02d}" if is_valid_date(year, month, day) else ""

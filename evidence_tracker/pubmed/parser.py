@@ -14,7 +14,6 @@ and frees each record once read, so memory stays flat however large the file.
 
 from __future__ import annotations
 
-import datetime as _dt
 import gzip
 import io
 import os
@@ -24,6 +23,7 @@ from typing import IO, Any, TypeAlias, cast
 
 from lxml import etree
 
+from evidence_tracker.domain.dates import is_valid_date, month_number, year_in
 from evidence_tracker.domain.markup import clean_text, fragment_from_element
 from evidence_tracker.domain.models import (
     AbstractSection,
@@ -63,14 +63,6 @@ _UNTRUSTED: dict[str, Any] = {
     "recover": False,
 }
 
-_MONTHS = {
-    name: n
-    for n, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-        start=1,
-    )
-}
-_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 
 
@@ -784,14 +776,6 @@ def _clean_pmcid(pmcid: str) -> str:
 # --------------------------------------------------------------------------- dates
 
 
-def _month(text: str) -> int | None:
-    text = text.strip().lower()
-    if text.isdigit():
-        month = int(text)
-        return month if 1 <= month <= 12 else None
-    return _MONTHS.get(text[:3])
-
-
 def _int(text: str) -> int | None:
     text = text.strip()
     return int(text) if text.isdigit() else None
@@ -813,17 +797,16 @@ def parse_pub_date(el: etree._Element | None) -> tuple[int | None, str]:
     if year is None:
         medline_date = parts.get("MedlineDate", "")
         if medline_date:
-            match = _YEAR.search(medline_date)
-            return (int(match.group(1)) if match else None), medline_date
+            return year_in(medline_date), medline_date
         return None, ""
     season = parts.get("Season", "")
     if season:
         return year, f"{year} {season}"
-    month = _month(parts.get("Month", ""))
+    month = month_number(parts.get("Month", ""))
     if month is None:
         return year, f"{year:04d}"
     day = _int(parts.get("Day", ""))
-    if day is not None and _valid_date(year, month, day):
+    if day is not None and is_valid_date(year, month, day):
         return year, f"{year:04d}-{month:02d}-{day:02d}"
     return year, f"{year:04d}-{month:02d}"
 
@@ -832,14 +815,6 @@ def _fallback_date(pub_date: str, el: etree._Element | None) -> tuple[int | None
     """The date from ``el`` if it has a year, else keep the year-less ``pub_date``."""
     year, other = parse_pub_date(el)
     return (year, other) if year is not None else (None, pub_date)
-
-
-def _valid_date(year: int, month: int, day: int) -> bool:
-    try:
-        _dt.date(year, month, day)
-    except ValueError:
-        return False
-    return True
 
 
 def _iso_date(el: etree._Element | None) -> str:

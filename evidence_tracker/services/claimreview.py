@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from evidence_tracker.domain.claims import VERDICT_LABELS, Claim
+from evidence_tracker.domain.files import atomic_write
+from evidence_tracker.domain.identifiers import doi_url, pubmed_url
 from evidence_tracker.domain.models import Verdict
-from evidence_tracker.formats.fields import doi_url, pubmed_url
 from evidence_tracker.services import evidence
 from evidence_tracker.services.citations import claim_study_ids
-from evidence_tracker.services.files import publish
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store.report_queries import clinic_pages, studies_by_ids
@@ -119,13 +119,8 @@ def claim_reviews(project: Project, claims: Sequence[str | int] = (), *,
 def write_claim_reviews(project: Project, path: str | Path, claims: Sequence[str | int] = (),
                         *, publisher: str = DEFAULT_PUBLISHER) -> int:
     """Write the JSON-LD file; returns how many reviews it holds."""
-    import tempfile
-
     doc = claim_reviews(project, claims, publisher=publisher)
-    target = Path(path)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent,
-                                     prefix=f".{target.name}.", delete=False) as out:
+    with atomic_write(path) as out:
         json.dump(doc, out, ensure_ascii=False, indent=2)
         out.write("\n")
-    publish(out.name, target)
     return len(doc["@graph"])

@@ -24,6 +24,7 @@ from evidence_tracker.store import Project
 from evidence_tracker.store import claims as store
 from evidence_tracker.store.events import append_event, ensure_reviewer
 from evidence_tracker.store.studies import find_study_id
+from evidence_tracker.store.study_facts import study_facts
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ def resolve_claim(project: Project, key: str | int | Claim) -> Claim:
 def resolve_study(project: Project, key: str | int) -> int:
     """A study id from an id, ``#id``, PMID or DOI; ClaimsError if there is none."""
     if isinstance(key, int):
-        found = store.study_facts(project, [key])
+        found = study_facts(project, [key])
         study_id = key if found else None
     else:
         study_id = find_study_id(project, key)

@@ -34,6 +34,8 @@ from evidence_tracker.services.claims import require_reviewer, resolve_claim, re
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as store
 from evidence_tracker.store.events import Event, append_event, history
+from evidence_tracker.store.study_facts import condition_study_stats, study_facts, study_text
+from evidence_tracker.store.study_search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, search_candidates
 
 # -- links -------------------------------------------------------------------------------
 
@@ -96,7 +98,7 @@ def link_study(
     study_id = resolve_study(project, study)
     target = resolve_claim(project, claim)
     the_stance = parse_stance(stance)
-    text = store.study_text(project, study_id)
+    text = study_text(project, study_id)
     assert text is not None
     checked = validate_quotes(quotes, title=text[0], abstract=text[1])
     if not checked and the_stance is not Stance.NOT_RELEVANT:
@@ -129,7 +131,7 @@ def withdraw_link(
 
 
 def _views(project: Project, rows: list[dict[str, Any]]) -> list[LinkView]:
-    facts = store.study_facts(project, [r["study_id"] for r in rows])
+    facts = study_facts(project, [r["study_id"] for r in rows])
     return [
         LinkView(event_id=r["id"], occurred_at=r["occurred_at"], reviewer=r["reviewer"],
                  claim_id=r["claim_id"], study=StudyBrief.from_row(facts[r["study_id"]]),
@@ -193,12 +195,12 @@ class Suggestion:
 
 def _segments(marked: str) -> tuple[tuple[str, bool], ...]:
     out: list[tuple[str, bool]] = []
-    for i, part in enumerate(marked.split(store.HIGHLIGHT_OPEN)):
+    for i, part in enumerate(marked.split(HIGHLIGHT_OPEN)):
         if i == 0:
             if part:
                 out.append((part, False))
             continue
-        hit, _, rest = part.partition(store.HIGHLIGHT_CLOSE)
+        hit, _, rest = part.partition(HIGHLIGHT_CLOSE)
         if hit:
             out.append((hit, True))
         if rest:
@@ -219,7 +221,7 @@ def suggest_studies(
         return []
     linked = sorted({r["study_id"] for r in store.current_link_rows(project,
                                                                    claim_id=target.id)})
-    rows = store.search_candidates(project, terms, condition_ids=condition_ids,
+    rows = search_candidates(project, terms, condition_ids=condition_ids,
                                    exclude_ids=linked, limit=max(200, limit * 20))
     ranked = []
     for r in rows:
@@ -272,7 +274,7 @@ def _evidence_now(
 ) -> tuple[EvidenceState, str]:
     retracted = frozenset(v.study.id for v in links
                           if v.study.retracted and v.stance is not Stance.NOT_RELEVANT)
-    count, last_added = store.condition_study_stats(
+    count, last_added = condition_study_stats(
         project, store.condition_ids(project, claim.conditions))
     return EvidenceState(retracted, count), last_added
 

@@ -1,20 +1,19 @@
 """Export studies to reference files and spreadsheets: RIS, BibTeX, CSL-JSON, MEDLINE/NBIB,
 CSV and XLSX, for a selection, one or more conditions or claims, or everything.
 
-Files are written to a temporary file beside the target and moved into place, so a failed
+Files are written through :func:`~evidence_tracker.domain.files.atomic_write`, so a failed
 export never leaves half a file under the requested name.
 """
 
 from __future__ import annotations
 
 import enum
-import os
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from evidence_tracker.domain.files import atomic_write
 from evidence_tracker.domain.models import StoredStudy
 from evidence_tracker.formats import csv_xlsx
 from evidence_tracker.formats.bibtex import write_bibtex
@@ -23,7 +22,6 @@ from evidence_tracker.formats.nbib import write_nbib
 from evidence_tracker.formats.ris import write_ris
 from evidence_tracker.services.citations import claim_study_ids
 from evidence_tracker.services.claims import resolve_claim
-from evidence_tracker.services.files import publish
 from evidence_tracker.store import Project, StoreError
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import conditions as condition_store
@@ -108,14 +106,8 @@ TABLE_COLUMNS = (*csv_xlsx.COLUMNS, "claim_links")
 
 def _atomic_text(path: Path, write: Callable[[IO[str]], object], *, newline: str | None = None
                  ) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
-            write(out)
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, newline=newline) as out:
+        write(out)
 
 
 def write_studies(project: Project, studies: Sequence[StoredStudy], fmt: ExportFormat | str,
@@ -138,14 +130,8 @@ def write_studies(project: Project, studies: Sequence[StoredStudy], fmt: ExportF
                      newline="")
     else:
         rows = list(table_rows(project, studies))
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".xlsx", dir=target.parent)
-        os.close(fd)
-        try:
-            csv_xlsx.write_xlsx(rows, tmp, TABLE_COLUMNS)
-            publish(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(target, binary=True) as out:
+            csv_xlsx.write_xlsx(rows, out, TABLE_COLUMNS)
     return ExportResult(str(target), the_format.value, len(records))
 
 

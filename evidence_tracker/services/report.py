@@ -1,21 +1,21 @@
 """The audit report, for one clinic (or one of its pages) or for all: each claim with its
 quote, verdict, certainty and rationale; the supporting and contradicting studies with
 citations and the quoted evidence; reviewers and dates; retraction warnings; an evidence
-map and a PRISMA 2020 flow diagram. HTML from the Jinja templates in resources/report/,
-PDF with reportlab (:mod:`evidence_tracker.services.report_pdf`).
+map and a PRISMA 2020 flow diagram.
+
+This module gathers the report (:mod:`evidence_tracker.formats.report_model`) from the
+project and writes it with the renderer the file name asks for: HTML
+(:mod:`evidence_tracker.formats.report_html`) or PDF
+(:mod:`evidence_tracker.formats.report_pdf`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from evidence_tracker import APP_NAME, __version__
-from evidence_tracker.config import resources_dir
+from evidence_tracker import __version__
 from evidence_tracker.domain.claims import (
     CATEGORY_LABELS,
     STANCE_LABELS,
@@ -24,145 +24,32 @@ from evidence_tracker.domain.claims import (
     Claim,
     ClaimsError,
 )
+from evidence_tracker.domain.corrections import notice_label
+from evidence_tracker.domain.files import atomic_write
 from evidence_tracker.domain.models import Stance, Verdict
+from evidence_tracker.formats import prisma_diagram
 from evidence_tracker.formats.citations import CitationStyle, format_citations
+from evidence_tracker.formats.report_html import render_html
+from evidence_tracker.formats.report_model import (
+    MAP_LABELS,
+    REPORTED_STANCES,
+    ClaimSection,
+    EvidenceMap,
+    LinkedStudy,
+    MapRow,
+    Report,
+    SourceQuote,
+)
 from evidence_tracker.services import evidence
 from evidence_tracker.services import prisma as prisma_service
 from evidence_tracker.services.citations import CERTAINTY_LABELS, GradeInfo, certainty_statement
 from evidence_tracker.services.citations import claim_certainty as _certainty
-from evidence_tracker.services.files import publish
-from evidence_tracker.services.prisma import PrismaCounts, PrismaLayout
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store.report_queries import clinic_pages, studies_by_ids
 
-#: Short text labels for evidence-map cells (the legend gives the full ones).
-MAP_LABELS = {
-    Verdict.SUPPORTED: "Supported",
-    Verdict.PARTLY_SUPPORTED: "Partly",
-    Verdict.NOT_SUPPORTED: "Not supp.",
-    Verdict.CONTRADICTED: "Contra.",
-    Verdict.INSUFFICIENT: "Insuff.",
-}
 NO_CONDITION = "(no condition)"
-REPORTED_STANCES = (Stance.SUPPORTS, Stance.PARTLY_SUPPORTS, Stance.CONTRADICTS)
-STANCE_HEADINGS = {
-    Stance.SUPPORTS: "Studies that support the claim",
-    Stance.PARTLY_SUPPORTS: "Studies that partly support the claim",
-    Stance.CONTRADICTS: "Studies that contradict the claim",
-}
-
-
-@dataclass(frozen=True)
-class SourceQuote:
-    clinic: str
-    page: str
-    url: str
-    quote: str
-
-
-@dataclass(frozen=True)
-class LinkedStudy:
-    number: int
-    study_id: int
-    citation: str  # plain text
-    citation_html: str
-    stance: str  # Stance value
-    stance_label: str
-    quotes: tuple[str, ...]
-    reviewers: tuple[str, ...]
-    linked_at: str
-    design: str
-    retracted: bool
-    notices: tuple[str, ...]
-    outcome: str = ""
-    timepoint: str = ""
-
-
-@dataclass(frozen=True)
-class ClaimSection:
-    code: str
-    text: str
-    category: str
-    conditions: tuple[str, ...]
-    sources: tuple[SourceQuote, ...]
-    verdict: str  # Verdict value
-    verdict_label: str
-    confirmed: bool
-    suggested_label: str
-    rationale: str
-    verdict_reviewer: str
-    decided_at: str
-    rereview_reasons: tuple[str, ...]
-    certainty: str  # "" when not graded
-    certainty_label: str
-    certainty_reviewer: str
-    certainty_at: str
-    certainty_rationale: str
-    statement: str
-    studies: tuple[LinkedStudy, ...]
-    reviewers: tuple[str, ...]
-    warnings: tuple[str, ...]
-
-    linked: int = 0  # live links of any stance, every reviewer
-
-    def by_stance(self, stance: str) -> list[LinkedStudy]:
-        return [s for s in self.studies if s.stance == stance]
-
-    @property
-    def reviewed(self) -> bool:
-        """Anything judged yet: a link, a confirmed verdict or a certainty."""
-        return bool(self.linked or self.confirmed or self.certainty)
-
-
-@dataclass(frozen=True)
-class MapRow:
-    code: str
-    text: str
-    cells: tuple[tuple[str, str], ...]  # per column: (verdict value or "", label or "")
-    confirmed: bool
-    studies: int
-
-
-@dataclass(frozen=True)
-class EvidenceMap:
-    columns: tuple[str, ...]
-    rows: tuple[MapRow, ...]
-
-
-@dataclass
-class Report:
-    title: str
-    scope: str
-    generated_at: str
-    app_version: str
-    schema_version: int
-    project_name: str
-    style: str
-    claims: list[ClaimSection] = field(default_factory=list)
-    evidence_map: EvidenceMap = field(default_factory=lambda: EvidenceMap((), ()))
-    prisma: PrismaCounts = field(default_factory=PrismaCounts)
-    prisma_layout: PrismaLayout | None = None
-    reviewers: list[str] = field(default_factory=list)
-    verdict_counts: dict[str, int] = field(default_factory=dict)
-    retracted_count: int = 0
-
-    @property
-    def reviewed_claims(self) -> list[ClaimSection]:
-        return [c for c in self.claims if c.reviewed]
-
-    @property
-    def unreviewed_claims(self) -> list[ClaimSection]:
-        return [c for c in self.claims if not c.reviewed]
-
-    @property
-    def footer(self) -> str:
-        return (f"{APP_NAME} {self.app_version} · schema version {self.schema_version} · "
-                f"generated {self.generated_at}")
-
-
-# -- building ----------------------------------------------------------------------------
 
 
 def _matches(source_clinic: str, slug: str, page: str, page_slug: str, wanted: str) -> bool:
@@ -194,13 +81,6 @@ def select_claims(project: Project, clinic: str | None) -> tuple[list[Claim], st
     return chosen, scope
 
 
-def _notice_text(ref_type: str, source: str) -> str:
-    words = {"RetractionIn": "Retracted", "ErratumIn": "Erratum",
-             "ExpressionOfConcernIn": "Expression of concern", "UpdateIn": "Updated",
-             "PartialRetractionIn": "Partly retracted"}.get(ref_type, ref_type)
-    return f"{words}: {source}" if source else words
-
-
 def _claim_section(project: Project, claim: Claim, style: CitationStyle,
                    pages: dict[int, dict[str, object]], names: dict[str, str]) -> ClaimSection:
     status = evidence.verdict_status(project, claim)
@@ -220,7 +100,7 @@ def _claim_section(project: Project, claim: Claim, style: CitationStyle,
         same = [x for x in links if x.study.id == v.study.id and x.stance is v.stance]
         reviewers = tuple(sorted({x.reviewer for x in same}))
         quotes = tuple(dict.fromkeys(q for x in [v, *same] for q in x.state.quotes))
-        notices = tuple(_notice_text(c.ref_type, c.ref_source) for c in study.notices)
+        notices = tuple(notice_label(c.ref_type, c.ref_source) for c in study.notices)
         studies.append(LinkedStudy(
             n, v.study.id, text, markup, v.stance.value, STANCE_LABELS[v.stance],
             quotes, reviewers, v.occurred_at[:10], v.study.design.label,
@@ -310,40 +190,13 @@ def build_report(project: Project, *, clinic: str | None = None,
         scope=scope, generated_at=(today or _dt.date.today()).isoformat(),
         app_version=__version__, schema_version=project.schema_version,
         project_name=project.path.name, style=the_style.label, claims=sections,
-        evidence_map=emap, prisma=counts, prisma_layout=prisma_service.layout(counts),
+        evidence_map=emap, prisma=counts, prisma_layout=prisma_diagram.layout(counts),
     )
     report.reviewers = sorted({r for s in sections for r in s.reviewers})
     report.verdict_counts = {VERDICT_LABELS[v]: sum(1 for s in sections if s.verdict == v.value)
                              for v in Verdict}
     report.retracted_count = sum(1 for s in sections for x in s.studies if x.retracted)
     return report
-
-
-# -- rendering ---------------------------------------------------------------------------
-
-
-def templates_dir() -> Path:
-    return resources_dir() / "report"
-
-
-def render_html(report: Report) -> str:
-    """The report as one self-contained HTML page (styles and diagrams inline)."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
-    env.filters["markup"] = lambda text: jinja2.utils.markupsafe.Markup(text)
-    template = env.get_template("report.html.j2")
-    assert report.prisma_layout is not None
-    return template.render(
-        report=report, prisma_svg=prisma_service.svg(report.prisma_layout),
-        stances=[(s.value, STANCE_HEADINGS[s]) for s in REPORTED_STANCES],
-        map_legend=[(v.value, MAP_LABELS[v], VERDICT_LABELS[v]) for v in Verdict],
-        verdict_labels={v.value: VERDICT_LABELS[v] for v in Verdict},
-    )
 
 
 def write_report(project: Project, path: str | Path, *, clinic: str | None = None,
@@ -354,17 +207,13 @@ def write_report(project: Project, path: str | Path, *, clinic: str | None = Non
     if suffix not in (".html", ".htm", ".pdf"):
         raise ClaimsError(f"Name the report FILE.html or FILE.pdf (not {target.name}).")
     report = build_report(project, clinic=clinic, style=style)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        if suffix == ".pdf":
-            from evidence_tracker.services.report_pdf import write_pdf
+    if suffix == ".pdf":
+        # Imported here: reportlab and its fonts load only when a PDF is asked for.
+        from evidence_tracker.formats.report_pdf import write_pdf
 
-            write_pdf(report, tmp)
-        else:
-            Path(tmp).write_text(render_html(report), encoding="utf-8")
-        publish(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_write(target, binary=True) as pdf:
+            write_pdf(report, pdf)
+    else:
+        with atomic_write(target) as page:
+            page.write(render_html(report))
     return report

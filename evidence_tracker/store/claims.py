@@ -1,8 +1,9 @@
-"""Clinics, pages, claims and their sources; link and verdict events; suggestion search.
+"""Clinics, pages, claims and their sources; link and verdict events.
 
-All SQL for the claims register lives here. Judgements (links, verdicts) are rows of the
-append-only ``events`` table (written through :mod:`evidence_tracker.store.events`); this
-module only reads them back.
+All SQL for the claims register lives here; what the claims side reads about studies is
+in :mod:`evidence_tracker.store.study_facts` and :mod:`~evidence_tracker.store.study_search`.
+Judgements (links, verdicts) are rows of the append-only ``events`` table (written through
+:mod:`evidence_tracker.store.events`); this module only reads them back.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from evidence_tracker.domain.claims import Claim, ClaimSource, Pico
 from evidence_tracker.domain.models import EventKind
 from evidence_tracker.store.database import Project, StoreError, utcnow
 from evidence_tracker.store.events import event_filter
-from evidence_tracker.store.studies import select_in
 
 _CODE = re.compile(r"^C(\d+)$", re.IGNORECASE)
 
@@ -306,20 +306,6 @@ def condition_ids(project: Project, slugs: Iterable[str]) -> list[int]:
     ]
 
 
-def condition_study_stats(project: Project, ids: Sequence[int]) -> tuple[int, str]:
-    """(number of study-condition rows, latest ``added_at``) over conditions ``ids``."""
-    if not ids:
-        return 0, ""
-    marks = ", ".join("?" for _ in ids)
-    row = project.conn.execute(
-        "SELECT count(*), coalesce(max(sc.added_at), '') FROM study_conditions sc "
-        f"JOIN studies s ON s.id = sc.study_id WHERE s.deleted = 0 "
-        f"AND sc.condition_id IN ({marks})",
-        list(ids),
-    ).fetchone()
-    return int(row[0]), str(row[1])
-
-
 # -- events ------------------------------------------------------------------------------
 
 
@@ -391,84 +377,5 @@ def events_of_kind(project: Project, kind: str) -> list[dict[str, Any]]:
         [kind],
     ):
         r["after"] = json.loads(r["after"]) if r["after"] is not None else None
-        out.append(r)
-    return out
-
-
-def study_facts(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Display and weighing facts for studies: pmid, doi, title, year, first author,
-    journal, publication types, retracted, deleted."""
-    out: dict[int, dict[str, Any]] = {}
-    columns = ("id", "pmid", "doi", "title", "year", "first_author", "journal",
-               "publication_types", "retracted", "deleted")
-    sql = f"SELECT {', '.join(columns)} FROM studies WHERE id IN ({{marks}})"
-    for values in select_in(project.conn, sql, ids):
-        r = dict(zip(columns, values, strict=True))
-        r["publication_types"] = json.loads(r["publication_types"])
-        r["retracted"] = bool(r["retracted"])
-        r["deleted"] = bool(r["deleted"])
-        out[r["id"]] = r
-    return out
-
-
-def study_text(project: Project, study_id: int) -> tuple[str, str] | None:
-    """(title, abstract) of a study, or None."""
-    row = project.conn.execute(
-        "SELECT title, abstract FROM studies WHERE id = ?", (study_id,)
-    ).fetchone()
-    return (row[0], row[1]) if row else None
-
-
-# -- suggestions -------------------------------------------------------------------------
-
-HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "\x02", "\x03"
-#: bm25 weights for studies_fts columns: title, abstract, authors, journal, mesh, keywords.
-_BM25 = "bm25(studies_fts, 3.0, 1.0, 0.0, 0.0, 2.0, 0.0)"
-
-
-def fts_or_expression(terms: Sequence[str]) -> str:
-    """An FTS5 expression matching any of ``terms`` in title, abstract or MeSH; every term
-    is quoted, so operators and punctuation in claims are literal.
-
-    >>> fts_or_expression(['pain', 'OR', 'x"y'])
-    '{title abstract mesh} : ("pain" OR "OR" OR "x""y")'
-    """
-    quoted = ['"' + t.replace('"', '""') + '"' for t in terms if t.strip()]
-    return "{title abstract mesh} : (" + " OR ".join(quoted) + ")"
-
-
-def search_candidates(
-    project: Project, terms: Sequence[str], *, condition_ids: Sequence[int] = (),
-    exclude_ids: Sequence[int] = (), limit: int = 200,
-) -> list[dict[str, Any]]:
-    """Studies matching any term, best bm25 first, with highlighted title/MeSH and an
-    abstract snippet (matches between ``HIGHLIGHT_OPEN`` and ``HIGHLIGHT_CLOSE``)."""
-    if not terms:
-        return []
-    o, c = HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE
-    clauses = ["studies_fts MATCH ?", "s.deleted = 0"]
-    params: list[Any] = [o, c, o, c, o, c, fts_or_expression(terms)]
-    if condition_ids:
-        clauses.append("s.id IN (SELECT study_id FROM study_conditions WHERE condition_id IN "
-                       f"({', '.join('?' for _ in condition_ids)}))")
-        params.extend(condition_ids)
-    if exclude_ids:
-        clauses.append(f"s.id NOT IN ({', '.join('?' for _ in exclude_ids)})")
-        params.extend(exclude_ids)
-    params.append(limit)
-    rows = project.db.query(
-        f"SELECT s.id AS study_id, {_BM25} AS rank, "
-        "highlight(studies_fts, 0, ?, ?) AS title_hl, "
-        "snippet(studies_fts, 1, ?, ?, '…', 40) AS abstract_snippet, "
-        "highlight(studies_fts, 4, ?, ?) AS mesh_hl, "
-        "s.pmid, s.doi, s.title, s.year, s.first_author, s.journal, s.publication_types, "
-        "s.retracted FROM studies_fts JOIN studies s ON s.id = studies_fts.rowid "
-        f"WHERE {' AND '.join(clauses)} ORDER BY rank LIMIT ?",
-        params,
-    )
-    out = []
-    for r in rows:
-        r["publication_types"] = json.loads(r["publication_types"])
-        r["retracted"] = bool(r["retracted"])
         out.append(r)
     return out

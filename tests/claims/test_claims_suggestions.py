@@ -10,7 +10,7 @@ from evidence_tracker.domain.claims import Pico, query_terms
 from evidence_tracker.domain.models import MeshHeading, Study
 from evidence_tracker.services import evidence
 from evidence_tracker.store import Project
-from evidence_tracker.store.claims import fts_or_expression
+from evidence_tracker.store.study_search import fts_or_expression
 
 IRRELEVANT = {
     "title": "Anaesthesia for dental surgery in dogs",

@@ -21,8 +21,9 @@ from report_project import (
 
 from evidence_tracker import __version__
 from evidence_tracker.domain.claims import ClaimsError
+from evidence_tracker.formats.report_html import render_html
 from evidence_tracker.services import evidence
-from evidence_tracker.services.report import build_report, render_html, write_report
+from evidence_tracker.services.report import build_report, write_report
 from evidence_tracker.store import Project, latest_schema_version
 
 

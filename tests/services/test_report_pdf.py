@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from report_project import FM_QUOTE, audited_project
 
-from evidence_tracker.services.prisma import PrismaCounts, layout, svg
+from evidence_tracker.formats.prisma_diagram import layout, svg
+from evidence_tracker.formats.report_model import PrismaCounts
+from evidence_tracker.formats.report_pdf import markup, text
 from evidence_tracker.services.report import build_report, write_report
-from evidence_tracker.services.report_pdf import markup, text
 from evidence_tracker.store import Project
 
 

@@ -38,6 +38,7 @@ from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import judgements as store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.events import append_event
+from evidence_tracker.store.study_facts import study_facts
 
 META_BLIND = "review_blind"
 META_TEAM = "review_team"
@@ -326,7 +327,7 @@ class Conflict:
 def subject_labels(project: Project, subjects: Iterable[Subject]) -> dict[Subject, str]:
     """'PMID 19603491', 'C011', 'PMID 19603491 × C011' for display."""
     subjects = list(subjects)
-    facts = claim_store.study_facts(project, [s.study_id for s in subjects
+    facts = study_facts(project, [s.study_id for s in subjects
                                               if s.study_id is not None])
     claim_ids = sorted({s.claim_id for s in subjects if s.claim_id is not None})
     codes = {c.id: c.code or f"#{c.id}" for c in claim_store.list_claims(project, claim_ids)}

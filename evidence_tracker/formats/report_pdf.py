@@ -1,4 +1,5 @@
-"""The audit report as PDF, drawn with reportlab from the same :class:`Report` as the HTML.
+"""The audit report as PDF, drawn with reportlab from the same :class:`Report` as the HTML
+(:mod:`evidence_tracker.formats.report_html`).
 
 Text is set in DejaVu Sans (shipped in resources/fonts, embedded in the PDF) so Greek
 letters, accents and symbols print; Chinese, Japanese and Korean runs fall back to the
@@ -10,7 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from typing import Any
+from typing import IO, Any
 
 from reportlab.graphics.shapes import Drawing, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -39,8 +40,13 @@ from reportlab.platypus import (
 from evidence_tracker.config import resources_dir
 from evidence_tracker.domain.claims import VERDICT_LABELS
 from evidence_tracker.domain.models import Verdict
-from evidence_tracker.services.prisma import PrismaLayout
-from evidence_tracker.services.report import MAP_LABELS, STANCE_HEADINGS, Report
+from evidence_tracker.formats.report_model import (
+    MAP_LABELS,
+    STANCE_HEADINGS,
+    ClaimSection,
+    PrismaLayout,
+    Report,
+)
 
 FONT = "DejaVuSans"
 VERDICT_FILL = {
@@ -244,7 +250,7 @@ def _footer(report: Report) -> Any:
     return draw
 
 
-def _doc(path: str, report: Report) -> BaseDocTemplate:
+def _doc(path: str | IO[bytes], report: Report) -> BaseDocTemplate:
     doc = BaseDocTemplate(path, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                           topMargin=16 * mm, bottomMargin=18 * mm, title=report.title,
                           author="Evidence Tracker", subject="Audit report",
@@ -303,7 +309,7 @@ def _legend() -> Paragraph:
                      "not yet confirmed by a reviewer", styles()["muted"])
 
 
-def _facts(claim: Any) -> Table:
+def _facts(claim: ClaimSection) -> Table:
     st = styles()
     verdict = claim.verdict_label
     if claim.confirmed:
@@ -328,7 +334,7 @@ def _facts(claim: Any) -> Table:
         ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
 
 
-def _claim(claim: Any) -> list[Any]:
+def _claim(claim: ClaimSection) -> list[Any]:
     st = styles()
     badge = (f'<font backColor="{VERDICT_FILL[claim.verdict]}"> Verdict: '
              f"{text(claim.verdict_label)}{'' if claim.confirmed else ' (suggested)'} </font>"
@@ -340,9 +346,10 @@ def _claim(claim: Any) -> list[Any]:
         Paragraph(badge, st["muted"])])]
     out += [Paragraph(f"<b>Warning:</b> {text(w)}", st["warning"]) for w in claim.warnings]
     out.append(Paragraph("What the clinic says", st["h4"]))
-    for s in claim.sources:
-        out.append(Paragraph(f"“{text(s.quote)}”<br/><font color='#5a5a60' size='8'>— "
-                             f"{text(s.clinic)}, <i>{text(s.page)}</i></font>", st["quote"]))
+    for source in claim.sources:
+        out.append(Paragraph(f"“{text(source.quote)}”<br/><font color='#5a5a60' size='8'>— "
+                             f"{text(source.clinic)}, <i>{text(source.page)}</i></font>",
+                             st["quote"]))
     out.append(Paragraph("Verdict and certainty", st["h4"]))
     out.append(Paragraph(f"<b>{text(claim.statement)}</b>", st["body"]))
     out.append(Spacer(1, 3))
@@ -448,8 +455,8 @@ def _unreviewed(report: Report, width: float) -> list[Any]:
     return out
 
 
-def write_pdf(report: Report, path: str) -> None:
-    """Render ``report`` to a PDF file at ``path``."""
+def write_pdf(report: Report, path: str | IO[bytes]) -> None:
+    """Render ``report`` as PDF to ``path`` (a file name or a binary file)."""
     doc = _doc(path, report)
     wide = landscape(A4)[0] - 28 * mm
     doc.build(story(report, doc.width, wide))

@@ -1,0 +1,49 @@
+"""What the claims register and review read about studies: display and weighing facts,
+title and abstract, and how many studies a set of conditions holds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from evidence_tracker.store.database import Project
+from evidence_tracker.store.studies import select_in
+
+
+def study_facts(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Display and weighing facts for studies: pmid, doi, title, year, first author,
+    journal, publication types, retracted, deleted."""
+    out: dict[int, dict[str, Any]] = {}
+    columns = ("id", "pmid", "doi", "title", "year", "first_author", "journal",
+               "publication_types", "retracted", "deleted")
+    sql = f"SELECT {', '.join(columns)} FROM studies WHERE id IN ({{marks}})"
+    for values in select_in(project.conn, sql, ids):
+        r = dict(zip(columns, values, strict=True))
+        r["publication_types"] = json.loads(r["publication_types"])
+        r["retracted"] = bool(r["retracted"])
+        r["deleted"] = bool(r["deleted"])
+        out[r["id"]] = r
+    return out
+
+
+def study_text(project: Project, study_id: int) -> tuple[str, str] | None:
+    """(title, abstract) of a study, or None."""
+    row = project.conn.execute(
+        "SELECT title, abstract FROM studies WHERE id = ?", (study_id,)
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def condition_study_stats(project: Project, ids: Sequence[int]) -> tuple[int, str]:
+    """(number of study-condition rows, latest ``added_at``) over conditions ``ids``."""
+    if not ids:
+        return 0, ""
+    marks = ", ".join("?" for _ in ids)
+    row = project.conn.execute(
+        "SELECT count(*), coalesce(max(sc.added_at), '') FROM study_conditions sc "
+        f"JOIN studies s ON s.id = sc.study_id WHERE s.deleted = 0 "
+        f"AND sc.condition_id IN ({marks})",
+        list(ids),
+    ).fetchone()
+    return int(row[0]), str(row[1])
