@@ -188,8 +188,8 @@ def study_links_html(links: Sequence[LinkView], claims: Mapping[int, Claim]) -> 
 
 class StudyDetail(QTextBrowser):
     """The study pane: renders the study selected in the context, then the claims it is
-    linked to as the reviewer may see them (blind mode), and re-renders when judgements or
-    the reviewer change. Read-only; links open in the system browser, never in the app."""
+    linked to as the reviewer may see them (blind mode), and re-renders when the reviewer
+    changes. Read-only; links open in the system browser, never in the app."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -198,8 +198,8 @@ class StudyDetail(QTextBrowser):
         self.setOpenLinks(False)
         self.anchorClicked.connect(self._open_link)
         self.setObjectName("studyDetail")
+        # After a judgement the window re-reads and selects the study again.
         context.study_selected.connect(self.show_study)
-        context.judgements_changed.connect(self.refresh)
         context.reviewer.changed.connect(self.refresh)
         self.show_study(None)
 

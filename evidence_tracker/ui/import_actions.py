@@ -7,7 +7,7 @@ preview dialog only shows what will be added and merged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -100,9 +100,10 @@ class ImportActions(QObject):
         self.parent_widget = parent
         self.preview_dialog: ImportPreviewDialog | None = None
         self.last_message = ""
-        self.action_import = _action(parent, "&Import with Preview…", self.import_dialog,
-                                     "Import PubMed XML, MEDLINE/NBIB, RIS, BibTeX or "
-                                     "CSL-JSON files, after a preview of what merges")
+        self.action_import = QAction("&Import with Preview…", parent)
+        self.action_import.triggered.connect(lambda _checked=False: self.import_dialog())
+        self.action_import.setStatusTip("Import PubMed XML, MEDLINE/NBIB, RIS, BibTeX or "
+                                        "CSL-JSON files, after a preview of what merges")
 
     def _say(self, text: str) -> None:
         self.last_message = text
@@ -179,10 +180,3 @@ class ImportActions(QObject):
                 return True
         return super().eventFilter(watched, event)
 
-
-def _action(parent: QWidget, text: str, slot: Callable[[], object], tip: str = "") -> QAction:
-    action = QAction(text, parent)
-    action.triggered.connect(lambda _checked=False: slot())
-    if tip:
-        action.setStatusTip(tip)
-    return action
