@@ -15,6 +15,7 @@ from typing import TextIO
 
 from evidence_tracker import __version__
 from evidence_tracker.cli import claims, export, grading, pubmed, studies
+from evidence_tracker.cli.common import Session
 from evidence_tracker.config import resolve_db_path
 from evidence_tracker.services import project as project_service
 from evidence_tracker.store import StoreError
@@ -54,14 +55,23 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Open the project and execute the parsed subcommand; returns the exit status."""
+def run(
+    args: argparse.Namespace,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    session: Session | None = None,
+) -> int:
+    """Open the project and execute the parsed subcommand; returns the exit status.
+
+    The settings are read here, once (``session``, else the user's), and passed down.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
+    session = session or Session.load()
     module = next(m for m in COMMAND_MODULES if args.command in m.COMMANDS)
     try:
         with project_service.open_or_create(resolve_db_path(args.db)) as project:
-            return int(module.run(args, project, out, err))
+            return int(module.run(args, project, out, err, session))
     except StoreError as exc:
         err.write(f"evidence-tracker: {exc}\n")
         return EXIT_ERROR

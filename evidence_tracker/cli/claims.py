@@ -6,7 +6,7 @@ import argparse
 import shutil
 from typing import TextIO
 
-from evidence_tracker.cli.common import reviewer_name, viewer_name, write_json
+from evidence_tracker.cli.common import Session, reviewer_name, viewer_name, write_json
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.domain.models import Stance, Verdict
 from evidence_tracker.services import claims as claims_service
@@ -67,23 +67,26 @@ def _json(parser: argparse.ArgumentParser, help_text: str) -> None:
                         help=help_text)
 
 
-def _reviewer(args: argparse.Namespace) -> str:
-    return reviewer_name(args, ClaimsError)
+def _reviewer(args: argparse.Namespace, session: Session) -> str:
+    return reviewer_name(args, session.settings, ClaimsError)
 
 
-def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def run(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     """Execute one of this module's subcommands; returns the exit status."""
     try:
         if args.command == "link":
-            return _link(args, project, out)
+            return _link(args, project, out, session)
         action = getattr(args, "claims_action", None)
         if action == "show":
-            return _show(args, project, out)
+            return _show(args, project, out, session)
         if action == "extract":
             return _extract(args, project, out, err)
         if action == "verdict":
             status = evidence.record_verdict(project, args.claim, args.verdict,
-                                             rationale=args.rationale, reviewer=_reviewer(args))
+                                             rationale=args.rationale,
+                                             reviewer=_reviewer(args, session))
             if getattr(args, "json", False):
                 write_json(evidence.verdict_json(status), out)
             else:
@@ -123,8 +126,8 @@ def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
     return EXIT_OK
 
 
-def _show(args: argparse.Namespace, project: Project, out: TextIO) -> int:
-    viewer = viewer_name(args)
+def _show(args: argparse.Namespace, project: Project, out: TextIO, session: Session) -> int:
+    viewer = viewer_name(args, session.settings)
     detail = review.blinded_detail(
         project, evidence.claim_detail(project, args.claim, suggestions=args.suggestions), viewer
     )
@@ -185,8 +188,8 @@ def _extract(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
     return EXIT_OK
 
 
-def _link(args: argparse.Namespace, project: Project, out: TextIO) -> int:
-    reviewer = _reviewer(args)
+def _link(args: argparse.Namespace, project: Project, out: TextIO, session: Session) -> int:
+    reviewer = _reviewer(args, session)
     if args.withdraw:
         event_id = evidence.withdraw_link(project, args.study, args.claim, reviewer=reviewer,
                                           note=args.note)

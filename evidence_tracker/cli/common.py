@@ -1,12 +1,36 @@
-"""Helpers every command module uses: JSON lines out, and who is reviewing."""
+"""Helpers every command module uses: the session, JSON lines out, and who is reviewing."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from evidence_tracker.services.settings import load_settings
+from evidence_tracker.pubmed.eutils import CancelToken, EutilsClient, RateLimiters
+from evidence_tracker.services import fetch as fetch_service
+from evidence_tracker.services.settings import ApiKey, Settings, load_settings
+
+
+@dataclass
+class Session:
+    """What one run of the command line reads once and passes to the commands: the user's
+    settings, the NCBI API key (read on first use), and the rate limiters its E-utilities
+    clients share."""
+
+    settings: Settings
+    api_key: ApiKey = field(default_factory=ApiKey)
+    limiters: RateLimiters = field(default_factory=RateLimiters)
+
+    @classmethod
+    def load(cls) -> Session:
+        """The session of this user (settings.json; the keyring only when a key is needed)."""
+        return cls(load_settings())
+
+    def client(self, cancel: CancelToken | None = None) -> EutilsClient:
+        """An E-utilities client with this user's email and key, on the shared limiter."""
+        config = fetch_service.client_config(self.settings, self.api_key.value)
+        return fetch_service.make_client(config, self.limiters, cancel)
 
 
 def write_json(obj: Any, out: TextIO) -> None:
@@ -14,15 +38,15 @@ def write_json(obj: Any, out: TextIO) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
-def viewer_name(args: argparse.Namespace) -> str:
+def viewer_name(args: argparse.Namespace, settings: Settings) -> str:
     """``--reviewer``, else the name in the settings, else "" (nobody in particular)."""
-    return (getattr(args, "reviewer", None) or load_settings().reviewer_name or "").strip()
+    return (getattr(args, "reviewer", None) or settings.reviewer_name or "").strip()
 
 
-def reviewer_name(args: argparse.Namespace, error: type[Exception]) -> str:
+def reviewer_name(args: argparse.Namespace, settings: Settings, error: type[Exception]) -> str:
     """:func:`viewer_name`; ``error`` (the command's own error type, which it reports)
     when there is none."""
-    name = viewer_name(args)
+    name = viewer_name(args, settings)
     if not name:
         raise error("Who is reviewing? Pass --reviewer NAME (or set your name in the "
                     "application's preferences).")

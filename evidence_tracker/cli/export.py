@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from evidence_tracker.cli.common import Session
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.formats.citations import CitationStyle
 from evidence_tracker.services import citations as citation_service
@@ -58,7 +59,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="the organisation publishing the reviews")
 
 
-def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def run(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     try:
         if args.command == "export":
             return _export(args, project, out, err)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from evidence_tracker.cli.common import reviewer_name, viewer_name, write_json
+from evidence_tracker.cli.common import Session, reviewer_name, viewer_name, write_json
 from evidence_tracker.domain.agreement import interpret_kappa
 from evidence_tracker.domain.appraisal import ROUTE_LABELS, AppraisalError, rob_label
 from evidence_tracker.domain.claims import ClaimsError
@@ -129,8 +129,8 @@ def _common(p: argparse.ArgumentParser, who: str = "reviewer") -> None:
         p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _reviewer(args: argparse.Namespace) -> str:
-    return reviewer_name(args, ReviewError)
+def _reviewer(args: argparse.Namespace, session: Session) -> str:
+    return reviewer_name(args, session.settings, ReviewError)
 
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
@@ -143,19 +143,23 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
     return out
 
 
-def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def run(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     """Execute one of this module's subcommands; returns the exit status."""
     handlers = {"screen": _screen, "appraise": _appraise, "grade": _grade,
                 "agreement": _agreement, "conflicts": _conflicts, "resolve": _resolve,
                 "history": _history, "undo": _undo, "redo": _undo, "reviewers": _reviewers}
     try:
-        return handlers[args.command](args, project, out, err)
+        return handlers[args.command](args, project, out, err, session)
     except _ERRORS as exc:
         err.write(f"evidence-tracker: {exc}\n")
         return EXIT_ERROR
 
 
-def _screen(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def _screen(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     if args.reasons:
         reasons = screening.exclusion_reasons(project)
         if args.json:
@@ -164,7 +168,7 @@ def _screen(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
             out.write("".join(f"{r}\n" for r in reasons))
         return EXIT_OK
     if args.progress or not args.study:
-        reviewer = _reviewer(args)
+        reviewer = _reviewer(args, session)
         rows = screening.progress_by_condition(project, reviewer)
         if args.condition:
             rows = [r for r in rows if r.slug == args.condition]
@@ -180,7 +184,7 @@ def _screen(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
         return EXIT_OK
     if not args.decision:
         raise ScreeningError("Give the decision: include, exclude or maybe.")
-    view = screening.screen(project, args.study, args.decision, reviewer=_reviewer(args),
+    view = screening.screen(project, args.study, args.decision, reviewer=_reviewer(args, session),
                             reason=args.reason, note=args.note)
     if args.json:
         write_json(screening.screening_json(view), out)
@@ -189,8 +193,10 @@ def _screen(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
     return EXIT_OK
 
 
-def _appraise(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
-    reviewer = _reviewer(args)
+def _appraise(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
+    reviewer = _reviewer(args, session)
     study_id = resolve_study(project, args.study)
     suggestion = appraisal.design_suggestion(project, study_id)
     if args.show:
@@ -229,8 +235,10 @@ def _appraise(args: argparse.Namespace, project: Project, out: TextIO, err: Text
     return EXIT_OK
 
 
-def _grade(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
-    reviewer = _reviewer(args)
+def _grade(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
+    reviewer = _reviewer(args, session)
     claim = resolve_claim(project, args.claim)
     if args.show:
         suggestion = grading.suggest(project, claim, reviewer)
@@ -276,7 +284,9 @@ def _write_assessment(out: TextIO, title: str, a: Any, start_reason: str) -> Non
         out.write(f"  {label:<46} {value:+d}  {note}\n")
 
 
-def _agreement(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def _agreement(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     pair = [n.strip() for n in args.reviewers.split(",")] if args.reviewers else None
     report = review.agreement(project, reviewers=pair, condition=args.condition)
     if args.json:
@@ -301,7 +311,9 @@ def _agreement(args: argparse.Namespace, project: Project, out: TextIO, err: Tex
     return EXIT_OK
 
 
-def _conflicts(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def _conflicts(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     kinds = [args.kind] if args.kind else list(JUDGEMENT_KINDS)
     found = review.conflicts(project, kinds=kinds, condition=args.condition)
     for c in found:
@@ -314,8 +326,10 @@ def _conflicts(args: argparse.Namespace, project: Project, out: TextIO, err: Tex
     return EXIT_OK
 
 
-def _resolve(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
-    arbiter = _reviewer(args)
+def _resolve(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
+    arbiter = _reviewer(args, session)
     resolution = review.resolve(project, args.key, arbiter=arbiter, accept=args.accept,
                                 value=args.value, reason=args.reason, note=args.note)
     subject = review.parse_subject(args.key)
@@ -329,12 +343,14 @@ def _resolve(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
     return EXIT_OK
 
 
-def _history(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def _history(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     if not args.study and not args.claim:
         raise ReviewError("Give --study and/or --claim.")
     study_id = resolve_study(project, args.study) if args.study else None
     claim_id = resolve_claim(project, args.claim).id if args.claim else None
-    viewer = viewer_name(args) or None
+    viewer = viewer_name(args, session.settings) or None
     view = review.history(project, study_id=study_id, claim_id=claim_id, viewer=viewer)
     if args.json:
         write_json(review.history_json(view), out)
@@ -348,8 +364,10 @@ def _history(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
     return EXIT_OK
 
 
-def _undo(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
-    reviewer = _reviewer(args)
+def _undo(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
+    reviewer = _reviewer(args, session)
     kinds = [args.kind] if args.kind else list(UNDOABLE_KINDS)
     step = (review.undo if args.command == "undo" else review.redo)(project, reviewer, kinds)
     if args.json:
@@ -363,9 +381,11 @@ def _undo(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
     return EXIT_OK
 
 
-def _reviewers(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def _reviewers(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     if args.team is not None or args.blind is not None:
-        who = _reviewer(args)
+        who = _reviewer(args, session)
         if args.team is not None:
             review.set_review_team(project, args.team.split(","), reviewer=who)
         if args.blind is not None:

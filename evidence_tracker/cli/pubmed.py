@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TextIO
 
+from evidence_tracker.cli.common import Session
 from evidence_tracker.pubmed.eutils import EutilsError, FetchCancelled
 from evidence_tracker.services import conditions as condition_service
 from evidence_tracker.services import fetch as fetch_service
@@ -70,7 +71,9 @@ def _progress_printer(err: TextIO) -> Callable[[FetchProgress], None]:
     return show
 
 
-def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def run(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     if args.command == "import":
         return _import(args, project, out, err)
     if args.command == "conditions":
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) ->
                   f"Known: {', '.join(sorted(known))}\n")
         return 1
     status = 0
-    with fetch_service.make_client() as client:
+    with session.client() as client:
         for slug in slugs:
             try:
                 summary = fetch_service.fetch_condition(

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from evidence_tracker.cli.common import Session
 from evidence_tracker.services import project as project_service
 from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
@@ -64,7 +65,9 @@ def _limit(rows: Iterable[dict[str, Any]], limit: int | None) -> Iterable[dict[s
         yield row
 
 
-def run(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def run(
+    args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
+) -> int:
     """Execute one of this module's subcommands; returns the exit status."""
     if args.command == "init":
         info = project_service.project_info(project)

@@ -24,9 +24,10 @@ from evidence_tracker.pubmed.eutils import (
     EutilsClient,
     EutilsConfig,
     FetchCancelled,
+    RateLimiters,
 )
 from evidence_tracker.pubmed.parser import iter_pubmed_xml
-from evidence_tracker.services import settings as settings_service
+from evidence_tracker.services.settings import Settings
 from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import search_runs as run_store
@@ -66,11 +67,18 @@ class FetchSummary:
     resumed: bool
 
 
-def make_client(cancel: CancelToken | None = None) -> EutilsClient:
-    """A client configured from the user's settings (email) and keyring (API key)."""
-    settings = settings_service.load_settings()
-    config = EutilsConfig(email=settings.ncbi_email, api_key=settings_service.get_api_key())
-    return EutilsClient(config, cancel=cancel)
+def client_config(settings: Settings, api_key: str) -> EutilsConfig:
+    """The user's E-utilities configuration: contact email from ``settings``, the API key the
+    caller read once; the base URL is NCBI's or ``$EVIDENCE_TRACKER_EUTILS_URL``."""
+    return EutilsConfig(email=settings.ncbi_email, api_key=api_key)
+
+
+def make_client(
+    config: EutilsConfig, limiters: RateLimiters, cancel: CancelToken | None = None
+) -> EutilsClient:
+    """A client on ``config`` that waits on the limiter ``limiters`` holds for its host and
+    rate, so all the clients of one application together keep NCBI's rate."""
+    return EutilsClient(config, cancel=cancel, limiter=config.limiter_in(limiters))
 
 
 def _today() -> str:

@@ -4,6 +4,9 @@ Plain settings (reviewer name, NCBI contact email) sit in ``settings.json`` in t
 config directory so the headless CLI and the GUI read the same values. GUI-only state
 (window geometry, recent projects) stays in QSettings. The API key is never written to
 either file, nor logged: only the system keyring, or ``$NCBI_API_KEY`` for scripts.
+
+Both are read once, where the application is assembled (``ui.app``, ``cli.run``), and the
+objects passed down: nothing below reads the disk or the keyring again.
 """
 
 from __future__ import annotations
@@ -104,3 +107,26 @@ def set_api_key(value: str) -> None:
         raise SecretStoreUnavailable(
             f"The system keyring refused to store the API key ({type(exc).__name__})."
         ) from exc
+
+
+class ApiKey:
+    """The NCBI API key of this session: read (``$NCBI_API_KEY``, else the keyring) the first
+    time it is needed, then kept; :meth:`store` writes a new one to the keyring."""
+
+    def __init__(self, value: str | None = None) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "ApiKey('***')" if self._value else "ApiKey()"
+
+    @property
+    def value(self) -> str:
+        if self._value is None:
+            self._value = get_api_key()
+        return self._value
+
+    def store(self, value: str) -> None:
+        """Keep ``value`` in the keyring ('' deletes it); raises SecretStoreUnavailable."""
+        set_api_key(value)
+        # With the keyring entry gone, $NCBI_API_KEY (if any) is the key again.
+        self._value = value or os.environ.get(API_KEY_ENV, "").strip()

@@ -5,7 +5,6 @@ conflicts list, where an arbiter resolves each disagreement (a ``resolution`` ev
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QSplitter,
@@ -35,9 +35,7 @@ from evidence_tracker.domain.models import ScreeningDecision
 from evidence_tracker.domain.review import KIND_LABELS, ReviewError
 from evidence_tracker.domain.screening import DECISION_LABELS, ScreeningError
 from evidence_tracker.services import review, screening
-
-if TYPE_CHECKING:
-    from evidence_tracker.ui.review import GradingController
+from evidence_tracker.ui.context import AppContext
 
 MEASURE_LABELS = {"screening": "Screening", "stance": "Stance", "certainty": "GRADE certainty",
                   "design": "Study design"}
@@ -71,9 +69,9 @@ def _values_for(kind: str) -> list[tuple[str, str]]:
 class AgreementDialog(QDialog):
     """Non-modal: agreement figures in one tab, the conflicts to resolve in the other."""
 
-    def __init__(self, controller: GradingController, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
-        self.controller = controller
+        self.context = context
         self.setObjectName("agreementDialog")
         self.setWindowTitle("Agreement and conflicts")
         self.resize(1100, 620)
@@ -183,7 +181,7 @@ class AgreementDialog(QDialog):
         return None
 
     def reload(self) -> None:
-        project = self.controller.project
+        project = self.context.project
         try:
             report = review.agreement(project, reviewers=self._pair())
         except ReviewError:
@@ -199,7 +197,7 @@ class AgreementDialog(QDialog):
             combo.blockSignals(False)
         blind = review.blind_mode(project)
         self.mode_label.setText(f"Blind mode {'on' if blind else 'off'} · arbiter: "
-                                f"{escape(self.controller.reviewer or '(nobody)')}")
+                                f"{escape(self.context.reviewer.name or '(nobody)')}")
         self._fill_agreement(report)
         self._fill_conflicts()
 
@@ -235,7 +233,7 @@ class AgreementDialog(QDialog):
         self.summary.setText(line + ".")
 
     def _fill_conflicts(self) -> None:
-        self.conflicts = review.conflicts(self.controller.project)
+        self.conflicts = review.conflicts(self.context.project)
         self.conflict_table.setRowCount(len(self.conflicts))
         for row, c in enumerate(self.conflicts):
             values = "; ".join(f"{j.reviewer}: {j.text}" for j in c.judgements)
@@ -295,9 +293,9 @@ class AgreementDialog(QDialog):
         else:
             self.other_value.hide()
         self.reason.clear()
-        self.reason.addItems(screening.exclusion_reasons(self.controller.project))
+        self.reason.addItems(screening.exclusion_reasons(self.context.project))
         self.reason.setEnabled(c.subject.kind == "screening")
-        arbiter = self.controller.reviewer
+        arbiter = self.context.reviewer.name
         judged = {j.reviewer for j in c.judgements}
         if arbiter in judged:
             self.arbiter_label.setText(
@@ -312,20 +310,20 @@ class AgreementDialog(QDialog):
         c = self.selected_conflict()
         if c is None:
             return False
-        arbiter = self.controller.require_reviewer(self)
+        arbiter = self.context.reviewer.require(self)
         if arbiter is None:
             return False
         checked = self.choice_group.checkedButton()
         accept = str(checked.property("reviewer") or "") if checked else ""
         value = None if accept else str(self.other_value.currentData() or "")
         try:
-            review.resolve(self.controller.project, c.subject, arbiter=arbiter,
+            review.resolve(self.context.project, c.subject, arbiter=arbiter,
                            accept=accept or None, value=value,
                            reason=self.reason.currentText(), note=self.note.text())
         except (ReviewError, ClaimsError, ScreeningError, GradeError) as exc:
-            self.controller.warn("Resolve", exc)
+            QMessageBox.warning(self, "Resolve", str(exc))
             return False
         self.note.clear()
-        self.controller.after_write(f"Resolved {c.label} as arbiter {arbiter}.")
+        self.context.judgement_recorded(f"Resolved {c.label} as arbiter {arbiter}.")
         self.reload()
         return True

@@ -14,7 +14,10 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from evidence_tracker import APP_ID, APP_NAME, __version__
+from evidence_tracker.pubmed.eutils import RateLimiters
 from evidence_tracker.services import project as project_service
+from evidence_tracker.services import settings as settings_service
+from evidence_tracker.services.settings import ApiKey, Settings
 from evidence_tracker.store import StoreError
 from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
 from evidence_tracker.ui.main_window import MainWindow, add_recent_project
@@ -85,8 +88,14 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def open_main_window(db_path: Path) -> MainWindow:
-    """Lock and open the project at ``db_path``; raises ProjectLocked or StoreError."""
+def open_main_window(db_path: Path, settings: Settings | None = None) -> MainWindow:
+    """Lock and open the project at ``db_path``; raises ProjectLocked or StoreError.
+
+    This is where the GUI is assembled: the settings are read here, once (unless given),
+    and the window gets them with the process's one set of rate limiters; the API key is
+    read from the keyring the first time a client or the Preferences need it.
+    """
+    settings = settings if settings is not None else settings_service.load_settings()
     lock = ProjectLock(db_path)
     lock.acquire()
     try:
@@ -95,7 +104,8 @@ def open_main_window(db_path: Path) -> MainWindow:
         lock.release()
         raise
     add_recent_project(project.path)
-    return MainWindow(project, lock)
+    return MainWindow(project, lock, settings=settings, api_key=ApiKey(),
+                      limiters=RateLimiters())
 
 
 def run_gui(db_path: Path) -> int:

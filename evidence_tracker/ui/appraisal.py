@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from html import escape
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -48,9 +48,7 @@ from evidence_tracker.domain.review import ReviewError
 from evidence_tracker.services import appraisal
 from evidence_tracker.services import review as review_service
 from evidence_tracker.store import studies as study_store
-
-if TYPE_CHECKING:
-    from evidence_tracker.ui.review import GradingController
+from evidence_tracker.ui.context import AppContext
 
 NOT_REPORTED = "not reported"
 ROB_COMBO_WIDTH = 170
@@ -89,10 +87,12 @@ class AppraisalPanel(QWidget):
     """Edits the current reviewer's appraisal of one study; Save records an event."""
 
     saved = Signal(int)
+    #: The History button: every judgement of this study.
+    history_requested = Signal()
 
-    def __init__(self, controller: GradingController, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
-        self.controller = controller
+        self.context = context
         self.setObjectName("appraisalPanel")
         self.study_id: int | None = None
         self.suggestion: DesignSuggestion | None = None
@@ -161,7 +161,7 @@ class AppraisalPanel(QWidget):
         self.revert_button = QPushButton("Revert")
         self.revert_button.clicked.connect(lambda: self.set_study(self.study_id, force=True))
         self.history_button = QPushButton("History…")
-        self.history_button.clicked.connect(self.controller.study_history)
+        self.history_button.clicked.connect(self.history_requested)
         save = QShortcut(QKeySequence("Ctrl+Return"), self)
         save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         save.activated.connect(self.save)
@@ -216,7 +216,7 @@ class AppraisalPanel(QWidget):
         if not force and self.dirty and study_id in (None, self.study_id):
             return
         self.dirty = False
-        project = self.controller.project
+        project = self.context.project
         stored = study_store.get_study(project, study_id) if study_id else None
         self.study_id = stored.id if stored else None
         self.setEnabled(stored is not None)
@@ -235,7 +235,7 @@ class AppraisalPanel(QWidget):
         self.suggestion_label.setText(
             f"Suggested: <b>{escape(self.suggestion.design.label)}</b> — "
             f"{escape(self.suggestion.reason)}")
-        reviewer = self.controller.reviewer
+        reviewer = self.context.reviewer.name
         state = appraisal.my_appraisal(project, stored.id, reviewer) if reviewer else None
         self._load(state or appraisal.new_appraisal(project, stored.id))
         self.save_button.setText("Save Appraisal" if state is None else "Update Appraisal")
@@ -336,8 +336,8 @@ class AppraisalPanel(QWidget):
     def _show_others(self) -> None:
         if self.study_id is None:
             return
-        viewer = self.controller.reviewer
-        shown, hidden = appraisal.appraisals(self.controller.project, self.study_id, viewer)
+        viewer = self.context.reviewer.name
+        shown, hidden = appraisal.appraisals(self.context.project, self.study_id, viewer)
         lines = []
         for name, state in shown:
             if name == viewer:
@@ -350,7 +350,7 @@ class AppraisalPanel(QWidget):
             lines.append(f"<span style='color:#8a5a00;'>{hidden} appraisal(s) by other "
                          "reviewers hidden until you have appraised (blind mode).</span>")
         subject = review_service.Subject("appraisal", self.study_id)
-        status = review_service.subject_state(self.controller.project, subject)
+        status = review_service.subject_state(self.context.project, subject)
         if status.status == "conflict" and not hidden:
             lines.append("<span style='color:#b00020;'>Reviewers disagree: an arbiter resolves "
                          "this in Review → Agreement & Conflicts.</span>")
@@ -381,18 +381,18 @@ class AppraisalPanel(QWidget):
     def save(self) -> bool:
         if self.study_id is None:
             return False
-        reviewer = self.controller.require_reviewer(self)
+        reviewer = self.context.reviewer.require(self)
         if reviewer is None:
             return False
         try:
-            view = appraisal.appraise(self.controller.project, self.study_id,
+            view = appraisal.appraise(self.context.project, self.study_id,
                                       replace(self.state()), reviewer=reviewer)
         except (AppraisalError, ClaimsError, ReviewError) as exc:
-            self.controller.warn("Appraisal", exc)
+            QMessageBox.warning(self, "Appraisal", str(exc))
             return False
         self.saved.emit(view.study_id)
         overall = rob_label(view.state.rob_tool, view.state.rob_overall)
-        self.controller.after_write(
+        self.context.judgement_recorded(
             f"Appraisal saved: {view.state.design.label}"
             + (f", risk of bias {overall.lower()}" if overall else "")
             + f" (event {view.event_id}).")

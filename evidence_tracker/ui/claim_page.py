@@ -48,7 +48,8 @@ from evidence_tracker.ui.claims_delegate import (
     STATE_TEXT,
     VERDICT_COLOURS,
 )
-from evidence_tracker.ui.claims_view import category_label, reviewer_name, verdict_state
+from evidence_tracker.ui.claims_view import category_label, verdict_state
+from evidence_tracker.ui.context import ReviewerSession
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 PICO_LABELS = {"population": "Population", "intervention": "Intervention",
@@ -241,26 +242,6 @@ def claim_html(
     return "".join(parts)
 
 
-def study_links_html(links: Sequence[LinkView], claims: Mapping[int, Claim]) -> str:
-    """The study detail pane's 'Linked claims' section (appended after the record)."""
-    parts = [_CSS, '<p class="section">Linked claims</p>']
-    if not links:
-        parts.append('<p class="empty">Not linked to a claim yet: press Ctrl+L (Study → Link '
-                     "to Claim…) to link it.</p>")
-    for v in links:
-        claim = claims.get(v.claim_id)
-        code = escape(claim.code) if claim else f"#{v.claim_id}"
-        text = escape(claim.text) if claim else ""
-        colour = STANCE_COLOURS[v.stance]
-        parts.append(f'<p style="margin: 6px 0 0 0;"><b>{code}</b> '
-                     f'<span style="color: {colour}; font-weight: bold;">'
-                     f"{STANCE_LABELS[v.stance]}</span> — {text}</p>")
-        parts += [f'<p class="quote">“{escape(q)}”</p>' for q in v.state.quotes]
-        parts.append(f'<p class="meta" style="margin-left: 18px;">by {escape(v.reviewer)} '
-                     f"on {escape(_date(v.occurred_at))}</p>")
-    return "".join(parts)
-
-
 def history_text(events: Sequence[Event]) -> str:
     """A link's events, oldest first, one paragraph each (plain text)."""
     out = []
@@ -370,8 +351,9 @@ class VerdictDialog(QDialog):
     records a ``verdict`` event (the previous verdicts stay in the audit trail)."""
 
     def __init__(self, project: Project, claim: Claim, status: VerdictStatus,
-                 parent: QWidget | None = None):
+                 reviewer: ReviewerSession, parent: QWidget | None = None):
         super().__init__(parent)
+        self.reviewer = reviewer
         self.setObjectName("verdictDialog")
         self.setWindowTitle(f"Verdict for {claim.code}")
         self.setMinimumWidth(620)
@@ -443,7 +425,7 @@ class VerdictDialog(QDialog):
         self.error.show()
 
     def accept(self) -> None:
-        reviewer = reviewer_name(self)
+        reviewer = self.reviewer.require(self)
         if reviewer is None:
             self.show_error("A reviewer name is needed: every verdict records who made it.")
             return

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QTreeView,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from evidence_tracker.domain.claims import CATEGORY_LABELS, VERDICT_LABELS, Category, Claim
 from evidence_tracker.domain.models import Stance
-from evidence_tracker.services import settings as settings_service
 from evidence_tracker.services.evidence import ClaimOverview, VerdictStatus
 from evidence_tracker.ui.claims_delegate import (
     CLAIM_ID_ROLE,
@@ -79,22 +77,6 @@ def counts_of(overview: ClaimOverview) -> tuple[int, int, int]:
 def counts_text(counts: tuple[int, int, int]) -> str:
     s, p, c = counts
     return f"{s} supporting, {p} partly supporting, {c} contradicting"
-
-
-def reviewer_name(parent: QWidget | None) -> str | None:
-    """The reviewer's name from the settings; asked for (and saved) when there is none."""
-    settings = settings_service.load_settings()
-    if settings.reviewer_name.strip():
-        return settings.reviewer_name.strip()
-    name, ok = QInputDialog.getText(
-        parent, "Reviewer name",
-        "Your name is recorded with every judgement (the audit trail).\nReviewer name:",
-    )
-    if not ok or not name.strip():
-        return None
-    settings.reviewer_name = name.strip()
-    settings_service.save_settings(settings)
-    return settings.reviewer_name
 
 
 @dataclass(frozen=True)

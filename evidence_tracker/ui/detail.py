@@ -1,4 +1,4 @@
-"""The study detail pane: bibliographic record, abstract and links.
+"""The study detail pane: bibliographic record, abstract, and the claims it is linked to.
 
 Record text never reaches Qt as-is: titles and abstracts pass through the allow-listed
 fragment sanitizer, everything else is HTML-escaped, and the widget only ever receives
@@ -7,6 +7,7 @@ HTML we built.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from html import escape
 from urllib.parse import quote
 
@@ -14,8 +15,15 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from evidence_tracker.domain.claims import STANCE_LABELS, Claim
 from evidence_tracker.domain.markup import sanitize_html
 from evidence_tracker.domain.models import StoredStudy, Study
+from evidence_tracker.services import evidence, review
+from evidence_tracker.services.evidence import LinkView
+from evidence_tracker.store import claims as claim_store
+from evidence_tracker.store import studies as study_store
+from evidence_tracker.ui.claims_delegate import STANCE_COLOURS
+from evidence_tracker.ui.context import AppContext
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 DOI_URL = "https://doi.org/{}"
@@ -140,23 +148,81 @@ def study_html(stored: StoredStudy) -> str:
     return "".join(parts)
 
 
+#: The look of the linked-claims section (it also restyles the record's headings, as it
+#: always has: the pane is one document).
+_LINKS_CSS = """
+<style>
+h2 { font-size: 14pt; margin: 2px 0 4px 0; }
+.meta { color: #555; margin: 1px 0; }
+.section { color: #333; font-size: 9pt; font-weight: bold; text-transform: uppercase;
+           margin-top: 14px; margin-bottom: 2px; }
+.quote { color: #222; font-style: italic; margin: 2px 0 2px 18px; }
+.empty { color: #777; }
+</style>
+"""
+
 EMPTY_HTML = (
     _CSS + '<p class="empty">Select a study to see its abstract, MeSH terms and links.</p>'
 )
 
 
-class StudyDetail(QTextBrowser):
-    """Read-only rich view; links open in the system browser, never inside the app."""
+def study_links_html(links: Sequence[LinkView], claims: Mapping[int, Claim]) -> str:
+    """The 'Linked claims' section, appended after the record."""
+    parts = [_LINKS_CSS, '<p class="section">Linked claims</p>']
+    if not links:
+        parts.append('<p class="empty">Not linked to a claim yet: press Ctrl+L (Study → Link '
+                     "to Claim…) to link it.</p>")
+    for v in links:
+        claim = claims.get(v.claim_id)
+        code = escape(claim.code) if claim else f"#{v.claim_id}"
+        text = escape(claim.text) if claim else ""
+        colour = STANCE_COLOURS[v.stance]
+        parts.append(f'<p style="margin: 6px 0 0 0;"><b>{code}</b> '
+                     f'<span style="color: {colour}; font-weight: bold;">'
+                     f"{STANCE_LABELS[v.stance]}</span> — {text}</p>")
+        parts += [f'<p class="quote">“{escape(q)}”</p>' for q in v.state.quotes]
+        parts.append(f'<p class="meta" style="margin-left: 18px;">by {escape(v.reviewer)} '
+                     f"on {escape(v.occurred_at[:10])}</p>")
+    return "".join(parts)
 
-    def __init__(self, parent: QWidget | None = None):
+
+class StudyDetail(QTextBrowser):
+    """The study pane: renders the study selected in the context, then the claims it is
+    linked to as the reviewer may see them (blind mode), and re-renders when the reviewer
+    changes. Read-only; links open in the system browser, never in the app."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
+        self.context = context
+        self.study_id: int | None = None
         self.setOpenLinks(False)
         self.anchorClicked.connect(self._open_link)
         self.setObjectName("studyDetail")
+        # After a judgement the window re-reads and selects the study again.
+        context.study_selected.connect(self.show_study)
+        context.reviewer.changed.connect(self.refresh)
         self.show_study(None)
 
-    def show_study(self, stored: StoredStudy | None) -> None:
-        self.setHtml(study_html(stored) if stored else EMPTY_HTML)
+    def show_study(self, study_id: int | None) -> None:
+        """Render ``study_id`` (None, or a study no longer there: the hint)."""
+        self.study_id = study_id
+        project = self.context.project
+        stored = study_store.get_study(project, study_id) if study_id else None
+        if stored is None:
+            self.setHtml(EMPTY_HTML)
+            return
+        links = review.filter_links(project, evidence.current_links(project, study=study_id),
+                                    self.context.reviewer.name)
+        claims = {c.id: c for c in claim_store.list_claims(
+            project, sorted({v.claim_id for v in links}))} if links else {}
+        self.setHtml(study_html(stored) + study_links_html(links, claims))
+
+    def refresh(self) -> None:
+        self.show_study(self.study_id)
+
+    def selected_text(self) -> str:
+        """The text selected in the pane, on one line (offered as a link's quote)."""
+        return self.textCursor().selectedText().replace("\u2029", " ")
 
     @staticmethod
     def _open_link(url: QUrl) -> None:

@@ -37,7 +37,8 @@ from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services.claims import Candidate, PageRef
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claims_store
-from evidence_tracker.ui.claims_view import category_label, reviewer_name
+from evidence_tracker.ui.claims_view import category_label
+from evidence_tracker.ui.context import ReviewerSession
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Score", "Sentence", "Why", "Most similar claim", "Decision")
@@ -49,8 +50,10 @@ class ExtractDialog(QDialog):
 
     changed = Signal()
 
-    def __init__(self, project: Project, parent: QWidget | None = None):
+    def __init__(self, project: Project, reviewer: ReviewerSession,
+                 parent: QWidget | None = None):
         super().__init__(parent)
+        self.reviewer = reviewer
         self.setObjectName("extractDialog")
         self.setWindowTitle("Extract Claims from a Page")
         self.resize(1120, 760)
@@ -323,7 +326,7 @@ class ExtractDialog(QDialog):
         if c.status == "source" or self.current_row() in self.decisions:
             self.status.setText("This sentence is already decided.")
             return
-        reviewer = reviewer_name(self)
+        reviewer = self.reviewer.require(self)
         if reviewer is None:
             self.status.setText("A reviewer name is needed: every decision records who made it.")
             return

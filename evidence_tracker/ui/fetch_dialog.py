@@ -7,7 +7,6 @@ window re-reads the project when the fetch ends.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -30,10 +29,9 @@ from PySide6.QtWidgets import (
 from evidence_tracker.domain.models import Condition
 from evidence_tracker.pubmed.eutils import CancelToken, EutilsError, FetchCancelled
 from evidence_tracker.services import fetch as fetch_service
-from evidence_tracker.services import settings as settings_service
 from evidence_tracker.store import StoreError, open_project
 from evidence_tracker.store import conditions as condition_store
-from evidence_tracker.ui.tasks import TaskRunner
+from evidence_tracker.ui.context import AppContext
 
 
 class FetchDialog(QDialog):
@@ -42,14 +40,15 @@ class FetchDialog(QDialog):
     fetched = Signal()
 
     def __init__(
-        self, db_path: Path, conditions: list[Condition], tasks: TaskRunner,
+        self, context: AppContext, conditions: list[Condition],
         parent: QWidget | None = None, selected: int | None = None,
     ):
         super().__init__(parent)
         self.setWindowTitle("Fetch from PubMed")
         self.setMinimumWidth(620)
-        self.db_path = db_path
-        self.tasks = tasks
+        self.context = context
+        self.db_path = context.project.path
+        self.tasks = context.tasks
         self.conditions = conditions
         self._cancel: CancelToken | None = None
         self._running = False
@@ -72,7 +71,7 @@ class FetchDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("%v / %m records")
-        email = settings_service.load_settings().ncbi_email
+        email = context.settings.ncbi_email
         self.status = QLabel(
             "Ready." if email else
             "Ready. Tip: set your email in Edit → Preferences; NCBI asks every client for one."
@@ -126,8 +125,10 @@ class FetchDialog(QDialog):
         request = self._count_request
         self.count_label.setText("PubMed count: asking PubMed…")
 
+        config = self.context.client_config()
+
         def work(_report: Any) -> int:
-            with fetch_service.make_client() as client:
+            with self.context.make_client(config) as client:
                 return client.count(query)
 
         def done(count: int) -> None:
@@ -163,12 +164,13 @@ class FetchDialog(QDialog):
         self._set_running(True)
         self.status.setText(f"Fetching {condition.name}…")
         self.progress.setRange(0, 0)  # busy until PubMed's count is known
+        config = self.context.client_config()
 
         def work(report: Any) -> fetch_service.FetchSummary:
             with open_project(self.db_path) as project:
                 if query != condition.query:
                     condition_store.update_condition_query(project, slug, query)
-                with fetch_service.make_client(cancel) as client:
+                with self.context.make_client(config, cancel) as client:
                     return fetch_service.fetch_condition(
                         project, slug, client, update=update, progress=report
                     )

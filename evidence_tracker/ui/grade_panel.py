@@ -6,9 +6,8 @@ resulting certainty. The application pre-fills suggestions; the reviewer decides
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
@@ -45,9 +45,7 @@ from evidence_tracker.domain.review import ReviewError
 from evidence_tracker.services import grading
 from evidence_tracker.services import review as review_service
 from evidence_tracker.store import claims as claim_store
-
-if TYPE_CHECKING:
-    from evidence_tracker.ui.review import GradingController
+from evidence_tracker.ui.context import AppContext
 
 CERTAINTY_COLOURS = {Certainty.HIGH: "#1b7f3b", Certainty.MODERATE: "#3d7a00",
                      Certainty.LOW: "#8a5a00", Certainty.VERY_LOW: "#b00020"}
@@ -66,9 +64,12 @@ def _signed(value: int) -> str:
 class GradePanel(QWidget):
     """The current reviewer's GRADE judgement of one claim; Save records a ``grade`` event."""
 
-    def __init__(self, controller: GradingController, parent: QWidget | None = None):
+    #: The History button: every judgement of this claim.
+    history_requested = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
-        self.controller = controller
+        self.context = context
         self.setObjectName("gradePanel")
         self.claim_id: int | None = None
         self.suggestion: GradeSuggestion | None = None
@@ -131,7 +132,7 @@ class GradePanel(QWidget):
         self.apply_button.setToolTip("Fill every rating and footnote with the suggestion")
         self.apply_button.clicked.connect(self.apply_suggestions)
         self.history_button = QPushButton("History…")
-        self.history_button.clicked.connect(self.controller.claim_history)
+        self.history_button.clicked.connect(self.history_requested)
         self.save_button = QPushButton("Save GRADE")
         self.save_button.setObjectName("saveGrade")
         self.save_button.setToolTip("Record your GRADE judgement (Ctrl+Return)")
@@ -191,7 +192,7 @@ class GradePanel(QWidget):
     # -- reading ---------------------------------------------------------------------------
     def reload(self) -> None:
         """Re-read the claims list and the current claim."""
-        claims = claim_store.list_claims(self.controller.project)
+        claims = claim_store.list_claims(self.context.project)
         self.claim_combo.blockSignals(True)
         self.claim_combo.clear()
         self.claim_combo.addItem("Choose a claim to grade…", 0)
@@ -210,7 +211,7 @@ class GradePanel(QWidget):
         if not force and self.dirty and claim_id == self.claim_id:
             return
         self.dirty = False
-        project = self.controller.project
+        project = self.context.project
         claim = claim_store.get_claim(project, claim_id) if claim_id else None
         self.claim_id = claim.id if claim else None
         self.claim_combo.blockSignals(True)
@@ -233,7 +234,7 @@ class GradePanel(QWidget):
         self.claim_label.setText(
             f"<b>{escape(claim.text)}</b><br><span style='color:#555;'>"
             + " · ".join(f"{k}: {escape(v)}" for k, v in facts if v) + "</span>")
-        viewer = self.controller.reviewer or None
+        viewer = self.context.reviewer.name or None
         self.suggestion = grading.suggest(project, claim, viewer)
         self._fill_body(grading.body_of_evidence(project, claim, viewer))
         mine = grading.my_grade(project, claim, viewer) if viewer else None
@@ -331,15 +332,15 @@ class GradePanel(QWidget):
     def _show_others(self) -> None:
         if self.claim_id is None:
             return
-        viewer = self.controller.reviewer
-        shown, hidden = grading.grades(self.controller.project, self.claim_id, viewer)
+        viewer = self.context.reviewer.name
+        shown, hidden = grading.grades(self.context.project, self.claim_id, viewer)
         lines = [f"<b>{escape(name)}</b>: {escape(certainty_text(a.certainty))}"
                  for name, a in shown if name != viewer]
         if hidden:
             lines.append(f"<span style='color:#8a5a00;'>{hidden} grade(s) by other reviewers "
                          "hidden until you have graded (blind mode).</span>")
         state = review_service.subject_state(
-            self.controller.project, review_service.Subject("grade", None, self.claim_id))
+            self.context.project, review_service.Subject("grade", None, self.claim_id))
         if state.status == "conflict" and not hidden:
             lines.append("<span style='color:#b00020;'>Reviewers disagree: an arbiter "
                          "resolves this in Review → Agreement & Conflicts.</span>")
@@ -354,16 +355,16 @@ class GradePanel(QWidget):
     def save(self) -> bool:
         if self.claim_id is None:
             return False
-        reviewer = self.controller.require_reviewer(self)
+        reviewer = self.context.reviewer.require(self)
         if reviewer is None:
             return False
         try:
-            view = grading.record_grade(self.controller.project, self.claim_id,
+            view = grading.record_grade(self.context.project, self.claim_id,
                                         self.assessment(), reviewer=reviewer)
         except (GradeError, ClaimsError, ReviewError) as exc:
-            self.controller.warn("GRADE", exc)
+            QMessageBox.warning(self, "GRADE", str(exc))
             return False
-        self.controller.after_write(
+        self.context.judgement_recorded(
             f"GRADE saved: {certainty_text(view.certainty)} (event {view.event_id}).")
         self.set_claim(view.claim_id, force=True)
         return True

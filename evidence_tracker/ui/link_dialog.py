@@ -36,11 +36,11 @@ from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError, st
 from evidence_tracker.domain.models import Stance, StoredStudy
 from evidence_tracker.domain.sentences import contains_normalised, normalise, split_sentences
 from evidence_tracker.services import evidence
-from evidence_tracker.services import settings as settings_service
 from evidence_tracker.services.evidence import LinkView
 from evidence_tracker.store import Project
 from evidence_tracker.store import studies as study_store
-from evidence_tracker.ui.claims_view import category_label, matches, reviewer_name
+from evidence_tracker.ui.claims_view import category_label, matches
+from evidence_tracker.ui.context import ReviewerSession
 
 CLAIM_ROLE = Qt.ItemDataRole.UserRole + 1
 STANCE_KEYS = {Qt.Key.Key_1: Stance.SUPPORTS, Qt.Key.Key_2: Stance.PARTLY_SUPPORTS,
@@ -76,10 +76,12 @@ class LinkDialog(QDialog):
     """One link between ``study_id`` and a claim chosen from ``claims``."""
 
     def __init__(
-        self, project: Project, study_id: int, claims: Sequence[Claim], *,
-        claim_id: int | None = None, selected_text: str = "", parent: QWidget | None = None,
+        self, project: Project, study_id: int, claims: Sequence[Claim],
+        reviewer: ReviewerSession, *, claim_id: int | None = None, selected_text: str = "",
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
+        self.reviewer = reviewer
         self.setObjectName("linkDialog")
         self.setWindowTitle("Link Study to Claim")
         self.resize(900, 660)
@@ -92,7 +94,7 @@ class LinkDialog(QDialog):
             raise ClaimsError(f"No study #{study_id} in this project.")
         self.stored = stored
         self._existing = {v.claim_id: v for v in evidence.current_links(project, study=study_id)
-                          if v.reviewer == settings_service.load_settings().reviewer_name.strip()}
+                          if v.reviewer == reviewer.name}
 
         study = stored.study
         title = QLabel(study.title or "(no title)")
@@ -389,7 +391,7 @@ class LinkDialog(QDialog):
             self.show_error("Choose a stance: 1 supports, 2 partly supports, 3 contradicts, "
                             "4 not relevant.")
             return
-        reviewer = reviewer_name(self)
+        reviewer = self.reviewer.require(self)
         if reviewer is None:
             self.show_error("A reviewer name is needed: every link records who made it.")
             return

@@ -1,11 +1,17 @@
-"""The main window: sidebar | studies table | detail pane, with menus and a search box."""
+"""The main window: sidebar | studies table | detail pane, with menus and a search box.
+
+The window assembles the GUI: it builds the application context and hands it to each part
+it builds (the claims and grading controllers, the import, export and citation actions,
+the study pane), places their menus, docks and views, and keeps the context's selection
+in step with the table and sidebar. The parts never reach back into the window.
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,36 +31,46 @@ from PySide6.QtWidgets import (
 
 from evidence_tracker import APP_NAME, __version__
 from evidence_tracker.config import resolve_db_path
+from evidence_tracker.pubmed.eutils import RateLimiters
 from evidence_tracker.services import project as project_service
+from evidence_tracker.services.settings import ApiKey, Settings
 from evidence_tracker.store import Project, StoreError
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
-from evidence_tracker.ui import export_actions, review
+from evidence_tracker.ui.citation_actions import CitationActions
 from evidence_tracker.ui.claims_controller import ClaimsController
 from evidence_tracker.ui.condition_dialog import NewConditionDialog
+from evidence_tracker.ui.context import AppContext
 from evidence_tracker.ui.detail import StudyDetail
+from evidence_tracker.ui.export_actions import ExportActions
 from evidence_tracker.ui.fetch_dialog import FetchDialog
+from evidence_tracker.ui.grading import GradingController
+from evidence_tracker.ui.import_actions import ImportActions
 from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
 from evidence_tracker.ui.preferences import PreferencesDialog
 from evidence_tracker.ui.sidebar import ALL_STUDIES, Sidebar
 from evidence_tracker.ui.studies_model import StudiesTableModel
-from evidence_tracker.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 8
 SEARCH_DELAY_MS = 250
+#: Share of the splitter's width for sidebar, list and claim page in claims mode.
+CLAIMS_SPLIT = (0.16, 0.46, 0.38)
 
 
 class MainWindow(QMainWindow):
-    """Owns the open project (its connection lives on the GUI thread) and the task runner."""
+    """Owns the context: the open project (its connection lives on the GUI thread), the
+    task runner, and the settings read once where the application was started."""
 
-    def __init__(self, project: Project, lock: ProjectLock | None = None):
+    def __init__(self, project: Project, lock: ProjectLock | None = None, *,
+                 settings: Settings, api_key: ApiKey | None = None,
+                 limiters: RateLimiters | None = None):
         super().__init__()
-        self.project = project
+        self.context = context = AppContext(project, settings, api_key=api_key,
+                                            limiters=limiters, parent=self)
         self._lock = lock
-        self.tasks = TaskRunner(self)
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
         self.fetch_dialog: FetchDialog | None = None
@@ -79,11 +95,21 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)  # a reset clears it silently
 
         self.sidebar = Sidebar()
         self.sidebar.condition_selected.connect(self._condition_selected)
-        self.detail = StudyDetail()
-        self.claims = ClaimsController(self)
+        self.detail = StudyDetail(context)
+        self.claims = ClaimsController(context, self.sidebar, self.detail, self)
+        self.claims.mode_changed.connect(self._claims_mode_changed)
+        self._studies_sizes: list[int] = []
+        self._claims_sizes: list[int] = []
+        self.grading = GradingController(context, self)
+        self.imports = ImportActions(context, self)
+        self.imports.imported.connect(self.reload)
+        self.installEventFilter(self.imports)  # reference files dropped on the window
+        self.exports = ExportActions(context, self.current_filter, self)
+        self.citations = CitationActions(context, self)
 
         self.empty_hint = QLabel()
         self.empty_hint.setObjectName("emptyHint")
@@ -124,16 +150,29 @@ class MainWindow(QMainWindow):
         self.search_box.returnPressed.connect(self.apply_search)
 
         self._build_menus()
+        self._place_grading()
+        self.citations.choose_shortcut(
+            a.shortcut() for a in self.findChildren(QAction)
+            if a is not self.citations.action_copy_ama and not a.shortcut().isEmpty())
+        context.status_message.connect(self._show_status)
+        context.study_requested.connect(self.go_to_study)
+        context.judgements_changed.connect(self._judgements_changed)
         self._restore_state()
         self.reload()
-        self._install_features()
 
     # -- construction ----------------------------------------------------------------------
-    def _install_features(self) -> None:
-        """Feature modules add their own menus, docks and shortcuts to this window."""
-        review.install(self)
-        # Import (menu, Ctrl+I, dropped files), export, report and citations:
-        self.export_actions = export_actions.install(self)
+    @property
+    def project(self) -> Project:
+        return self.context.project
+
+    def _place_grading(self) -> None:
+        """The Review toolbar, and the appraisal and GRADE docks tabbed and hidden."""
+        self.addToolBar(self.grading.toolbar)
+        for dock in self.grading.docks:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(*self.grading.docks)
+        for dock in self.grading.docks:
+            dock.hide()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -145,6 +184,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        for action in (self.imports.action_import, self.exports.action_export,
+                       self.exports.action_claimreview, self.exports.action_report):
+            file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
 
@@ -161,6 +204,9 @@ class MainWindow(QMainWindow):
         pubmed_menu.addAction(self._action("&New Condition…", None, self.new_condition))
 
         edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.citations.action_copy_ama)
+        edit_menu.addAction(self.citations.action_copy_vancouver)
+        edit_menu.addSeparator()
         find = self._action("&Find Studies", QKeySequence.StandardKey.Find, self.focus_search)
         edit_menu.addAction(find)
         show_studies = self._action("Show &Studies", None, self.show_studies)
@@ -173,6 +219,7 @@ class MainWindow(QMainWindow):
             prefs.setShortcut(QKeySequence("Ctrl+,"))
         edit_menu.addAction(prefs)
         self.claims.add_menus(self.menuBar())
+        self.menuBar().addMenu(self.grading.menu)
 
         help_menu = self.menuBar().addMenu("&Help")
         about = self._action("&About Evidence Tracker", None, self.show_about)
@@ -204,9 +251,19 @@ class MainWindow(QMainWindow):
         total = study_store.count_studies(self.project)
         self.sidebar.set_conditions(condition_store.list_conditions(self.project), total=total)
         self.model.refresh()
-        self.claims.reload()
+        self.context.project_changed.emit()
         self._update_title()
         self._update_status()
+
+    def _judgements_changed(self) -> None:
+        """After a judgement: re-read everything, keeping the selected study."""
+        study_id = self.context.study_id
+        self.reload()
+        if study_id is not None:
+            self._select_row_of(study_id)
+
+    def _show_status(self, text: str, timeout_ms: int) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.project.path.name} — {APP_NAME}")
@@ -252,7 +309,6 @@ class MainWindow(QMainWindow):
             self.sidebar.select_condition(ALL_STUDIES)
             return
         self.model.set_filter(self.current_filter())
-        self.detail.show_study(None)
         self._update_status()
 
     def show_studies(self) -> None:
@@ -266,17 +322,59 @@ class MainWindow(QMainWindow):
         self.search_box.selectAll()
 
     def _condition_selected(self, condition_id: int) -> None:
+        self.context.condition_id = None if condition_id == ALL_STUDIES else condition_id
         self.claims.deactivate()
         self.apply_search()
         if condition_id != ALL_STUDIES:
             condition_store.mark_condition_viewed(self.project, condition_id)
 
-    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        current = self.table.selectionModel().currentIndex()
-        rows = self.table.selectionModel().selectedRows()
-        index = current if current.isValid() else (rows[0] if rows else None)
+    def _selection_changed(self, *_args: object) -> None:
+        """Tell the context which study is current and which are selected."""
+        sel = self.table.selectionModel()
+        current = sel.currentIndex()
+        rows = sorted(i.row() for i in sel.selectedRows())
+        index = current if current.isValid() else (self.model.index(rows[0], 0) if rows
+                                                  else None)
         study_id = self.model.study_id(index.row()) if index is not None else None
-        self.claims.show_study_detail(study_id)
+        selected = [i for i in (self.model.study_id(r) for r in rows) if i is not None]
+        self.context.select_studies(study_id, selected)
+
+    def _select_row_of(self, study_id: int) -> bool:
+        row = self.model.row_of(study_id)
+        if row < 0:
+            return False
+        sel = self.table.selectionModel()
+        sel.setCurrentIndex(self.model.index(row, 0),
+                            sel.SelectionFlag.ClearAndSelect | sel.SelectionFlag.Rows)
+        return True
+
+    def go_to_study(self, study_id: int) -> None:
+        """Show a study in the studies table (all studies, no search)."""
+        self.search_box.blockSignals(True)
+        self.search_box.clear()
+        self.search_box.blockSignals(False)
+        self.sidebar.select_condition(ALL_STUDIES)
+        self.apply_search()
+        if self._select_row_of(study_id):
+            self.table.scrollTo(self.model.index(self.model.row_of(study_id), 0))
+            self.table.setFocus()
+
+    def _claims_mode_changed(self, claims: bool) -> None:
+        """Claims mode: the claims list in the centre and the claim page on the right, each
+        mode keeping its own splitter sizes."""
+        if claims:
+            self.context.condition_id = None
+            self._studies_sizes = self.splitter.sizes()
+            self.centre.setCurrentWidget(self.claims.view)
+            self.right.setCurrentWidget(self.claims.page)
+            total = sum(self._studies_sizes)
+            sizes = self._claims_sizes or [int(total * f) for f in CLAIMS_SPLIT]
+            self.splitter.setSizes(sizes)
+        else:
+            self._claims_sizes = self.splitter.sizes()
+            if self._studies_sizes:
+                self.splitter.setSizes(self._studies_sizes)
+            self.right.setCurrentWidget(self.detail)
 
     # -- PubMed ----------------------------------------------------------------------------
     def show_fetch_dialog(self) -> None:
@@ -285,7 +383,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Fetch", "This project has no conditions to fetch.")
             return
         selected = self.sidebar.selected_condition()
-        dialog = FetchDialog(self.project.path, conditions, self.tasks, self, selected=selected)
+        dialog = FetchDialog(self.context, conditions, self, selected=selected)
         dialog.fetched.connect(self.reload)
         self.fetch_dialog = dialog
         dialog.show()
@@ -297,7 +395,7 @@ class MainWindow(QMainWindow):
 
     def import_files_dialog(self) -> None:
         """Ctrl+I: choose files, see what will be added and merged, then import."""
-        self.export_actions.import_dialog()
+        self.imports.import_dialog()
 
     # -- projects --------------------------------------------------------------------------
     def new_project(self) -> None:
@@ -335,7 +433,7 @@ class MainWindow(QMainWindow):
         self.project.close()
         if self._lock:
             self._lock.release()
-        self.project, self._lock = project, lock
+        self.context.project, self._lock = project, lock
         self.model.set_project(project)
         self.search_box.clear()
         add_recent_project(path)
@@ -354,7 +452,9 @@ class MainWindow(QMainWindow):
 
     # -- dialogs ---------------------------------------------------------------------------
     def show_preferences(self) -> None:
-        PreferencesDialog(self).exec()
+        """Edit the settings in place; a new reviewer name switches the reviewer."""
+        if PreferencesDialog(self.context.settings, self.context.api_key, self).exec():
+            self.context.reviewer.set(self.context.settings.reviewer_name)
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -383,7 +483,7 @@ class MainWindow(QMainWindow):
         s.setValue("mainWindow/splitter", self.splitter.saveState())
         if self.fetch_dialog is not None:
             self.fetch_dialog.cancel()
-        self.tasks.shutdown()
+        self.context.tasks.shutdown()
         self.project.close()
         if self._lock:
             self._lock.release()

@@ -1,4 +1,8 @@
-"""Preferences: reviewer name, NCBI contact email, and the NCBI API key (keyring only)."""
+"""Preferences: reviewer name, NCBI contact email, and the NCBI API key (keyring only).
+
+The dialog edits the application's settings object in place and saves it; nothing is
+re-read from disk. The caller announces a new reviewer (blind review depends on it).
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,17 @@ from PySide6.QtWidgets import (
 )
 
 from evidence_tracker.services import settings as settings_service
+from evidence_tracker.services.settings import ApiKey, Settings
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, settings: Settings, api_key: ApiKey, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.setMinimumWidth(460)
-        current = settings_service.load_settings()
-        self._stored_key = settings_service.get_api_key()
+        self.settings = current = settings
+        self._api_key = api_key
+        self._stored_key = api_key.value
 
         self.reviewer = QLineEdit(current.reviewer_name)
         self.reviewer.setPlaceholderText("Your name, as it appears in the audit trail")
@@ -62,15 +68,13 @@ class PreferencesDialog(QDialog):
             QMessageBox.warning(self, "Preferences", f"“{email}” is not an email address.")
             self.email.setFocus()
             return
-        settings_service.save_settings(
-            settings_service.Settings(
-                reviewer_name=self.reviewer.text().strip(), ncbi_email=email
-            )
-        )
+        self.settings.reviewer_name = self.reviewer.text().strip()
+        self.settings.ncbi_email = email
+        settings_service.save_settings(self.settings)
         key = self.api_key.text().strip()
         if key != self._stored_key:
             try:
-                settings_service.set_api_key(key)
+                self._api_key.store(key)
             except settings_service.SecretStoreUnavailable as exc:
                 QMessageBox.warning(self, "API key not saved", str(exc))
                 return

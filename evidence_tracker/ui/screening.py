@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -37,9 +37,7 @@ from evidence_tracker.domain.review import ReviewError
 from evidence_tracker.domain.screening import DECISION_LABELS, ScreeningError, segments
 from evidence_tracker.services import appraisal, review, screening
 from evidence_tracker.store import studies as study_store
-
-if TYPE_CHECKING:
-    from evidence_tracker.ui.review import GradingController
+from evidence_tracker.ui.context import AppContext
 
 HIGHLIGHT = "background-color: #fff1a8;"
 TEXT_WIDTH = 860
@@ -182,9 +180,12 @@ class ReasonsEditor(QDialog):
 class ScreeningDialog(QDialog):
     """The focused screening mode for one reviewer and condition."""
 
-    def __init__(self, controller: GradingController, parent: QWidget | None = None):
+    #: A decision was recorded or undone here (the undo actions follow it).
+    judged = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
-        self.controller = controller
+        self.context = context
         self.setObjectName("screeningDialog")
         self.setWindowTitle("Screening")
         self.resize(1100, 740)
@@ -294,11 +295,11 @@ class ScreeningDialog(QDialog):
     # -- state -----------------------------------------------------------------------------
     @property
     def reviewer(self) -> str:
-        return self.controller.reviewer
+        return self.context.reviewer.name
 
     def start(self, condition: str | None) -> None:
         """Screen ``condition`` (None: all studies), from the first study not yet decided."""
-        project = self.controller.project
+        project = self.context.project
         self.condition_combo.clear()
         self.condition_combo.addItem("All studies", None)
         for p in screening.progress_by_condition(project, self.reviewer):
@@ -320,7 +321,7 @@ class ScreeningDialog(QDialog):
         return self.ids[self.index] if 0 <= self.index < len(self.ids) else None
 
     def show_current(self) -> None:
-        project = self.controller.project
+        project = self.context.project
         progress = screening.progress(project, self.reviewer, self.condition)
         self.progress_label.setText(
             f"<b>{progress.text}</b> · {progress.include} include · {progress.exclude} "
@@ -349,7 +350,7 @@ class ScreeningDialog(QDialog):
         self.side.setText(self._side_html(stored.id))
 
     def _side_html(self, study_id: int) -> str:
-        project = self.controller.project
+        project = self.context.project
         mine = screening.my_decision(project, study_id, self.reviewer)
         parts = ['<p style="color:#555; font-weight:bold;">YOUR DECISION</p>']
         if mine is None:
@@ -385,14 +386,14 @@ class ScreeningDialog(QDialog):
         if not self.only_open.isChecked():
             self.index = min(self.index + 1, len(self.ids) - 1)
         else:
-            decided = screening.screened_ids(self.controller.project, self.reviewer)
+            decided = screening.screened_ids(self.context.project, self.reviewer)
             later = [i for i in range(self.index + 1, len(self.ids))
                      if self.ids[i] not in decided]
             earlier = [i for i in range(0, self.index) if self.ids[i] not in decided]
             if later or earlier:
                 self.index = (later or earlier)[0]
             else:
-                self.controller.window.statusBar().showMessage(
+                self.context.show_status(
                     f"All {len(self.ids)} studies screened.", 8000)
         self.show_current()
 
@@ -412,7 +413,7 @@ class ScreeningDialog(QDialog):
     def exclude(self) -> ReasonDialog | None:
         if self.study_id is None:
             return None
-        reasons = screening.exclusion_reasons(self.controller.project)
+        reasons = screening.exclusion_reasons(self.context.project)
         dialog = ReasonDialog(reasons, self)
         dialog.chosen.connect(lambda reason: self._decide(ScreeningDecision.EXCLUDE, reason,
                                                           dialog.note.text()))
@@ -422,42 +423,42 @@ class ScreeningDialog(QDialog):
         return dialog
 
     def _edit_reasons(self, dialog: ReasonDialog) -> None:
-        editor = ReasonsEditor(screening.exclusion_reasons(self.controller.project), self)
+        editor = ReasonsEditor(screening.exclusion_reasons(self.context.project), self)
         if editor.exec():
             try:
-                screening.set_exclusion_reasons(self.controller.project, editor.reasons())
+                screening.set_exclusion_reasons(self.context.project, editor.reasons())
             except ScreeningError as exc:
-                self.controller.warn("Exclusion reasons", exc)
+                QMessageBox.warning(self, "Exclusion reasons", str(exc))
                 return
             dialog.reject()
             self.exclude()
 
     def _decide(self, decision: ScreeningDecision, reason: str = "", note: str = "") -> None:
         study_id = self.study_id
-        reviewer = self.controller.require_reviewer(self)
+        reviewer = self.context.reviewer.require(self)
         if study_id is None or reviewer is None:
             return
         try:
-            screening.screen(self.controller.project, study_id, decision, reviewer=reviewer,
+            screening.screen(self.context.project, study_id, decision, reviewer=reviewer,
                              reason=reason, note=note)
         except (ScreeningError, ClaimsError) as exc:
-            self.controller.warn("Screening", exc)
+            QMessageBox.warning(self, "Screening", str(exc))
             return
-        self.controller.update_undo_actions()
+        self.judged.emit()
         self.next()
 
     def _undo_redo(self, undo: bool) -> None:
         fn = review.undo if undo else review.redo
         try:
-            step = fn(self.controller.project, self.reviewer, ["screening"])
+            step = fn(self.context.project, self.reviewer, ["screening"])
         except (ReviewError, ClaimsError) as exc:
-            self.controller.warn("Undo", exc)
+            QMessageBox.warning(self, "Undo", str(exc))
             return
         if step is None:
             return
         if step.reverted.study_id in self.ids:
             self.index = self.ids.index(step.reverted.study_id)
-        self.controller.update_undo_actions()
+        self.judged.emit()
         self.show_current()
 
     def undo(self) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from evidence_tracker import APP_ID, APP_NAME
+from evidence_tracker.services.settings import load_settings
 from evidence_tracker.store import Project
 from evidence_tracker.ui.instance import ProjectLock
 from evidence_tracker.ui.main_window import MainWindow
@@ -36,12 +37,13 @@ def isolated_qsettings(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
 
 @pytest.fixture
 def make_window(qtbot):
-    """Open a MainWindow on a project the way the app does (with its lock)."""
+    """Open a MainWindow on a project the way the app does (with its lock, and the settings
+    read once)."""
 
     def make(project: Project) -> MainWindow:
         lock = ProjectLock(project.path)
         lock.acquire()
-        window = MainWindow(project, lock)
+        window = MainWindow(project, lock, settings=load_settings())
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

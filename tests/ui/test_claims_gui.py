@@ -546,7 +546,7 @@ def test_blind_mode_hides_another_reviewers_link_until_i_have_judged(window) -> 
     c011 = _claim_id(project, "C011")
     assert claims.view.select_claim(c011)
     assert "Dr Other" not in claims.page.browser.toPlainText()
-    claims.show_study_detail(study_store.find_study_id(project, "19000001"))
+    window.detail.show_study(study_store.find_study_id(project, "19000001"))
     assert "Contradicts" not in window.detail.toPlainText()
     # Once I have judged the same pair, both links are visible.
     evidence.link_study(project, "19000001", "C011", stance="supports", quotes=[RESULT],

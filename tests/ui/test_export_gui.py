@@ -23,12 +23,9 @@ from evidence_tracker.formats import ris
 from evidence_tracker.formats.citations import CitationStyle, format_citation
 from evidence_tracker.services.export import ExportFormat
 from evidence_tracker.store import studies as study_store
-from evidence_tracker.ui.export_actions import (
-    COPY_FALLBACK,
-    COPY_SHORTCUT,
-    ExportActions,
-    ImportPreviewDialog,
-)
+from evidence_tracker.ui.citation_actions import COPY_FALLBACK, COPY_SHORTCUT, CitationActions
+from evidence_tracker.ui.export_actions import ExportActions
+from evidence_tracker.ui.import_actions import ImportActions, ImportPreviewDialog
 from evidence_tracker.ui.sidebar import ALL_CLINICS
 
 
@@ -37,8 +34,9 @@ def window(make_window, tmp_path: Path):
     return make_window(audited_project(tmp_path / "audit.sqlite3"))  # installs the actions
 
 
-def actions_of(window) -> ExportActions:
-    found = window.findChild(ExportActions, "exportActions")
+def actions_of(window, kind: type = ExportActions):
+    """The window's ExportActions, ImportActions or CitationActions."""
+    found = window.findChild(kind)
     assert found is not None
     return found
 
@@ -69,7 +67,7 @@ def test_install_adds_menus_without_shortcut_clashes(window) -> None:
     shortcuts = [a.shortcut().toString() for a in window.findChildren(QAction)
                  if not a.shortcut().isEmpty()]
     assert len(shortcuts) == len(set(shortcuts))
-    copy = actions_of(window).action_copy_ama.shortcut()
+    copy = actions_of(window, CitationActions).action_copy_ama.shortcut()
     assert copy in (QKeySequence(COPY_SHORTCUT), QKeySequence(COPY_FALLBACK))
 
 
@@ -78,7 +76,7 @@ def test_copy_citations_of_the_selected_studies(window, qtbot) -> None:
     project = window.project
     wanted = [study_store.find_study_id(project, p) for p in ("19783371", "24101234")]
     select_rows(window, [rows[i] for i in wanted])
-    actions_of(window).action_copy_ama.trigger()
+    actions_of(window, CitationActions).action_copy_ama.trigger()
     mime = QGuiApplication.clipboard().mimeData()
     lines = mime.text().splitlines()
     studies = {i: study_store.get_study(project, i) for i in wanted}
@@ -87,7 +85,7 @@ def test_copy_citations_of_the_selected_studies(window, qtbot) -> None:
     assert "<ol>" in mime.html() and "<i>Pain</i>" in mime.html()
     assert "Copied 2 AMA citations" in window.statusBar().currentMessage()
     select_rows(window, [rows[wanted[1]]])
-    actions_of(window).action_copy_vancouver.trigger()
+    actions_of(window, CitationActions).action_copy_vancouver.trigger()
     assert QGuiApplication.clipboard().text() == format_citation(
         studies[wanted[1]].study, CitationStyle.VANCOUVER) + "\n"
 
@@ -96,7 +94,7 @@ def test_copy_in_the_claims_view_cites_the_claim_with_its_certainty(window) -> N
     window.claims.activate(ALL_CLINICS)
     c011 = next(c for c in window.claims.claims.values() if c.code == "C011")
     window.claims.show_claim(c011.id)
-    text = actions_of(window).copy_citations(CitationStyle.AMA)
+    text = actions_of(window, CitationActions).copy_citations(CitationStyle.AMA)
     assert text.startswith("Low-certainty evidence suggests that IV ketamine reduces pain")
     assert "\n1. Schwartzman RJ" in text and "\n2. " in text
     assert QGuiApplication.clipboard().text() == text
@@ -112,7 +110,7 @@ def write_ris(path: Path, pmids: list[str]) -> Path:
 
 def test_import_preview_then_commit(window, qtbot, tmp_path: Path) -> None:
     path = write_ris(tmp_path / "refs.ris", ["19783371", "40000001", "40000001"])
-    actions = actions_of(window)
+    actions = actions_of(window, ImportActions)
     actions.preview_import([path])
     qtbot.waitUntil(lambda: actions.preview_dialog is not None, timeout=10000)
     dialog = actions.preview_dialog
@@ -141,7 +139,7 @@ def test_dropped_reference_files_go_through_the_preview(window, qtbot, tmp_path:
     assert enter.isAccepted()
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, buttons, keys)
     QApplication.sendEvent(window, drop)
-    actions = actions_of(window)
+    actions = actions_of(window, ImportActions)
     qtbot.waitUntil(lambda: actions.preview_dialog is not None, timeout=10000)
     assert "dropped.ris: 1 RIS records: 1 new" in actions.preview_dialog.summary.text()
     actions.preview_dialog.reject()

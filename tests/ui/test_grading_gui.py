@@ -18,7 +18,7 @@ from evidence_tracker.services.project import open_or_create
 from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store.studies import find_study_id, upsert_studies
-from evidence_tracker.ui.review import GradingController
+from evidence_tracker.ui.grading import GradingController
 
 ANA, BEN, CAT = "Dr Ana", "Dr Ben", "Dr Cat"
 RESULT = "Pain scores fell by 2.1 points at 12 weeks."

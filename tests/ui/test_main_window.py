@@ -207,7 +207,7 @@ def test_switching_projects(make_window, filled_project: Project, tmp_path: Path
 def test_preferences_keep_the_api_key_out_of_settings(
     qtbot, memory_keyring, isolated_user_dirs: Path
 ) -> None:
-    dialog = PreferencesDialog()
+    dialog = PreferencesDialog(settings_service.load_settings(), settings_service.ApiKey())
     qtbot.addWidget(dialog)
     dialog.reviewer.setText("Dr Ana Reviewer")
     dialog.email.setText("ana@example.org")
@@ -225,7 +225,7 @@ def test_preferences_keep_the_api_key_out_of_settings(
 def test_preferences_refuse_a_bad_email(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
-    dialog = PreferencesDialog()
+    dialog = PreferencesDialog(settings_service.load_settings(), settings_service.ApiKey())
     qtbot.addWidget(dialog)
     dialog.email.setText("not-an-address")
     dialog.accept()

@@ -2,7 +2,9 @@
 
 What it does for every request:
 
-- waits on one shared :class:`RateLimiter` (3 requests/s without an API key, 10 with one);
+- waits on a :class:`RateLimiter` (3 requests/s without an API key, 10 with one) that
+  every client of the application shares: the application owns one :class:`RateLimiters`
+  and gives each client the limiter for its host and rate (``config.limiter_in(...)``);
 - sends ``tool``, ``email`` and ``api_key`` in the POST body (never in the URL, so the key
   cannot leak into urllib3 debug logs, proxy logs or exception texts), with a timeout;
 - retries 429, 5xx, timeouts, dropped connections and truncated replies with exponential
@@ -19,7 +21,7 @@ Example::
         for window, batch in client.fetch_all("ketamine AND CRPS", batch_size=500):
             store(batch.xml, cursor=(window, batch.next_start))
 
-The package: ``errors`` (exceptions), ``limits`` (rate limiter, cancel token), ``replies``
+The package: ``errors`` (exceptions), ``limits`` (rate limiters, cancel token), ``replies``
 (constants, reply types and parsing), ``client`` (configuration and the client).
 """
 
@@ -33,7 +35,7 @@ from evidence_tracker.pubmed.eutils.errors import (
     HistoryExpired,
     RateLimitExceeded,
 )
-from evidence_tracker.pubmed.eutils.limits import CancelToken, RateLimiter
+from evidence_tracker.pubmed.eutils.limits import CancelToken, RateLimiter, RateLimiters
 from evidence_tracker.pubmed.eutils.replies import (
     DEFAULT_BASE_URL,
     EARLIEST_DATE,
@@ -73,6 +75,7 @@ __all__ = [
     "HistoryExpired",
     "RateLimitExceeded",
     "RateLimiter",
+    "RateLimiters",
     "SearchResult",
     "format_date",
     "parse_date",

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -22,7 +23,7 @@ from evidence_tracker.pubmed.eutils.errors import (
     RateLimitExceeded,
     _Transient,
 )
-from evidence_tracker.pubmed.eutils.limits import CancelToken, RateLimiter
+from evidence_tracker.pubmed.eutils.limits import CancelToken, RateLimiter, RateLimiters
 from evidence_tracker.pubmed.eutils.replies import (
     _API_KEY_RE,
     DEFAULT_BASE_URL,
@@ -100,6 +101,10 @@ class EutilsConfig:
             return self.requests_per_second
         return 10.0 if self.api_key else 3.0
 
+    def limiter_in(self, limiters: RateLimiters) -> RateLimiter:
+        """The limiter ``limiters`` holds for this host and rate (shared by its clients)."""
+        return limiters.limiter(urlsplit(self.base_url).netloc, self.rate, self.rate_margin)
+
     def __repr__(self) -> str:
         key = "'***'" if self.api_key else "''"
         return (
@@ -115,8 +120,10 @@ class EutilsConfig:
 class EutilsClient:
     """PubMed through NCBI E-utilities: ESearch, EFetch, date splitting, resumable fetches.
 
-    Thread-safe: threads sharing a client share its rate limiter and cancel token. Use it as
-    a context manager (or call :meth:`close`) to release the HTTP session it created.
+    Thread-safe: threads sharing a client share its rate limiter and cancel token. Clients
+    of one application share a limiter too: pass ``limiter=config.limiter_in(limiters)``
+    with the application's :class:`RateLimiters`; a client given none makes its own. Use
+    it as a context manager (or call :meth:`close`) to release the HTTP session it created.
     """
 
     def __init__(

@@ -1,4 +1,5 @@
-"""The shared rate limiter and the cancel token every request checks."""
+"""The rate limiter, the per-process set of shared limiters, and the cancel token every
+request checks."""
 
 from __future__ import annotations
 
@@ -97,3 +98,26 @@ class RateLimiter:
         with self._lock:
             self._not_before = max(self._not_before, self._clock() + seconds)
 
+
+
+class RateLimiters:
+    """One :class:`RateLimiter` per (host, rate, margin), handed to every client made with it.
+
+    NCBI counts requests per user, not per client: the count request of one dialog and the
+    fetch of another must wait on the same limiter. The application creates one of these
+    where it is assembled (GUI or CLI) and passes it down; nothing is kept in a module
+    global, so tests and embedding programs get their own.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._limiters: dict[tuple[str, float, float], RateLimiter] = {}
+
+    def limiter(self, host: str, requests_per_second: float, margin: float = 0.05) -> RateLimiter:
+        """The limiter for ``host`` at this rate, created on first use."""
+        key = (host.lower(), float(requests_per_second), float(margin))
+        with self._lock:
+            found = self._limiters.get(key)
+            if found is None:
+                found = self._limiters[key] = RateLimiter(requests_per_second, margin=margin)
+            return found

@@ -1,74 +1,65 @@
-"""Grading in the main window: the reviewer switcher, blind mode, the Review menu, the
-appraisal and GRADE docks, the screening mode, the agreement and conflicts view, history,
-and undo/redo of judgements.
+"""Grading: the reviewer switcher, blind mode, the Review menu and toolbar, the appraisal
+and GRADE docks, the screening mode, the agreement and conflicts view, history, and
+undo/redo of judgements.
 
-``install(window)`` adds all of it to a :class:`MainWindow` and keeps the controller as
-``window.grading``. Writes are quick local ones on the window's connection (GUI thread).
+The main window builds a :class:`GradingController` and places its menu, toolbar and docks.
+Writes are quick local ones on the project's connection (GUI thread).
 """
 
 from __future__ import annotations
 
-from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QItemSelection, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDockWidget,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.domain.review import KIND_LABELS, ReviewError
 from evidence_tracker.services import review
-from evidence_tracker.services import settings as settings_service
 from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.ui.agreement_view import AgreementDialog
 from evidence_tracker.ui.appraisal import AppraisalPanel
+from evidence_tracker.ui.context import AppContext
 from evidence_tracker.ui.grade_panel import GradePanel
+from evidence_tracker.ui.history_dialog import HistoryDialog
 from evidence_tracker.ui.screening import ScreeningDialog
-
-if TYPE_CHECKING:
-    from evidence_tracker.ui.main_window import MainWindow
 
 NEW_REVIEWER = "New reviewer…"
 DOCK_WIDTH = 470
 
 
 class GradingController(QObject):
-    """Owns the grading UI of one main window."""
+    """Owns the grading UI of one main window: ``menu``, ``toolbar`` and ``docks`` are
+    placed by the window; dialogs open on ``parent``."""
 
-    reviewer_changed = Signal(str)
-    judgements_changed = Signal()
-
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, context: AppContext, parent: QWidget):
+        super().__init__(parent)
+        self.context = context
+        self.parent_widget = parent
         self.screening_dialog: ScreeningDialog | None = None
         self.agreement_dialog: AgreementDialog | None = None
         self.history_dialog: HistoryDialog | None = None
 
-        self.appraisal_panel = AppraisalPanel(self)
-        self.grade_panel = GradePanel(self)
+        self.appraisal_panel = AppraisalPanel(context)
+        self.grade_panel = GradePanel(context)
+        self.appraisal_panel.history_requested.connect(self.study_history)
+        self.grade_panel.history_requested.connect(self.claim_history)
         self.appraisal_dock = self._dock("Appraisal", "appraisalDock", self.appraisal_panel)
         self.grade_dock = self._dock("GRADE", "gradeDock", self.grade_panel)
-        window.tabifyDockWidget(self.appraisal_dock, self.grade_dock)
-        for dock in (self.appraisal_dock, self.grade_dock):
-            dock.hide()
+        self.docks = (self.appraisal_dock, self.grade_dock)  # tabbed, hidden until asked for
         self.appraisal_dock.visibilityChanged.connect(self._appraisal_shown)
         self.grade_dock.visibilityChanged.connect(self._grade_shown)
 
@@ -82,17 +73,16 @@ class GradingController(QObject):
         self._build_toolbar()
         self._build_menu()
 
-        window.table.selectionModel().selectionChanged.connect(self._study_selection_changed)
-        window.model.modelReset.connect(self.refresh)
-        claims = getattr(window, "claims", None)
-        view = getattr(claims, "view", None)
-        if view is not None and hasattr(view, "claim_selected"):
-            view.claim_selected.connect(self.grade_panel.set_claim)
+        context.study_selected.connect(self._study_selected)
+        context.claim_selected.connect(self.grade_panel.set_claim)
+        context.project_changed.connect(self.refresh)
+        context.judgements_changed.connect(self.update_undo_actions)
+        context.reviewer.changed.connect(self._reviewer_changed)
         self.refresh()
 
     # -- construction ----------------------------------------------------------------------
     def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self.window)
+        dock = QDockWidget(title, self.parent_widget)
         dock.setObjectName(name)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -101,11 +91,10 @@ class GradingController(QObject):
         dock.setWidget(scroll)
         dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
                              | Qt.DockWidgetArea.RightDockWidgetArea)
-        self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
     def _action(self, text: str, shortcut: str | None, slot: Any, tip: str = "") -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.parent_widget)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         if tip:
@@ -158,11 +147,10 @@ class GradingController(QObject):
         bar.addAction(self.action_agreement)
         self.action_screen.setIconText("Screen")
         self.action_agreement.setIconText("Agreement")
-        self.window.addToolBar(bar)
         self.toolbar = bar
 
     def _build_menu(self) -> None:
-        menu = QMenu("&Review", self.window)
+        menu = QMenu("&Review", self.parent_widget)
         menu.setObjectName("reviewMenu")
         for action in (self.action_screen, self.action_appraise, self.action_grade):
             menu.addAction(action)
@@ -178,48 +166,33 @@ class GradingController(QObject):
         menu.addAction(self.action_blind)
         menu.addAction(self.action_team)
         menu.aboutToShow.connect(self.update_undo_actions)
-        bar = self.window.menuBar()
-        help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"),
-                           None)
-        if help_action is not None:
-            bar.insertMenu(help_action, menu)
-        else:
-            bar.addMenu(menu)
         self.menu = menu
 
     # -- state -----------------------------------------------------------------------------
     @property
     def project(self) -> Project:
-        return self.window.project
+        return self.context.project
 
     @property
     def reviewer(self) -> str:
-        return settings_service.load_settings().reviewer_name.strip()
+        return self.context.reviewer.name
 
     def require_reviewer(self, parent: QWidget | None = None) -> str | None:
         """The current reviewer; asked for when there is none (None if the user declines)."""
-        if self.reviewer:
-            return self.reviewer
-        name, ok = QInputDialog.getText(
-            parent or self.window, "Reviewer name",
-            "Your name is recorded with every judgement (the audit trail).\nReviewer name:")
-        if not ok or not name.strip():
-            return None
-        self.set_reviewer(name.strip())
-        return name.strip()
+        return self.context.reviewer.require(parent or self.parent_widget)
 
     def set_reviewer(self, name: str) -> None:
         """Switch the reviewer (kept in the settings the CLI reads too)."""
-        settings = settings_service.load_settings()
-        settings.reviewer_name = name.strip()
-        settings_service.save_settings(settings)
+        self.context.reviewer.set(name)
+
+    def _reviewer_changed(self, name: str) -> None:
+        """Blind mode: what each panel may show depends on who is looking."""
         self._fill_reviewers()
-        self.reviewer_changed.emit(name.strip())
         self.appraisal_panel.set_study(self.selected_study() or self.appraisal_panel.study_id,
                                        force=True)
         self.grade_panel.set_claim(self.grade_panel.claim_id, force=True)
         self.refresh_panels()
-        self.window.statusBar().showMessage(f"Reviewing as {name.strip()}.", 6000)
+        self.context.show_status(f"Reviewing as {name}.", 6000)
 
     def refresh(self) -> None:
         """Re-read reviewers, blind mode and the panels (after a reload or project switch)."""
@@ -262,7 +235,7 @@ class GradingController(QObject):
     def _reviewer_chosen(self, index: int) -> None:
         text = self.reviewer_combo.itemText(index)
         if text == NEW_REVIEWER:
-            name, ok = QInputDialog.getText(self.window, "New reviewer", "Reviewer name:")
+            name, ok = QInputDialog.getText(self.parent_widget, "New reviewer", "Reviewer name:")
             if ok and name.strip():
                 self.set_reviewer(name.strip())
             else:
@@ -276,13 +249,10 @@ class GradingController(QObject):
         self.reviewer_combo.showPopup()
 
     def selected_study(self) -> int | None:
-        index = self.window.table.selectionModel().currentIndex()
-        return self.window.model.study_id(index.row()) if index.isValid() else None
+        return self.context.study_id
 
     def selected_claim(self) -> int | None:
-        claims = getattr(self.window, "claims", None)
-        page = getattr(claims, "page", None)
-        return getattr(page, "claim_id", None) or self.grade_panel.claim_id
+        return self.context.claim_id or self.grade_panel.claim_id
 
     def _appraisal_shown(self, shown: bool) -> None:
         if shown:
@@ -292,28 +262,13 @@ class GradingController(QObject):
         if shown:
             self.grade_panel.reload()
 
-    def _study_selection_changed(self, _s: QItemSelection, _d: QItemSelection) -> None:
+    def _study_selected(self, study_id: int | None) -> None:
         if self.appraisal_dock.isVisible():
-            self.appraisal_panel.set_study(self.selected_study())
+            self.appraisal_panel.set_study(study_id)
 
     # -- actions ---------------------------------------------------------------------------
-    def after_write(self, message: str = "") -> None:
-        """Re-read what a judgement may have changed; keep the selected study."""
-        study_id = self.selected_study()
-        self.window.reload()
-        if study_id is not None:
-            row = self.window.model.row_of(study_id)
-            if row >= 0:
-                sel = self.window.table.selectionModel()
-                sel.setCurrentIndex(self.window.model.index(row, 0),
-                                    sel.SelectionFlag.ClearAndSelect | sel.SelectionFlag.Rows)
-        self.judgements_changed.emit()
-        self.update_undo_actions()
-        if message:
-            self.window.statusBar().showMessage(message, 8000)
-
     def warn(self, title: str, exc: Exception) -> None:
-        QMessageBox.warning(self.window, title, str(exc))
+        QMessageBox.warning(self.parent_widget, title, str(exc))
 
     def show_appraisal(self) -> None:
         self.appraisal_dock.show()
@@ -334,20 +289,22 @@ class GradingController(QObject):
         if reviewer is None:
             return None
         condition = None
-        selected = self.window.sidebar.selected_condition()
+        selected = self.context.condition_id
         for c in condition_store.list_conditions(self.project):
             if c.id == selected:
                 condition = c.slug
         if self.screening_dialog is None:
-            self.screening_dialog = ScreeningDialog(self, self.window)
-            self.screening_dialog.finished.connect(lambda _r: self.after_write())
+            self.screening_dialog = ScreeningDialog(self.context, self.parent_widget)
+            self.screening_dialog.judged.connect(self.update_undo_actions)
+            self.screening_dialog.finished.connect(
+                lambda _r: self.context.judgement_recorded())
         self.screening_dialog.start(condition)
         _present(self.screening_dialog)
         return self.screening_dialog
 
     def open_agreement(self) -> AgreementDialog:
         if self.agreement_dialog is None:
-            self.agreement_dialog = AgreementDialog(self, self.window)
+            self.agreement_dialog = AgreementDialog(self.context, self.parent_widget)
         self.agreement_dialog.reload()
         _present(self.agreement_dialog)
         return self.agreement_dialog
@@ -355,14 +312,14 @@ class GradingController(QObject):
     def study_history(self) -> HistoryDialog | None:
         study_id = self.selected_study()
         if study_id is None:
-            self.window.statusBar().showMessage("Select a study first.", 6000)
+            self.context.show_status("Select a study first.", 6000)
             return None
         return self._history(study_id=study_id)
 
     def claim_history(self) -> HistoryDialog | None:
         claim_id = self.selected_claim()
         if not claim_id:
-            self.window.statusBar().showMessage("Select a claim first.", 6000)
+            self.context.show_status("Select a claim first.", 6000)
             return None
         return self._history(claim_id=claim_id)
 
@@ -373,7 +330,7 @@ class GradingController(QObject):
         label = review.subject_labels(self.project, [subject])[subject]
         view = review.history(self.project, study_id=study_id, claim_id=claim_id,
                               viewer=self.reviewer or None)
-        dialog = HistoryDialog(f"History of {label}", view, self.window)
+        dialog = HistoryDialog(f"History of {label}", view, self.parent_widget)
         self.history_dialog = dialog
         dialog.show()
         return dialog
@@ -402,9 +359,10 @@ class GradingController(QObject):
             self.warn("Undo", exc)
             return
         if step is None:
-            self.window.statusBar().showMessage("Nothing to undo or redo.", 5000)
+            self.context.show_status("Nothing to undo or redo.", 5000)
             return
-        self.after_write(f"{verb} your {step.description} (event {step.event_id}).")
+        self.context.judgement_recorded(
+            f"{verb} your {step.description} (event {step.event_id}).")
 
     def toggle_blind(self, on: bool) -> None:
         reviewer = self.require_reviewer()
@@ -413,7 +371,7 @@ class GradingController(QObject):
             return
         review.set_blind_mode(self.project, on, reviewer=reviewer)
         self.refresh()
-        self.window.statusBar().showMessage(
+        self.context.show_status(
             "Blind mode on: you see only your own judgements until every reviewer has judged."
             if on else "Blind mode off: every reviewer's judgements are shown.", 8000)
 
@@ -422,7 +380,7 @@ class GradingController(QObject):
         if reviewer is None:
             return
         text, ok = QInputDialog.getText(
-            self.window, "Review team",
+            self.parent_widget, "Review team",
             "Reviewers who must all judge each study or claim before blind mode shows\n"
             "their judgements to each other (comma-separated; empty = any two):",
             text=", ".join(review.review_team(self.project)))
@@ -442,49 +400,3 @@ def _present(dialog: QDialog) -> None:
         dialog.raise_()
     dialog.show()
     dialog.activateWindow()
-
-
-class HistoryDialog(QDialog):
-    """Every event about a study or claim: when, who, what, before → after."""
-
-    def __init__(self, title: str, view: review.HistoryView, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setObjectName("historyDialog")
-        self.resize(900, 420)
-        self.table = QTableWidget(len(view.entries), 6)
-        self.table.setObjectName("historyTable")
-        self.table.setHorizontalHeaderLabels(["When (UTC)", "Reviewer", "Judgement", "Before",
-                                              "After", "Note"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, e in enumerate(view.entries):
-            kind = KIND_LABELS.get(e.kind, e.kind)
-            if e.reverts:
-                kind += f" (reverts #{e.reverts})"
-            cells = [e.occurred_at.replace("T", " ").rstrip("Z"), e.reviewer or "—", kind,
-                     e.before, e.after, e.note]
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.table.setItem(row, col, item)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        footer = f"{len(view.entries)} events."
-        if view.hidden:
-            footer += (f" {view.hidden} judgement(s) of other reviewers are hidden until you "
-                       "have judged too (blind mode).")
-        self.footer = QLabel(escape(footer))
-        layout.addWidget(self.footer)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-
-def install(window: MainWindow) -> None:
-    """Add grading to the main window: the Review menu and toolbar, the appraisal and GRADE
-    docks, screening mode, agreement and conflicts. The controller is ``window.grading``."""
-    window.grading = GradingController(window)  # type: ignore[attr-defined]
