@@ -23,6 +23,7 @@ import keyring.errors
 import platformdirs
 
 from evidence_tracker import APP_ID
+from evidence_tracker.domain.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,11 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    """Write atomically so a crash never leaves half a file."""
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_write(path) as out:
+        out.write(json.dumps(asdict(settings), indent=2))
 
 
 def keyring_available() -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
-from urllib.parse import quote
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence
@@ -37,6 +36,7 @@ from evidence_tracker.domain.claims import (
     ClaimsError,
     LinkState,
 )
+from evidence_tracker.domain.identifiers import pubmed_url
 from evidence_tracker.domain.models import Stance, Verdict
 from evidence_tracker.services import evidence
 from evidence_tracker.services.evidence import ClaimDetail, LinkView, Suggestion, VerdictStatus
@@ -51,7 +51,6 @@ from evidence_tracker.ui.claims_delegate import (
 from evidence_tracker.ui.claims_view import category_label, verdict_state
 from evidence_tracker.ui.context import ReviewerSession
 
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 PICO_LABELS = {"population": "Population", "intervention": "Intervention",
                "comparator": "Comparator", "outcome": "Outcome", "timepoint": "Time point"}
 STANCE_ORDER = (Stance.SUPPORTS, Stance.PARTLY_SUPPORTS, Stance.CONTRADICTS,
@@ -102,7 +101,7 @@ def _study_line(link_or_brief: evidence.StudyBrief) -> str:
     bits = [escape(b) for b in (s.first_author, s.journal) if b]
     bits.append(f"<b>{escape(s.design.label)}</b>")
     if s.pmid:
-        bits.append(f'<a href="{PUBMED_URL.format(quote(s.pmid))}">PMID {escape(s.pmid)}</a>')
+        bits.append(f'<a href="{pubmed_url(s.pmid)}">PMID {escape(s.pmid)}</a>')
     retracted = ' <span class="retracted">RETRACTED</span>' if s.retracted else ""
     return f'{title}{year}{retracted}<br><span class="meta">{" · ".join(bits)}</span>'
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
-from urllib.parse import quote
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from evidence_tracker.domain.claims import STANCE_LABELS, Claim
+from evidence_tracker.domain.corrections import notice_sentence
+from evidence_tracker.domain.dates import month_abbreviation
+from evidence_tracker.domain.identifiers import doi_url, pubmed_url
 from evidence_tracker.domain.markup import sanitize_html
 from evidence_tracker.domain.models import StoredStudy, Study
 from evidence_tracker.services import evidence, review
@@ -24,9 +26,6 @@ from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.ui.claims_delegate import STANCE_COLOURS
 from evidence_tracker.ui.context import AppContext
-
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
-DOI_URL = "https://doi.org/{}"
 
 _CSS = """
 <style>
@@ -43,29 +42,15 @@ h2 { font-size: 15pt; margin: 0 0 6px 0; }
 """
 
 
-def _notice_text(ref_type: str) -> str:
-    return {
-        "RetractionIn": "Retracted: see the retraction notice",
-        "ErratumIn": "An erratum was published",
-        "ExpressionOfConcernIn": "An expression of concern was published",
-        "UpdateIn": "An updated version was published",
-        "RepublishedIn": "Republished elsewhere",
-        "PartialRetractionIn": "Partially retracted",
-    }.get(ref_type, ref_type)
-
-
 def _pubmed_link(pmid: str, label: str) -> str:
-    return f'<a href="{PUBMED_URL.format(quote(pmid))}">{label} {escape(pmid)}</a>'
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    return f'<a href="{pubmed_url(pmid)}">{label} {escape(pmid)}</a>'
 
 
 def _readable_date(value: str) -> str:
     """'2009-03-14' -> '2009 Mar 14' (PubMed's style); other text is kept as it is."""
     parts = value.split("-")
     if len(parts) >= 2 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
-        return " ".join([parts[0], _MONTHS[int(parts[1]) - 1], *parts[2:3]])
+        return " ".join([parts[0], month_abbreviation(int(parts[1])), *parts[2:3]])
     return value
 
 
@@ -95,7 +80,7 @@ def study_html(stored: StoredStudy) -> str:
             continue
         ref = f" ({escape(note.ref_source)})" if note.ref_source else ""
         link = f" {_pubmed_link(note.pmid, 'PMID')}" if note.pmid else ""
-        parts.append(f'<p class="notice">{escape(_notice_text(note.ref_type))}{ref}{link}</p>')
+        parts.append(f'<p class="notice">{escape(notice_sentence(note.ref_type))}{ref}{link}</p>')
     title = sanitize_html(s.title_html) if s.title_html else escape(s.title)
     parts.append(f"<h2>{title or '<span class=empty>(no title)</span>'}</h2>")
     if s.authors:
@@ -106,8 +91,7 @@ def study_html(stored: StoredStudy) -> str:
     if s.pmid:
         links.append(_pubmed_link(s.pmid, "PubMed"))
     if s.doi:
-        href = DOI_URL.format(quote(s.doi, safe="/:;()"))
-        links.append(f'<a href="{href}">doi:{escape(s.doi)}</a>')
+        links.append(f'<a href="{doi_url(s.doi)}">doi:{escape(s.doi)}</a>')
     if s.pmcid:
         links.append(f"PMC: {escape(s.pmcid)}")
     if links:
