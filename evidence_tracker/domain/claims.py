@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from evidence_tracker.domain.findings import AttributionMatch, Direction, Finding
 from evidence_tracker.domain.models import Certainty, Stance, Verdict
 from evidence_tracker.domain.sentences import contains_normalised, content_words, normalise
 
@@ -63,6 +64,44 @@ STANCE_LABELS: Mapping[Stance, str] = {
     Stance.NOT_RELEVANT: "Not relevant",
 }
 
+class ClaimKind(enum.StrEnum):
+    """What sort of question a claim asks; the kind decides which evidence can answer it
+    (see ``shared/design/verdicts.md``)."""
+
+    EFFECT = "effect"  # "reduces pain in CRPS": clinical studies of that scope
+    ONSET_DURABILITY = "onset_durability"  # "relief within hours", "lasts months"
+    HARMS = "harms"  # "very few side effects": harm findings
+    COMPARISON = "comparison"  # "gold standard", "better than opioids": head-to-head
+    MECHANISM = "mechanism"  # "blocks NMDA receptors": mechanistic studies, reviews
+    ATTRIBUTION = "attribution"  # "the 2018 guidelines concluded...": the cited document
+    REGULATORY = "regulatory"  # "not FDA-approved": an authoritative source
+
+
+KIND_LABELS: Mapping[ClaimKind, str] = {
+    ClaimKind.EFFECT: "Effect",
+    ClaimKind.ONSET_DURABILITY: "Onset / durability",
+    ClaimKind.HARMS: "Harms",
+    ClaimKind.COMPARISON: "Comparison / superlative",
+    ClaimKind.MECHANISM: "Mechanism",
+    ClaimKind.ATTRIBUTION: "Attribution",
+    ClaimKind.REGULATORY: "Regulatory",
+}
+
+#: The kind a claim takes from its category until a reviewer classifies it.
+KIND_FOR_CATEGORY: Mapping[str, ClaimKind] = {
+    Category.EFFICACY: ClaimKind.EFFECT,
+    Category.ONSET: ClaimKind.ONSET_DURABILITY,
+    Category.DURABILITY: ClaimKind.ONSET_DURABILITY,
+    Category.SAFETY: ClaimKind.HARMS,
+    Category.DEPENDENCY: ClaimKind.HARMS,
+    Category.OPIOID_SPARING: ClaimKind.EFFECT,
+    Category.MECHANISM: ClaimKind.MECHANISM,
+    Category.MOOD_COMORBIDITY: ClaimKind.EFFECT,
+    Category.GUIDELINE: ClaimKind.ATTRIBUTION,
+    Category.REGULATORY: ClaimKind.REGULATORY,
+    Category.COMPARISON: ClaimKind.COMPARISON,
+}
+
 PICO_FIELDS = ("population", "intervention", "comparator", "outcome", "timepoint")
 
 
@@ -109,6 +148,12 @@ class Claim:
     conditions: list[str] = field(default_factory=list)  # condition slugs
     sources: list[ClaimSource] = field(default_factory=list)
     created_at: str = ""
+    kind: ClaimKind | None = None  # None: not classified yet (see :attr:`question_kind`)
+
+    @property
+    def question_kind(self) -> ClaimKind:
+        """The claim's kind; until a reviewer classifies it, the one its category implies."""
+        return self.kind or KIND_FOR_CATEGORY.get(self.category, ClaimKind.EFFECT)
 
     @property
     def quotes(self) -> list[str]:
@@ -210,28 +255,70 @@ def study_design(publication_types: Iterable[str]) -> Design:
 # -- links -------------------------------------------------------------------------------
 
 
+#: The direction a link made before findings existed stands for (its one finding).
+_LEGACY_DIRECTION: Mapping[Stance, Direction] = {
+    Stance.SUPPORTS: Direction.FAVOURS,
+    Stance.PARTLY_SUPPORTS: Direction.FAVOURS,
+    Stance.CONTRADICTS: Direction.AGAINST,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class LinkState:
-    """The state of one evidence link, as stored in a ``link`` event's ``after``."""
+    """The state of one evidence link, as stored in a ``link`` event's ``after``.
+
+    ``stance`` is the reviewer's summary; ``findings`` say what the study shows, outcome
+    by outcome and time point by time point. A review's link may record the certainty the
+    review itself reports (``reported_certainty``, which caps the GRADE suggestion); the
+    link of a cited document to an attribution claim records whether the clinic's
+    paraphrase matches it (``attribution``).
+
+    A link stored before findings existed reads as one finding (time point unknown):
+
+    >>> state = LinkState.from_json({"stance": "supports", "quotes": ["Pain fell."],
+    ...                              "outcome": "pain", "timepoint": ""})
+    >>> [(f.id, f.direction.value, f.timepoint, f.quotes) for f in state.findings]
+    [('legacy', 'favours', '', ('Pain fell.',))]
+    """
 
     stance: Stance
     quotes: tuple[str, ...] = ()
     outcome: str = ""
     timepoint: str = ""
     note: str = ""
+    findings: tuple[Finding, ...] = ()
+    reported_certainty: Certainty | None = None
+    attribution: AttributionMatch | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"stance": self.stance.value, "quotes": list(self.quotes),
-                "outcome": self.outcome, "timepoint": self.timepoint, "note": self.note}
+                "outcome": self.outcome, "timepoint": self.timepoint, "note": self.note,
+                "findings": [f.to_json() for f in self.findings],
+                "reported_certainty": self.reported_certainty.value
+                if self.reported_certainty else None,
+                "attribution": self.attribution.value if self.attribution else None}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LinkState:
+        stance = Stance(data["stance"])
+        quotes = tuple(data.get("quotes") or ())
+        outcome = str(data.get("outcome") or "")
+        timepoint = str(data.get("timepoint") or "")
+        if "findings" in data:
+            findings = tuple(Finding.from_json(f) for f in data["findings"] or ())
+        elif stance in _LEGACY_DIRECTION:
+            # Links made before findings existed: one finding each, as the link said it.
+            findings = (Finding("legacy", outcome=outcome, timepoint=timepoint,
+                                direction=_LEGACY_DIRECTION[stance], quotes=quotes),)
+        else:
+            findings = ()
+        certainty = data.get("reported_certainty")
+        attribution = data.get("attribution")
         return cls(
-            stance=Stance(data["stance"]),
-            quotes=tuple(data.get("quotes") or ()),
-            outcome=str(data.get("outcome") or ""),
-            timepoint=str(data.get("timepoint") or ""),
-            note=str(data.get("note") or ""),
+            stance=stance, quotes=quotes, outcome=outcome, timepoint=timepoint,
+            note=str(data.get("note") or ""), findings=findings,
+            reported_certainty=Certainty(certainty) if certainty else None,
+            attribution=AttributionMatch(attribution) if attribution else None,
         )
 
 
