@@ -43,7 +43,7 @@ MEASURE_LABELS = {
 }
 _Z = 1.959963984540054  # the 97.5th centile of the normal distribution
 #: Fixed so that the SVG's generated ids, and so its bytes, repeat from run to run.
-_RC: dict[str, Any] = {"svg.hashsalt": "evidence-tracker-forest", "svg.fonttype": "none",
+_RC: Any = {"svg.hashsalt": "evidence-tracker-forest", "svg.fonttype": "none",
                        "path.simplify": False}
 
 
@@ -190,10 +190,10 @@ def _figure(row: SofRow, colours: PlotColours) -> Any:
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color(colours.muted)
     ax.tick_params(axis="x", colors=colours.muted, labelsize=8)
-    for label in ax.get_xticklabels():
-        label.set_fontproperties(regular)
-        label.set_fontsize(8)
-        label.set_color(colours.ink)
+    for tick in ax.get_xticklabels():
+        tick.set_fontproperties(regular)
+        tick.set_fontsize(8)
+        tick.set_color(colours.ink)
     scale = " (log scale)" if measure.is_ratio else ""
     ax.set_xlabel(f"{MEASURE_LABELS[measure]} ({measure.value}), 95% CI{scale}",
                   fontproperties=regular, fontsize=8, color=colours.muted)
