@@ -41,6 +41,8 @@ MEASURE_LABELS = {
     EffectMeasure.RR: "Risk ratio",
     EffectMeasure.OR: "Odds ratio",
 }
+FULL_WIDTH = 7.6  # inches: the report's plots
+MIN_WIDTH = 5.0
 _Z = 1.959963984540054  # the 97.5th centile of the normal distribution
 #: Fixed so that the SVG's generated ids, and so its bytes, repeat from run to run.
 _RC: Any = {"svg.hashsalt": "evidence-tracker-forest", "svg.fonttype": "none",
@@ -122,7 +124,7 @@ def _footer(row: SofRow, pooled: PooledEffect | None) -> str:
     return " · ".join(bits) + f" · {pooled.studies} studies{people}"
 
 
-def _figure(row: SofRow, colours: PlotColours) -> Any:
+def _figure(row: SofRow, colours: PlotColours, width: float = FULL_WIDTH) -> Any:
     """The forest plot of ``row`` as a matplotlib Figure on an Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -137,14 +139,17 @@ def _figure(row: SofRow, colours: PlotColours) -> Any:
     n = len(effects)
     lines = n + (2 if pooled else 0)  # a blank line, then the pooled row
     height = 1.25 + 0.3 * (lines + 1)
-    fig = Figure(figsize=(7.6, height), dpi=100)
+    fig = Figure(figsize=(width, height), dpi=100)
+    # Narrow figures (a narrow claim page) drop the weight column; the squares still show it.
+    weights_shown = width >= 6.5
     FigureCanvasAgg(fig)
     fig.patch.set_alpha(0.0 if colours.background is None else 1.0)
     if colours.background is not None:
         fig.patch.set_facecolor(colours.background)
     bottom = 0.62 / height
     top = 1 - 0.55 / height
-    ax = fig.add_axes((0.30, bottom, 0.40, top - bottom))
+    ax = fig.add_axes((0.30, bottom, 0.40, top - bottom) if weights_shown
+                      else (0.34, bottom, 0.36, top - bottom))
     ax.patch.set_alpha(0.0)
 
     ys = [float(lines - i) for i in range(n)]  # first study at the top
@@ -212,17 +217,20 @@ def _figure(row: SofRow, colours: PlotColours) -> Any:
 
     column(0.02, head_y, "Study", strong=True)
     column(0.99, head_y, f"{measure.value} [95% CI]", strong=True, align="right")
-    column(0.79, head_y, "Weight", strong=True, align="right")
+    if weights_shown:
+        column(0.79, head_y, "Weight", strong=True, align="right")
     for y, effect, weight in zip(ys, effects, weights, strict=True):
         label = effect.key if len(effect.key) <= 34 else effect.key[:33] + "…"
         if effect.analysed:
             label += f" (n={effect.analysed})"
         column(0.02, y, label)
-        column(0.79, y, f"{weight * 100:.0f}%", colour=colours.muted, align="right")
+        if weights_shown:
+            column(0.79, y, f"{weight * 100:.0f}%", colour=colours.muted, align="right")
         column(0.99, y, _interval(effect.value, effect.ci_low, effect.ci_high), align="right")
     if pooled:
         column(0.02, pooled_y, "Pooled (random effects)", strong=True)
-        column(0.79, pooled_y, "100%", colour=colours.muted, align="right")
+        if weights_shown:
+            column(0.79, pooled_y, "100%", colour=colours.muted, align="right")
         column(0.99, pooled_y, _interval(pooled.value, pooled.ci_low, pooled.ci_high),
                strong=True, align="right")
     when = row.timepoint or "time point not known"
@@ -247,14 +255,16 @@ def forest_svg(row: SofRow, colours: PlotColours | None = None) -> str:
     return svg[svg.index("<svg"):]  # no XML prologue or doctype: it sits inside HTML
 
 
-def forest_png(row: SofRow, colours: PlotColours | None = None, *, dpi: int = 150) -> bytes:
-    """The plot as PNG bytes (no software or date in its metadata)."""
+def forest_png(row: SofRow, colours: PlotColours | None = None, *, dpi: float = 150,
+               width: float = FULL_WIDTH) -> bytes:
+    """The plot as PNG bytes (no software or date in its metadata); ``width`` in inches,
+    at least :data:`MIN_WIDTH` (below 6.5 the weight column is left out)."""
     import matplotlib
 
     if not can_plot(row):
         raise ValueError("a forest plot needs study effects on one measure")
     with matplotlib.rc_context(_RC):
-        fig = _figure(row, colours or PlotColours())
+        fig = _figure(row, colours or PlotColours(), max(MIN_WIDTH, width))
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
     return out.getvalue()

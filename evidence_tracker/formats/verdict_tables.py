@@ -24,7 +24,9 @@ from evidence_tracker.domain.verdicts import (
 )
 from evidence_tracker.formats.forest_plot import can_plot
 
-SOF_COLUMNS = ("Outcome", "Time point", "Studies", "Participants", "Effect (95% CI)",
+#: GRADEpro's columns; participants and studies share one, as GRADEpro's "№ of
+#: participants (studies)" does.
+SOF_COLUMNS = ("Outcome", "Time point", "Participants (studies)", "Effect (95% CI)",
                "Certainty", "What the evidence says")
 SCOPE_LABELS = {"population": "Population", "intervention": "Intervention",
                 "comparator": "Comparator", "outcome": "Outcome", "timepoint": "Time frame"}
@@ -65,9 +67,11 @@ def effect_text(row: SofRow) -> str:
 
 def sof_cells(row: SofRow) -> tuple[str, ...]:
     """One SoF row as the texts of :data:`SOF_COLUMNS`."""
-    return (row.outcome or "Outcome not named", row.timepoint or NOT_KNOWN, str(row.studies),
-            str(row.participants) if row.participants else "—", effect_text(row),
-            certainty_text(row.certainty), row.statement or "—")
+    people = f"{row.participants}" if row.participants else "not reported"
+    studies = f"{row.studies} {'study' if row.studies == 1 else 'studies'}"
+    return (row.outcome or "Outcome not named", row.timepoint or NOT_KNOWN,
+            f"{people} ({studies})", effect_text(row), certainty_text(row.certainty),
+            row.statement or "—")
 
 
 def finding_text(finding: Finding) -> str:

@@ -12,8 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QPalette, QTextDocument
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QImage,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -42,7 +49,7 @@ from evidence_tracker.domain.findings import ATTRIBUTION_LABELS
 from evidence_tracker.domain.identifiers import pubmed_url
 from evidence_tracker.domain.models import Stance, Verdict
 from evidence_tracker.domain.verdicts import VerdictResult
-from evidence_tracker.formats.forest_plot import PlotColours, forest_png
+from evidence_tracker.formats.forest_plot import FULL_WIDTH, MIN_WIDTH, PlotColours, forest_png
 from evidence_tracker.formats.verdict_tables import (
     SCOPE_MATCH_LABELS,
     SOF_COLUMNS,
@@ -133,7 +140,7 @@ h2 {{ font-size: 14pt; margin: 2px 0 4px 0; }}
 .retracted {{ color: {c.danger}; font-weight: bold; }}
 b.hit {{ background-color: {c.hit}; color: {c.hit_text}; }}
 td.label {{ color: {c.muted}; padding-right: 8px; }}
-table.grid {{ border-color: {c.rule}; }}
+table.grid {{ border-color: {c.rule}; font-size: 9pt; }}
 table.grid th {{ background-color: {c.panel}; color: {c.text}; text-align: left; }}
 td.statement {{ background-color: {c.panel}; color: {c.text}; font-size: 11pt; }}
 </style>
@@ -162,12 +169,13 @@ def marked_html(segments: Sequence[tuple[str, bool]]) -> str:
                    for t, hit in segments)
 
 
-def _study_line(link_or_brief: evidence.StudyBrief) -> str:
+def _study_line(link_or_brief: evidence.StudyBrief, design: str = "") -> str:
+    """Title, year, authors, journal, design (the appraised one when given), PMID."""
     s = link_or_brief
     title = f'<a href="et-study:{s.id}">{escape(s.title or "(no title)")}</a>'
     year = f" ({s.year})" if s.year else ""
     bits = [escape(b) for b in (s.first_author, s.journal) if b]
-    bits.append(f"<b>{escape(s.design.label)}</b>")
+    bits.append(f"<b>{escape(design or s.design.label)}</b>")
     if s.pmid:
         bits.append(f'<a href="{pubmed_url(s.pmid)}">PMID {escape(s.pmid)}</a>')
     retracted = ' <span class="retracted">RETRACTED</span>' if s.retracted else ""
@@ -207,25 +215,26 @@ def _verdict_html(status: VerdictStatus, result: VerdictResult | None) -> list[s
 
 
 def _steps_html(result: VerdictResult) -> list[str]:
-    parts = ['<p class="section">How the verdict was reached</p>']
+    parts = ['<p class="section"><a name="steps"></a>How the verdict was reached</p>']
     if not result.steps:
         return [*parts, '<p class="empty">No steps recorded.</p>']
     rows = "".join(f"<tr><td><b>{escape(st.label)}</b></td><td>{escape(st.outcome)}</td>"
                    f"<td>{escape(st.reason)}</td></tr>" for st in result.steps)
     return [*parts, '<table class="grid" border="1" cellspacing="0" cellpadding="4" '
-            'width="100%"><tr><th>Step</th><th>Outcome</th><th>Why</th></tr>'
+            # 99%: the grid's outer border would add a pixel beyond 100% (a sideways scroll).
+            'width="99%"><tr><th>Step</th><th>Outcome</th><th>Why</th></tr>'
             f"{rows}</table>"]
 
 
 def _sof_html(result: VerdictResult) -> list[str]:
-    parts = ['<p class="section">Summary of findings</p>']
+    parts = ['<p class="section"><a name="sof"></a>Summary of findings</p>']
     if not result.sof:
         return [*parts, '<p class="empty">No findings recorded on the counted studies yet.</p>']
     head = "".join(f"<th>{escape(c)}</th>" for c in SOF_COLUMNS)
     rows = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in sof_cells(row))
                    + "</tr>" for row in result.sof)
     return [*parts, '<table class="grid" border="1" cellspacing="0" cellpadding="4" '
-            f'width="100%"><tr>{head}</tr>{rows}</table>']
+            f'width="99%"><tr>{head}</tr>{rows}</table>']
 
 
 #: Forest plots are shown at this width (points), whatever the screen's pixel ratio.
@@ -237,12 +246,13 @@ def forest_url(index: int) -> str:
     return f"et-forest:{index}"
 
 
-def _forest_html(result: VerdictResult) -> list[str]:
+def _forest_html(result: VerdictResult, width: int) -> list[str]:
     rows = plotted(result.sof)
     if not rows:
         return []
-    parts = [f'<p class="section">Forest plot{"s" if len(rows) > 1 else ""}</p>']
-    parts += [f'<p><img src="{forest_url(n)}" width="{PLOT_WIDTH}" '
+    parts = [f'<p class="section"><a name="forest"></a>Forest plot{"s" if len(rows) > 1 else ""}'
+             "</p>"]
+    parts += [f'<p><img src="{forest_url(n)}" width="{width}" '
               f'alt="Forest plot: {escape(r.outcome)}, {escape(r.timepoint)}"></p>'
               for n, r in enumerate(rows)]
     return parts
@@ -250,8 +260,8 @@ def _forest_html(result: VerdictResult) -> list[str]:
 
 def _body_html(result: VerdictResult) -> list[str]:
     rows = body_rows(result.body)
-    parts = [f'<p class="section">Body of evidence: {len(rows.counted)} counted, '
-             f"{len(rows.excluded)} left out</p>"]
+    parts = ['<p class="section"><a name="body"></a>Body of evidence: '
+             f"{len(rows.counted)} counted, {len(rows.excluded)} left out</p>"]
     if not rows.counted:
         parts.append('<p class="empty">No study counts for this claim yet.</p>')
     parts += [f'<p class="finding"><b>{escape(k)}</b> · {escape(design)} · {escape(extra)}</p>'
@@ -293,9 +303,9 @@ def _sources_html(claim: Claim) -> list[str]:
     return parts
 
 
-def _link_html(link: LinkView, reviewer: str) -> str:
+def _link_html(link: LinkView, reviewer: str, design: str = "") -> str:
     state = link.state
-    out = [f'<p style="margin: 6px 0 0 0;">{_study_line(link.study)}</p>']
+    out = [f'<p style="margin: 6px 0 0 0;">{_study_line(link.study, design)}</p>']
     shown: set[str] = set()
     for finding in state.findings:
         out.append(f'<p class="finding">▸ {escape(finding_text(finding))}</p>')
@@ -326,7 +336,10 @@ def _link_html(link: LinkView, reviewer: str) -> str:
     return "".join(out)
 
 
-def _links_html(links: Sequence[LinkView], reviewer: str) -> list[str]:
+def _links_html(links: Sequence[LinkView], reviewer: str,
+                designs: Mapping[int, str] | None = None) -> list[str]:
+    """The links by stance; ``designs`` are the body's (appraised) designs by study id."""
+    designs = designs or {}
     parts = [f'<p class="section">Linked studies ({len({v.study.id for v in links})})</p>']
     if not links:
         parts.append('<p class="empty">No study is linked yet. Link one from a suggestion '
@@ -343,7 +356,7 @@ def _links_html(links: Sequence[LinkView], reviewer: str) -> list[str]:
                       f"{len(group)} links")
         parts.append(f'<p class="stance" style="color: {colour};">{STANCE_LABELS[stance]} '
                      f"({count})</p>")
-        parts.extend(_link_html(v, reviewer) for v in group)
+        parts.extend(_link_html(v, reviewer, designs.get(v.study.id, "")) for v in group)
     return parts
 
 
@@ -370,7 +383,7 @@ def _suggestion_html(s: Suggestion) -> str:
 def claim_html(
     detail: ClaimDetail, *, condition_names: Mapping[str, str] | None = None,
     reviewer: str = "", result: VerdictResult | None = None,
-    colours: PageColours | None = None,
+    colours: PageColours | None = None, plot_width: int = 640,
 ) -> str:
     """The whole claim page (pure: easy to test and to look at). ``result`` is the
     suggested verdict with its working, as the viewing reviewer may see it; forest plots
@@ -388,11 +401,12 @@ def claim_html(
     if result is not None:
         parts += _question_html(claim)
         parts += _sof_html(result)
-        parts += _forest_html(result)
+        parts += _forest_html(result, plot_width)
         parts += _steps_html(result)
         parts += _body_html(result)
     parts += _sources_html(claim)
-    parts += _links_html(detail.links, reviewer)
+    designs = {b.study_id: b.design.label for b in result.body.counted} if result else {}
+    parts += _links_html(detail.links, reviewer, designs)
     parts.append('<p class="section">Suggested studies</p>')
     if detail.suggestions:
         parts.append('<p class="meta">Ranked by full-text match within the claim\'s '
@@ -433,9 +447,15 @@ EMPTY_HTML = _CSS + '<p class="empty">Select a claim to see its sources, evidenc
 class PageBrowser(QTextBrowser):
     """A QTextBrowser that serves the page's forest plots from memory (``et-forest:N``)."""
 
+    resized = Signal()  # the viewport has its new size
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.images: dict[str, QImage] = {}
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def loadResource(self, kind: int, name: QUrl | str) -> object:
         if kind == QTextDocument.ResourceType.ImageResource.value and \
@@ -458,6 +478,8 @@ class ClaimPage(QWidget):
         self.setObjectName("claimPage")
         self.detail: ClaimDetail | None = None
         self.result: VerdictResult | None = None
+        self._shown: tuple[dict[str, str], str] = ({}, "")
+        self._plot_width = PLOT_WIDTH
         self.verdict_button = QPushButton("Confirm / Override &Verdict…")
         self.verdict_button.setObjectName("verdictButton")
         self.verdict_button.setToolTip("Record the verdict with a rationale (Ctrl+Shift+V)")
@@ -466,6 +488,7 @@ class ClaimPage(QWidget):
         self.browser.setObjectName("claimBrowser")
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._anchor)
+        self.browser.resized.connect(self._resized)
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
         header.addStretch(1)
@@ -487,30 +510,58 @@ class ClaimPage(QWidget):
         """Show a claim (None: the hint); keeps the scroll position when it is the same.
         ``result`` is the suggested verdict with its working as this reviewer may see it."""
         same = detail is not None and self.claim_id == detail.claim.id
-        scroll = self.browser.verticalScrollBar().value()
         self.detail = detail
         self.result = result
+        self._shown = (dict(condition_names or {}), reviewer)
         self.verdict_button.setEnabled(detail is not None)
-        colours = PageColours.from_palette(self.browser.palette())
-        if detail is None:
+        self._render(keep_scroll=same, new_plots=True)
+
+    def _render(self, *, keep_scroll: bool = True, new_plots: bool = False) -> None:
+        """Lay the page out again (a new claim, a new palette or a new width)."""
+        scroll = self.browser.verticalScrollBar().value()
+        # The page's own palette: on a change it is updated before the browser's is.
+        colours = PageColours.from_palette(self.palette())
+        if self.detail is None:
             self.browser.setHtml(page_css(colours) + EMPTY_HTML.removeprefix(_CSS))
             return
-        self.browser.images = self._plots(result, colours)
-        self.browser.setHtml(claim_html(detail, condition_names=condition_names,
-                                        reviewer=reviewer, result=result, colours=colours))
-        if same:
+        # Plots follow the page's width rather than scroll sideways.
+        width = self._wanted_width()
+        if new_plots or width != self._plot_width:
+            self.browser.images = self._plots(self.result, colours, width)
+        self._plot_width = width
+        names, reviewer = self._shown
+        self.browser.setHtml(claim_html(self.detail, condition_names=names, reviewer=reviewer,
+                                        result=self.result, colours=colours,
+                                        plot_width=width))
+        if keep_scroll:
             self.browser.verticalScrollBar().setValue(scroll)
 
-    def _plots(self, result: VerdictResult | None, colours: PageColours) -> dict[str, QImage]:
-        """The forest plots as images, drawn at the screen's pixel ratio so they stay sharp
-        (the page shows them at :data:`PLOT_WIDTH`)."""
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.detail is not None:
+            self._render(new_plots=True)  # colours follow a light/dark switch
+
+    def _resized(self) -> None:
+        if self.detail is not None and self.result is not None and \
+                self._wanted_width() != self._plot_width and plotted(self.result.sof):
+            self._render()
+
+    def _wanted_width(self) -> int:
+        return max(320, min(PLOT_WIDTH, self.browser.viewport().width() - 40))
+
+    def _plots(self, result: VerdictResult | None, colours: PageColours,
+               width: int) -> dict[str, QImage]:
+        """The forest plots as images exactly ``width`` points wide at the screen's pixel
+        ratio (a scaled image loses its thin lines), text at its size in points."""
         if result is None:
             return {}
         ratio = max(1.0, self.devicePixelRatioF())
-        dpi = round(PLOT_WIDTH / 7.6 * ratio)  # the figure is 7.6 inches wide
+        inches = max(MIN_WIDTH, min(FULL_WIDTH, width / 96))
+        dpi = width * ratio / inches
         images = {}
         for n, row in enumerate(plotted(result.sof)):
-            image = QImage.fromData(QByteArray(forest_png(row, colours.plot, dpi=dpi)), b"PNG")
+            image = QImage()
+            image.loadFromData(forest_png(row, colours.plot, dpi=dpi, width=inches), "PNG")
             image.setDevicePixelRatio(ratio)
             images[forest_url(n)] = image
         return images
