@@ -267,4 +267,11 @@ def forest_png(row: SofRow, colours: PlotColours | None = None, *, dpi: float = 
         fig = _figure(row, colours or PlotColours(), max(MIN_WIDTH, width))
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
-    return out.getvalue()
+    if (colours or PlotColours()).background is None:
+        return out.getvalue()
+    # Opaque: drop the alpha channel Agg always writes (a PDF would carry it as a mask).
+    from PIL import Image
+
+    rgb = io.BytesIO()
+    Image.open(io.BytesIO(out.getvalue())).convert("RGB").save(rgb, format="PNG")
+    return rgb.getvalue()

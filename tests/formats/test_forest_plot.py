@@ -116,3 +116,11 @@ def test_rows_without_effects_or_with_mixed_measures_are_not_plotted() -> None:
     assert not can_plot(row(mixed, None))
     with pytest.raises(ValueError):
         forest_svg(row((), None))
+
+
+def test_png_is_transparent_unless_a_background_is_given() -> None:
+    colour_type = 25  # byte of the IHDR chunk: 6 = RGBA, 2 = RGB
+    assert forest_png(row())[colour_type] == 6
+    opaque = forest_png(row(), PlotColours(background="#ffffff"))
+    assert opaque[colour_type] == 2
+    assert opaque == forest_png(row(), PlotColours(background="#ffffff"))
