@@ -1,5 +1,5 @@
 """The audit report as one self-contained HTML page, from the Jinja templates in
-resources/report/ (styles and the PRISMA diagram inline).
+resources/report/ (styles, the PRISMA diagram and the forest plots inline, as SVG).
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from evidence_tracker.config import resources_dir
 from evidence_tracker.domain.claims import VERDICT_LABELS
 from evidence_tracker.domain.models import Verdict
 from evidence_tracker.formats import prisma_diagram
+from evidence_tracker.formats.forest_plot import forest_svg
 from evidence_tracker.formats.report_model import (
     MAP_LABELS,
     REPORTED_STANCES,
     STANCE_HEADINGS,
     Report,
 )
+from evidence_tracker.formats.verdict_tables import SOF_COLUMNS, plotted, sof_cells
 
 __all__ = ["render_html", "templates_dir"]
 
@@ -41,4 +43,5 @@ def render_html(report: Report) -> str:
         stances=[(s.value, STANCE_HEADINGS[s]) for s in REPORTED_STANCES],
         map_legend=[(v.value, MAP_LABELS[v], VERDICT_LABELS[v]) for v in Verdict],
         verdict_labels={v.value: VERDICT_LABELS[v] for v in Verdict},
+        sof_columns=SOF_COLUMNS, sof_cells=sof_cells, plotted=plotted, forest_svg=forest_svg,
     )

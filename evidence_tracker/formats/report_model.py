@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from evidence_tracker import APP_NAME
 from evidence_tracker.domain.models import Stance, Verdict
+from evidence_tracker.domain.verdicts import SofRow, VerdictStep
 
 #: Short text labels for evidence-map cells (the legend gives the full ones).
 MAP_LABELS = {
@@ -110,6 +111,7 @@ class LinkedStudy:
     notices: tuple[str, ...]
     outcome: str = ""
     timepoint: str = ""
+    findings: tuple[str, ...] = ()  # one line each (outcome, time point, direction, effect)
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,18 @@ class ClaimSection:
     warnings: tuple[str, ...]
 
     linked: int = 0  # live links of any stance, every reviewer
+    # The verdict's working (shared/design/verdicts.md): the question, the GRADE statement,
+    # the summary of findings (with forest plots), the steps and the body of evidence.
+    kind: str = ""
+    scope: tuple[tuple[str, str], ...] = ()  # (label, value), "" = not stated
+    grade_statement: str = ""
+    grade_certainty: str = ""  # "⊕⊕⊕◯ Moderate"
+    scope_match: str = ""
+    suggested_verdict: str = ""  # the method's suggestion, in words
+    steps: tuple[VerdictStep, ...] = ()
+    sof: tuple[SofRow, ...] = ()
+    counted: tuple[tuple[str, str, str], ...] = ()  # key, design, risk of bias etc.
+    excluded: tuple[tuple[str, str], ...] = ()  # key, why
 
     def by_stance(self, stance: str) -> list[LinkedStudy]:
         return [s for s in self.studies if s.stance == stance]

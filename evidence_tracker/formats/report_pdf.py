@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
+import io
 import re
 from typing import IO, Any
 
@@ -27,6 +28,7 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
+    Image,
     KeepTogether,
     NextPageTemplate,
     PageBreak,
@@ -40,6 +42,8 @@ from reportlab.platypus import (
 from evidence_tracker.config import resources_dir
 from evidence_tracker.domain.claims import VERDICT_LABELS
 from evidence_tracker.domain.models import Verdict
+from evidence_tracker.domain.verdicts import SofRow
+from evidence_tracker.formats.forest_plot import PlotColours, forest_png
 from evidence_tracker.formats.report_model import (
     MAP_LABELS,
     STANCE_HEADINGS,
@@ -47,6 +51,7 @@ from evidence_tracker.formats.report_model import (
     PrismaLayout,
     Report,
 )
+from evidence_tracker.formats.verdict_tables import SOF_COLUMNS, plotted, sof_cells
 
 FONT = "DejaVuSans"
 VERDICT_FILL = {
@@ -131,6 +136,11 @@ def styles() -> dict[str, ParagraphStyle]:
         "warning": ParagraphStyle("warning", base, textColor=WARN, backColor="#fdecea",
                                   borderColor="#e7a5a0", borderWidth=0.5, borderPadding=4,
                                   spaceBefore=4, spaceAfter=6),
+        "statement": ParagraphStyle("statement", base, fontSize=10.5, leading=14,
+                                    backColor="#f1f3f6", borderColor="#5b7fa6",
+                                    borderWidth=0, borderPadding=5, spaceBefore=3,
+                                    spaceAfter=6),
+        "item": ParagraphStyle("item", base, leftIndent=18, fontSize=8.5, leading=11.5),
         "cell": ParagraphStyle("cell", base, fontSize=6.5, leading=8),
         "cellc": ParagraphStyle("cellc", base, fontSize=6.5, leading=8, alignment=TA_CENTER),
         "head": ParagraphStyle("head", base, fontName=f"{font}-Bold", fontSize=6.5, leading=8,
@@ -334,7 +344,70 @@ def _facts(claim: ClaimSection) -> Table:
         ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
 
 
-def _claim(claim: ClaimSection) -> list[Any]:
+def _grid(data: list[list[Any]], widths: list[float]) -> Table:
+    return Table(data, colWidths=widths, repeatRows=1, style=TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+
+
+def forest_image(row: SofRow, width: float) -> Image:
+    """A forest plot as a PNG image ``width`` points wide (drawn at 200 dpi)."""
+    png = forest_png(row, PlotColours(background="#ffffff"), dpi=200)  # opaque: no mask
+    image = Image(io.BytesIO(png))
+    scale = width / image.imageWidth
+    image.drawWidth, image.drawHeight = width, image.imageHeight * scale
+    return image
+
+
+def _working(claim: ClaimSection, width: float) -> list[Any]:
+    """The verdict's working: the question, the GRADE statement, the summary of findings
+    with its forest plots, the steps and the body of evidence."""
+    st = styles()
+    small = ParagraphStyle("sofcell", st["body"], fontSize=7.5, leading=9.5)
+    head = ParagraphStyle("sofhead", small, fontName=f"{FONT}-Bold")
+    out: list[Any] = [Paragraph("The claim as a question", st["h4"])]
+    rows = [("Kind", claim.kind), *((k, v or "—") for k, v in claim.scope)]
+    out.append(Table([[Paragraph(text(k), st["muted"]), Paragraph(text(v), st["body"])]
+                      for k, v in rows], colWidths=[32 * mm, None], style=TableStyle([
+                          ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                          ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                          ("TOPPADDING", (0, 0), (-1, -1), 1),
+                          ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])))
+    out.append(Paragraph("What the evidence says", st["h4"]))
+    out.append(Paragraph(f"<b>{text(claim.grade_statement)}</b>", st["statement"]))
+    out.append(Paragraph(text(f"Certainty of the evidence: {claim.grade_certainty} · "
+                              f"{claim.scope_match} · suggested verdict: "
+                              f"{claim.suggested_verdict}"), st["muted"]))
+    if claim.sof:
+        out.append(Paragraph("Summary of findings", st["h4"]))
+        data = [[Paragraph(text(c), head) for c in SOF_COLUMNS]]
+        data += [[Paragraph(text(cell), small) for cell in sof_cells(row)] for row in claim.sof]
+        shares = (0.16, 0.11, 0.13, 0.2, 0.13, 0.27)
+        out.append(_grid(data, [width * f for f in shares]))
+        for row in plotted(claim.sof):
+            out += [Spacer(1, 4), KeepTogether([forest_image(row, min(width, 150 * mm))])]
+    if claim.steps:
+        out.append(Paragraph("How the verdict was reached", st["h4"]))
+        data = [[Paragraph(text(c), head) for c in ("Step", "Outcome", "Why")]]
+        data += [[Paragraph(f"<b>{text(s.label)}</b>", small), Paragraph(text(s.outcome), small),
+                  Paragraph(text(s.reason), small)] for s in claim.steps]
+        out.append(_grid(data, [width * 0.2, width * 0.2, width * 0.6]))
+    out.append(Paragraph(f"Body of evidence: {len(claim.counted)} counted, "
+                         f"{len(claim.excluded)} left out", st["h4"]))
+    if not claim.counted:
+        out.append(Paragraph("No study counts for this claim yet.", st["muted"]))
+    out += [Paragraph(f"<b>{text(k)}</b> · {text(d)} · {text(x)}", st["item"])
+            for k, d, x in claim.counted]
+    if claim.excluded:
+        out.append(Paragraph("Not counted:", st["muted"]))
+        out += [Paragraph(f"<b>{text(k)}</b> · {text(why)}", st["item"])
+                for k, why in claim.excluded]
+    return out
+
+
+def _claim(claim: ClaimSection, width: float = 174 * mm) -> list[Any]:
     st = styles()
     badge = (f'<font backColor="{VERDICT_FILL[claim.verdict]}"> Verdict: '
              f"{text(claim.verdict_label)}{'' if claim.confirmed else ' (suggested)'} </font>"
@@ -354,6 +427,8 @@ def _claim(claim: ClaimSection) -> list[Any]:
     out.append(Paragraph(f"<b>{text(claim.statement)}</b>", st["body"]))
     out.append(Spacer(1, 3))
     out.append(_facts(claim))
+    if claim.grade_statement:
+        out += _working(claim, width)
     for stance, heading in STANCE_HEADINGS.items():
         group = claim.by_stance(stance.value)
         if not group:
@@ -373,6 +448,7 @@ def _claim(claim: ClaimSection) -> list[Any]:
             block += [Paragraph(text(n), ParagraphStyle("n", st["muted"], leftIndent=18,
                                                         textColor=colors.HexColor("#7a4b00")))
                       for n in s.notices]
+            block += [Paragraph(f"▸ {text(f)}", st["item"]) for f in s.findings]
             block += [Paragraph(f"“{text(q)}”", st["evidence"]) for q in s.quotes]
             out.append(KeepTogether(block))
     if not claim.studies:
@@ -422,7 +498,7 @@ def story(report: Report, frame_width: float, wide_width: float) -> list[Any]:
         out.append(Paragraph("No claim has been reviewed yet.", st["muted"]))
     for claim in report.reviewed_claims:
         out.append(CondPageBreak(60 * mm))
-        out += _claim(claim)
+        out += _claim(claim, frame_width)
     if report.unreviewed_claims:
         out += _unreviewed(report, frame_width)
     return out

@@ -29,7 +29,9 @@ from evidence_tracker.domain.claims import (
     suggest_verdict,
     validate_quotes,
 )
+from evidence_tracker.domain.findings import Finding
 from evidence_tracker.domain.models import Certainty, EventKind, Stance, Verdict
+from evidence_tracker.domain.verdicts import VerdictResult
 from evidence_tracker.services.claims import require_reviewer, resolve_claim, resolve_study
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as store
@@ -422,3 +424,81 @@ def detail_json(d: ClaimDetail) -> dict[str, Any]:
     return {**claim_json(d.claim, d.verdict, d.counts),
             "links": [link_json(v) for v in d.links],
             "suggestions": [suggestion_json(s) for s in d.suggestions]}
+
+
+# -- BRIDGE (views branch): the lead removes this at merge ------------------------------
+# Until the method branch makes ``verdict_status(project, claim, viewer).suggested`` a
+# ``VerdictResult``, the views read the verdict through this one function. At merge its
+# body becomes ``return verdict_status(project, claim, viewer=viewer).suggested``.
+
+
+def claim_verdict(project: Project, claim: str | int | Claim,
+                  viewer: str | None = None) -> VerdictResult:
+    """The suggested verdict with what it rests on, as ``viewer`` may see it.
+
+    BRIDGE: built from the vote-counting suggestion. The body is the linked studies
+    (reviewer-appraised design), retracted and "not relevant" ones excluded; SoF rows group
+    the recorded findings by outcome and time point with their effects, NOT pooled (pooling
+    is the method branch's statsmodels code).
+    """
+    from evidence_tracker.domain.verdicts import (
+        EvidenceBody,
+        Exclusion,
+        ExclusionReason,
+        ScopeMatch,
+        SofRow,
+        StudyEffect,
+        VerdictStep,
+    )
+    from evidence_tracker.services import grading, review
+    from evidence_tracker.services.citations import certainty_statement
+
+    target = resolve_claim(project, claim)
+    status = verdict_status(project, target)
+    suggested: object = status.suggested
+    if isinstance(suggested, VerdictResult):
+        return suggested
+    links = current_links(project, claim=target)
+    if viewer is not None:
+        links = review.filter_links(project, links, viewer)
+    latest = effective_links(links)
+    old = suggest_verdict(
+        [WeighedLink(v.stance, v.study.design, v.study.retracted, v.study.id) for v in latest],
+        _certainty(project, target.id))
+    body = {b.study_id: b for b in grading.body_of_evidence(project, target, viewer)}
+    counted, excluded = [], []
+    for v in latest:
+        key = f"PMID {v.study.pmid}" if v.study.pmid else v.study.key
+        if v.stance is Stance.NOT_RELEVANT:
+            excluded.append(Exclusion(v.study.id, key, ExclusionReason.NOT_RELEVANT))
+        elif v.study.retracted:
+            excluded.append(Exclusion(v.study.id, key, ExclusionReason.RETRACTED))
+        elif v.study.id in body:
+            counted.append(body[v.study.id])
+    counted_ids = {b.study_id for b in counted}
+    groups: dict[tuple[str, str], list[tuple[LinkView, Finding]]] = {}
+    for v in latest:
+        if v.study.id in counted_ids:
+            for f in v.state.findings:
+                groups.setdefault((f.outcome, f.timepoint), []).append((v, f))
+    rows = []
+    for (outcome, timepoint), found in groups.items():
+        effects = tuple(StudyEffect(v.study.id, body[v.study.id].key, f.effect.measure,
+                                    f.effect.value, f.effect.ci_low, f.effect.ci_high,
+                                    f.analysed) for v, f in found if f.effect)
+        analysed = [f.analysed for _, f in found if f.analysed]
+        directions = Counter(f.direction.value.replace("_", " ") for _, f in found)
+        effect = (str(found[0][1].effect) if len(found) == 1 and found[0][1].effect else
+                  "; ".join(f"{n} {d}" for d, n in directions.items()))
+        rows.append(SofRow(outcome, timepoint, len({v.study.id for v, _ in found}),
+                           sum(analysed) if analysed else None, effect, None, "",
+                           effects=effects))  # the vote-counting rule grades no row
+    certainty = _certainty(project, target.id)
+    steps = tuple(VerdictStep("Vote-counting rule", "", r) for r in old.reasons)
+    return VerdictResult(
+        verdict=old.verdict,
+        statement=certainty_statement(target.text, old.verdict, certainty),
+        certainty=certainty, direction=None,
+        scope_match=ScopeMatch.FULL if counted else ScopeMatch.NONE, steps=steps,
+        body=EvidenceBody(tuple(counted), tuple(excluded)), sof=tuple(rows))
+

@@ -40,6 +40,14 @@ from evidence_tracker.formats.report_model import (
     Report,
     SourceQuote,
 )
+from evidence_tracker.formats.verdict_tables import (
+    SCOPE_MATCH_LABELS,
+    body_rows,
+    certainty_text,
+    finding_text,
+    kind_text,
+    scope_rows,
+)
 from evidence_tracker.services import evidence
 from evidence_tracker.services import prisma as prisma_service
 from evidence_tracker.services.citations import CERTAINTY_LABELS, GradeInfo, certainty_statement
@@ -73,7 +81,7 @@ def select_claims(project: Project, clinic: str | None) -> tuple[list[Claim], st
                 mine[0].clinic_name, mine[0].clinic_slug, "", "", clinic)
                 else f"{mine[0].clinic_name}: {mine[0].page_title}")
             chosen.append(Claim(claim.id, claim.code, claim.text, claim.category, claim.pico,
-                                claim.conditions, mine, claim.created_at))
+                                claim.conditions, mine, claim.created_at, claim.kind))
     if not chosen:
         names = sorted({s.clinic_name for c in claims for s in c.sources})
         raise ClaimsError(f"No claims from a clinic or page called {clinic!r}. "
@@ -84,6 +92,8 @@ def select_claims(project: Project, clinic: str | None) -> tuple[list[Claim], st
 def _claim_section(project: Project, claim: Claim, style: CitationStyle,
                    pages: dict[int, dict[str, object]], names: dict[str, str]) -> ClaimSection:
     status = evidence.verdict_status(project, claim)
+    result = evidence.claim_verdict(project, claim)
+    designs = {b.study_id: b.design.label for b in result.body.counted}
     links = evidence.current_links(project, claim=claim)
     latest = {v.study.id: v for v in evidence.effective_links(links)}
     ordered = [v for v in latest.values() if v.stance in REPORTED_STANCES]
@@ -103,8 +113,10 @@ def _claim_section(project: Project, claim: Claim, style: CitationStyle,
         notices = tuple(notice_label(c.ref_type, c.ref_source) for c in study.notices)
         studies.append(LinkedStudy(
             n, v.study.id, text, markup, v.stance.value, STANCE_LABELS[v.stance],
-            quotes, reviewers, v.occurred_at[:10], v.study.design.label,
-            study.retracted, notices, v.state.outcome, v.state.timepoint))
+            quotes, reviewers, v.occurred_at[:10],
+            designs.get(v.study.id, v.study.design.label),  # the appraised design first
+            study.retracted, notices, v.state.outcome, v.state.timepoint,
+            tuple(finding_text(f) for f in v.state.findings)))
         if study.retracted:
             ident = (f"PMID {study.pmid}" if study.pmid else f"DOI {study.doi}" if study.doi
                      else f"study #{v.study.id}")
@@ -112,6 +124,7 @@ def _claim_section(project: Project, claim: Claim, style: CitationStyle,
                             f" is retracted; it {STANCE_LABELS[v.stance].lower()} this claim "
                             "and should not be relied on.")
     grade = _certainty(project, claim.id)
+    body = body_rows(result.body)
     if status.needs_rereview:
         warnings.append("The verdict needs re-review: " + "; ".join(status.rereview_reasons))
     sources = []
@@ -142,6 +155,11 @@ def _claim_section(project: Project, claim: Claim, style: CitationStyle,
         statement=_statement(claim, status, grade, bool(links)),
         studies=tuple(studies), reviewers=tuple(sorted(r for r in everyone if r)),
         warnings=tuple(warnings), linked=len(links),
+        kind=kind_text(claim), scope=tuple(scope_rows(claim)),
+        grade_statement=result.statement, grade_certainty=certainty_text(result.certainty),
+        scope_match=SCOPE_MATCH_LABELS[result.scope_match],
+        suggested_verdict=VERDICT_LABELS[result.verdict], steps=result.steps, sof=result.sof,
+        counted=tuple(body.counted), excluded=tuple(body.excluded),
     )
 
 

@@ -9,10 +9,18 @@ page turns into signals (they are reachable with Tab and Enter, like any link).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QImage,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidence_tracker.domain.claims import (
+    KIND_LABELS,
     PICO_FIELDS,
     STANCE_LABELS,
     SUGGESTION_BOOST,
@@ -36,8 +45,22 @@ from evidence_tracker.domain.claims import (
     ClaimsError,
     LinkState,
 )
+from evidence_tracker.domain.findings import ATTRIBUTION_LABELS
 from evidence_tracker.domain.identifiers import pubmed_url
 from evidence_tracker.domain.models import Stance, Verdict
+from evidence_tracker.domain.verdicts import VerdictResult
+from evidence_tracker.formats.forest_plot import FULL_WIDTH, MIN_WIDTH, PlotColours, forest_png
+from evidence_tracker.formats.verdict_tables import (
+    SCOPE_MATCH_LABELS,
+    SOF_COLUMNS,
+    body_rows,
+    certainty_text,
+    finding_text,
+    kind_text,
+    plotted,
+    scope_rows,
+    sof_cells,
+)
 from evidence_tracker.services import evidence
 from evidence_tracker.services.evidence import ClaimDetail, LinkView, Suggestion, VerdictStatus
 from evidence_tracker.store import Project
@@ -56,23 +79,75 @@ PICO_LABELS = {"population": "Population", "intervention": "Intervention",
 STANCE_ORDER = (Stance.SUPPORTS, Stance.PARTLY_SUPPORTS, Stance.CONTRADICTS,
                 Stance.NOT_RELEVANT)
 
-_CSS = """
+@dataclass(frozen=True, slots=True)
+class PageColours:
+    """The page's colours, taken from the widget's palette so that light and dark themes
+    both read (the defaults are the light ones, for tests and exports)."""
+
+    text: str = "#1d1d1f"
+    muted: str = "#555555"
+    base: str = "#ffffff"
+    panel: str = "#f1f3f6"  # the statement's box, table headings
+    rule: str = "#c9ccd1"
+    hit: str = "#fff1a8"
+    hit_text: str = "#1d1d1f"
+    warn: str = "#8a4b00"
+    danger: str = "#b00020"
+
+    @classmethod
+    def from_palette(cls, palette: QPalette) -> PageColours:
+        text, base = palette.text().color(), palette.base().color()
+        dark = base.lightness() < 128
+
+        def mix(share: float) -> str:
+            r, g, b = (round(t * share + k * (1 - share)) for t, k in (
+                (text.red(), base.red()), (text.green(), base.green()),
+                (text.blue(), base.blue())))
+            return f"#{r:02x}{g:02x}{b:02x}"
+
+        return cls(text=text.name(), muted=mix(0.68), base=base.name(), panel=mix(0.08),
+                   rule=mix(0.3), hit="#6b5d12" if dark else "#fff1a8",
+                   hit_text=text.name(), warn="#f0a64a" if dark else "#8a4b00",
+                   danger="#ff6b81" if dark else "#b00020")
+
+    @property
+    def plot(self) -> PlotColours:
+        return PlotColours(ink=self.text, muted=self.muted,
+                           study="#8ab4e8" if self.dark else "#2f5d8a", pooled=self.text,
+                           background=self.base)
+
+    @property
+    def dark(self) -> bool:
+        r, g, b = (int(self.base[i:i + 2], 16) for i in (1, 3, 5))
+        return (r + g + b) / 3 < 128
+
+
+def page_css(c: PageColours) -> str:
+    return f"""
 <style>
-h2 { font-size: 14pt; margin: 2px 0 4px 0; }
-.code { color: #555; font-weight: bold; margin: 0; }
-.meta { color: #555; margin: 1px 0; }
-.section { color: #333; font-size: 9pt; font-weight: bold; text-transform: uppercase;
-           margin-top: 14px; margin-bottom: 2px; }
-.stance { font-weight: bold; margin-top: 8px; margin-bottom: 0; }
-.quote { color: #222; font-style: italic; margin: 2px 0 2px 18px; }
-.source { margin: 6px 0 0 0; }
-.empty { color: #777; }
-.warn { color: #8a4b00; font-weight: bold; }
-.retracted { color: #b00020; font-weight: bold; }
-b.hit { background-color: #fff1a8; }
-td.label { color: #555; padding-right: 8px; }
+body {{ color: {c.text}; }}
+h2 {{ font-size: 14pt; margin: 2px 0 4px 0; }}
+.code {{ color: {c.muted}; font-weight: bold; margin: 0; }}
+.meta {{ color: {c.muted}; margin: 1px 0; }}
+.section {{ color: {c.text}; font-size: 9pt; font-weight: bold; text-transform: uppercase;
+           margin-top: 14px; margin-bottom: 2px; }}
+.stance {{ font-weight: bold; margin-top: 8px; margin-bottom: 0; }}
+.quote {{ color: {c.text}; font-style: italic; margin: 2px 0 2px 18px; }}
+.finding {{ color: {c.text}; margin: 2px 0 0 18px; }}
+.source {{ margin: 6px 0 0 0; }}
+.empty {{ color: {c.muted}; }}
+.warn {{ color: {c.warn}; font-weight: bold; }}
+.retracted {{ color: {c.danger}; font-weight: bold; }}
+b.hit {{ background-color: {c.hit}; color: {c.hit_text}; }}
+td.label {{ color: {c.muted}; padding-right: 8px; }}
+table.grid {{ border-color: {c.rule}; font-size: 9pt; }}
+table.grid th {{ background-color: {c.panel}; color: {c.text}; text-align: left; }}
+td.statement {{ background-color: {c.panel}; color: {c.text}; font-size: 11pt; }}
 </style>
 """
+
+
+_CSS = page_css(PageColours())
 
 
 def _date(timestamp: str) -> str:
@@ -94,19 +169,20 @@ def marked_html(segments: Sequence[tuple[str, bool]]) -> str:
                    for t, hit in segments)
 
 
-def _study_line(link_or_brief: evidence.StudyBrief) -> str:
+def _study_line(link_or_brief: evidence.StudyBrief, design: str = "") -> str:
+    """Title, year, authors, journal, design (the appraised one when given), PMID."""
     s = link_or_brief
     title = f'<a href="et-study:{s.id}">{escape(s.title or "(no title)")}</a>'
     year = f" ({s.year})" if s.year else ""
     bits = [escape(b) for b in (s.first_author, s.journal) if b]
-    bits.append(f"<b>{escape(s.design.label)}</b>")
+    bits.append(f"<b>{escape(design or s.design.label)}</b>")
     if s.pmid:
         bits.append(f'<a href="{pubmed_url(s.pmid)}">PMID {escape(s.pmid)}</a>')
     retracted = ' <span class="retracted">RETRACTED</span>' if s.retracted else ""
     return f'{title}{year}{retracted}<br><span class="meta">{" · ".join(bits)}</span>'
 
 
-def _verdict_html(status: VerdictStatus) -> list[str]:
+def _verdict_html(status: VerdictStatus, result: VerdictResult | None) -> list[str]:
     state = verdict_state(status)
     parts = ['<p class="section">Verdict</p>']
     badge = badge_html(status.verdict, filled=state != "suggested")
@@ -116,17 +192,94 @@ def _verdict_html(status: VerdictStatus) -> list[str]:
         parts.append(f"{badge}<p class='meta'>{who}</p>")
         parts.append(f"<p><b>Rationale:</b> {escape(status.rationale)}</p>")
     else:
-        parts.append(f"{badge}<p class='meta'>Suggested by the evidence rule; no reviewer "
+        parts.append(f"{badge}<p class='meta'>Suggested by the evidence; no reviewer "
                      "has confirmed a verdict yet.</p>")
     if status.needs_rereview:
         reasons = "; ".join(escape(r) for r in status.rereview_reasons)
         parts.append(f'<p class="warn" style="color: {REREVIEW_COLOUR};">⚠ '
                      f"{STATE_TEXT['rereview']}: {reasons}.</p>")
-    suggested = status.suggested
-    why = "; ".join(escape(r) for r in suggested.reasons)
-    label = escape(VERDICT_LABELS[suggested.verdict])
-    parts.append(f'<p class="meta">The evidence rule suggests <b>{label}</b>: {why}.</p>')
+    if result is None:
+        suggested = status.suggested
+        why = "; ".join(escape(r) for r in suggested.reasons)
+        label = escape(VERDICT_LABELS[suggested.verdict])
+        parts.append(f'<p class="meta">The evidence rule suggests <b>{label}</b>: {why}.</p>')
+        return parts
+    # The GRADE informative statement is what a reader takes away: set it apart.
+    parts.append('<table width="100%" cellspacing="0" cellpadding="8" style="margin-top: 6px;">'
+                 f'<tr><td class="statement"><b>{escape(result.statement)}</b><br>'
+                 f'<span class="meta">Certainty of the evidence: '
+                 f"{escape(certainty_text(result.certainty))} · "
+                 f"{escape(SCOPE_MATCH_LABELS[result.scope_match])} · suggested verdict "
+                 f"<b>{escape(VERDICT_LABELS[result.verdict])}</b></span></td></tr></table>")
     return parts
+
+
+def _steps_html(result: VerdictResult) -> list[str]:
+    parts = ['<p class="section"><a name="steps"></a>How the verdict was reached</p>']
+    if not result.steps:
+        return [*parts, '<p class="empty">No steps recorded.</p>']
+    rows = "".join(f"<tr><td><b>{escape(st.label)}</b></td><td>{escape(st.outcome)}</td>"
+                   f"<td>{escape(st.reason)}</td></tr>" for st in result.steps)
+    return [*parts, '<table class="grid" border="1" cellspacing="0" cellpadding="4" '
+            # 99%: the grid's outer border would add a pixel beyond 100% (a sideways scroll).
+            'width="99%"><tr><th>Step</th><th>Outcome</th><th>Why</th></tr>'
+            f"{rows}</table>"]
+
+
+def _sof_html(result: VerdictResult) -> list[str]:
+    parts = ['<p class="section"><a name="sof"></a>Summary of findings</p>']
+    if not result.sof:
+        return [*parts, '<p class="empty">No findings recorded on the counted studies yet.</p>']
+    head = "".join(f"<th>{escape(c)}</th>" for c in SOF_COLUMNS)
+    rows = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in sof_cells(row))
+                   + "</tr>" for row in result.sof)
+    return [*parts, '<table class="grid" border="1" cellspacing="0" cellpadding="4" '
+            f'width="99%"><tr>{head}</tr>{rows}</table>']
+
+
+#: Forest plots are shown at this width (points), whatever the screen's pixel ratio.
+PLOT_WIDTH = 640
+
+
+def forest_url(index: int) -> str:
+    """The resource name of the n-th plotted SoF row's image on the page."""
+    return f"et-forest:{index}"
+
+
+def _forest_html(result: VerdictResult, width: int) -> list[str]:
+    rows = plotted(result.sof)
+    if not rows:
+        return []
+    parts = [f'<p class="section"><a name="forest"></a>Forest plot{"s" if len(rows) > 1 else ""}'
+             "</p>"]
+    parts += [f'<p><img src="{forest_url(n)}" width="{width}" '
+              f'alt="Forest plot: {escape(r.outcome)}, {escape(r.timepoint)}"></p>'
+              for n, r in enumerate(rows)]
+    return parts
+
+
+def _body_html(result: VerdictResult) -> list[str]:
+    rows = body_rows(result.body)
+    parts = ['<p class="section"><a name="body"></a>Body of evidence: '
+             f"{len(rows.counted)} counted, {len(rows.excluded)} left out</p>"]
+    if not rows.counted:
+        parts.append('<p class="empty">No study counts for this claim yet.</p>')
+    parts += [f'<p class="finding"><b>{escape(k)}</b> · {escape(design)} · {escape(extra)}</p>'
+              for k, design, extra in rows.counted]
+    if rows.excluded:
+        parts.append('<p class="meta" style="margin-top: 6px;"><b>Not counted:</b></p>')
+        parts += [f'<p class="finding"><b>{escape(k)}</b> · {escape(why)}</p>'
+                  for k, why in rows.excluded]
+    return parts
+
+
+def _question_html(claim: Claim) -> list[str]:
+    rows = [f'<tr><td class="label">Kind</td><td>{escape(kind_text(claim))}</td></tr>']
+    for label, value in scope_rows(claim):
+        shown = escape(value) if value else '<span class="empty">—</span>'
+        rows.append(f'<tr><td class="label">{escape(label)}</td><td>{shown}</td></tr>')
+    return ['<p class="section">The claim as a question</p>',
+            f'<table cellspacing="0" cellpadding="2">{"".join(rows)}</table>']
 
 
 def _pico_html(claim: Claim) -> list[str]:
@@ -150,15 +303,26 @@ def _sources_html(claim: Claim) -> list[str]:
     return parts
 
 
-def _link_html(link: LinkView, reviewer: str) -> str:
+def _link_html(link: LinkView, reviewer: str, design: str = "") -> str:
     state = link.state
-    out = [f'<p style="margin: 6px 0 0 0;">{_study_line(link.study)}</p>']
-    out += [f'<p class="quote">“{escape(q)}”</p>' for q in state.quotes]
+    out = [f'<p style="margin: 6px 0 0 0;">{_study_line(link.study, design)}</p>']
+    shown: set[str] = set()
+    for finding in state.findings:
+        out.append(f'<p class="finding">▸ {escape(finding_text(finding))}</p>')
+        out += [f'<p class="quote" style="margin-left: 30px;">“{escape(q)}”</p>'
+                for q in finding.quotes]
+        shown.update(finding.quotes)
+    out += [f'<p class="quote">“{escape(q)}”</p>' for q in state.quotes if q not in shown]
     details = []
-    if state.outcome:
+    if not state.findings and state.outcome:
         details.append(f"Outcome: {escape(state.outcome)}")
-    if state.timepoint:
+    if not state.findings and state.timepoint:
         details.append(f"Time point: {escape(state.timepoint)}")
+    if state.reported_certainty:
+        details.append("Certainty the review reports: "
+                       f"{escape(certainty_text(state.reported_certainty))}")
+    if state.attribution:
+        details.append(f"Paraphrase: {escape(ATTRIBUTION_LABELS[state.attribution])}")
     if state.note:
         details.append(f"Note: {escape(state.note)}")
     if details:
@@ -172,7 +336,10 @@ def _link_html(link: LinkView, reviewer: str) -> str:
     return "".join(out)
 
 
-def _links_html(links: Sequence[LinkView], reviewer: str) -> list[str]:
+def _links_html(links: Sequence[LinkView], reviewer: str,
+                designs: Mapping[int, str] | None = None) -> list[str]:
+    """The links by stance; ``designs`` are the body's (appraised) designs by study id."""
+    designs = designs or {}
     parts = [f'<p class="section">Linked studies ({len({v.study.id for v in links})})</p>']
     if not links:
         parts.append('<p class="empty">No study is linked yet. Link one from a suggestion '
@@ -189,7 +356,7 @@ def _links_html(links: Sequence[LinkView], reviewer: str) -> list[str]:
                       f"{len(group)} links")
         parts.append(f'<p class="stance" style="color: {colour};">{STANCE_LABELS[stance]} '
                      f"({count})</p>")
-        parts.extend(_link_html(v, reviewer) for v in group)
+        parts.extend(_link_html(v, reviewer, designs.get(v.study.id, "")) for v in group)
     return parts
 
 
@@ -207,7 +374,7 @@ def _suggestion_html(s: Suggestion) -> str:
     snippet = marked_html(s.snippet)
     return (f'<p style="margin: 8px 0 0 0;">{title}{year}{retracted}<br>'
             f'<span class="meta">{" · ".join(meta)}</span></p>'
-            + (f'<p style="margin: 2px 0 0 18px; color: #333;">{snippet}</p>' if snippet else "")
+            + (f'<p class="finding">{snippet}</p>' if snippet else "")
             + f'<p class="meta" style="margin-left: 18px;">Why: matched {terms} in the title, '
             f"abstract or MeSH terms; design weight ×{weight:.2g}"
             f"{' (retracted)' if s.study.retracted else ''}</p>")
@@ -215,19 +382,31 @@ def _suggestion_html(s: Suggestion) -> str:
 
 def claim_html(
     detail: ClaimDetail, *, condition_names: Mapping[str, str] | None = None,
-    reviewer: str = "",
+    reviewer: str = "", result: VerdictResult | None = None,
+    colours: PageColours | None = None, plot_width: int = 640,
 ) -> str:
-    """The whole claim page (pure: easy to test and to look at)."""
+    """The whole claim page (pure: easy to test and to look at). ``result`` is the
+    suggested verdict with its working, as the viewing reviewer may see it; forest plots
+    are ``<img>`` of :func:`forest_url` resources the page supplies."""
     claim = detail.claim
     names = condition_names or {}
     conditions = ", ".join(escape(names.get(c, c)) for c in claim.conditions) or "—"
-    parts = [_CSS, f'<p class="code">{escape(claim.code)} · '
+    parts = [page_css(colours) if colours else _CSS,
+             f'<p class="code">{escape(claim.code)} · '
+             f"{escape(KIND_LABELS[claim.question_kind])} · "
              f"{escape(category_label(claim.category))}</p>",
              f"<h2>{escape(claim.text)}</h2>",
              f'<p class="meta">Conditions: {conditions}</p>']
-    parts += _verdict_html(detail.verdict)
+    parts += _verdict_html(detail.verdict, result)
+    if result is not None:
+        parts += _question_html(claim)
+        parts += _sof_html(result)
+        parts += _forest_html(result, plot_width)
+        parts += _steps_html(result)
+        parts += _body_html(result)
     parts += _sources_html(claim)
-    parts += _links_html(detail.links, reviewer)
+    designs = {b.study_id: b.design.label for b in result.body.counted} if result else {}
+    parts += _links_html(detail.links, reviewer, designs)
     parts.append('<p class="section">Suggested studies</p>')
     if detail.suggestions:
         parts.append('<p class="meta">Ranked by full-text match within the claim\'s '
@@ -237,7 +416,8 @@ def claim_html(
     else:
         parts.append('<p class="empty">No unlinked study in this project matches the claim '
                      "(fetch its conditions from PubMed first).</p>")
-    parts += _pico_html(claim)
+    if result is None:
+        parts += _pico_html(claim)
     return "".join(parts)
 
 
@@ -264,6 +444,26 @@ def history_text(events: Sequence[Event]) -> str:
 EMPTY_HTML = _CSS + '<p class="empty">Select a claim to see its sources, evidence and verdict.</p>'
 
 
+class PageBrowser(QTextBrowser):
+    """A QTextBrowser that serves the page's forest plots from memory (``et-forest:N``)."""
+
+    resized = Signal()  # the viewport has its new size
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.images: dict[str, QImage] = {}
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
+
+    def loadResource(self, kind: int, name: QUrl | str) -> object:
+        if kind == QTextDocument.ResourceType.ImageResource.value and \
+                QUrl(name).toString() in self.images:
+            return self.images[QUrl(name).toString()]
+        return super().loadResource(kind, name)
+
+
 class ClaimPage(QWidget):
     """A header with the verdict action over a read-only rich page of the claim."""
 
@@ -277,14 +477,18 @@ class ClaimPage(QWidget):
         super().__init__(parent)
         self.setObjectName("claimPage")
         self.detail: ClaimDetail | None = None
+        self.result: VerdictResult | None = None
+        self._shown: tuple[dict[str, str], str] = ({}, "")
+        self._plot_width = PLOT_WIDTH
         self.verdict_button = QPushButton("Confirm / Override &Verdict…")
         self.verdict_button.setObjectName("verdictButton")
         self.verdict_button.setToolTip("Record the verdict with a rationale (Ctrl+Shift+V)")
         self.verdict_button.clicked.connect(self._verdict_clicked)
-        self.browser = QTextBrowser()
+        self.browser = PageBrowser()
         self.browser.setObjectName("claimBrowser")
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._anchor)
+        self.browser.resized.connect(self._resized)
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
         header.addStretch(1)
@@ -301,20 +505,66 @@ class ClaimPage(QWidget):
 
     def show_detail(
         self, detail: ClaimDetail | None, *, condition_names: Mapping[str, str] | None = None,
-        reviewer: str = "",
+        reviewer: str = "", result: VerdictResult | None = None,
     ) -> None:
-        """Show a claim (None: the hint); keeps the scroll position when it is the same."""
+        """Show a claim (None: the hint); keeps the scroll position when it is the same.
+        ``result`` is the suggested verdict with its working as this reviewer may see it."""
         same = detail is not None and self.claim_id == detail.claim.id
-        scroll = self.browser.verticalScrollBar().value()
         self.detail = detail
+        self.result = result
+        self._shown = (dict(condition_names or {}), reviewer)
         self.verdict_button.setEnabled(detail is not None)
-        if detail is None:
-            self.browser.setHtml(EMPTY_HTML)
+        self._render(keep_scroll=same, new_plots=True)
+
+    def _render(self, *, keep_scroll: bool = True, new_plots: bool = False) -> None:
+        """Lay the page out again (a new claim, a new palette or a new width)."""
+        scroll = self.browser.verticalScrollBar().value()
+        # The page's own palette: on a change it is updated before the browser's is.
+        colours = PageColours.from_palette(self.palette())
+        if self.detail is None:
+            self.browser.setHtml(page_css(colours) + EMPTY_HTML.removeprefix(_CSS))
             return
-        self.browser.setHtml(claim_html(detail, condition_names=condition_names,
-                                        reviewer=reviewer))
-        if same:
+        # Plots follow the page's width rather than scroll sideways.
+        width = self._wanted_width()
+        if new_plots or width != self._plot_width:
+            self.browser.images = self._plots(self.result, colours, width)
+        self._plot_width = width
+        names, reviewer = self._shown
+        self.browser.setHtml(claim_html(self.detail, condition_names=names, reviewer=reviewer,
+                                        result=self.result, colours=colours,
+                                        plot_width=width))
+        if keep_scroll:
             self.browser.verticalScrollBar().setValue(scroll)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.detail is not None:
+            self._render(new_plots=True)  # colours follow a light/dark switch
+
+    def _resized(self) -> None:
+        if self.detail is not None and self.result is not None and \
+                self._wanted_width() != self._plot_width and plotted(self.result.sof):
+            self._render()
+
+    def _wanted_width(self) -> int:
+        return max(320, min(PLOT_WIDTH, self.browser.viewport().width() - 40))
+
+    def _plots(self, result: VerdictResult | None, colours: PageColours,
+               width: int) -> dict[str, QImage]:
+        """The forest plots as images exactly ``width`` points wide at the screen's pixel
+        ratio (a scaled image loses its thin lines), text at its size in points."""
+        if result is None:
+            return {}
+        ratio = max(1.0, self.devicePixelRatioF())
+        inches = max(MIN_WIDTH, min(FULL_WIDTH, width / 96))
+        dpi = width * ratio / inches
+        images = {}
+        for n, row in enumerate(plotted(result.sof)):
+            image = QImage()
+            image.loadFromData(forest_png(row, colours.plot, dpi=dpi, width=inches), "PNG")
+            image.setDevicePixelRatio(ratio)
+            images[forest_url(n)] = image
+        return images
 
     def _verdict_clicked(self) -> None:
         if self.claim_id is not None:

@@ -12,13 +12,18 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView
 from screenshot_support import fetch_demo, isolate_settings, save, settle
 
+from evidence_tracker.domain.findings import Direction, EffectEstimate, EffectMeasure, Finding
+from evidence_tracker.store.events import append_event
 from evidence_tracker.ui.claims_controller import ClaimsController
 from evidence_tracker.ui.main_window import MainWindow
 
@@ -42,6 +47,12 @@ COHORT_2018 = (
     ("RESULTS", "Half reported at least 30% pain relief at 3 months; 12% stopped for "
      "adverse effects."),
 )
+RCT_2015 = (
+    ("METHODS", "Forty adults with CRPS received 5-day ketamine infusions or placebo."),
+    ("RESULTS", "At 4 weeks pain was lower with ketamine (mean difference -1.2, 95% CI -2.3 to "
+     "-0.1). At 12 weeks the difference was small and uncertain (mean difference -0.3, 95% CI "
+     "-1.4 to 0.8)."),
+)
 FM_2014 = (
     ("METHODS", "Twenty-four women with fibromyalgia received ketamine or midazolam."),
     ("RESULTS", "Pain fell during the infusion but not at 8 weeks. Muscle hyperalgesia was "
@@ -57,6 +68,8 @@ DEMO = [
      ["Observational Study"], COHORT_2018),
     ("crps", "Retracted: oral ketamine maintenance after infusion in CRPS.", 2016,
      ["Retracted Publication"], "Demo abstract about oral ketamine in CRPS."),
+    ("crps", "Five-day ketamine infusions for CRPS: a randomised placebo-controlled trial.",
+     2015, ["Randomized Controlled Trial"], RCT_2015),
     ("fibromyalgia", "Intravenous ketamine in fibromyalgia: a crossover trial of pain and "
      "muscle hyperalgesia.", 2014, ["Randomized Controlled Trial"], FM_2014),
     ("fibromyalgia", "Esketamine nasal spray and widespread pain: a pilot study.", 2023,
@@ -69,8 +82,37 @@ DEMO = [
 REVIEWER = "Dr Ana Reviewer"
 
 
+def add_findings(p: Any, pmid: str, claim: str, findings: list[Finding]) -> None:
+    """The reviewer's findings on a link, through the findings service where this branch
+    has it (the data branch's ``evidence.add_finding``); until then as the same ``link``
+    event that service appends."""
+    from evidence_tracker.services import evidence
+
+    add = getattr(evidence, "add_finding", None)
+    if add is not None:
+        for f in findings:
+            add(p, pmid, claim, f, reviewer=REVIEWER)
+        return
+    from evidence_tracker.services.claims import require_reviewer
+
+    mine = next(v for v in evidence.current_links(p, claim=claim, study=pmid)
+                if v.reviewer == REVIEWER)
+    state = replace(mine.state, findings=tuple(findings))
+    with p.transaction():
+        append_event(p, "link", reviewer_id=require_reviewer(p, REVIEWER),
+                     study_id=mine.study.id, claim_id=mine.claim_id, after=state.to_json(),
+                     note="findings")
+
+
+def finding(outcome: str, timepoint: str, direction: str, md: tuple[float, float, float],
+            analysed: int, quote: str) -> Finding:
+    return Finding(Finding.new_id(), outcome=outcome, timepoint=timepoint,
+                   direction=Direction(direction), effect=EffectEstimate(EffectMeasure.MD, *md),
+                   analysed=analysed, quotes=(quote,), comparator="placebo")
+
+
 def judge(db: Path) -> None:
-    """A few links and verdicts, as a reviewer would make them."""
+    """A few links, findings and verdicts, as a reviewer would make them."""
     from evidence_tracker.services import evidence
     from evidence_tracker.store import open_project
 
@@ -86,6 +128,22 @@ def judge(db: Path) -> None:
              timepoint="up to 4 weeks")
         link("31000003", "C011", "partly_supports", "Half reported at least 30% pain relief "
              "at 3 months; 12% stopped for adverse effects.", note="Uncontrolled cohort")
+        at4 = "At 4 weeks pain was lower with ketamine (mean difference -1.2, 95% CI -2.3 to -0.1)."
+        at12 = ("At 12 weeks the difference was small and uncertain (mean difference -0.3, "
+                "95% CI -1.4 to 0.8).")
+        link("31000005", "C011", "partly_supports", at4, outcome="Pain NRS")
+        add_findings(p, "31000005", "C011", [
+            finding("Pain intensity (NRS 0-10)", "4 weeks", "favours", (-1.2, -2.3, -0.1), 40,
+                    at4),
+            finding("Pain intensity (NRS 0-10)", "12 weeks", "no_difference", (-0.3, -1.4, 0.8),
+                    38, at12)])
+        rct = ("Pain scores fell more with ketamine at 4 weeks (mean difference -1.8 on a 0-10 "
+               "scale).")
+        add_findings(p, "31000001", "C011", [
+            finding("Pain intensity (NRS 0-10)", "4 weeks", "favours", (-1.8, -2.9, -0.7), 60,
+                    rct),
+            finding("Pain intensity (NRS 0-10)", "12 weeks", "no_difference", (-0.5, -1.6, 0.6),
+                    58, "The difference was no longer significant at 12 weeks.")])
         evidence.record_verdict(p, "C011", "supported", reviewer=REVIEWER, rationale=(
             "One RCT and one meta-analysis of seven trials show short-term pain relief in "
             "CRPS; no contradicting trial."))
@@ -95,7 +153,7 @@ def judge(db: Path) -> None:
             "The RCT found no benefit at 12 weeks; long-term control is not shown."))
         link("31000002", "C018", "contradicts", "Evidence beyond 3 months was of very low "
              "certainty.", timepoint="> 3 months")  # after the verdict: needs re-review
-        link("31000005", "C008", "partly_supports", "Pain fell during the infusion but not "
+        link("31000006", "C008", "partly_supports", "Pain fell during the infusion but not "
              "at 8 weeks.", timepoint="infusion; 8 weeks")
 
 
@@ -127,7 +185,30 @@ def build(out: Path, readme: bool) -> None:
         shot_readme = ROOT / "resources" / "screenshots" / "claims.png"
         window.grab().save(str(shot_readme))
         print(f"wrote {shot_readme} (from {shot.name})")
-    claims.page.browser.verticalScrollBar().setValue(420)
+    for anchor in ("sof", "forest", "steps", "body"):
+        claims.page.browser.scrollToAnchor(anchor)
+        settle(app)
+        save(claims.page, out, f"claim-page-{anchor}.png")
+    for width, height in ((1280, 800), (1920, 1080)):
+        window.resize(width, height)
+        settle(app)
+        claims.page.browser.scrollToAnchor("sof")
+        settle(app)
+        save(window, out, f"claims-{width}x{height}.png")
+    light = app.palette()
+    app.setPalette(dark_palette())
+    claims.show_claim(claims_by_code(claims, "C011"))
+    settle(app)
+    claims.page.browser.scrollToAnchor("sof")
+    settle(app)
+    save(window, out, "claims-dark.png")
+    app.setPalette(light)
+    window.resize(1400, 820)
+    claims.show_claim(claims_by_code(claims, "C011"))
+    settle(app)
+    claims.page.browser.scrollToAnchor("body")
+    claims.page.browser.verticalScrollBar().setValue(
+        claims.page.browser.verticalScrollBar().value() + 300)
     settle(app)
     save(claims.page, out, "claim-page-links.png")
     claims.page.browser.verticalScrollBar().setValue(10_000)
@@ -155,7 +236,7 @@ def build(out: Path, readme: bool) -> None:
     window.detail.verticalScrollBar().setValue(10_000)
     settle(app)
     save(window, out, "study-with-links.png")
-    link = claims.open_link_dialog(study_id(window, "31000005"),
+    link = claims.open_link_dialog(study_id(window, "31000006"),
                                    selected_text="Muscle hyperalgesia was unchanged.")
     assert link is not None
     link.filter.setText("fibromyalgia")
@@ -170,6 +251,23 @@ def build(out: Path, readme: bool) -> None:
     extract.reject()
     window.close()
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def dark_palette() -> QPalette:
+    """A dark palette, as a desktop's dark theme gives one."""
+    palette = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"),
+                         (QPalette.ColorRole.WindowText, "#e8eaed"),
+                         (QPalette.ColorRole.Base, "#1b1b1d"),
+                         (QPalette.ColorRole.AlternateBase, "#26262a"),
+                         (QPalette.ColorRole.Text, "#e8eaed"),
+                         (QPalette.ColorRole.Button, "#2d2e31"),
+                         (QPalette.ColorRole.ButtonText, "#e8eaed"),
+                         (QPalette.ColorRole.Link, "#8ab4f8"),
+                         (QPalette.ColorRole.Highlight, "#3d6fb4"),
+                         (QPalette.ColorRole.HighlightedText, "#ffffff")):
+        palette.setColor(role, QColor(colour))
+    return palette
 
 
 def claims_by_code(claims: ClaimsController, code: str) -> int:
