@@ -8,6 +8,7 @@ suggested verdict follows from those links by :func:`suggest_verdict`.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,104 @@ KIND_FOR_CATEGORY: Mapping[str, ClaimKind] = {
 }
 
 PICO_FIELDS = ("population", "intervention", "comparator", "outcome", "timepoint")
+
+def parse_kind(value: str | ClaimKind) -> ClaimKind:
+    """A ClaimKind from its value or a loose spelling ("onset/durability", "Harms").
+
+    >>> parse_kind("onset / durability")
+    <ClaimKind.ONSET_DURABILITY: 'onset_durability'>
+    """
+    if isinstance(value, ClaimKind):
+        return value
+    key = "_".join(value.strip().lower().replace("/", " ").replace("-", " ").split())
+    try:
+        return ClaimKind(key)
+    except ValueError:
+        choices = ", ".join(k.value for k in ClaimKind)
+        raise ClaimsError(f"Unknown claim kind {value!r}: choose one of {choices}.") from None
+
+
+#: Keyword rules for :func:`suggest_kind`, most specific first (a guideline quoted about
+#: efficacy is attribution; a superlative about side effects is a comparison).
+_KIND_RULES: tuple[tuple[ClaimKind, re.Pattern[str]], ...] = (
+    (ClaimKind.REGULATORY, re.compile(
+        r"\b(fda|food and drug administration|approved|approval|off[- ]label|licen[cs]ed|"
+        r"label(l)?ed|schedule iii|controlled substance|ema)\b", re.I)),
+    (ClaimKind.ATTRIBUTION, re.compile(
+        r"\b(guidelines?|consensus|according to|recommend(s|ed|ation)?|concluded|"
+        r"endorsed?|society|academy|association|researchers at|study (found|showed))\b",
+        re.I)),
+    (ClaimKind.COMPARISON, re.compile(
+        r"\b(gold[- ]standard|best|most effective|superior|better than|more effective|"
+        r"safer than|unlike|compared (to|with)|versus|vs\.?|than (opioids|antidepressants|"
+        r"conventional|traditional)|first[- ]line|alternative to)\b", re.I)),
+    (ClaimKind.MECHANISM, re.compile(
+        r"\b(nmda|receptors?|glutamate|neuroplasticity|plasticity|synap\w*|neural "
+        r"pathways?|central sensiti[sz]ation|microglia\w*|astrocyt\w*|cytokines?|"
+        r"inflammat\w*|mechanism|works by|acts on|binds?)\b", re.I)),
+    (ClaimKind.HARMS, re.compile(
+        r"\b(side[- ]effects?|adverse|safe(ty|ly)?|risks?|dependen(cy|ce)|addict\w*|"
+        r"abuse|misuse|tolerance|toxicity|well[- ]tolerated|harm\w*)\b", re.I)),
+    (ClaimKind.ONSET_DURABILITY, re.compile(
+        r"\b(within (minutes|hours|days|\d+)|in as little as|minutes|hours|immediate(ly)?|"
+        r"rapid(ly)?|fast[- ]acting|quick(ly)?|long[- ](term|lasting)|lasting|sustained|"
+        r"weeks|months|years|durable|for up to)\b", re.I)),
+)
+
+
+def suggest_kind(text: str) -> ClaimKind:
+    """The kind a claim's wording suggests (a keyword rule; the reviewer decides).
+
+    >>> suggest_kind("IV ketamine is the gold standard for CRPS")
+    <ClaimKind.COMPARISON: 'comparison'>
+    >>> suggest_kind("The 2018 guidelines concluded the evidence supports ketamine")
+    <ClaimKind.ATTRIBUTION: 'attribution'>
+    >>> suggest_kind("Relief lasts weeks to months")
+    <ClaimKind.ONSET_DURABILITY: 'onset_durability'>
+    >>> suggest_kind("Ketamine infusions are not FDA approved")
+    <ClaimKind.REGULATORY: 'regulatory'>
+    >>> suggest_kind("Ketamine blocks NMDA receptors")
+    <ClaimKind.MECHANISM: 'mechanism'>
+    >>> suggest_kind("Ketamine has a low risk of dependency")
+    <ClaimKind.HARMS: 'harms'>
+    >>> suggest_kind("Ketamine reduces pain in fibromyalgia")
+    <ClaimKind.EFFECT: 'effect'>
+    """
+    for kind, pattern in _KIND_RULES:
+        if pattern.search(text):
+            return kind
+    return ClaimKind.EFFECT
+
+
+_NUMBER = r"(?:\d+(?:\.\d+)?|a few|several|one|two|three|four|five|six|twelve)"
+_UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
+_TIME_FRAME = re.compile(
+    rf"\b(?:(?:with)?in (?:as little as )?{_NUMBER} {_UNIT}"
+    rf"|(?:for |lasting )?up to {_NUMBER} {_UNIT}"
+    rf"|{_NUMBER} {_UNIT}(?: (?:to|or) {_NUMBER} {_UNIT})?"
+    rf"|{_UNIT} (?:or even |to |or )(?:several )?{_UNIT}"
+    rf"|within (?:minutes|hours|days|weeks) (?:to|or) (?:minutes|hours|days|weeks)"
+    rf"|within (?:minutes|hours|days|weeks)"
+    rf"|long[- ]term|long[- ]lasting)\b",
+    re.I,
+)
+
+
+def detect_time_frame(text: str) -> str:
+    """The time frame a claim states, as written ("" when it states none).
+
+    >>> detect_time_frame("It provides relief in as little as 40 minutes after the infusion")
+    'in as little as 40 minutes'
+    >>> detect_time_frame("Most patients experience relief lasting weeks to months")
+    'weeks to months'
+    >>> detect_time_frame("relieving pain within a few hours of an infusion")
+    'within a few hours'
+    >>> detect_time_frame("Ketamine reduces pain in CRPS")
+    ''
+    """
+    m = _TIME_FRAME.search(text)
+    return " ".join(m.group(0).split()) if m else ""
+
 
 
 @dataclass(slots=True)
