@@ -10,10 +10,16 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from evidence_tracker.domain.findings import AttributionMatch, Direction, Finding
+from evidence_tracker.domain.findings import (
+    AttributionMatch,
+    Direction,
+    EffectEstimate,
+    EffectMeasure,
+    Finding,
+)
 from evidence_tracker.domain.models import Certainty, Stance, Verdict
 from evidence_tracker.domain.sentences import contains_normalised, content_words, normalise
 
@@ -451,6 +457,76 @@ def validate_quotes(quotes: Sequence[str], *, title: str, abstract: str) -> tupl
                 "(copy the sentence exactly; spacing does not matter)."
             )
     return cleaned
+
+
+def validate_finding(finding: Finding, *, title: str, abstract: str) -> Finding:
+    """Check a finding before it is recorded; returns it with its quotes stripped.
+
+    Its quotes must occur in the study's title or abstract (:func:`validate_quotes`); an
+    effect's 95% CI must contain its estimate, and a ratio (RR, OR) must be positive; the
+    numbers analysed, when given, are at least 1.
+
+    >>> from evidence_tracker.domain.findings import EffectEstimate, EffectMeasure
+    >>> validate_finding(Finding("f", effect=EffectEstimate(EffectMeasure.RR, 0.8, 0.9,
+    ...                  1.2)), title="", abstract="")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evidence_tracker.domain.claims.ClaimsError: The 95% CI (0.9 to 1.2) does not contain...
+    """
+    quotes = validate_quotes(finding.quotes, title=title, abstract=abstract)
+    effect = finding.effect
+    if effect is not None:
+        if effect.ci_low > effect.ci_high:
+            raise ClaimsError(f"The CI's lower limit {effect.ci_low:g} is above its upper "
+                              f"limit {effect.ci_high:g}.")
+        if not effect.ci_low <= effect.value <= effect.ci_high:
+            raise ClaimsError(f"The 95% CI ({effect.ci_low:g} to {effect.ci_high:g}) does "
+                              f"not contain the estimate {effect.value:g}.")
+        if effect.measure.is_ratio and min(effect.value, effect.ci_low) <= 0:
+            raise ClaimsError(f"A {effect.measure.value} and its CI must be above 0.")
+    if finding.analysed is not None and finding.analysed < 1:
+        raise ClaimsError("The number analysed must be at least 1.")
+    return replace(finding, outcome=finding.outcome.strip(),
+                   timepoint=finding.timepoint.strip(), comparator=finding.comparator.strip(),
+                   quotes=quotes)
+
+
+def parse_direction(value: str | Direction) -> Direction:
+    """A Direction from its value or a loose spelling ("no difference", "Favours").
+
+    >>> parse_direction("no difference")
+    <Direction.NO_DIFFERENCE: 'no_difference'>
+    """
+    if isinstance(value, Direction):
+        return value
+    key = "_".join(value.strip().lower().replace("-", " ").split())
+    key = {"favors": "favours", "favour": "favours", "for": "favours"}.get(key, key)
+    try:
+        return Direction(key)
+    except ValueError:
+        choices = ", ".join(d.value for d in Direction)
+        raise ClaimsError(f"Unknown direction {value!r}: choose one of {choices}.") from None
+
+
+def parse_effect(text: str) -> EffectEstimate:
+    """An effect from ``MEASURE:VALUE:LOW:HIGH`` (what the CLI's ``--effect`` takes).
+
+    >>> str(parse_effect("md:-1.2:-2.0:-0.4"))
+    'MD -1.2 (95% CI -2 to -0.4)'
+    """
+    parts = text.strip().split(":")
+    try:
+        measure = EffectMeasure(parts[0].strip().upper())
+        value, low, high = (float(p) for p in parts[1:])
+    except ValueError:
+        choices = "/".join(m.value for m in EffectMeasure)
+        raise ClaimsError(f"Give an effect as MEASURE:VALUE:LOW:HIGH ({choices}), e.g. "
+                          f"MD:-1.2:-2.0:-0.4; not {text!r}.") from None
+    return EffectEstimate(measure, value, low, high)
+
+
+#: The direction of the one finding a link made with only a stance records.
+STANCE_DIRECTION: Mapping[Stance, Direction] = _LEGACY_DIRECTION
 
 
 # -- verdicts ----------------------------------------------------------------------------

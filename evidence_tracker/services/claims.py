@@ -254,7 +254,8 @@ def require_reviewer(project: Project, name: str) -> int:
 
 def _snapshot(claim: Claim) -> dict[str, Any]:
     return {"code": claim.code, "text": claim.text, "category": claim.category,
-            "kind": claim.kind.value if claim.kind else None, "pico": claim.pico.as_dict(), "conditions": list(claim.conditions),
+            "kind": claim.kind.value if claim.kind else None, "pico": claim.pico.as_dict(),
+            "conditions": list(claim.conditions),
             "sources": [{"page_id": s.page_id, "quote": s.quote} for s in claim.sources]}
 
 
