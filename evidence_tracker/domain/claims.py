@@ -140,7 +140,8 @@ _KIND_RULES: tuple[tuple[ClaimKind, re.Pattern[str]], ...] = (
     (ClaimKind.COMPARISON, re.compile(
         r"\b(gold[- ]standard|best|most effective|superior|better than|more effective|"
         r"safer than|unlike|compared (to|with)|versus|vs\.?|than (opioids|antidepressants|"
-        r"conventional|traditional)|first[- ]line|alternative to)\b", re.I)),
+        r"conventional|traditional)|first[- ]line|alternative to|(fewer|less|lower|more|"
+        r"greater|faster|longer|safer)\b[^.]{0,40}\bthan)\b", re.I)),
     (ClaimKind.MECHANISM, re.compile(
         r"\b(nmda|receptors?|glutamate|neuroplasticity|plasticity|synap\w*|neural "
         r"pathways?|central sensiti[sz]ation|microglia\w*|astrocyt\w*|cytokines?|"
@@ -168,6 +169,8 @@ def suggest_kind(text: str) -> ClaimKind:
     <ClaimKind.REGULATORY: 'regulatory'>
     >>> suggest_kind("Ketamine blocks NMDA receptors")
     <ClaimKind.MECHANISM: 'mechanism'>
+    >>> suggest_kind("Ketamine has fewer side effects than many antidepressants")
+    <ClaimKind.COMPARISON: 'comparison'>
     >>> suggest_kind("Ketamine has a low risk of dependency")
     <ClaimKind.HARMS: 'harms'>
     >>> suggest_kind("Ketamine reduces pain in fibromyalgia")

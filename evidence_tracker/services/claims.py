@@ -38,6 +38,8 @@ from evidence_tracker.store.study_facts import study_facts
 log = logging.getLogger(__name__)
 
 SEEDED_META_KEY = "seeded_claims"
+#: Set once the register's kinds and scopes were filled into a project seeded before them.
+KINDS_META_KEY = "seeded_claim_kinds"
 #: Event kinds of this module besides link/verdict: claim snapshots and candidate decisions.
 CLAIM_EVENT = "claim"
 CANDIDATE_EVENT = "claim_candidate"
@@ -113,6 +115,23 @@ def seed_claims(project: Project, document: dict[str, Any] | None = None) -> See
     if missing:
         log.warning("claims refer to conditions this project lacks: %s", sorted(missing))
     return SeedResult(**counts, missing_conditions=tuple(sorted(missing)))
+
+
+def classify_seeded_claims(project: Project, document: dict[str, Any] | None = None) -> int:
+    """Give the seeded claims of an existing project the register's kind and scope where
+    theirs are still empty, leaving claims a reviewer has edited (or deleted) alone;
+    returns how many claims were filled. One transaction."""
+    doc = document or load_claims_document()
+    filled = 0
+    with project.transaction():
+        for entry in doc["claims"]:
+            claim_id = store.find_claim_id(project, entry["id"])
+            if claim_id is None:
+                continue
+            filled += store.fill_seed_scope(
+                project, claim_id, kind=parse_kind(entry["kind"]) if entry.get("kind") else None,
+                pico=Pico.from_mapping(entry.get("pico")))
+    return filled
 
 
 # -- pages -------------------------------------------------------------------------------
