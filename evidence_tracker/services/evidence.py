@@ -165,6 +165,11 @@ def withdraw_link(
                             study_id=study_id, claim_id=target.id, after=None, note=note)
 
 
+def study_briefs(project: Project, ids: Sequence[int]) -> dict[int, StudyBrief]:
+    """Study id -> what a list shows of it, for the studies that exist."""
+    return {i: StudyBrief.from_row(r) for i, r in study_facts(project, ids).items()}
+
+
 def _views(project: Project, rows: list[dict[str, Any]]) -> list[LinkView]:
     facts = study_facts(project, [r["study_id"] for r in rows])
     return [
@@ -649,6 +654,7 @@ def claim_json(claim: Claim, verdict: VerdictStatus, counts: dict[str, int]) -> 
                      "page": s.page_title, "page_slug": s.page_slug, "quote": s.quote}
                     for s in claim.sources],
         "category": claim.category, "conditions": list(claim.conditions),
+        "kind": claim.question_kind.value, "kind_classified": claim.kind is not None,
         "pico": claim.pico.as_dict(), "verdict": verdict_json(verdict), "counts": counts,
     }
 
