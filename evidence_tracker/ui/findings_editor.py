@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -208,7 +209,10 @@ class FindingsEditor(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        for column in range(len(COLUMNS)):  # the outcome takes the room the others leave
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 1
+                                        else QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumHeight(90)
         self.table.doubleClicked.connect(lambda _index: self.edit_current())
         self.add_button = QPushButton("&Add Finding…")
@@ -257,7 +261,6 @@ class FindingsEditor(QWidget):
                 if c == len(COLUMNS) - 1:
                     item.setToolTip("\n\n".join(f.quotes) or "No quote")
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
         has = bool(self._findings)
         self.edit_button.setEnabled(has)
         self.remove_button.setEnabled(has)
