@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import TextIO
 
 from evidence_tracker import __version__
-from evidence_tracker.cli import claims, export, grading, pubmed, studies
+from evidence_tracker.cli import claims, export, findings, grading, pubmed, studies
 from evidence_tracker.cli.common import Session
 from evidence_tracker.config import resolve_db_path
 from evidence_tracker.services import project as project_service
@@ -23,7 +23,8 @@ from evidence_tracker.store import StoreError
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 #: Command modules, in the order their commands appear in --help.
-COMMAND_MODULES: tuple[ModuleType, ...] = (studies, pubmed, claims, grading, export)
+COMMAND_MODULES: tuple[ModuleType, ...] = (studies, pubmed, claims, findings, grading,
+                                           export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Claims commands: claims (list, show, extract, verdict) and link."""
+"""Claims commands: claims (list, show, edit, extract, verdict) and link."""
 
 from __future__ import annotations
 
@@ -7,8 +7,17 @@ import shutil
 from typing import TextIO
 
 from evidence_tracker.cli.common import Session, reviewer_name, viewer_name, write_json
-from evidence_tracker.domain.claims import ClaimsError
-from evidence_tracker.domain.models import Stance, Verdict
+from evidence_tracker.cli.findings import finding_line
+from evidence_tracker.domain.claims import (
+    KIND_LABELS,
+    PICO_FIELDS,
+    Category,
+    ClaimKind,
+    ClaimsError,
+    Pico,
+)
+from evidence_tracker.domain.findings import AttributionMatch
+from evidence_tracker.domain.models import Certainty, Stance, Verdict
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services import evidence, review
 from evidence_tracker.store import Project
@@ -19,7 +28,8 @@ EXIT_OK, EXIT_ERROR = 0, 1
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `claims` (with show, extract, verdict) and `link`."""
-    claims = sub.add_parser("claims", help="the claims register: list, show, extract, verdict")
+    claims = sub.add_parser("claims", help="the claims register: list, show, edit, extract, "
+                            "verdict")
     claims.add_argument("--json", action="store_true", help="one JSON object per line per claim")
     claims.add_argument("--category", help="only claims of this category")
     claims.add_argument("--condition", metavar="SLUG", help="only claims of this condition")
@@ -47,6 +57,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verdict.add_argument("--reviewer", help="reviewer name (default: from settings)")
     _json(verdict, "print the verdict as JSON")
 
+    edit = actions.add_parser("edit", help="classify a claim and set its scope")
+    edit.add_argument("claim", metavar="ID", help="claim code (C001) or id")
+    edit.add_argument("--kind", choices=[k.value for k in ClaimKind],
+                      help="what sort of question the claim asks")
+    edit.add_argument("--text", help="the claim's wording")
+    edit.add_argument("--category", choices=[c.value for c in Category])
+    edit.add_argument("--population", help="population / condition")
+    edit.add_argument("--intervention", help="intervention, with route and dose")
+    edit.add_argument("--comparator", help="what it is compared with")
+    edit.add_argument("--outcome", help="the outcome the claim is about")
+    edit.add_argument("--time-frame", dest="timepoint", metavar="TEXT",
+                      help="the time frame the claim states (e.g. weeks to months)")
+    edit.add_argument("--condition", action="append", dest="conditions", metavar="SLUG",
+                      help="replace the conditions (repeatable)")
+    edit.add_argument("--reviewer", help="reviewer name (default: from settings)")
+    _json(edit, "print the claim as JSON")
+
     link = sub.add_parser("link", help="link a study to a claim with a stance and quotes")
     link.add_argument("study", metavar="STUDY", help="PMID, DOI or #id")
     link.add_argument("claim", metavar="CLAIM", help="claim code (C001) or id")
@@ -57,6 +84,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     link.add_argument("--timepoint", default="", help="when it was measured")
     link.add_argument("--note", default="", help="a note kept with the link")
     link.add_argument("--reviewer", help="reviewer name (default: from settings)")
+    link.add_argument("--reported-certainty", metavar="LEVEL",
+                      choices=["", *(c.value for c in Certainty)],
+                      help="a review's own reported certainty (high, moderate, low, "
+                      "very_low; '' clears it)")
+    link.add_argument("--attribution", choices=["", *(a.value for a in AttributionMatch)],
+                      help="for an attribution claim: does the cited document say it? "
+                      "('' clears it)")
     link.add_argument("--withdraw", action="store_true", help="withdraw your link instead")
     link.add_argument("--json", action="store_true", help="print the link as JSON")
 
@@ -81,6 +115,8 @@ def run(
         action = getattr(args, "claims_action", None)
         if action == "show":
             return _show(args, project, out, session)
+        if action == "edit":
+            return _edit(args, project, out, session)
         if action == "extract":
             return _extract(args, project, out, err)
         if action == "verdict":
@@ -137,6 +173,8 @@ def _show(args: argparse.Namespace, project: Project, out: TextIO, session: Sess
     claim, v = detail.claim, detail.verdict
     out.write(f"{claim.code}  {claim.text}\n")
     out.write(f"Category:   {claim.category}\nConditions: {', '.join(claim.conditions) or '-'}\n")
+    out.write(f"Kind:       {KIND_LABELS[claim.question_kind]}"
+              f"{'' if claim.kind else ' (from its category)'}\n")
     for name, value in claim.pico.as_dict().items():
         out.write(f"{name.capitalize() + ':':<13}{value or '-'}\n")
     out.write(f"Verdict:    {_badge(v)}\n")
@@ -156,6 +194,8 @@ def _show(args: argparse.Namespace, project: Project, out: TextIO, session: Sess
                   f"[{st.design.label}]{' RETRACTED' if st.retracted else ''} {st.title}\n")
         for quote in link.state.quotes:
             out.write(f"      “{quote}”\n")
+        for f in link.state.findings:
+            out.write(f"      finding {finding_line(f)}\n")
         out.write(f"      by {link.reviewer} at {link.occurred_at}\n")
     out.write("\nSuggestions:\n" if detail.suggestions else "\nSuggestions: none\n")
     for s in detail.suggestions:
@@ -188,6 +228,29 @@ def _extract(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
     return EXIT_OK
 
 
+def _edit(args: argparse.Namespace, project: Project, out: TextIO, session: Session) -> int:
+    current = claims_service.resolve_claim(project, args.claim)
+    scope = {f: getattr(args, f) for f in PICO_FIELDS if getattr(args, f) is not None}
+    pico = Pico(**{**current.pico.as_dict(), **scope}) if scope else None
+    if not (scope or args.kind or args.text or args.category or args.conditions):
+        raise ClaimsError("Nothing to change: give --kind, --population, --intervention, "
+                          "--comparator, --outcome, --time-frame, --text, --category or "
+                          "--condition.")
+    claim = claims_service.update_claim(
+        project, current, reviewer=_reviewer(args, session), text=args.text,
+        category=args.category, pico=pico, conditions=args.conditions, kind=args.kind)
+    if getattr(args, "json", False):
+        status = evidence.verdict_status(project, claim)
+        counts = evidence.stance_counts(evidence.current_links(project, claim=claim))
+        write_json(evidence.claim_json(claim, status, counts), out)
+    else:
+        out.write(f"{claim.code}: {KIND_LABELS[claim.question_kind]}"
+                  f"{'' if claim.kind else ' (from its category)'}\n")
+        for name, value in claim.pico.as_dict().items():
+            out.write(f"  {name:<13}{value or '-'}\n")
+    return EXIT_OK
+
+
 def _link(args: argparse.Namespace, project: Project, out: TextIO, session: Session) -> int:
     reviewer = _reviewer(args, session)
     if args.withdraw:
@@ -199,12 +262,20 @@ def _link(args: argparse.Namespace, project: Project, out: TextIO, session: Sess
             out.write(f"Withdrawn: {args.study} - {args.claim} (event {event_id})\n")
         return EXIT_OK
     if not args.stance:
-        raise ClaimsError("Give --stance (supports, partly_supports, contradicts, "
-                          "not_relevant).")
-    view = evidence.link_study(
-        project, args.study, args.claim, stance=args.stance, quotes=args.quote,
-        reviewer=reviewer, outcome=args.outcome, timepoint=args.timepoint, note=args.note,
-    )
+        if args.reported_certainty is None and args.attribution is None:
+            raise ClaimsError("Give --stance (supports, partly_supports, contradicts, "
+                              "not_relevant).")
+        # Only the link's appraisal changes: the stance, quotes and findings stay.
+        view = evidence.set_link_appraisal(
+            project, args.study, args.claim, reviewer=reviewer,
+            reported_certainty=args.reported_certainty, attribution=args.attribution,
+            note=args.note)
+    else:
+        view = evidence.link_study(
+            project, args.study, args.claim, stance=args.stance, quotes=args.quote,
+            reviewer=reviewer, outcome=args.outcome, timepoint=args.timepoint, note=args.note,
+            reported_certainty=args.reported_certainty, attribution=args.attribution,
+        )
     if args.json:
         write_json(evidence.link_json(view), out)
     else:

@@ -8,11 +8,18 @@ suggested verdict follows from those links by :func:`suggest_verdict`.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from evidence_tracker.domain.findings import AttributionMatch, Direction, Finding
+from evidence_tracker.domain.findings import (
+    AttributionMatch,
+    Direction,
+    EffectEstimate,
+    EffectMeasure,
+    Finding,
+)
 from evidence_tracker.domain.models import Certainty, Stance, Verdict
 from evidence_tracker.domain.sentences import contains_normalised, content_words, normalise
 
@@ -103,6 +110,107 @@ KIND_FOR_CATEGORY: Mapping[str, ClaimKind] = {
 }
 
 PICO_FIELDS = ("population", "intervention", "comparator", "outcome", "timepoint")
+
+def parse_kind(value: str | ClaimKind) -> ClaimKind:
+    """A ClaimKind from its value or a loose spelling ("onset/durability", "Harms").
+
+    >>> parse_kind("onset / durability")
+    <ClaimKind.ONSET_DURABILITY: 'onset_durability'>
+    """
+    if isinstance(value, ClaimKind):
+        return value
+    key = "_".join(value.strip().lower().replace("/", " ").replace("-", " ").split())
+    try:
+        return ClaimKind(key)
+    except ValueError:
+        choices = ", ".join(k.value for k in ClaimKind)
+        raise ClaimsError(f"Unknown claim kind {value!r}: choose one of {choices}.") from None
+
+
+#: Keyword rules for :func:`suggest_kind`, most specific first (a guideline quoted about
+#: efficacy is attribution; a superlative about side effects is a comparison).
+_KIND_RULES: tuple[tuple[ClaimKind, re.Pattern[str]], ...] = (
+    (ClaimKind.REGULATORY, re.compile(
+        r"\b(fda|food and drug administration|approved|approval|off[- ]label|licen[cs]ed|"
+        r"label(l)?ed|schedule iii|controlled substance|ema)\b", re.I)),
+    (ClaimKind.ATTRIBUTION, re.compile(
+        r"\b(guidelines?|consensus|according to|recommend(s|ed|ation)?|concluded|"
+        r"endorsed?|society|academy|association|researchers at|study (found|showed))\b",
+        re.I)),
+    (ClaimKind.COMPARISON, re.compile(
+        r"\b(gold[- ]standard|best|most effective|superior|better than|more effective|"
+        r"safer than|unlike|compared (to|with)|versus|vs\.?|than (opioids|antidepressants|"
+        r"conventional|traditional)|first[- ]line|alternative to|(fewer|less|lower|more|"
+        r"greater|faster|longer|safer)\b[^.]{0,40}\bthan)\b", re.I)),
+    (ClaimKind.MECHANISM, re.compile(
+        r"\b(nmda|receptors?|glutamate|neuroplasticity|plasticity|synap\w*|neural "
+        r"pathways?|central sensiti[sz]ation|microglia\w*|astrocyt\w*|cytokines?|"
+        r"inflammat\w*|mechanism|works by|acts on|binds?)\b", re.I)),
+    (ClaimKind.HARMS, re.compile(
+        r"\b(side[- ]effects?|adverse|safe(ty|ly)?|risks?|dependen(cy|ce)|addict\w*|"
+        r"abuse|misuse|tolerance|toxicity|well[- ]tolerated|harm\w*)\b", re.I)),
+    (ClaimKind.ONSET_DURABILITY, re.compile(
+        r"\b(within (minutes|hours|days|\d+)|in as little as|minutes|hours|immediate(ly)?|"
+        r"rapid(ly)?|fast[- ]acting|quick(ly)?|long[- ](term|lasting)|lasting|sustained|"
+        r"weeks|months|years|durable|for up to)\b", re.I)),
+)
+
+
+def suggest_kind(text: str) -> ClaimKind:
+    """The kind a claim's wording suggests (a keyword rule; the reviewer decides).
+
+    >>> suggest_kind("IV ketamine is the gold standard for CRPS")
+    <ClaimKind.COMPARISON: 'comparison'>
+    >>> suggest_kind("The 2018 guidelines concluded the evidence supports ketamine")
+    <ClaimKind.ATTRIBUTION: 'attribution'>
+    >>> suggest_kind("Relief lasts weeks to months")
+    <ClaimKind.ONSET_DURABILITY: 'onset_durability'>
+    >>> suggest_kind("Ketamine infusions are not FDA approved")
+    <ClaimKind.REGULATORY: 'regulatory'>
+    >>> suggest_kind("Ketamine blocks NMDA receptors")
+    <ClaimKind.MECHANISM: 'mechanism'>
+    >>> suggest_kind("Ketamine has fewer side effects than many antidepressants")
+    <ClaimKind.COMPARISON: 'comparison'>
+    >>> suggest_kind("Ketamine has a low risk of dependency")
+    <ClaimKind.HARMS: 'harms'>
+    >>> suggest_kind("Ketamine reduces pain in fibromyalgia")
+    <ClaimKind.EFFECT: 'effect'>
+    """
+    for kind, pattern in _KIND_RULES:
+        if pattern.search(text):
+            return kind
+    return ClaimKind.EFFECT
+
+
+_NUMBER = r"(?:\d+(?:\.\d+)?|a few|several|one|two|three|four|five|six|twelve)"
+_UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
+_TIME_FRAME = re.compile(
+    rf"\b(?:(?:with)?in (?:as little as )?{_NUMBER} {_UNIT}"
+    rf"|(?:for |lasting )?up to {_NUMBER} {_UNIT}"
+    rf"|{_NUMBER} {_UNIT}(?: (?:to|or) {_NUMBER} {_UNIT})?"
+    rf"|{_UNIT} (?:or even |to |or )(?:several )?{_UNIT}"
+    rf"|within (?:minutes|hours|days|weeks) (?:to|or) (?:minutes|hours|days|weeks)"
+    rf"|within (?:minutes|hours|days|weeks)"
+    rf"|long[- ]term|long[- ]lasting)\b",
+    re.I,
+)
+
+
+def detect_time_frame(text: str) -> str:
+    """The time frame a claim states, as written ("" when it states none).
+
+    >>> detect_time_frame("It provides relief in as little as 40 minutes after the infusion")
+    'in as little as 40 minutes'
+    >>> detect_time_frame("Most patients experience relief lasting weeks to months")
+    'weeks to months'
+    >>> detect_time_frame("relieving pain within a few hours of an infusion")
+    'within a few hours'
+    >>> detect_time_frame("Ketamine reduces pain in CRPS")
+    ''
+    """
+    m = _TIME_FRAME.search(text)
+    return " ".join(m.group(0).split()) if m else ""
+
 
 
 @dataclass(slots=True)
@@ -352,6 +460,76 @@ def validate_quotes(quotes: Sequence[str], *, title: str, abstract: str) -> tupl
                 "(copy the sentence exactly; spacing does not matter)."
             )
     return cleaned
+
+
+def validate_finding(finding: Finding, *, title: str, abstract: str) -> Finding:
+    """Check a finding before it is recorded; returns it with its quotes stripped.
+
+    Its quotes must occur in the study's title or abstract (:func:`validate_quotes`); an
+    effect's 95% CI must contain its estimate, and a ratio (RR, OR) must be positive; the
+    numbers analysed, when given, are at least 1.
+
+    >>> from evidence_tracker.domain.findings import EffectEstimate, EffectMeasure
+    >>> validate_finding(Finding("f", effect=EffectEstimate(EffectMeasure.RR, 0.8, 0.9,
+    ...                  1.2)), title="", abstract="")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evidence_tracker.domain.claims.ClaimsError: The 95% CI (0.9 to 1.2) does not contain...
+    """
+    quotes = validate_quotes(finding.quotes, title=title, abstract=abstract)
+    effect = finding.effect
+    if effect is not None:
+        if effect.ci_low > effect.ci_high:
+            raise ClaimsError(f"The CI's lower limit {effect.ci_low:g} is above its upper "
+                              f"limit {effect.ci_high:g}.")
+        if not effect.ci_low <= effect.value <= effect.ci_high:
+            raise ClaimsError(f"The 95% CI ({effect.ci_low:g} to {effect.ci_high:g}) does "
+                              f"not contain the estimate {effect.value:g}.")
+        if effect.measure.is_ratio and min(effect.value, effect.ci_low) <= 0:
+            raise ClaimsError(f"A {effect.measure.value} and its CI must be above 0.")
+    if finding.analysed is not None and finding.analysed < 1:
+        raise ClaimsError("The number analysed must be at least 1.")
+    return replace(finding, outcome=finding.outcome.strip(),
+                   timepoint=finding.timepoint.strip(), comparator=finding.comparator.strip(),
+                   quotes=quotes)
+
+
+def parse_direction(value: str | Direction) -> Direction:
+    """A Direction from its value or a loose spelling ("no difference", "Favours").
+
+    >>> parse_direction("no difference")
+    <Direction.NO_DIFFERENCE: 'no_difference'>
+    """
+    if isinstance(value, Direction):
+        return value
+    key = "_".join(value.strip().lower().replace("-", " ").split())
+    key = {"favors": "favours", "favour": "favours", "for": "favours"}.get(key, key)
+    try:
+        return Direction(key)
+    except ValueError:
+        choices = ", ".join(d.value for d in Direction)
+        raise ClaimsError(f"Unknown direction {value!r}: choose one of {choices}.") from None
+
+
+def parse_effect(text: str) -> EffectEstimate:
+    """An effect from ``MEASURE:VALUE:LOW:HIGH`` (what the CLI's ``--effect`` takes).
+
+    >>> str(parse_effect("md:-1.2:-2.0:-0.4"))
+    'MD -1.2 (95% CI -2 to -0.4)'
+    """
+    parts = text.strip().split(":")
+    try:
+        measure = EffectMeasure(parts[0].strip().upper())
+        value, low, high = (float(p) for p in parts[1:])
+    except ValueError:
+        choices = "/".join(m.value for m in EffectMeasure)
+        raise ClaimsError(f"Give an effect as MEASURE:VALUE:LOW:HIGH ({choices}), e.g. "
+                          f"MD:-1.2:-2.0:-0.4; not {text!r}.") from None
+    return EffectEstimate(measure, value, low, high)
+
+
+#: The direction of the one finding a link made with only a stance records.
+STANCE_DIRECTION: Mapping[Stance, Direction] = _LEGACY_DIRECTION
 
 
 # -- verdicts ----------------------------------------------------------------------------

@@ -127,6 +127,7 @@ class EventKind(enum.StrEnum):
     GRADE = "grade"
     VERDICT = "verdict"
     REREVIEW = "rereview"  # a study changed (retraction, revision): linked judgements reopen
+    INCLUSION = "inclusion"  # which studies a systematic review includes (study = the review)
 
 
 class ScreeningDecision(enum.StrEnum):

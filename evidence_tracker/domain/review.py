@@ -16,11 +16,12 @@ JUDGEMENT_KINDS: tuple[str, ...] = ("screening", "appraisal", "grade", "link")
 RESOLUTION = "resolution"
 SETTINGS_EVENT = "review_settings"
 #: What undo and redo walk through, per reviewer.
-UNDOABLE_KINDS: tuple[str, ...] = (*JUDGEMENT_KINDS, "verdict", RESOLUTION)
+UNDOABLE_KINDS: tuple[str, ...] = (*JUDGEMENT_KINDS, "verdict", RESOLUTION, "inclusion")
 KIND_LABELS: Mapping[str, str] = {
     "screening": "Screening", "appraisal": "Appraisal", "grade": "GRADE", "link": "Stance",
     "verdict": "Verdict", RESOLUTION: "Resolution", SETTINGS_EVENT: "Review settings",
     "rereview": "Re-review", "claim": "Claim", "claim_candidate": "Claim candidate",
+    "inclusion": "Included studies",
 }
 
 
@@ -66,6 +67,10 @@ def value_text(kind: str, after: Mapping[str, Any] | None) -> str:
         return str(after.get("stance", "")).replace("_", " ")
     if kind == "verdict":
         return str(after.get("verdict", "")).replace("_", " ")
+    if kind == "inclusion":
+        ids = after.get("included_study_ids") or []
+        return f"includes {len(ids)} stud{'y' if len(ids) == 1 else 'ies'}: " \
+            + ", ".join(f"#{i}" for i in ids) if ids else "includes none of the studies"
     if kind == RESOLUTION:
         return f"{KIND_LABELS.get(str(after.get('of')), after.get('of'))} resolved: " \
             f"{value_text(str(after.get('of')), after.get('final'))}"

@@ -19,7 +19,16 @@ from typing import Any
 
 from evidence_tracker.config import resources_dir
 from evidence_tracker.domain import sentences as sent
-from evidence_tracker.domain.claims import Category, Claim, ClaimsError, Pico
+from evidence_tracker.domain.claims import (
+    Category,
+    Claim,
+    ClaimKind,
+    ClaimsError,
+    Pico,
+    detect_time_frame,
+    parse_kind,
+    suggest_kind,
+)
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as store
 from evidence_tracker.store.events import append_event, ensure_reviewer
@@ -29,6 +38,8 @@ from evidence_tracker.store.study_facts import study_facts
 log = logging.getLogger(__name__)
 
 SEEDED_META_KEY = "seeded_claims"
+#: Set once the register's kinds and scopes were filled into a project seeded before them.
+KINDS_META_KEY = "seeded_claim_kinds"
 #: Event kinds of this module besides link/verdict: claim snapshots and candidate decisions.
 CLAIM_EVENT = "claim"
 CANDIDATE_EVENT = "claim_candidate"
@@ -59,7 +70,9 @@ def seed_claims(project: Project, document: dict[str, Any] | None = None) -> See
     """Load the clinics, pages (with their text) and claims of the register; idempotent.
 
     Existing clinics, pages and claims (matched by slug and code) are left as a reviewer
-    may have refined them; missing sources and conditions are added. One transaction.
+    may have refined them; missing sources and conditions are added, and a claim no
+    reviewer has edited gets the register's kind and scope where its own are still empty.
+    One transaction.
     """
     doc = document or load_claims_document()
     seeds = resources_dir() / "seeds"
@@ -81,13 +94,19 @@ def seed_claims(project: Project, document: dict[str, Any] | None = None) -> See
         counts["clinics"] = store.count_rows(project, "clinics") - before["clinics"]
         counts["pages"] = store.count_rows(project, "clinic_pages") - before["clinic_pages"]
         for entry in doc["claims"]:
+            kind = parse_kind(entry["kind"]) if entry.get("kind") else None
+            pico = Pico.from_mapping(entry.get("pico"))
             new_id = store.insert_claim(
                 project, code=entry["id"], text=entry["text"], category=entry["category"],
-                pico=Pico.from_mapping(entry.get("pico")), if_new=True,
+                pico=pico, if_new=True, kind=kind,
             )
             claim_id = new_id or store.find_claim_id(project, entry["id"])
             assert claim_id is not None
             counts["claims"] += new_id is not None
+            if new_id is None:
+                # A project seeded before kinds existed: fill what is still empty, unless
+                # a reviewer has edited the claim.
+                store.fill_seed_scope(project, claim_id, kind=kind, pico=pico)
             missing.update(store.set_claim_conditions(project, claim_id, entry["conditions"]))
             for source in entry["sources"]:
                 _, added = store.add_source(project, claim_id, page_ids[source["page"]],
@@ -96,6 +115,23 @@ def seed_claims(project: Project, document: dict[str, Any] | None = None) -> See
     if missing:
         log.warning("claims refer to conditions this project lacks: %s", sorted(missing))
     return SeedResult(**counts, missing_conditions=tuple(sorted(missing)))
+
+
+def classify_seeded_claims(project: Project, document: dict[str, Any] | None = None) -> int:
+    """Give the seeded claims of an existing project the register's kind and scope where
+    theirs are still empty, leaving claims a reviewer has edited (or deleted) alone;
+    returns how many claims were filled. One transaction."""
+    doc = document or load_claims_document()
+    filled = 0
+    with project.transaction():
+        for entry in doc["claims"]:
+            claim_id = store.find_claim_id(project, entry["id"])
+            if claim_id is None:
+                continue
+            filled += store.fill_seed_scope(
+                project, claim_id, kind=parse_kind(entry["kind"]) if entry.get("kind") else None,
+                pico=Pico.from_mapping(entry.get("pico")))
+    return filled
 
 
 # -- pages -------------------------------------------------------------------------------
@@ -237,7 +273,8 @@ def require_reviewer(project: Project, name: str) -> int:
 
 def _snapshot(claim: Claim) -> dict[str, Any]:
     return {"code": claim.code, "text": claim.text, "category": claim.category,
-            "pico": claim.pico.as_dict(), "conditions": list(claim.conditions),
+            "kind": claim.kind.value if claim.kind else None, "pico": claim.pico.as_dict(),
+            "conditions": list(claim.conditions),
             "sources": [{"page_id": s.page_id, "quote": s.quote} for s in claim.sources]}
 
 
@@ -251,18 +288,19 @@ def _record_claim(project: Project, claim_id: int, reviewer_id: int, note: str) 
 def update_claim(
     project: Project, claim: str | int | Claim, *, reviewer: str, text: str | None = None,
     category: str | None = None, pico: Pico | None = None,
-    conditions: Sequence[str] | None = None,
+    conditions: Sequence[str] | None = None, kind: str | ClaimKind | None = None,
 ) -> Claim:
-    """Refine a claim's text, category, testable form or conditions (a ``claim`` event
-    keeps each version)."""
+    """Refine a claim's text, category, kind, scope (testable form) or conditions (a
+    ``claim`` event keeps each version)."""
     current = resolve_claim(project, claim)
     if text is not None and not text.strip():
         raise ClaimsError("A claim needs a text.")
+    new_kind = parse_kind(kind) if kind else current.kind
     with project.transaction():
         reviewer_id = require_reviewer(project, reviewer)
         store.update_claim(project, current.id, text=(text or current.text).strip(),
                            category=_category(category or current.category),
-                           pico=pico or current.pico)
+                           pico=pico or current.pico, kind=new_kind)
         if conditions is not None:
             _set_conditions(project, current.id, conditions, replace=True)
         return _record_claim(project, current.id, reviewer_id, "edited")
@@ -308,6 +346,8 @@ class Candidate:
     conditions: tuple[str, ...]
     match: ClaimMatch | None = None  # the most similar existing claim
     status: str = "new"  # "new", "source" (already a source of match) or "rejected"
+    kind: ClaimKind = ClaimKind.EFFECT  # suggested from the wording (suggest_kind)
+    time_frame: str = ""  # the time frame the sentence states, if any
 
     @property
     def merge_suggested(self) -> bool:
@@ -387,7 +427,8 @@ def extract_candidates(
             sentence=s.text, start=s.start, end=s.end, score=item.score,
             reasons=item.reasons, category=sent.propose_category(s.text),
             conditions=tuple(sent.propose_conditions(s.text, keywords)),
-            match=match, status=status,
+            match=match, status=status, kind=suggest_kind(s.text),
+            time_frame=detect_time_frame(s.text),
         ))
     return out
 
@@ -397,7 +438,8 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
     return {
         "sentence": c.sentence, "start": c.start, "end": c.end, "score": c.score,
         "reasons": list(c.reasons), "category": c.category, "conditions": list(c.conditions),
-        "status": c.status, "merge_suggested": c.merge_suggested,
+        "status": c.status, "merge_suggested": c.merge_suggested, "kind": c.kind.value,
+        "time_frame": c.time_frame or None,
         "match": None if c.match is None else {
             "claim_id": c.match.claim_id, "code": c.match.code, "text": c.match.text,
             "similarity": c.match.similarity},
@@ -423,10 +465,12 @@ def accept_candidate(
     project: Project, quote: str, *, page: PageRef | int, reviewer: str,
     text: str | None = None, category: str | None = None,
     conditions: Sequence[str] | None = None, pico: Pico | None = None,
+    kind: str | ClaimKind | None = None,
 ) -> Claim:
     """Make a new claim from a sentence: the quote stays verbatim as its first source;
-    ``text`` (default: the quote), category and conditions (default: proposed) can be
-    edited. The page (and clinic) is created if needed."""
+    ``text`` (default: the quote), category, kind and conditions (default: proposed) and
+    the scope (default: ketamine, with the time frame the quote states) can be edited.
+    The page (and clinic) is created if needed."""
     with project.transaction():
         reviewer_id = require_reviewer(project, reviewer)
         page_id = ensure_page(project, page)
@@ -436,7 +480,8 @@ def accept_candidate(
         claim_id = store.insert_claim(
             project, code=store.next_claim_code(project), text=(text or quote).strip(),
             category=_category(category or sent.propose_category(quote)),
-            pico=pico or Pico(intervention="Ketamine"), created_by=reviewer_id,
+            pico=pico or Pico(intervention="Ketamine", timepoint=detect_time_frame(quote)),
+            created_by=reviewer_id, kind=parse_kind(kind) if kind else suggest_kind(quote),
         )
         assert claim_id is not None
         _set_conditions(project, claim_id, slugs)

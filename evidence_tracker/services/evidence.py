@@ -9,12 +9,12 @@ for the verdict and the stance counts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from evidence_tracker.domain.claims import SUGGESTION_BOOST as _BOOST
 from evidence_tracker.domain.claims import (
+    STANCE_DIRECTION,
     Claim,
     ClaimsError,
     Design,
@@ -22,21 +22,34 @@ from evidence_tracker.domain.claims import (
     LinkState,
     VerdictSuggestion,
     WeighedLink,
+    parse_direction,
     parse_stance,
     query_terms,
     rereview_reasons,
     study_design,
     suggest_verdict,
+    validate_finding,
     validate_quotes,
 )
-from evidence_tracker.domain.findings import Finding
+from evidence_tracker.domain.claims import SUGGESTION_BOOST as _BOOST
+from evidence_tracker.domain.findings import AttributionMatch, Finding
+from evidence_tracker.domain.grade import GradeError, parse_certainty
 from evidence_tracker.domain.models import Certainty, EventKind, Stance, Verdict
 from evidence_tracker.domain.verdicts import VerdictResult
+from evidence_tracker.pubmed.parser import RAW_FORMAT as PUBMED_XML
+from evidence_tracker.pubmed.parser import PubMedParseError
+from evidence_tracker.pubmed.references import reference_pmids
 from evidence_tracker.services.claims import require_reviewer, resolve_claim, resolve_study
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as store
-from evidence_tracker.store.events import Event, append_event, history
-from evidence_tracker.store.study_facts import condition_study_stats, study_facts, study_text
+from evidence_tracker.store.events import Event, append_event, current_state, history
+from evidence_tracker.store.study_facts import (
+    condition_study_stats,
+    study_facts,
+    study_ids_by_pmid,
+    study_raw,
+    study_text,
+)
 from evidence_tracker.store.study_search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, search_candidates
 
 # -- links -------------------------------------------------------------------------------
@@ -90,12 +103,19 @@ class LinkView:
 def link_study(
     project: Project, study: str | int, claim: str | int | Claim, *, stance: str | Stance,
     quotes: Sequence[str], reviewer: str, outcome: str = "", timepoint: str = "",
-    note: str = "",
+    note: str = "", findings: Sequence[Finding] | None = None,
+    reported_certainty: str | Certainty | None = None,
+    attribution: str | AttributionMatch | None = None,
 ) -> LinkView:
     """Link a study to a claim (or change the reviewer's link): one ``link`` event.
 
     Every quote must occur in the study's title or abstract (whitespace-normalised);
-    a stance other than "not relevant" needs at least one quote.
+    a stance other than "not relevant" needs at least one quote. ``findings`` replace the
+    link's findings (each validated, :func:`~evidence_tracker.domain.claims.validate_finding`);
+    without them a changed link keeps the findings recorded on it, and a new one gets one
+    finding from the arguments (the stance's direction, outcome, time point, quotes).
+    ``reported_certainty`` and ``attribution`` (None: keep what the link has, "": clear)
+    are as in :func:`set_link_appraisal`.
     """
     study_id = resolve_study(project, study)
     target = resolve_claim(project, claim)
@@ -105,9 +125,23 @@ def link_study(
     checked = validate_quotes(quotes, title=text[0], abstract=text[1])
     if not checked and the_stance is not Stance.NOT_RELEVANT:
         raise ClaimsError("Quote the sentence(s) of the abstract that justify the stance.")
-    state = LinkState(the_stance, checked, outcome.strip(), timepoint.strip(), note.strip())
     with project.transaction():
         reviewer_id = require_reviewer(project, reviewer)
+        previous = _own_state(project, study_id, target.id, reviewer_id)
+        if findings is not None:
+            kept = _checked_findings(findings, text)
+        elif previous is not None and previous.findings and not _legacy(previous):
+            kept = previous.findings
+        elif the_stance in STANCE_DIRECTION:
+            kept = (Finding(Finding.new_id(), outcome=outcome.strip(),
+                            timepoint=timepoint.strip(),
+                            direction=STANCE_DIRECTION[the_stance], quotes=checked),)
+        else:
+            kept = ()
+        state = LinkState(
+            the_stance, checked, outcome.strip(), timepoint.strip(), note.strip(), kept,
+            reported_certainty=_certainty_arg(reported_certainty, previous),
+            attribution=_attribution_arg(attribution, previous))
         append_event(project, EventKind.LINK.value, reviewer_id=reviewer_id,
                      study_id=study_id, claim_id=target.id, after=state.to_json(), note=note)
         rows = store.current_link_rows(project, claim_id=target.id, study_id=study_id)
@@ -130,6 +164,11 @@ def withdraw_link(
             raise ClaimsError(f"{reviewer} has no link between this study and {target.code}.")
         return append_event(project, EventKind.LINK.value, reviewer_id=reviewer_id,
                             study_id=study_id, claim_id=target.id, after=None, note=note)
+
+
+def study_briefs(project: Project, ids: Sequence[int]) -> dict[int, StudyBrief]:
+    """Study id -> what a list shows of it, for the studies that exist."""
+    return {i: StudyBrief.from_row(r) for i, r in study_facts(project, ids).items()}
 
 
 def _views(project: Project, rows: list[dict[str, Any]]) -> list[LinkView]:
@@ -172,6 +211,217 @@ def effective_links(links: Sequence[LinkView]) -> list[LinkView]:
 def stance_counts(links: Sequence[LinkView]) -> dict[str, int]:
     counts = Counter(v.stance.value for v in effective_links(links))
     return {s.value: counts.get(s.value, 0) for s in Stance}
+
+
+# -- capture: findings on a link, the link's appraisal, a review's inclusions ------------
+# Each change is a new event (append-only, per reviewer, undoable): a finding changes the
+# reviewer's link (a ``link`` event whose ``after`` is the link with its findings changed);
+# which studies a review includes is an ``inclusion`` event about the review.
+
+
+def _own_state(
+    project: Project, study_id: int, claim_id: int, reviewer_id: int
+) -> LinkState | None:
+    after = current_state(project, EventKind.LINK.value, reviewer_id=reviewer_id,
+                          study_id=study_id, claim_id=claim_id)
+    return LinkState.from_json(after) if after else None
+
+
+def _legacy(state: LinkState) -> bool:
+    """A link stored before findings existed (its one finding is read from the stance)."""
+    return len(state.findings) == 1 and state.findings[0].id == "legacy"
+
+
+def _checked_findings(
+    findings: Sequence[Finding], text: tuple[str, str]
+) -> tuple[Finding, ...]:
+    out: list[Finding] = []
+    for f in findings:
+        f = replace(f, id=f.id or Finding.new_id())
+        if any(f.id == o.id for o in out):
+            raise ClaimsError(f"Two findings share the id {f.id!r}.")
+        out.append(validate_finding(f, title=text[0], abstract=text[1]))
+    return tuple(out)
+
+
+def _certainty_arg(value: str | Certainty | None, previous: LinkState | None) -> Certainty | None:
+    if value is None:
+        return previous.reported_certainty if previous else None
+    try:
+        return parse_certainty(value) if value else None
+    except GradeError as exc:
+        raise ClaimsError(str(exc)) from None
+
+
+def _attribution_arg(
+    value: str | AttributionMatch | None, previous: LinkState | None
+) -> AttributionMatch | None:
+    if value is None:
+        return previous.attribution if previous else None
+    if not value:
+        return None
+    try:
+        return AttributionMatch(value.strip().lower() if isinstance(value, str) else value)
+    except ValueError:
+        choices = ", ".join(a.value for a in AttributionMatch)
+        raise ClaimsError(f"Unknown attribution {value!r}: choose one of {choices}.") from None
+
+
+def _change_link(
+    project: Project, study: str | int, claim: str | int | Claim, reviewer: str, note: str,
+    change: Callable[[LinkState, tuple[str, str]], LinkState],
+) -> LinkView:
+    """Append the reviewer's link as ``change`` makes it from the current one."""
+    study_id = resolve_study(project, study)
+    target = resolve_claim(project, claim)
+    text = study_text(project, study_id)
+    assert text is not None
+    with project.transaction():
+        reviewer_id = require_reviewer(project, reviewer)
+        state = _own_state(project, study_id, target.id, reviewer_id)
+        if state is None:
+            raise ClaimsError(f"{reviewer.strip()} has no link between this study and "
+                              f"{target.code or target.id}: link it first.")
+        if _legacy(state):  # the legacy finding becomes a recorded one
+            state = replace(state, findings=(replace(state.findings[0],
+                                                     id=Finding.new_id()),))
+        new = change(state, text)
+        append_event(project, EventKind.LINK.value, reviewer_id=reviewer_id,
+                     study_id=study_id, claim_id=target.id, after=new.to_json(), note=note)
+        rows = store.current_link_rows(project, claim_id=target.id, study_id=study_id)
+    return next(v for v in _views(project, rows) if v.reviewer == reviewer.strip())
+
+
+def add_finding(
+    project: Project, study: str | int, claim: str | int | Claim, finding: Finding, *,
+    reviewer: str, note: str = "",
+) -> LinkView:
+    """Add a finding to the reviewer's link (validated; a new id if it has none)."""
+    def change(state: LinkState, text: tuple[str, str]) -> LinkState:
+        added = _checked_findings([replace(finding, id=finding.id or Finding.new_id())], text)
+        return replace(state, findings=_checked_findings([*state.findings, *added], text))
+    return _change_link(project, study, claim, reviewer, note or "finding added", change)
+
+
+def _index(state: LinkState, finding_id: str) -> int:
+    for i, f in enumerate(state.findings):
+        if f.id == finding_id:
+            return i
+    known = ", ".join(f.id for f in state.findings) or "none"
+    raise ClaimsError(f"No finding {finding_id!r} on this link (findings: {known}).")
+
+
+def edit_finding(
+    project: Project, study: str | int, claim: str | int | Claim, finding_id: str, *,
+    reviewer: str, note: str = "", **changes: Any,
+) -> LinkView:
+    """Change fields of one finding of the reviewer's link (``outcome``, ``timepoint``,
+    ``direction``, ``effect``, ``analysed``, ``quotes``, ``comparator``); the id stays."""
+    unknown = set(changes) - {"outcome", "timepoint", "direction", "effect", "analysed",
+                              "quotes", "comparator"}
+    if unknown:
+        raise ClaimsError(f"A finding has no field {', '.join(sorted(unknown))}.")
+    if "direction" in changes:
+        changes["direction"] = parse_direction(changes["direction"])
+    if "quotes" in changes:
+        changes["quotes"] = tuple(changes["quotes"])
+
+    def change(state: LinkState, text: tuple[str, str]) -> LinkState:
+        i = _index(state, finding_id)
+        findings = list(state.findings)
+        findings[i] = replace(findings[i], **changes)
+        return replace(state, findings=_checked_findings(findings, text))
+    return _change_link(project, study, claim, reviewer, note or "finding edited", change)
+
+
+def withdraw_finding(
+    project: Project, study: str | int, claim: str | int | Claim, finding_id: str, *,
+    reviewer: str, note: str = "",
+) -> LinkView:
+    """Take one finding off the reviewer's link (the earlier events keep it)."""
+    def change(state: LinkState, text: tuple[str, str]) -> LinkState:
+        i = _index(state, finding_id)
+        return replace(state, findings=state.findings[:i] + state.findings[i + 1:])
+    return _change_link(project, study, claim, reviewer, note or "finding withdrawn", change)
+
+
+def set_link_appraisal(
+    project: Project, study: str | int, claim: str | int | Claim, *, reviewer: str,
+    reported_certainty: str | Certainty | None = None,
+    attribution: str | AttributionMatch | None = None, note: str = "",
+) -> LinkView:
+    """Record on the reviewer's link the certainty a review itself reports (it caps the
+    GRADE suggestion) and/or, for an attribution claim, whether the clinic's paraphrase
+    matches the cited document (accurate, overstated, misattributed; the link's quotes
+    are the document's words). None leaves a field as it is; "" clears it."""
+    def change(state: LinkState, text: tuple[str, str]) -> LinkState:
+        new = replace(state, reported_certainty=_certainty_arg(reported_certainty, state),
+                      attribution=_attribution_arg(attribution, state))
+        if new.attribution is not None and not (new.quotes or any(
+                f.quotes for f in new.findings)):
+            raise ClaimsError("Quote what the cited document says before judging the "
+                              "attribution.")
+        return new
+    return _change_link(project, study, claim, reviewer, note or "link appraised", change)
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    return f.to_json()
+
+
+def record_inclusions(
+    project: Project, review: str | int, studies: Sequence[str | int], *, reviewer: str,
+    note: str = "",
+) -> frozenset[int]:
+    """Record which studies a systematic review includes (replacing the reviewer's earlier
+    list for it): an ``inclusion`` event about the review. Returns the study ids."""
+    review_id = resolve_study(project, review)
+    ids = frozenset(resolve_study(project, s) for s in studies)
+    if review_id in ids:
+        raise ClaimsError("A review does not include itself.")
+    with project.transaction():
+        reviewer_id = require_reviewer(project, reviewer)
+        append_event(project, EventKind.INCLUSION.value, reviewer_id=reviewer_id,
+                     study_id=review_id, note=note,
+                     after={"included_study_ids": sorted(ids)})
+    return ids
+
+
+def review_inclusions(
+    project: Project, review_ids: Sequence[int], viewer: str | None = None
+) -> dict[int, frozenset[int]]:
+    """Review id -> the studies it includes, for the reviews that have a record (a review
+    with none is absent; one recorded as including nothing maps to an empty set). When
+    reviewers recorded different lists, the most recent counts; in blind mode a
+    ``viewer`` sees only their own lists (no one else's judgement leaks through)."""
+    if not review_ids:
+        return {}
+    from evidence_tracker.services.review import blind_mode  # review imports this module
+
+    blind_own = bool(viewer) and blind_mode(project)
+    out: dict[int, frozenset[int]] = {}
+    for row in store.current_inclusion_rows(project, review_ids):
+        if blind_own and row["reviewer"] != (viewer or "").strip():
+            continue
+        after = row["after"] or {}
+        out[int(row["study_id"])] = frozenset(int(i) for i in
+                                              after.get("included_study_ids", ()))
+    return out
+
+
+def propose_inclusions(project: Project, review: str | int) -> list[int]:
+    """The project's studies the review cites: PMIDs of the reference list in its stored
+    PubMed XML (none if the record has no reference list), in citation order."""
+    review_id = resolve_study(project, review)
+    raw = study_raw(project, review_id)
+    if raw is None or not raw[0] or raw[1] != PUBMED_XML:
+        return []
+    try:
+        pmids = reference_pmids(raw[0])
+    except PubMedParseError as exc:
+        raise ClaimsError(f"Cannot read the review's stored PubMed record: {exc}") from None
+    found = study_ids_by_pmid(project, pmids)
+    return [found[p] for p in pmids if p in found and found[p] != review_id]
 
 
 # -- suggestions -------------------------------------------------------------------------
@@ -405,6 +655,7 @@ def claim_json(claim: Claim, verdict: VerdictStatus, counts: dict[str, int]) -> 
                      "page": s.page_title, "page_slug": s.page_slug, "quote": s.quote}
                     for s in claim.sources],
         "category": claim.category, "conditions": list(claim.conditions),
+        "kind": claim.question_kind.value, "kind_classified": claim.kind is not None,
         "pico": claim.pico.as_dict(), "verdict": verdict_json(verdict), "counts": counts,
     }
 

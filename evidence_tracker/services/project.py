@@ -43,6 +43,11 @@ def open_or_create(path: str | Path) -> Project:
         seeded = claims_service.seed_claims(project)
         project.set_meta(claims_service.SEEDED_META_KEY, "1")
         log.info("seeded %d claims into %s", seeded.claims, project.path)
+    if project.meta(claims_service.KINDS_META_KEY) != "1":
+        # Projects seeded before claims had kinds get them (never over a reviewer's edit).
+        filled = claims_service.classify_seeded_claims(project)
+        project.set_meta(claims_service.KINDS_META_KEY, "1")
+        log.info("classified %d seeded claims in %s", filled, project.path)
     return project
 
 

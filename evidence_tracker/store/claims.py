@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from evidence_tracker.domain.claims import Claim, ClaimSource, Pico
+from evidence_tracker.domain.claims import Claim, ClaimKind, ClaimSource, Pico
 from evidence_tracker.domain.models import EventKind
 from evidence_tracker.store.database import Project, StoreError, utcnow
 from evidence_tracker.store.events import event_filter
@@ -131,35 +131,67 @@ def next_claim_code(project: Project) -> str:
 
 def insert_claim(
     project: Project, *, code: str | None, text: str, category: str, pico: Pico,
-    created_by: int | None = None, if_new: bool = False,
+    created_by: int | None = None, if_new: bool = False, kind: ClaimKind | None = None,
 ) -> int | None:
     """Insert a claim; with ``if_new`` an existing code is left alone and None returned."""
     conflict = " ON CONFLICT(code) DO NOTHING" if if_new else ""
     with project.transaction():
         cur = project.conn.execute(
             "INSERT INTO claims(code, text, category, population, intervention, comparator, "
-            f"outcome, timepoint, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            f"{conflict}",
+            "outcome, timepoint, created_at, created_by, kind) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){conflict}",
             (code, text, category, pico.population, pico.intervention, pico.comparator,
-             pico.outcome, pico.timepoint, utcnow(), created_by),
+             pico.outcome, pico.timepoint, utcnow(), created_by, _kind(kind)),
         )
         if cur.rowcount == 0:
             return None
         return int(cur.lastrowid or 0)
 
 
+def _kind(kind: ClaimKind | None) -> str | None:
+    return kind.value if kind is not None else None
+
+
 def update_claim(
-    project: Project, claim_id: int, *, text: str, category: str, pico: Pico
+    project: Project, claim_id: int, *, text: str, category: str, pico: Pico,
+    kind: ClaimKind | None = None,
 ) -> None:
+    """Overwrite a claim's current row (the caller records the ``claim`` event)."""
     with project.transaction():
         cur = project.conn.execute(
             "UPDATE claims SET text = ?, category = ?, population = ?, intervention = ?, "
-            "comparator = ?, outcome = ?, timepoint = ? WHERE id = ?",
+            "comparator = ?, outcome = ?, timepoint = ?, kind = ? WHERE id = ?",
             (text, category, pico.population, pico.intervention, pico.comparator,
-             pico.outcome, pico.timepoint, claim_id),
+             pico.outcome, pico.timepoint, _kind(kind), claim_id),
         )
         if cur.rowcount == 0:
             raise StoreError(f"No claim #{claim_id}.")
+
+
+def fill_seed_scope(
+    project: Project, claim_id: int, *, kind: ClaimKind | None, pico: Pico
+) -> bool:
+    """Fill a seeded claim's kind and empty scope fields, only while no reviewer has edited
+    it (no ``claim`` event): a reviewer's edit is never overwritten. True if it changed."""
+    edited = project.conn.execute(
+        "SELECT 1 FROM events WHERE kind = 'claim' AND claim_id = ? LIMIT 1", (claim_id,)
+    ).fetchone()
+    if edited is not None:
+        return False
+    with project.transaction():
+        cur = project.conn.execute(
+            "UPDATE claims SET kind = coalesce(kind, ?), "
+            "population = CASE population WHEN '' THEN ? ELSE population END, "
+            "intervention = CASE intervention WHEN '' THEN ? ELSE intervention END, "
+            "comparator = CASE comparator WHEN '' THEN ? ELSE comparator END, "
+            "outcome = CASE outcome WHEN '' THEN ? ELSE outcome END, "
+            "timepoint = CASE timepoint WHEN '' THEN ? ELSE timepoint END "
+            "WHERE id = ? AND (kind IS NULL OR population = '' OR intervention = '' "
+            "OR comparator = '' OR outcome = '' OR timepoint = '')",
+            (_kind(kind), pico.population, pico.intervention, pico.comparator, pico.outcome,
+             pico.timepoint, claim_id),
+        )
+        return cur.rowcount > 0
 
 
 def add_source(project: Project, claim_id: int, page_id: int, quote: str) -> tuple[int, bool]:
@@ -235,6 +267,7 @@ def list_claims(project: Project, ids: Sequence[int] | None = None) -> list[Clai
         claims[r["id"]] = Claim(
             id=r["id"], code=r["code"] or "", text=r["text"], category=r["category"],
             pico=Pico.from_mapping(r), created_at=r["created_at"],
+            kind=ClaimKind(r["kind"]) if r.get("kind") else None,
         )
     if not claims:
         return []
@@ -322,6 +355,26 @@ def current_link_rows(
         ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
         "WHERE x.rn = 1 AND x.after IS NOT NULL ORDER BY x.id",
         params,
+    )
+    out = []
+    for r in rows:
+        r["after"] = json.loads(r["after"])
+        out.append(r)
+    return out
+
+
+def current_inclusion_rows(project: Project, review_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The latest ``inclusion`` event per review and reviewer, oldest first (``after``
+    decoded; a review's most recent list is the last of its rows)."""
+    marks = ", ".join("?" for _ in review_ids)
+    rows = project.db.query(
+        "SELECT x.id, x.occurred_at, x.study_id, x.reviewer_id, "
+        "coalesce(r.name, '') AS reviewer, x.after FROM ("
+        " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.reviewer_id"
+        f" ORDER BY e.id DESC) AS rn FROM events e WHERE e.kind = ? AND e.study_id IN ({marks})"
+        ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
+        "WHERE x.rn = 1 AND x.after IS NOT NULL ORDER BY x.id",
+        [EventKind.INCLUSION.value, *review_ids],
     )
     out = []
     for r in rows:

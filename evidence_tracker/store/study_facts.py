@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from evidence_tracker.domain.raw import decompress_raw
 from evidence_tracker.store.database import Project
 from evidence_tracker.store.studies import select_in
 
@@ -33,6 +34,20 @@ def study_text(project: Project, study_id: int) -> tuple[str, str] | None:
         "SELECT title, abstract FROM studies WHERE id = ?", (study_id,)
     ).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def study_raw(project: Project, study_id: int) -> tuple[bytes, str] | None:
+    """(raw record, raw format) of a study as fetched or imported, or None."""
+    row = project.conn.execute(
+        "SELECT raw_record, raw_format FROM studies WHERE id = ?", (study_id,)
+    ).fetchone()
+    return (decompress_raw(row[0]), str(row[1] or "")) if row else None
+
+
+def study_ids_by_pmid(project: Project, pmids: Sequence[str]) -> dict[str, int]:
+    """PMID -> id of the studies of the project (not deleted) with those PMIDs."""
+    sql = "SELECT pmid, id FROM studies WHERE deleted = 0 AND pmid IN ({marks})"
+    return {str(p): int(i) for p, i in select_in(project.conn, sql, list(pmids))}
 
 
 def condition_study_stats(project: Project, ids: Sequence[int]) -> tuple[int, str]:

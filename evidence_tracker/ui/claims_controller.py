@@ -17,11 +17,13 @@ from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError
 from evidence_tracker.services import evidence, review
 from evidence_tracker.services.evidence import ClaimOverview
 from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.ui.claim_edit_dialog import ClaimEditDialog
 from evidence_tracker.ui.claim_page import ClaimPage, VerdictDialog, history_text
 from evidence_tracker.ui.claims_view import ClaimsView, clinic_counts
 from evidence_tracker.ui.context import AppContext
 from evidence_tracker.ui.detail import StudyDetail
 from evidence_tracker.ui.extract_dialog import ExtractDialog
+from evidence_tracker.ui.inclusions_dialog import InclusionsDialog
 from evidence_tracker.ui.link_dialog import LinkDialog
 from evidence_tracker.ui.sidebar import ALL_CLINICS, Sidebar
 
@@ -48,6 +50,8 @@ class ClaimsController(QObject):
         self.link_dialog: LinkDialog | None = None
         self.verdict_dialog: VerdictDialog | None = None
         self.extract_dialog: ExtractDialog | None = None
+        self.edit_dialog: ClaimEditDialog | None = None
+        self.inclusions_dialog: InclusionsDialog | None = None
         self.history_box: QMessageBox | None = None
 
         self.action_link = self._action("&Link to Claim…", "Ctrl+L", self.link_selected_study)
@@ -58,6 +62,13 @@ class ClaimsController(QObject):
                                            self.extract_from_page)
         self.action_verdict = self._action("Confirm / Override &Verdict…", "Ctrl+Shift+V",
                                            self.confirm_verdict)
+        self.action_edit = self._action("E&dit Claim…", "Ctrl+E", self.edit_claim)
+        self.action_edit.setStatusTip("Classify the selected claim (kind) and set its scope: "
+                                      "population, intervention, comparator, outcome, time")
+        self.action_inclusions = self._action("&Included Studies…", "Ctrl+Shift+I",
+                                              self.edit_inclusions)
+        self.action_inclusions.setStatusTip("Which studies the selected systematic review "
+                                            "includes (proposed from its reference list)")
 
         self.view.claim_selected.connect(self.show_claim)
         self.view.claim_selected.connect(self.context.claim_selected)
@@ -86,8 +97,10 @@ class ClaimsController(QObject):
     def add_menus(self, menubar: QMenuBar) -> None:
         study = QMenu("&Study", menubar)
         study.addAction(self.action_link)
+        study.addAction(self.action_inclusions)
         claims = QMenu("&Claims", menubar)
         claims.addAction(self.action_show)
+        claims.addAction(self.action_edit)
         claims.addAction(self.action_verdict)
         claims.addSeparator()
         claims.addAction(self.action_extract)
@@ -233,6 +246,38 @@ class ClaimsController(QObject):
                                self.context.reviewer, self.parent_widget)
         dialog.accepted.connect(self.after_write)
         self.verdict_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def edit_claim(self, claim_id: int | None = None) -> ClaimEditDialog | None:
+        """Ctrl+E: classify the selected claim and set its scope."""
+        claim_id = claim_id or self.page.claim_id or self.view.selected_claim_id()
+        if not self.active or claim_id is None or claim_id not in self.claims:
+            self.context.show_status(
+                "Select a claim in the claims view first (Claims → Show Claims).", 8000)
+            return None
+        dialog = ClaimEditDialog(self.context.project, self.claims[claim_id],
+                                 self.context.reviewer, self.parent_widget)
+        dialog.accepted.connect(self.after_write)
+        self.edit_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def edit_inclusions(self, study_id: int | None = None) -> InclusionsDialog | None:
+        """Ctrl+Shift+I: the studies the selected review includes."""
+        study_id = study_id or self._current_study()
+        if study_id is None:
+            self.context.show_status(
+                "Select a systematic review in the studies table first.", 8000)
+            return None
+        try:
+            dialog = InclusionsDialog(self.context.project, study_id, self.context.reviewer,
+                                      self.parent_widget)
+        except ClaimsError as exc:
+            QMessageBox.warning(self.parent_widget, "Included Studies", str(exc))
+            return None
+        dialog.accepted.connect(self.after_write)
+        self.inclusions_dialog = dialog
         dialog.open()
         return dialog
 

@@ -1,7 +1,7 @@
 """Claims from a new page: open a saved page (.html, .txt) or paste its text, list the
 sentences that read as claims with their score and reasons, and decide on each one:
-accept as a new claim (its text and category can be edited first), merge into the most
-similar existing claim as one more source, or reject. Keys A, M and R act on the
+accept as a new claim (its text, category, kind and time frame can be edited first),
+merge into the most similar existing claim as one more source, or reject. Keys A, M and R act on the
 selected candidate; decisions are quick local writes on the window's connection.
 """
 
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence_tracker.domain.claims import CATEGORY_LABELS, ClaimsError
+from evidence_tracker.domain.claims import CATEGORY_LABELS, KIND_LABELS, ClaimsError, Pico
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services.claims import Candidate, PageRef
 from evidence_tracker.store import Project
@@ -114,6 +114,13 @@ class ExtractDialog(QDialog):
         self.category = QComboBox()
         for value, label in CATEGORY_LABELS.items():
             self.category.addItem(label, value.value)
+        self.kind = QComboBox()
+        self.kind.setObjectName("candidateKind")
+        for kind, label in KIND_LABELS.items():
+            self.kind.addItem(label, kind.value)
+        self.time_frame = QLineEdit()
+        self.time_frame.setObjectName("candidateTimeFrame")
+        self.time_frame.setPlaceholderText("The time frame the claim states, if any")
         self.match_label = QLabel()
         self.match_label.setTextFormat(Qt.TextFormat.PlainText)
         self.match_label.setWordWrap(True)
@@ -164,6 +171,15 @@ class ExtractDialog(QDialog):
         cat_row.addWidget(cat_label)
         cat_row.addWidget(self.category)
         decide_form.addRow(claim_label, cat_row)
+        kind_label = QLabel("&Kind:")
+        kind_label.setBuddy(self.kind)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(self.kind)
+        tf_label = QLabel("Time &frame:")
+        tf_label.setBuddy(self.time_frame)
+        kind_row.addWidget(tf_label)
+        kind_row.addWidget(self.time_frame, 1)
+        decide_form.addRow(kind_label, kind_row)
         decide_form.addRow("Similar:", self.match_label)
         actions = QHBoxLayout()
         actions.addWidget(self.accept_button)
@@ -270,7 +286,8 @@ class ExtractDialog(QDialog):
     def _show_current(self) -> None:
         c = self.current()
         decided = c is not None and (c.status == "source" or self.current_row() in self.decisions)
-        for w in (self.accept_button, self.reject_button, self.claim_text, self.category):
+        for w in (self.accept_button, self.reject_button, self.claim_text, self.category,
+                  self.kind, self.time_frame):
             w.setEnabled(c is not None and not decided)
         self.merge_button.setEnabled(c is not None and not decided and c.match is not None)
         if c is None:
@@ -283,6 +300,9 @@ class ExtractDialog(QDialog):
         self.claim_text.setText(c.sentence)
         self.claim_text.setCursorPosition(0)
         self.category.setCurrentIndex(max(self.category.findData(c.category), 0))
+        self.kind.setCurrentIndex(max(self.kind.findData(c.kind.value), 0))
+        self.kind.setToolTip(f"Suggested from the wording: {KIND_LABELS[c.kind]}")
+        self.time_frame.setText(c.time_frame)
         if c.match is None:
             self.match_label.setText("No similar claim in the register.")
             self.merge_button.setText("&Merge into Similar Claim  [M]")
@@ -336,7 +356,10 @@ class ExtractDialog(QDialog):
                 claim = claims_service.accept_candidate(
                     self.project, c.sentence, page=page, reviewer=reviewer,
                     text=self.claim_text.text().strip() or c.sentence,
-                    category=str(self.category.currentData()))
+                    category=str(self.category.currentData()),
+                    kind=str(self.kind.currentData()),
+                    pico=Pico(intervention="Ketamine",
+                              timepoint=self.time_frame.text().strip()))
                 decision = f"Accepted as {claim.code}"
             elif action == "merge":
                 if c.match is None:

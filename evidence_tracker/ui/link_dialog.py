@@ -1,5 +1,8 @@
 """Link a study to a claim, by keyboard: filter and pick the claim, press 1-4 for the
-stance, tick the abstract sentence(s) that justify it, add outcome, time point and note.
+stance, tick the abstract sentence(s) that justify it, add outcome, time point and note;
+record the findings (outcome by outcome, time point by time point, with effects), a
+review's own reported certainty and, for an attribution claim, whether the clinic's
+paraphrase matches the document.
 
 Saving calls :func:`evidence_tracker.services.evidence.link_study` on the window's
 connection (a quick local write); what it refuses (a quote not in the abstract, no
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
     QButtonGroup,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -32,8 +36,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError, study_design
-from evidence_tracker.domain.models import Stance, StoredStudy
+from evidence_tracker.domain.claims import (
+    KIND_LABELS,
+    STANCE_LABELS,
+    Claim,
+    ClaimKind,
+    ClaimsError,
+    study_design,
+)
+from evidence_tracker.domain.findings import ATTRIBUTION_LABELS
+from evidence_tracker.domain.grade import CERTAINTY_LABELS
+from evidence_tracker.domain.models import Certainty, Stance, StoredStudy
 from evidence_tracker.domain.sentences import contains_normalised, normalise, split_sentences
 from evidence_tracker.services import evidence
 from evidence_tracker.services.evidence import LinkView
@@ -41,6 +54,7 @@ from evidence_tracker.store import Project
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.ui.claims_view import category_label, matches
 from evidence_tracker.ui.context import ReviewerSession
+from evidence_tracker.ui.findings_editor import FindingsEditor
 
 CLAIM_ROLE = Qt.ItemDataRole.UserRole + 1
 STANCE_KEYS = {Qt.Key.Key_1: Stance.SUPPORTS, Qt.Key.Key_2: Stance.PARTLY_SUPPORTS,
@@ -84,7 +98,7 @@ class LinkDialog(QDialog):
         self.reviewer = reviewer
         self.setObjectName("linkDialog")
         self.setWindowTitle("Link Study to Claim")
-        self.resize(900, 660)
+        self.resize(940, 820)
         self.project = project
         self.study_id = study_id
         self.claims = list(claims)
@@ -177,6 +191,26 @@ class LinkDialog(QDialog):
         self.note = QLineEdit()
         self.note.setObjectName("linkNote")
         self.note.setPlaceholderText("Optional: caveats, subgroup, dose…")
+        self._loaded_from: int | None = None  # the claim whose link fills the fields
+        self.findings = FindingsEditor(self.sentences, title=study.title,
+                                       abstract=study.abstract)
+        self.findings.setObjectName("linkFindings")
+        self.reported_certainty = QComboBox()
+        self.reported_certainty.setObjectName("linkReportedCertainty")
+        self.reported_certainty.addItem("Not reported / not a review", "")
+        for level in (Certainty.HIGH, Certainty.MODERATE, Certainty.LOW, Certainty.VERY_LOW):
+            self.reported_certainty.addItem(CERTAINTY_LABELS[level], level.value)
+        self.reported_certainty.setToolTip(
+            "The certainty a systematic review reports for this question itself (its GRADE "
+            "assessment); it caps the GRADE suggestion.")
+        self.attribution = QComboBox()
+        self.attribution.setObjectName("linkAttribution")
+        self.attribution.addItem("Not judged", "")
+        for match, label in ATTRIBUTION_LABELS.items():
+            self.attribution.addItem(label, match.value)
+        self.attribution.setToolTip(
+            "For an attribution claim: does the clinic's paraphrase match what this "
+            "document says? The ticked quotes are the document's words.")
         self.error = QLabel()
         self.error.setObjectName("linkError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
@@ -211,6 +245,16 @@ class LinkDialog(QDialog):
         form.addRow(self._buddy("&Quotes:", self.quote_list), quote_box)
         form.addRow(self._buddy("&Outcome:", self.outcome), outcome_row)
         form.addRow(self._buddy("&Note:", self.note), self.note)
+        form.addRow("Findings:", self.findings)
+        appraisal_row = QHBoxLayout()
+        appraisal_row.addWidget(self.reported_certainty)
+        attribution_label = QLabel("Attri&bution:")
+        attribution_label.setBuddy(self.attribution)
+        appraisal_row.addWidget(attribution_label)
+        appraisal_row.addWidget(self.attribution)
+        appraisal_row.addStretch(1)
+        form.addRow(self._buddy("Reported &certainty:", self.reported_certainty),
+                    appraisal_row)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.addButton("&Save Link", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -299,13 +343,22 @@ class LinkDialog(QDialog):
         if claim is None:
             self.claim_text.setText("No claim matches: change the filter.")
             return
-        self.claim_text.setText(f"{claim.code} · {category_label(claim.category)}: {claim.text}")
+        self.claim_text.setText(f"{claim.code} · {category_label(claim.category)} · "
+                                f"{KIND_LABELS[claim.question_kind]}: {claim.text}")
+        self.attribution.setEnabled(claim.question_kind is ClaimKind.ATTRIBUTION
+                                    or self.attribution.currentIndex() > 0)
         self.outcome.setPlaceholderText(claim.pico.outcome or "What the study measured")
         self.timepoint.setPlaceholderText(claim.pico.timepoint or "e.g. 4 weeks")
         existing = self._existing.get(claim.id)
         if existing is None:
             self.existing_note.hide()
+            if self._loaded_from is not None:  # what another claim's link showed goes
+                self._loaded_from = None
+                self.findings.set_findings([])
+                self.reported_certainty.setCurrentIndex(0)
+                self.attribution.setCurrentIndex(0)
             return
+        self._loaded_from = claim.id
         state = existing.state
         self.existing_note.setText(
             f"You linked this study to {claim.code} on {existing.occurred_at[:10]} "
@@ -315,6 +368,13 @@ class LinkDialog(QDialog):
         self.outcome.setText(state.outcome)
         self.timepoint.setText(state.timepoint)
         self.note.setText(state.note)
+        self.findings.set_findings(state.findings)
+        self.reported_certainty.setCurrentIndex(max(self.reported_certainty.findData(
+            state.reported_certainty.value if state.reported_certainty else ""), 0))
+        self.attribution.setCurrentIndex(max(self.attribution.findData(
+            state.attribution.value if state.attribution else ""), 0))
+        self.attribution.setEnabled(claim.question_kind is ClaimKind.ATTRIBUTION
+                                    or state.attribution is not None)
         present = {normalise(self.quote_list.item(r).text())
                    for r in range(self.quote_list.count())}
         for quote in state.quotes:
@@ -395,11 +455,17 @@ class LinkDialog(QDialog):
         if reviewer is None:
             self.show_error("A reviewer name is needed: every link records who made it.")
             return
+        findings = self.findings.findings()
+        # A new link without findings gets one from the stance, outcome and time point;
+        # a changed link saves exactly the findings shown (removing them all included).
+        given = findings if findings or claim.id in self._existing else None
         try:
             self.saved = evidence.link_study(
                 self.project, self.study_id, claim.id, stance=stance,
                 quotes=self.checked_quotes(), reviewer=reviewer, outcome=self.outcome.text(),
-                timepoint=self.timepoint.text(), note=self.note.text())
+                timepoint=self.timepoint.text(), note=self.note.text(), findings=given,
+                reported_certainty=str(self.reported_certainty.currentData()),
+                attribution=str(self.attribution.currentData()))
         except ClaimsError as exc:
             self.show_error(str(exc))
             return

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence_tracker.domain.claims import ClaimsError
+from evidence_tracker.domain.claims import ClaimKind, ClaimsError
 from evidence_tracker.services import claims as cs
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
@@ -139,3 +139,18 @@ def test_text_page_title_is_its_first_line(tmp_path: Path) -> None:
     assert cs.read_page_file(path) == ("My Title", "\n\nMy Title\n\nBody.")
     with pytest.raises(ClaimsError):
         cs.read_page_file(tmp_path / "missing.txt")
+
+
+def test_candidates_suggest_a_kind_and_time_frame_that_accept_keeps(seeded: Project) -> None:
+    found = {c.sentence: c for c in cs.extract_candidates(seeded, NEW_PAGE, "Ketamine")}
+    quote = "Ketamine infusions relieve fibromyalgia pain within 30 minutes, faster than opioids."
+    spray = "Esketamine nasal spray has fewer side effects than many antidepressants."
+    assert (found[quote].kind, found[quote].time_frame) == (ClaimKind.COMPARISON,
+                                                            "within 30 minutes")
+    assert (found[spray].kind, found[spray].time_frame) == (ClaimKind.COMPARISON, "")
+    assert cs.candidate_json(found[quote])["kind"] == "comparison"
+    page = cs.PageRef(clinic="Example Clinic", title="Ketamine infusions", text=NEW_PAGE)
+    claim = cs.accept_candidate(seeded, quote, page=page, reviewer="ana")
+    assert (claim.kind, claim.pico.timepoint) == (ClaimKind.COMPARISON, "within 30 minutes")
+    other = cs.accept_candidate(seeded, spray, page=page, reviewer="ana", kind="harms")
+    assert other.kind is ClaimKind.HARMS

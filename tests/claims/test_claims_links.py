@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from evidence_tracker.domain.claims import ClaimsError, Design, LinkState, validate_quotes
+from evidence_tracker.domain.findings import Direction
 from evidence_tracker.domain.models import Stance, Study
 from evidence_tracker.services import evidence
 from evidence_tracker.store import Project
@@ -22,8 +23,12 @@ def test_link_is_an_event_and_the_current_state(
                                reviewer="ana", outcome="pain intensity", timepoint="12 weeks",
                                note="primary outcome")
     assert view.study.id == study_id and view.study.design is Design.RCT
+    # The link records one finding from its arguments (issue 11: links hold findings).
+    (finding,) = view.state.findings
+    assert (finding.outcome, finding.timepoint, finding.direction, finding.quotes) == (
+        "pain intensity", "12 weeks", Direction.FAVOURS, (QUOTE,))
     assert view.state == LinkState(Stance.SUPPORTS, (QUOTE,), "pain intensity", "12 weeks",
-                                   "primary outcome")
+                                   "primary outcome", findings=(finding,))
     links = evidence.current_links(seeded, claim="C011")
     assert [(v.reviewer, v.stance) for v in links] == [("ana", Stance.SUPPORTS)]
     assert evidence.current_links(seeded, study=f"#{study_id}")[0].claim_id == links[0].claim_id

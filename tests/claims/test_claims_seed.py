@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from evidence_tracker.config import resources_dir
+from evidence_tracker.domain.claims import KIND_FOR_CATEGORY, ClaimKind, ClaimsError, Pico
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services.project import open_or_create
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
+from evidence_tracker.store.events import history
 
 DOC = json.loads((resources_dir() / "claims.json").read_text(encoding="utf-8"))
 
@@ -89,3 +93,82 @@ def test_seed_reports_conditions_the_project_lacks(project: Project) -> None:
     assert result.claims == 54
     assert "crps" in result.missing_conditions
     assert claim_store.list_claims(project)[0].conditions == []
+
+
+# -- kinds and scope (issue 11) ------------------------------------------------------------
+
+EXPECTED_KINDS = {
+    # A few of the hand classifications, each decided by what evidence can answer it.
+    "C011": ClaimKind.EFFECT,  # reduces pain in CRPS
+    "C015": ClaimKind.ONSET_DURABILITY,  # "relief in as little as 40 minutes"
+    "C017": ClaimKind.ONSET_DURABILITY,  # "lasts weeks to months"
+    "C019": ClaimKind.HARMS,  # "very few side effects"
+    "C026": ClaimKind.HARMS,  # "low risk of dependency"
+    "C030": ClaimKind.COMPARISON,  # "safer and more effective than opioids"
+    "C037": ClaimKind.MECHANISM,  # blocks NMDA receptors
+    "C050": ClaimKind.ATTRIBUTION,  # "the 2018 guidelines concluded..."
+    "C052": ClaimKind.COMPARISON,  # "gold standard" (category: guideline)
+    "C053": ClaimKind.REGULATORY,  # not FDA-approved
+}
+
+
+def test_every_seeded_claim_has_a_kind_and_a_scope(seeded: Project) -> None:
+    claims = {c.code: c for c in claim_store.list_claims(seeded)}
+    for code, claim in claims.items():
+        assert claim.kind is not None, code
+        assert claim.pico.population and claim.pico.intervention and claim.pico.outcome, code
+    assert {code: claims[code].kind for code in EXPECTED_KINDS} == EXPECTED_KINDS
+    assert claims["C015"].pico.timepoint == "Within 40 minutes after the infusion"
+    assert claims["C017"].pico.timepoint.startswith("Weeks to several months")
+    assert claims["C011"].pico.intervention.startswith("Ketamine IV infusion")
+    # The kind is the reviewer's classification, not the category's default.
+    assert {code for code, c in claims.items() if c.kind is not KIND_FOR_CATEGORY[c.category]} \
+        == {"C006", "C009", "C010", "C014", "C049", "C052"}
+    # ...and each of those says why in the register.
+    assert all(e.get("kind_note") for e in DOC["claims"]
+               if e["id"] in {"C006", "C009", "C010", "C014", "C049", "C052"})
+
+
+def _unclassify(project: Project) -> None:
+    project.conn.execute("UPDATE claims SET kind = NULL, timepoint = '' "
+                         "WHERE code IN ('C015', 'C017')")
+
+
+def test_reseeding_fills_kinds_but_never_a_reviewers_edit(seeded: Project) -> None:
+    _unclassify(seeded)
+    claims_service.update_claim(seeded, "C017", reviewer="ana", kind="effect")
+    assert claims_service.resolve_claim(seeded, "C015").kind is None
+    assert claims_service.resolve_claim(seeded, "C015").question_kind is \
+        ClaimKind.ONSET_DURABILITY  # from its category until classified
+    claims_service.seed_claims(seeded)
+    c015 = claims_service.resolve_claim(seeded, "C015")
+    assert (c015.kind, c015.pico.timepoint) == (ClaimKind.ONSET_DURABILITY,
+                                                "Within 40 minutes after the infusion")
+    c017 = claims_service.resolve_claim(seeded, "C017")
+    assert (c017.kind, c017.pico.timepoint) == (ClaimKind.EFFECT, "")
+
+
+def test_a_project_seeded_before_kinds_gets_them_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with open_or_create(path) as project:
+        _unclassify(project)
+        project.set_meta(claims_service.KINDS_META_KEY, "")
+    with open_or_create(path) as project:
+        assert claims_service.resolve_claim(project, "C017").kind is \
+            ClaimKind.ONSET_DURABILITY
+        assert project.meta(claims_service.KINDS_META_KEY) == "1"
+
+
+def test_editing_kind_and_scope_is_a_claim_event(seeded: Project) -> None:
+    before = claims_service.resolve_claim(seeded, "C011")
+    edited = claims_service.update_claim(
+        seeded, "C011", reviewer="ana", kind="comparison",
+        pico=Pico(population="Adults with CRPS", intervention="IV ketamine 0.35 mg/kg/h",
+                  comparator="Placebo", outcome="Pain", timepoint="12 weeks"))
+    assert edited.kind is ClaimKind.COMPARISON and edited.pico.timepoint == "12 weeks"
+    assert edited.text == before.text and edited.category == before.category
+    events = [e for e in history(seeded, claim_id=edited.id) if e.kind == "claim"]
+    assert events[-1].after["kind"] == "comparison"
+    assert events[-1].after["pico"]["intervention"] == "IV ketamine 0.35 mg/kg/h"
+    with pytest.raises(ClaimsError, match="Unknown claim kind"):
+        claims_service.update_claim(seeded, "C011", reviewer="ana", kind="efficacy")

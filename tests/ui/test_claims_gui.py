@@ -250,7 +250,8 @@ def test_linking_a_study_by_keyboard(window, qtbot) -> None:
     supports = page.index("Supports (1)")
     assert page.index("Intravenous ketamine for complex regional", supports) > supports
     assert f"“{RESULT}”" in page[supports:]
-    assert "Time point: 12 weeks" in page
+    # the link holds one finding made from the dialog: its time point shows with it
+    assert "12 weeks · Favours the claim" in page
     row = window.claims.view.claim_index(_claim_id(project, "C011"))
     counts = row.model().index(row.row(), 1, row.parent()).data()
     assert counts == "1 supporting, 0 partly supporting, 0 contradicting"
