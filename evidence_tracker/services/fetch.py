@@ -25,7 +25,6 @@ from evidence_tracker.pubmed.eutils import (
     EutilsConfig,
     FetchCancelled,
 )
-from evidence_tracker.pubmed.parser import iter_pubmed_xml
 from evidence_tracker.services import settings as settings_service
 from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
@@ -202,7 +201,7 @@ def fetch_condition(
             )
             for window_index, batch in prefetch(batches):
                 client.cancel.raise_if_cancelled()  # prefetched batches are not stored
-                studies = list(iter_pubmed_xml(batch.xml))
+                studies = list(batch.studies)  # read when the reply was checked
                 if max_records is not None:
                     room = max_records - done
                     studies = studies[: max(room, 0)]

@@ -107,7 +107,7 @@ def _read_text(path: Path) -> str:
 
 def _rows(studies: Iterable[Study]) -> Iterator[StudyRow]:
     for study in studies:
-        yield StudyRow.from_study(study)
+        yield StudyRow(study)
 
 
 def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
@@ -185,7 +185,7 @@ class _Planner:
         if record is None:
             study = stored_studies(self.project, [target])[target]
             self.existing[target] = study
-            record = self.current[target] = StudyRow.from_study(study)
+            record = self.current[target] = StudyRow(study)
         return record
 
     def prefetch(self, batch: list[StudyRow]) -> None:
@@ -211,7 +211,7 @@ class _Planner:
             other = self._current(target)
             if ids_conflict(other.pmid, other.doi, record.pmid, record.doi):
                 continue
-            merged = StudyRow.from_study(merge_studies(other.study(), record.study()))
+            merged = StudyRow(merge_studies(other.study(), record.study()))
             self.current[target] = merged
             self._remember(target, merged)
             return PlannedRecord("duplicate", record.title, study_key(record),
@@ -228,7 +228,7 @@ class _Planner:
             stored = stored_studies(self.project, [match.study_id])[match.study_id]
             self.existing[match.study_id] = stored
         merged_study = merge_studies(stored, record.study())
-        merged = self.current[match.study_id] = StudyRow.from_study(merged_study)
+        merged = self.current[match.study_id] = StudyRow(merged_study)
         self._remember(match.study_id, merged)
         action = "merge" if differs(stored, merged_study) else "unchanged"
         return PlannedRecord(action, record.title, study_key(record), match.study_id,

@@ -133,7 +133,7 @@ def replace_study(project: Project, study_id: int, study: Study) -> tuple[bool, 
         conn.row_factory = sqlite3.Row
         try:
             existing = conn.execute("SELECT * FROM studies WHERE id = ?", (study_id,)).fetchone()
-            row = StudyRow.from_study(study)
+            row = StudyRow(study)
             return overwrite_study(conn, existing, row.columns(), row.fts, now)
         finally:
             conn.row_factory = None

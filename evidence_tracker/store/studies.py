@@ -1,15 +1,22 @@
-"""Studies: upsert parsed records, keep revisions, maintain the FTS index, query them."""
+"""Studies: upsert parsed records, keep revisions, maintain the FTS index, query them.
+
+The ``studies`` columns a record fills are declared once, in :data:`COLUMNS`: how a
+:class:`~evidence_tracker.domain.models.Study` gives each value and how a stored value
+gives the field back. The INSERT, the comparison that tells a revised record, the row
+reader (:func:`row_to_study`) and the full-text row (:data:`FTS_COLUMNS`) all derive
+from it, so a new field is one line here and one in the model.
+"""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from operator import attrgetter
+from typing import Any
 
-import orjson
+import msgspec
 
 from evidence_tracker.domain.dedupe import FuzzyKey, doi_key, fuzzy_key
 from evidence_tracker.domain.models import (
@@ -34,14 +41,6 @@ SORTABLE = {
     "retracted": "s.retracted",
 }
 
-# Fields compared to decide whether a re-fetched record changed.
-_COMPARED = (
-    "doi", "pmcid", "title", "title_html", "abstract", "abstract_sections", "journal",
-    "journal_abbrev", "volume", "issue", "pages", "year", "pub_date", "authors",
-    "publication_types", "mesh", "keywords", "language", "comments_corrections",
-    "retracted", "deleted", "status", "revised_date",
-)
-
 
 @dataclass
 class UpsertResult:
@@ -58,285 +57,251 @@ class UpsertResult:
         return self.new_ids + self.updated_ids + self.unchanged_ids
 
 
-def _dumps(value: Any) -> str:
-    # orjson: same compact UTF-8 JSON as json.dumps(..., ensure_ascii=False), ~10x faster.
-    # It writes a dataclass (Author, MeshHeading ...) as an object of its fields in order,
-    # tuples as arrays: exactly the JSON the columns hold.
-    return orjson.dumps(value).decode()
+# -- the columns, declared once ----------------------------------------------------------
+
+_ENCODE_JSON = msgspec.json.Encoder()
+_DECODE_JSON = msgspec.json.Decoder()
 
 
+def _json(value: Any) -> str:
+    """Compact UTF-8 JSON, a record as an object of its fields in order, tuples as arrays:
+    byte for byte what the columns have always held (orjson wrote them before), so that
+    a stored record compares equal to the same record fetched again."""
+    return _ENCODE_JSON.encode(value).decode()
 
 
-#: The ``studies`` columns a record fills, in the order of :attr:`StudyRow.values`.
-ROW_FIELDS = (
-    "pmid", "doi", "pmcid", "title", "title_html", "abstract", "abstract_sections", "journal",
-    "journal_abbrev", "volume", "issue", "pages", "year", "pub_date", "authors",
-    "first_author", "publication_types", "mesh", "keywords", "language",
-    "comments_corrections", "retracted", "has_notice", "deleted", "status", "entrez_date",
-    "revised_date", "raw_record", "raw_format", "source",
+def _json_reader(kind: Any) -> Callable[[str], Any]:
+    """Reads a JSON column back as ``kind`` (a key missing from an old row takes the
+    record's default)."""
+    return msgspec.json.Decoder(kind).decode
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _or_empty(value: str | None) -> str:
+    return value or ""
+
+
+def _or_null(name: str) -> Callable[[Study], str | None]:
+    """An identifier: NULL rather than "" (the PMID's UNIQUE index allows many NULLs)."""
+    get = attrgetter(name)
+    return lambda study: get(study) or None
+
+
+def _first_author(study: Study) -> str:
+    return study.authors[0].display_name if study.authors else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A ``studies`` column that a record fills.
+
+    ``to_sql`` gives its value from a Study. ``from_sql`` gives the Study field of the
+    same name back from a stored value; None for a column derived from other fields
+    (written, never read back). A change in a ``compared`` column makes a re-fetched
+    record a revision (see :func:`overwrite_study`).
+    """
+
+    name: str
+    to_sql: Callable[[Study], Any]
+    from_sql: Callable[[Any], Any] | None = _as_is
+    compared: bool = True
+
+
+def _plain(name: str, *, compared: bool = True) -> Column:
+    """A field stored as it is."""
+    return Column(name, attrgetter(name), _as_is, compared)
+
+
+def _listed(name: str, kind: Any) -> Column:
+    """A list field, stored as JSON."""
+    get = attrgetter(name)
+    return Column(name, lambda study: _json(get(study)), _json_reader(kind))
+
+
+#: The ``studies`` columns a record fills, in table order.
+COLUMNS: tuple[Column, ...] = (
+    # The key is compared too, after the others (overwrite_study's ``compared``).
+    Column("pmid", _or_null("pmid"), _or_empty, compared=False),
+    Column("doi", _or_null("doi"), _or_empty),
+    Column("pmcid", _or_null("pmcid"), _or_empty),
+    _plain("title"),
+    _plain("title_html"),
+    _plain("abstract"),
+    _listed("abstract_sections", list[AbstractSection]),
+    _plain("journal"),
+    _plain("journal_abbrev"),
+    _plain("volume"),
+    _plain("issue"),
+    _plain("pages"),
+    _plain("year"),
+    _plain("pub_date"),
+    _listed("authors", list[Author]),
+    Column("first_author", _first_author, None, compared=False),
+    _listed("publication_types", list[str]),
+    _listed("mesh", list[MeshHeading]),
+    _listed("keywords", list[str]),
+    _plain("language"),
+    _listed("comments_corrections", list[CommentCorrection]),
+    Column("retracted", lambda study: int(study.retracted), None),
+    Column("has_notice", lambda study: int(bool(study.notices)), None, compared=False),
+    Column("deleted", lambda study: int(study.deleted), bool),
+    _plain("status"),
+    _plain("entrez_date", compared=False),
+    _plain("revised_date"),
+    Column("raw_record", lambda study: compress_raw(study.raw_record), decompress_raw,
+           compared=False),
+    _plain("raw_format", compared=False),
+    _plain("source", compared=False),
 )
-_PMID, _DOI, _TITLE = 0, 1, 3
-_RETRACTED, _DELETED, _RAW = 21, 23, 27
-assert ROW_FIELDS[_RETRACTED] == "retracted" and ROW_FIELDS[_RAW] == "raw_record"
+#: The column names, in :attr:`StudyRow.values` order.
+ROW_FIELDS = tuple(column.name for column in COLUMNS)
+# Columns compared to decide whether a re-fetched record changed (the PMID after them).
+_COMPARED = tuple(column.name for column in COLUMNS if column.compared)
+_READERS = tuple((c.name, c.from_sql) for c in COLUMNS if c.from_sql is not None)
+_RAW = ROW_FIELDS.index("raw_record")
+_RETRACTED = ROW_FIELDS.index("retracted")
+# The raw record's writer is left out: a StudyRow compresses it once (or is given it so).
+_WRITERS = tuple(None if i == _RAW else c.to_sql for i, c in enumerate(COLUMNS))
+
+
+def _fts_authors(study: Study) -> str:
+    return "; ".join(
+        " ".join(p for p in (a.fore_name, a.last_name, a.collective_name) if p)
+        for a in study.authors
+    )
+
+
+def _fts_mesh(study: Study) -> str:
+    return "; ".join(" ".join([m.descriptor, *(q for q, _ in m.qualifiers)]) for m in study.mesh)
+
+
+#: The full-text index's columns: plain text of the title, abstract, authors, journal,
+#: MeSH headings (with their qualifiers) and keywords.
+FTS_COLUMNS: tuple[tuple[str, Callable[[Study], str]], ...] = (
+    ("title", attrgetter("title")),
+    ("abstract", attrgetter("abstract")),
+    ("authors", _fts_authors),
+    ("journal", attrgetter("journal")),
+    ("mesh", _fts_mesh),
+    ("keywords", lambda study: "; ".join(study.keywords)),
+)
+
 _INSERT = (
     f"INSERT INTO studies ({', '.join(ROW_FIELDS)}, fetched_at) "
     f"VALUES ({', '.join('?' * (len(ROW_FIELDS) + 1))})"
 )
 _INSERT_FTS = (
-    "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, mesh, keywords) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO studies_fts(rowid, {', '.join(name for name, _ in FTS_COLUMNS)}) "
+    f"VALUES (?{', ?' * len(FTS_COLUMNS)})"
 )
 
 
-def _row_values(study: Study, raw: bytes | None) -> list[Any]:
-    """The ``studies`` columns of ``study`` in :data:`ROW_FIELDS` order (JSON for lists).
+def fts_row(study: Study) -> tuple[str, ...]:
+    """The study's full-text row, in :data:`FTS_COLUMNS` order."""
+    return tuple(text(study) for _, text in FTS_COLUMNS)
 
-    Built by hand rather than with ``dataclasses.asdict``, which deep-copies every field
-    and was half the cost of storing a record.
+
+def study_to_row(study: Study) -> dict[str, Any]:
+    """The ``studies`` columns of ``study`` (JSON for lists, raw record compressed).
+
+    >>> row = study_to_row(Study(pmid="1", title="T", authors=[Author("Li", initials="W")]))
+    >>> row["pmid"], row["doi"], row["first_author"], row["retracted"]
+    ('1', None, 'Li W', 0)
+    >>> row["authors"]
+    '[{"last_name":"Li","fore_name":"","initials":"W","collective_name":"","affiliation":""}]'
     """
-    authors = study.authors
-    comments = study.comments_corrections
-    return [
-        study.pmid or None,
-        study.doi or None,
-        study.pmcid or None,
-        study.title,
-        study.title_html,
-        study.abstract,
-        _dumps(study.abstract_sections),
-        study.journal,
-        study.journal_abbrev,
-        study.volume,
-        study.issue,
-        study.pages,
-        study.year,
-        study.pub_date,
-        _dumps(authors),
-        authors[0].display_name if authors else "",
-        _dumps(study.publication_types),
-        _dumps(study.mesh),
-        _dumps(study.keywords),
-        study.language,
-        _dumps(comments),
-        int(study.retracted),
-        int(bool(study.notices)),
-        int(study.deleted),
-        study.status,
-        study.entrez_date,
-        study.revised_date,
-        raw,
-        study.raw_format,
-        study.source,
-    ]
+    return StudyRow(study).columns()
 
 
-def study_to_row(study: Study, raw: bytes | None = None) -> dict[str, Any]:
-    """Flatten a Study into the ``studies`` columns (JSON for lists).
+def row_to_study(row: Any) -> Study:
+    """Rebuild a Study from a ``studies`` row (a mapping of its columns).
 
-    ``raw`` is the already compressed raw record, if the caller compressed it.
+    >>> study = Study(pmid="1", year=2020, authors=[Author("Li")], deleted=True)
+    >>> row_to_study(study_to_row(study)) == study
+    True
     """
-    return dict(
-        zip(ROW_FIELDS, _row_values(study, raw if raw is not None else compress_raw(
-            study.raw_record)), strict=True)
-    )
-
-
-def row_to_study(row: dict[str, Any]) -> Study:
-    """Rebuild a Study from a ``studies`` row."""
-    return Study(
-        pmid=row["pmid"] or "",
-        doi=row["doi"] or "",
-        pmcid=row["pmcid"] or "",
-        title=row["title"],
-        title_html=row["title_html"],
-        abstract=row["abstract"],
-        abstract_sections=[AbstractSection(**s) for s in json.loads(row["abstract_sections"])],
-        journal=row["journal"],
-        journal_abbrev=row["journal_abbrev"],
-        volume=row["volume"],
-        issue=row["issue"],
-        pages=row["pages"],
-        year=row["year"],
-        pub_date=row["pub_date"],
-        authors=[Author(**a) for a in json.loads(row["authors"])],
-        publication_types=json.loads(row["publication_types"]),
-        mesh=[
-            MeshHeading(
-                descriptor=m["descriptor"], major=m["major"], ui=m.get("ui", ""),
-                qualifiers=tuple((q[0], bool(q[1])) for q in m.get("qualifiers", [])),
-            )
-            for m in json.loads(row["mesh"])
-        ],
-        keywords=json.loads(row["keywords"]),
-        language=row["language"],
-        comments_corrections=[
-            CommentCorrection(**c) for c in json.loads(row["comments_corrections"])
-        ],
-        entrez_date=row["entrez_date"],
-        revised_date=row["revised_date"],
-        status=row["status"],
-        raw_record=decompress_raw(row.get("raw_record")),
-        raw_format=row["raw_format"],
-        source=row["source"],
-        deleted=bool(row["deleted"]),
-    )
-
-
-def _fts_row(study: Study) -> tuple[str, str, str, str, str, str]:
-    mesh = "; ".join(
-        " ".join([m.descriptor, *(q for q, _ in m.qualifiers)]) for m in study.mesh
-    )
-    authors = "; ".join(
-        " ".join(p for p in (a.fore_name, a.last_name, a.collective_name) if p)
-        for a in study.authors
-    )
-    return (study.title, study.abstract, authors, study.journal, mesh, "; ".join(study.keywords))
-
-
-#: A Study as plain tuples: its fields in order (``dataclasses.fields(Study)``), the
-#: dataclasses in its lists as tuples of their fields in order, lists as tuples. The
-#: parser makes these for the import (``evidence_tracker.pubmed.parser.flatten_study``).
-FlatStudy: TypeAlias = tuple[Any, ...]
+    return Study(**{name: read(row[name]) for name, read in _READERS})
 
 
 _UNSET: Any = object()
 
 
 class StudyRow:
-    """A Study flattened for storage: its ``studies`` columns, its full-text row, and the
-    title key duplicate detection matches on.
+    """A Study on its way into the ``studies`` table, with what the import asks of it more
+    than once: its raw record compressed as stored (:func:`compress_raw`, once) and the
+    title key duplicates are matched on (computed once).
 
-    The import works on these: a large file's records arrive from the parsing processes
-    as :data:`FlatStudy` tuples (see ``evidence_tracker.pubmed.pipeline``), which
-    :meth:`from_flat` turns into rows without building a Study's ~60 dataclass objects;
-    the Study is rebuilt from the row only if it is needed (to merge a duplicate). The
-    raw record may come compressed already (``packed``); :meth:`pack` compresses it.
+    A parsing process may send a Study without its raw record, and the raw record
+    compressed beside it (``packed``): the pipe carries a quarter of the bytes, and
+    nothing is compressed again here; :meth:`study` puts the raw record back.
     """
 
-    __slots__ = ("_fuzzy", "_study", "fts", "packed", "values")
+    __slots__ = ("_fuzzy", "_packed", "_record", "_stripped")
 
-    def __init__(
-        self, values: list[Any], fts: tuple[str, ...], fuzzy: FuzzyKey | None = _UNSET,
-        packed: bool = True, study: Study | None = None,
-    ) -> None:
-        self.values = values
-        self.fts = fts
-        self.packed = packed
-        self._fuzzy = fuzzy
-        self._study = study
+    def __init__(self, study: Study, packed: bytes | None = _UNSET) -> None:
+        self._record = study
+        self._packed = packed
+        self._stripped = bool(packed) and not study.raw_record
+        self._fuzzy: FuzzyKey | None = _UNSET
 
-    @classmethod
-    def from_study(cls, study: Study) -> StudyRow:
-        """The row of ``study`` (raw record not compressed yet), which it keeps."""
-        return cls(_row_values(study, study.raw_record), _fts_row(study), packed=False,
-                   study=study)
-
-    @classmethod
-    def from_flat(cls, flat: FlatStudy, *, packed: bool = False) -> StudyRow:
-        """The row of a :data:`FlatStudy` (``packed``: its raw record is compressed, with
-        :func:`compress_raw`): the same row, FTS row and title key as :meth:`from_study`
-        gives for the Study, without rebuilding its dataclasses."""
-        (pmid, doi, pmcid, title, title_html, abstract, sections, journal, journal_abbrev,
-         volume, issue, pages, year, pub_date, authors, publication_types, mesh, keywords,
-         language, comments, entrez_date, revised_date, status, raw, raw_format, source,
-         deleted) = flat
-        # What the row derives from the model's own logic: a small Study with just that.
-        first = [Author(*authors[0])] if authors else []
-        probe = Study(
-            title=title, year=year, authors=first, publication_types=list(publication_types),
-            comments_corrections=[CommentCorrection(*c) for c in comments],
-        )
-        values = [
-            pmid or None,
-            doi or None,
-            pmcid or None,
-            title,
-            title_html,
-            abstract,
-            _dumps([{"text": t, "label": label, "nlm_category": category, "html": html}
-                    for t, label, category, html in sections]),
-            journal,
-            journal_abbrev,
-            volume,
-            issue,
-            pages,
-            year,
-            pub_date,
-            _dumps([{"last_name": a[0], "fore_name": a[1], "initials": a[2],
-                     "collective_name": a[3], "affiliation": a[4]} for a in authors]),
-            first[0].display_name if first else "",
-            _dumps(publication_types),
-            _dumps([{"descriptor": d, "major": major, "ui": ui, "qualifiers": q}
-                    for d, major, ui, q in mesh]),
-            _dumps(keywords),
-            language,
-            _dumps([{"ref_type": c[0], "ref_source": c[1], "pmid": c[2]} for c in comments]),
-            int(probe.retracted),
-            int(bool(probe.notices)),
-            int(deleted),
-            status,
-            entrez_date,
-            revised_date,
-            raw or None if packed else raw,  # pack() turns an empty raw record into None
-            raw_format,
-            source,
-        ]
-        fts = (
-            title,
-            abstract,
-            "; ".join(" ".join(p for p in (a[1], a[0], a[3]) if p) for a in authors),
-            journal,
-            "; ".join(" ".join([d, *(q for q, _ in quals)]) for d, _, _, quals in mesh),
-            "; ".join(keywords),
-        )
-        return cls(values, fts, fuzzy_key(probe), packed=packed)
+    def study(self) -> Study:
+        """The Study, raw record included."""
+        if self._stripped:
+            self._record.raw_record = decompress_raw(self._packed)
+            self._stripped = False
+        return self._record
 
     def pack(self) -> StudyRow:
         """Compress the raw record (once)."""
-        if not self.packed:
-            self.values[_RAW] = compress_raw(self.values[_RAW])
-            self.packed = True
+        if self._packed is _UNSET:
+            self._packed = compress_raw(self._record.raw_record)
         return self
 
     @property
     def pmid(self) -> str:
-        return self.values[_PMID] or ""
+        return self._record.pmid
 
     @property
     def doi(self) -> str:
-        return self.values[_DOI] or ""
+        return self._record.doi
 
     @property
     def title(self) -> str:
-        return str(self.values[_TITLE])
+        return self._record.title
 
     @property
     def deleted(self) -> bool:
-        return bool(self.values[_DELETED])
+        return self._record.deleted
 
     @property
     def fuzzy(self) -> FuzzyKey | None:
         """:func:`~evidence_tracker.domain.dedupe.fuzzy_key` of the study (computed once)."""
         if self._fuzzy is _UNSET:
-            self._fuzzy = fuzzy_key(self.study())
+            self._fuzzy = fuzzy_key(self._record)
         return self._fuzzy
+
+    @property
+    def values(self) -> list[Any]:
+        """The row's values in :data:`ROW_FIELDS` order, raw record compressed."""
+        record = self._record
+        values = [None if write is None else write(record) for write in _WRITERS]
+        values[_RAW] = self.pack()._packed
+        return values
+
+    @property
+    def fts(self) -> tuple[str, ...]:
+        """The full-text row (:func:`fts_row`)."""
+        return fts_row(self._record)
 
     def columns(self) -> dict[str, Any]:
         """The row as ``{column: value}``, raw record compressed."""
-        return dict(zip(ROW_FIELDS, self.pack().values, strict=True))
+        return dict(zip(ROW_FIELDS, self.values, strict=True))
 
-    def study(self) -> Study:
-        """The Study (the one the row was made from, else rebuilt from the row)."""
-        if self._study is None:
-            row = dict(zip(ROW_FIELDS, self.values, strict=True))
-            raw = row["raw_record"]
-            if not self.packed:
-                row["raw_record"] = None
-            study = row_to_study(row)
-            if not self.packed:
-                study.raw_record = raw or b""
-            self._study = study
-        return self._study
+
+# -- writing -----------------------------------------------------------------------------
 
 
 def _find_existing(conn: sqlite3.Connection, row: StudyRow) -> sqlite3.Row | None:
@@ -392,13 +357,10 @@ def upsert_studies(
     the caller's, so a batch commits together with the caller's job cursor).
     """
     batch = list(studies)
-    # zlib releases the GIL: compress the raw records on other threads meanwhile.
+    # zstd releases the GIL: compress the raw records on other threads meanwhile.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="compress") as pool:
         raws = pool.map(compress_raw, [s.raw_record for s in batch])
-        rows = (
-            StudyRow(_row_values(study, raw), _fts_row(study), study=study)
-            for study, raw in zip(batch, raws, strict=True)
-        )
+        rows = (StudyRow(study, raw) for study, raw in zip(batch, raws, strict=True))
         return _upsert(project, rows, [(s.pmid, s.doi) for s in batch], condition_id,
                        search_run_id)
 
@@ -410,7 +372,7 @@ def upsert_rows(
     condition_id: int | None = None,
     search_run_id: int | None = None,
 ) -> UpsertResult:
-    """:func:`upsert_studies` for records already flattened into :class:`StudyRow`."""
+    """:func:`upsert_studies` for records already on their way in (:class:`StudyRow`)."""
     batch = list(rows)
     return _upsert(project, batch, [(r.pmid, r.doi) for r in batch], condition_id,
                    search_run_id)
@@ -464,7 +426,7 @@ def _upsert_batch(
                 )
                 result.updated_ids.append(existing["id"])
             continue
-        values = record.pack().values
+        values = record.values
         if existing is None:
             cur = conn.execute(_INSERT, (*values, now))
             study_id = int(cur.lastrowid or 0)
@@ -478,7 +440,7 @@ def _upsert_batch(
                 conn.executemany(_INSERT_FTS, fts_rows)
                 fts_rows.clear()
             changed, retracted, noticed = overwrite_study(
-                conn, existing, record.columns(), record.fts, now
+                conn, existing, dict(zip(ROW_FIELDS, values, strict=True)), record.fts, now
             )
             (result.updated_ids if changed else result.unchanged_ids).append(study_id)
             if retracted:
@@ -509,7 +471,7 @@ def overwrite_study(
     conn.execute(
         "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
         "changed_fields, raw_record, raw_format) VALUES (?, ?, ?, ?, ?, ?)",
-        (study_id, now, existing["revised_date"], _dumps(changed),
+        (study_id, now, existing["revised_date"], _json(changed),
          existing["raw_record"], existing["raw_format"]),
     )
     row = {**row, "revised_at": now, "fetched_at": now}
@@ -600,8 +562,8 @@ def fetch_rows(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any]
     sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM studies WHERE id IN ({{marks}})"
     for values in select_in(project.conn, sql, ids):
         row = dict(zip(ROW_COLUMNS, values, strict=True))
-        row["publication_types"] = json.loads(row["publication_types"])
-        row["authors"] = json.loads(row["authors"])
+        row["publication_types"] = _DECODE_JSON.decode(row["publication_types"])
+        row["authors"] = _DECODE_JSON.decode(row["authors"])
         out[row["id"]] = row
     return out
 
