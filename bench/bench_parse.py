@@ -22,6 +22,7 @@
      store    ``evidence_tracker.services.imports.import_file`` (what ``evidence-tracker
               import`` runs) into a fresh SQLite file: duplicate checks, batches of 500 in
               transactions, FTS, compressed raw records, parsing in helper processes
+     inline   the same import with no helper process (``--inline``, off by default)
 3. Prints records/second for each, the ratio ours / Entrez.read, and peak memory.
 
 Memory: each child reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (peak resident set
@@ -492,6 +493,15 @@ def _variant_store(path: Path, workdir: Path) -> Callable[[], dict[str, Any]]:
     return run
 
 
+def _variant_inline(path: Path, workdir: Path) -> Callable[[], dict[str, Any]]:
+    """The import with every record parsed in the storing process: what the helper
+    processes of ``store`` are measured against (they stay only while they pay)."""
+    from evidence_tracker.pubmed import pipeline
+
+    pipeline.SUBPROCESS_MIN_BYTES = 2**62
+    return _variant_store(path, workdir)
+
+
 class _Skip(Exception):
     pass
 
@@ -500,6 +510,7 @@ VARIANTS: dict[str, Callable[[Path, Path], Callable[[], dict[str, Any]]]] = {
     "ours": _variant_ours,
     "entrez": _variant_entrez,
     "store": _variant_store,
+    "inline": _variant_inline,
 }
 
 
@@ -600,13 +611,21 @@ def _report(results: dict[str, dict[str, Any]], out: TextIO) -> None:
                 f"(all its processes): {store_cpu:.1f}x",
                 file=out,
             )
+        inline = results.get("inline", {})
+        if "per_second" in inline and "per_second" in store:
+            print(
+                f"ratio import without helper processes / Entrez.read (records/s): "
+                f"{inline['per_second'] / entrez['per_second']:.1f}x; the helpers make the "
+                f"import {store['per_second'] / inline['per_second']:.2f}x as fast",
+                file=out,
+            )
         if ours.get("articles") != entrez.get("articles"):
             print(
                 f"WARNING: article counts differ ({ours.get('articles')} vs "
                 f"{entrez.get('articles')})",
                 file=out,
             )
-    for name in ("ours", "store"):
+    for name in ("ours", "store", "inline"):
         r = results.get(name, {})
         if "peak_mb" in r:
             verdict = "OK" if r["peak_mb"] < TARGET_PEAK_MB else "ABOVE TARGET"
@@ -632,6 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write the corpus into this folder and keep it")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run the variants this many times, alternating (1)")
+    parser.add_argument("--inline", action="store_true",
+                        help="also run the import without helper processes")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -662,12 +683,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"corpus: generated, {args.records} records, {size / 2**20:.0f} MB, "
                 f"seed {args.seed}, written in {time.perf_counter() - started:.1f} s ({corpus})"
             )
-        ratios: dict[str, list[float]] = {"ours": [], "store": []}
-        seconds: dict[str, list[float]] = {"ours": [], "entrez": [], "store": []}
-        peaks: dict[str, list[float]] = {"ours": [], "entrez": [], "store": []}
+        names = ("ours", "entrez", "store", *(("inline",) if args.inline else ()))
+        ratios: dict[str, list[float]] = {name: [] for name in names if name != "entrez"}
+        seconds: dict[str, list[float]] = {name: [] for name in names}
+        peaks: dict[str, list[float]] = {name: [] for name in names}
         for round_ in range(1, args.rounds + 1):
             results: dict[str, dict[str, Any]] = {}
-            for name in ("ours", "entrez", "store"):
+            for name in names:
                 if name == "entrez" and args.skip_entrez:
                     results[name] = {"variant": name, "skipped": "--skip-entrez"}
                     continue

@@ -172,7 +172,8 @@ def _date(issued: Any) -> tuple[int | None, str]:
 def _custom_study(study: Study, custom: dict[str, Any]) -> None:
     """Restore what only our own files carry (``custom.evidence-tracker``)."""
     if isinstance(custom.get("authors"), list):
-        study.authors = [Author(**{k: str(v) for k, v in a.items() if k in Author.__struct_fields__})
+        known = Author.__struct_fields__
+        study.authors = [Author(**{k: str(v) for k, v in a.items() if k in known})
                          for a in custom["authors"] if isinstance(a, dict)]
     for key in ("keywords", "publication_types"):
         if isinstance(custom.get(key), list):

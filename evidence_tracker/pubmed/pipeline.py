@@ -42,7 +42,7 @@ from evidence_tracker.pubmed.medline import iter_medline
 from evidence_tracker.pubmed.parser import iter_pubmed_xml, parse_document
 
 if TYPE_CHECKING:  # the store (and sqlite3) is imported where rows are made, not in helpers
-    from evidence_tracker.store.studies import StudyRow
+    from evidence_tracker.store.study_columns import StudyRow
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def iter_file(path: Path, fmt: str, record_source: str) -> Iterator[Study]:
 
 def iter_rows(path: Path, fmt: str, record_source: str) -> Iterator[StudyRow]:
     """Like :func:`iter_file`, each record on its way into the store."""
-    from evidence_tracker.store.studies import StudyRow
+    from evidence_tracker.store.study_columns import StudyRow
 
     for study in iter_file(path, fmt, record_source):
         yield StudyRow(study)
@@ -111,7 +111,7 @@ def pack_studies(studies: list[Study]) -> bytes:
 
 def unpack_rows(message: bytes) -> list[StudyRow]:
     """The records of a :func:`pack_studies` message, ready to store."""
-    from evidence_tracker.store.studies import StudyRow
+    from evidence_tracker.store.study_columns import StudyRow
 
     return [StudyRow(study, raw) for study, raw in _DECODER.decode(message)]
 

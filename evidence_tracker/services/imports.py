@@ -31,7 +31,8 @@ from evidence_tracker.services.fetch import flag_for_rereview, prefetch
 from evidence_tracker.store import Project
 from evidence_tracker.store import search_runs as run_store
 from evidence_tracker.store.dedupe import DuplicateIndex, differs, replace_study, stored_studies
-from evidence_tracker.store.studies import StudyRow, UpsertResult, upsert_rows
+from evidence_tracker.store.studies import UpsertResult, upsert_rows
+from evidence_tracker.store.study_columns import StudyRow
 
 BATCH = 500
 #: File name patterns the file dialogs offer.

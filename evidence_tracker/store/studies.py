@@ -1,34 +1,30 @@
 """Studies: upsert parsed records, keep revisions, maintain the FTS index, query them.
 
-The ``studies`` columns a record fills are declared once, in :data:`COLUMNS`: how a
-:class:`~evidence_tracker.domain.models.Study` gives each value and how a stored value
-gives the field back. The INSERT, the comparison that tells a revised record, the row
-reader (:func:`row_to_study`) and the full-text row (:data:`FTS_COLUMNS`) all derive
-from it, so a new field is one line here and one in the model.
+The columns a record fills, and the row a Study becomes, are declared once in
+:mod:`evidence_tracker.store.study_columns`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
-import msgspec
-
-from evidence_tracker.domain.dedupe import FuzzyKey, doi_key, fuzzy_key
-from evidence_tracker.domain.models import (
-    AbstractSection,
-    Author,
-    CommentCorrection,
-    MeshHeading,
-    StoredStudy,
-    Study,
-)
-from evidence_tracker.domain.raw import compress_raw, decompress_raw
+from evidence_tracker.domain.dedupe import doi_key
+from evidence_tracker.domain.models import StoredStudy, Study
+from evidence_tracker.domain.raw import compress_raw
 from evidence_tracker.store.database import Project, StoreError, utcnow
+from evidence_tracker.store.study_columns import (
+    COMPARED,
+    FTS_COLUMNS,
+    ROW_FIELDS,
+    StudyRow,
+    read_json,
+    row_to_study,
+    to_json,
+)
 
 #: Columns a caller may sort the studies table by (user-facing name -> SQL expression).
 SORTABLE = {
@@ -57,137 +53,7 @@ class UpsertResult:
         return self.new_ids + self.updated_ids + self.unchanged_ids
 
 
-# -- the columns, declared once ----------------------------------------------------------
-
-_ENCODE_JSON = msgspec.json.Encoder()
-_DECODE_JSON = msgspec.json.Decoder()
-
-
-def _json(value: Any) -> str:
-    """Compact UTF-8 JSON, a record as an object of its fields in order, tuples as arrays:
-    byte for byte what the columns have always held (orjson wrote them before), so that
-    a stored record compares equal to the same record fetched again."""
-    return _ENCODE_JSON.encode(value).decode()
-
-
-def _json_reader(kind: Any) -> Callable[[str], Any]:
-    """Reads a JSON column back as ``kind`` (a key missing from an old row takes the
-    record's default)."""
-    return msgspec.json.Decoder(kind).decode
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _or_empty(value: str | None) -> str:
-    return value or ""
-
-
-def _or_null(name: str) -> Callable[[Study], str | None]:
-    """An identifier: NULL rather than "" (the PMID's UNIQUE index allows many NULLs)."""
-    get = attrgetter(name)
-    return lambda study: get(study) or None
-
-
-def _first_author(study: Study) -> str:
-    return study.authors[0].display_name if study.authors else ""
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A ``studies`` column that a record fills.
-
-    ``to_sql`` gives its value from a Study. ``from_sql`` gives the Study field of the
-    same name back from a stored value; None for a column derived from other fields
-    (written, never read back). A change in a ``compared`` column makes a re-fetched
-    record a revision (see :func:`overwrite_study`).
-    """
-
-    name: str
-    to_sql: Callable[[Study], Any]
-    from_sql: Callable[[Any], Any] | None = _as_is
-    compared: bool = True
-
-
-def _plain(name: str, *, compared: bool = True) -> Column:
-    """A field stored as it is."""
-    return Column(name, attrgetter(name), _as_is, compared)
-
-
-def _listed(name: str, kind: Any) -> Column:
-    """A list field, stored as JSON."""
-    get = attrgetter(name)
-    return Column(name, lambda study: _json(get(study)), _json_reader(kind))
-
-
-#: The ``studies`` columns a record fills, in table order.
-COLUMNS: tuple[Column, ...] = (
-    # The key is compared too, after the others (overwrite_study's ``compared``).
-    Column("pmid", _or_null("pmid"), _or_empty, compared=False),
-    Column("doi", _or_null("doi"), _or_empty),
-    Column("pmcid", _or_null("pmcid"), _or_empty),
-    _plain("title"),
-    _plain("title_html"),
-    _plain("abstract"),
-    _listed("abstract_sections", list[AbstractSection]),
-    _plain("journal"),
-    _plain("journal_abbrev"),
-    _plain("volume"),
-    _plain("issue"),
-    _plain("pages"),
-    _plain("year"),
-    _plain("pub_date"),
-    _listed("authors", list[Author]),
-    Column("first_author", _first_author, None, compared=False),
-    _listed("publication_types", list[str]),
-    _listed("mesh", list[MeshHeading]),
-    _listed("keywords", list[str]),
-    _plain("language"),
-    _listed("comments_corrections", list[CommentCorrection]),
-    Column("retracted", lambda study: int(study.retracted), None),
-    Column("has_notice", lambda study: int(bool(study.notices)), None, compared=False),
-    Column("deleted", lambda study: int(study.deleted), bool),
-    _plain("status"),
-    _plain("entrez_date", compared=False),
-    _plain("revised_date"),
-    Column("raw_record", lambda study: compress_raw(study.raw_record), decompress_raw,
-           compared=False),
-    _plain("raw_format", compared=False),
-    _plain("source", compared=False),
-)
-#: The column names, in :attr:`StudyRow.values` order.
-ROW_FIELDS = tuple(column.name for column in COLUMNS)
-# Columns compared to decide whether a re-fetched record changed (the PMID after them).
-_COMPARED = tuple(column.name for column in COLUMNS if column.compared)
-_READERS = tuple((c.name, c.from_sql) for c in COLUMNS if c.from_sql is not None)
-_RAW = ROW_FIELDS.index("raw_record")
-_RETRACTED = ROW_FIELDS.index("retracted")
-# The raw record's writer is left out: a StudyRow compresses it once (or is given it so).
-_WRITERS = tuple(None if i == _RAW else c.to_sql for i, c in enumerate(COLUMNS))
-
-
-def _fts_authors(study: Study) -> str:
-    return "; ".join(
-        " ".join(p for p in (a.fore_name, a.last_name, a.collective_name) if p)
-        for a in study.authors
-    )
-
-
-def _fts_mesh(study: Study) -> str:
-    return "; ".join(" ".join([m.descriptor, *(q for q, _ in m.qualifiers)]) for m in study.mesh)
-
-
-#: The full-text index's columns: plain text of the title, abstract, authors, journal,
-#: MeSH headings (with their qualifiers) and keywords.
-FTS_COLUMNS: tuple[tuple[str, Callable[[Study], str]], ...] = (
-    ("title", attrgetter("title")),
-    ("abstract", attrgetter("abstract")),
-    ("authors", _fts_authors),
-    ("journal", attrgetter("journal")),
-    ("mesh", _fts_mesh),
-    ("keywords", lambda study: "; ".join(study.keywords)),
-)
+# -- writing -----------------------------------------------------------------------------
 
 _INSERT = (
     f"INSERT INTO studies ({', '.join(ROW_FIELDS)}, fetched_at) "
@@ -197,111 +63,7 @@ _INSERT_FTS = (
     f"INSERT INTO studies_fts(rowid, {', '.join(name for name, _ in FTS_COLUMNS)}) "
     f"VALUES (?{', ?' * len(FTS_COLUMNS)})"
 )
-
-
-def fts_row(study: Study) -> tuple[str, ...]:
-    """The study's full-text row, in :data:`FTS_COLUMNS` order."""
-    return tuple(text(study) for _, text in FTS_COLUMNS)
-
-
-def study_to_row(study: Study) -> dict[str, Any]:
-    """The ``studies`` columns of ``study`` (JSON for lists, raw record compressed).
-
-    >>> row = study_to_row(Study(pmid="1", title="T", authors=[Author("Li", initials="W")]))
-    >>> row["pmid"], row["doi"], row["first_author"], row["retracted"]
-    ('1', None, 'Li W', 0)
-    >>> row["authors"]
-    '[{"last_name":"Li","fore_name":"","initials":"W","collective_name":"","affiliation":""}]'
-    """
-    return StudyRow(study).columns()
-
-
-def row_to_study(row: Any) -> Study:
-    """Rebuild a Study from a ``studies`` row (a mapping of its columns).
-
-    >>> study = Study(pmid="1", year=2020, authors=[Author("Li")], deleted=True)
-    >>> row_to_study(study_to_row(study)) == study
-    True
-    """
-    return Study(**{name: read(row[name]) for name, read in _READERS})
-
-
-_UNSET: Any = object()
-
-
-class StudyRow:
-    """A Study on its way into the ``studies`` table, with what the import asks of it more
-    than once: its raw record compressed as stored (:func:`compress_raw`, once) and the
-    title key duplicates are matched on (computed once).
-
-    A parsing process may send a Study without its raw record, and the raw record
-    compressed beside it (``packed``): the pipe carries a quarter of the bytes, and
-    nothing is compressed again here; :meth:`study` puts the raw record back.
-    """
-
-    __slots__ = ("_fuzzy", "_packed", "_record", "_stripped")
-
-    def __init__(self, study: Study, packed: bytes | None = _UNSET) -> None:
-        self._record = study
-        self._packed = packed
-        self._stripped = bool(packed) and not study.raw_record
-        self._fuzzy: FuzzyKey | None = _UNSET
-
-    def study(self) -> Study:
-        """The Study, raw record included."""
-        if self._stripped:
-            self._record.raw_record = decompress_raw(self._packed)
-            self._stripped = False
-        return self._record
-
-    def pack(self) -> StudyRow:
-        """Compress the raw record (once)."""
-        if self._packed is _UNSET:
-            self._packed = compress_raw(self._record.raw_record)
-        return self
-
-    @property
-    def pmid(self) -> str:
-        return self._record.pmid
-
-    @property
-    def doi(self) -> str:
-        return self._record.doi
-
-    @property
-    def title(self) -> str:
-        return self._record.title
-
-    @property
-    def deleted(self) -> bool:
-        return self._record.deleted
-
-    @property
-    def fuzzy(self) -> FuzzyKey | None:
-        """:func:`~evidence_tracker.domain.dedupe.fuzzy_key` of the study (computed once)."""
-        if self._fuzzy is _UNSET:
-            self._fuzzy = fuzzy_key(self._record)
-        return self._fuzzy
-
-    @property
-    def values(self) -> list[Any]:
-        """The row's values in :data:`ROW_FIELDS` order, raw record compressed."""
-        record = self._record
-        values = [None if write is None else write(record) for write in _WRITERS]
-        values[_RAW] = self.pack()._packed
-        return values
-
-    @property
-    def fts(self) -> tuple[str, ...]:
-        """The full-text row (:func:`fts_row`)."""
-        return fts_row(self._record)
-
-    def columns(self) -> dict[str, Any]:
-        """The row as ``{column: value}``, raw record compressed."""
-        return dict(zip(ROW_FIELDS, self.values, strict=True))
-
-
-# -- writing -----------------------------------------------------------------------------
+_RETRACTED = ROW_FIELDS.index("retracted")
 
 
 def _find_existing(conn: sqlite3.Connection, row: StudyRow) -> sqlite3.Row | None:
@@ -459,7 +221,7 @@ def _upsert_batch(
 
 def overwrite_study(
     conn: sqlite3.Connection, existing: sqlite3.Row, row: dict[str, Any],
-    fts: tuple[str, ...], now: str, compared: Sequence[str] = (*_COMPARED, "pmid"),
+    fts: tuple[str, ...], now: str, compared: Sequence[str] = (*COMPARED, "pmid"),
 ) -> tuple[bool, bool, bool]:
     """Write ``row`` (:meth:`StudyRow.columns`) over the stored study ``existing`` if any
     of the ``compared`` columns differ, keeping the old record as a revision (never a
@@ -471,7 +233,7 @@ def overwrite_study(
     conn.execute(
         "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
         "changed_fields, raw_record, raw_format) VALUES (?, ?, ?, ?, ?, ?)",
-        (study_id, now, existing["revised_date"], _json(changed),
+        (study_id, now, existing["revised_date"], to_json(changed),
          existing["raw_record"], existing["raw_format"]),
     )
     row = {**row, "revised_at": now, "fetched_at": now}
@@ -562,8 +324,8 @@ def fetch_rows(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any]
     sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM studies WHERE id IN ({{marks}})"
     for values in select_in(project.conn, sql, ids):
         row = dict(zip(ROW_COLUMNS, values, strict=True))
-        row["publication_types"] = _DECODE_JSON.decode(row["publication_types"])
-        row["authors"] = _DECODE_JSON.decode(row["authors"])
+        row["publication_types"] = read_json(row["publication_types"])
+        row["authors"] = read_json(row["authors"])
         out[row["id"]] = row
     return out
 

@@ -20,7 +20,7 @@ from evidence_tracker.pubmed import pipeline
 from evidence_tracker.pubmed.medline import iter_medline
 from evidence_tracker.pubmed.parser import PubMedParseError, iter_pubmed_xml, parse_document
 from evidence_tracker.pubmed.pipeline import pack_studies, unpack_rows
-from evidence_tracker.store.studies import StudyRow
+from evidence_tracker.store.study_columns import StudyRow
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ncbi"
 
