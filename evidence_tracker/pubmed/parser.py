@@ -759,23 +759,21 @@ def parse_pub_date(el: etree._Element | None) -> tuple[int | None, str]:
     """
     if el is None:
         return None, ""
-    parts: dict[Any, str] = {}
-    for child in el:
-        parts.setdefault(child.tag, _text(child))
-    year = _int(parts.get("Year", ""))
+    parts = _children(el)  # only the parts used are read (not Hour, Minute ...)
+    year = _int(_text(parts.get("Year")))
     if year is None:
-        medline_date = parts.get("MedlineDate", "")
+        medline_date = _text(parts.get("MedlineDate"))
         if medline_date:
             match = _YEAR.search(medline_date)
             return (int(match.group(1)) if match else None), medline_date
         return None, ""
-    season = parts.get("Season", "")
+    season = _text(parts.get("Season"))
     if season:
         return year, f"{year} {season}"
-    month = _month(parts.get("Month", ""))
+    month = _month(_text(parts.get("Month")))
     if month is None:
         return year, f"{year:04d}"
-    day = _int(parts.get("Day", ""))
+    day = _int(_text(parts.get("Day")))
     if day is not None and _valid_date(year, month, day):
         return year, f"{year:04d}-{month:02d}-{day:02d}"
     return year, f"{year:04d}-{month:02d}"
@@ -804,11 +802,11 @@ def _history_date(history: etree._Element | None) -> str:
     """The date PubMed first listed the record: PubStatus 'entrez', else 'pubmed'."""
     if history is None:
         return ""
-    fallback = ""
+    fallback = None  # read only if there is no 'entrez' date (it usually comes later)
     for date in history.iterchildren("PubMedPubDate"):
         status = date.get("PubStatus")
         if status == "entrez":
             return _iso_date(date)
-        if status == "pubmed" and not fallback:
-            fallback = _iso_date(date)
-    return fallback
+        if status == "pubmed" and fallback is None:
+            fallback = date
+    return _iso_date(fallback)

@@ -112,7 +112,7 @@ def _rows(studies: Iterable[Study]) -> Iterator[StudyRow]:
 
 
 def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
-    """The file's format and its records, each flattened into its row."""
+    """The file's format and its records, each on its way into the store."""
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
@@ -121,7 +121,7 @@ def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
     source = f"import:{path.name}"
     fmt = detect_format(head)
     if fmt in ("pubmed-xml", "medline"):
-        # Large files are parsed (and flattened) in a helper process while this one stores.
+        # Large files are parsed in helper processes while this one stores.
         return fmt, iter_rows_parallel(path, fmt, record_source=source)
     other = sniff_format(head)
     if other == "ris":
@@ -159,7 +159,7 @@ class _Planner:
 
     Targets are stored study ids, or negative placeholders for records of this import
     not stored yet; ``current`` holds the record each target will have. Records are
-    :class:`StudyRow`; the Study inside one is only rebuilt when it has to be merged.
+    :class:`StudyRow`; the raw record of one is only decompressed when it has to be merged.
     """
 
     project: Project
