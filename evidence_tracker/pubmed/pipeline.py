@@ -10,8 +10,8 @@ after the records parsed before them, exactly as inline.
 Studies as msgpack (``msgspec``: a Study encodes and decodes typed in C, several times
 faster than pickle), each with its raw record compressed beside it as the store keeps it
 (a quarter of the bytes through the pipe, and nothing left for the storing process to
-compress); the caller makes each a :class:`~evidence_tracker.store.studies.StudyRow`. The
-helpers import neither the store nor SQLite (they start faster and stay smaller).
+compress); the caller makes each a :class:`~evidence_tracker.store.study_columns.StudyRow`.
+The helpers import neither the store nor SQLite (they start faster and stay smaller).
 
 A plain (not gzipped) PubMed XML file is cut into spans of whole records, which
 :data:`HELPERS` processes parse side by side (see :func:`_span_layout`); anything else is
