@@ -1,7 +1,7 @@
 """Benchmark: streaming PubMed XML parse vs Bio.Entrez.read on the same file.
 
     python bench/bench_parse.py [--corpus real|generated] [--rounds N] [--skip-entrez]
-                                [--cache DIR] [--records N] [--seed S] [--keep DIR]
+                                [--inline] [--cache DIR] [--records N] [--seed S] [--keep DIR]
 
 1. The corpus. ``real`` (the default): NLM's update file pubmed21n1298.xml.gz, 20,788 real
    PubmedArticle records and one DeleteCitation (233 MB of XML), the kind NCBI publishes
