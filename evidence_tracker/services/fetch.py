@@ -26,7 +26,6 @@ from evidence_tracker.pubmed.eutils import (
     FetchCancelled,
     RateLimiters,
 )
-from evidence_tracker.pubmed.parser import iter_pubmed_xml
 from evidence_tracker.services.settings import Settings
 from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
@@ -210,7 +209,7 @@ def fetch_condition(
             )
             for window_index, batch in prefetch(batches):
                 client.cancel.raise_if_cancelled()  # prefetched batches are not stored
-                studies = list(iter_pubmed_xml(batch.xml))
+                studies = list(batch.studies)  # read when the reply was checked
                 if max_records is not None:
                     room = max_records - done
                     studies = studies[: max(room, 0)]

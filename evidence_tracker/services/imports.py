@@ -31,7 +31,8 @@ from evidence_tracker.services.fetch import flag_for_rereview, prefetch
 from evidence_tracker.store import Project
 from evidence_tracker.store import search_runs as run_store
 from evidence_tracker.store.dedupe import DuplicateIndex, differs, replace_study, stored_studies
-from evidence_tracker.store.studies import StudyRow, UpsertResult, upsert_rows
+from evidence_tracker.store.studies import UpsertResult, upsert_rows
+from evidence_tracker.store.study_columns import StudyRow
 
 BATCH = 500
 #: File name patterns the file dialogs offer.
@@ -107,11 +108,11 @@ def _read_text(path: Path) -> str:
 
 def _rows(studies: Iterable[Study]) -> Iterator[StudyRow]:
     for study in studies:
-        yield StudyRow.from_study(study)
+        yield StudyRow(study)
 
 
 def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
-    """The file's format and its records, each flattened into its row."""
+    """The file's format and its records, each on its way into the store."""
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
@@ -120,7 +121,7 @@ def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
     source = f"import:{path.name}"
     fmt = detect_format(head)
     if fmt in ("pubmed-xml", "medline"):
-        # Large files are parsed (and flattened) in a helper process while this one stores.
+        # Large files are parsed in helper processes while this one stores.
         return fmt, iter_rows_parallel(path, fmt, record_source=source)
     other = sniff_format(head)
     if other == "ris":
@@ -158,7 +159,7 @@ class _Planner:
 
     Targets are stored study ids, or negative placeholders for records of this import
     not stored yet; ``current`` holds the record each target will have. Records are
-    :class:`StudyRow`; the Study inside one is only rebuilt when it has to be merged.
+    :class:`StudyRow`; the raw record of one is only decompressed when it has to be merged.
     """
 
     project: Project
@@ -185,7 +186,7 @@ class _Planner:
         if record is None:
             study = stored_studies(self.project, [target])[target]
             self.existing[target] = study
-            record = self.current[target] = StudyRow.from_study(study)
+            record = self.current[target] = StudyRow(study)
         return record
 
     def prefetch(self, batch: list[StudyRow]) -> None:
@@ -211,7 +212,7 @@ class _Planner:
             other = self._current(target)
             if ids_conflict(other.pmid, other.doi, record.pmid, record.doi):
                 continue
-            merged = StudyRow.from_study(merge_studies(other.study(), record.study()))
+            merged = StudyRow(merge_studies(other.study(), record.study()))
             self.current[target] = merged
             self._remember(target, merged)
             return PlannedRecord("duplicate", record.title, study_key(record),
@@ -228,7 +229,7 @@ class _Planner:
             stored = stored_studies(self.project, [match.study_id])[match.study_id]
             self.existing[match.study_id] = stored
         merged_study = merge_studies(stored, record.study())
-        merged = self.current[match.study_id] = StudyRow.from_study(merged_study)
+        merged = self.current[match.study_id] = StudyRow(merged_study)
         self._remember(match.study_id, merged)
         action = "merge" if differs(stored, merged_study) else "unchanged"
         return PlannedRecord(action, record.title, study_key(record), match.study_id,

@@ -15,14 +15,8 @@ from dataclasses import dataclass, field
 from evidence_tracker.domain.dedupe import author_key, doi_key, ids_conflict, title_key
 from evidence_tracker.domain.models import Author, Study
 from evidence_tracker.store.database import Project, utcnow
-from evidence_tracker.store.studies import (
-    _COMPARED,
-    StudyRow,
-    get_study,
-    overwrite_study,
-    select_in,
-    study_to_row,
-)
+from evidence_tracker.store.studies import get_study, overwrite_study, select_in
+from evidence_tracker.store.study_columns import COMPARED, StudyRow, study_to_row
 
 
 @dataclass(frozen=True)
@@ -121,7 +115,7 @@ def differs(a: Study, b: Study) -> bool:
     """Whether storing ``b`` over ``a`` would change the study (the fields a re-fetch
     compares, and the PMID)."""
     row_a, row_b = study_to_row(a), study_to_row(b)
-    return any(row_a[k] != row_b[k] for k in (*_COMPARED, "pmid"))
+    return any(row_a[k] != row_b[k] for k in (*COMPARED, "pmid"))
 
 
 def replace_study(project: Project, study_id: int, study: Study) -> tuple[bool, bool, bool]:
@@ -133,7 +127,7 @@ def replace_study(project: Project, study_id: int, study: Study) -> tuple[bool, 
         conn.row_factory = sqlite3.Row
         try:
             existing = conn.execute("SELECT * FROM studies WHERE id = ?", (study_id,)).fetchone()
-            row = StudyRow.from_study(study)
+            row = StudyRow(study)
             return overwrite_study(conn, existing, row.columns(), row.fts, now)
         finally:
             conn.row_factory = None

@@ -1,27 +1,30 @@
-"""Studies: upsert parsed records, keep revisions, maintain the FTS index, query them."""
+"""Studies: upsert parsed records, keep revisions, maintain the FTS index, query them.
+
+The columns a record fills, and the row a Study becomes, are declared once in
+:mod:`evidence_tracker.store.study_columns`.
+"""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any
 
-import orjson
-
-from evidence_tracker.domain.dedupe import FuzzyKey, doi_key, fuzzy_key
-from evidence_tracker.domain.models import (
-    AbstractSection,
-    Author,
-    CommentCorrection,
-    MeshHeading,
-    StoredStudy,
-    Study,
-)
-from evidence_tracker.domain.raw import compress_raw, decompress_raw
+from evidence_tracker.domain.dedupe import doi_key
+from evidence_tracker.domain.models import StoredStudy, Study
+from evidence_tracker.domain.raw import compress_raw
 from evidence_tracker.store.database import Project, StoreError, utcnow
+from evidence_tracker.store.study_columns import (
+    COMPARED,
+    FTS_COLUMNS,
+    ROW_FIELDS,
+    StudyRow,
+    read_json,
+    row_to_study,
+    to_json,
+)
 
 #: Columns a caller may sort the studies table by (user-facing name -> SQL expression).
 SORTABLE = {
@@ -33,14 +36,6 @@ SORTABLE = {
     "pmid": "CAST(s.pmid AS INTEGER)",
     "retracted": "s.retracted",
 }
-
-# Fields compared to decide whether a re-fetched record changed.
-_COMPARED = (
-    "doi", "pmcid", "title", "title_html", "abstract", "abstract_sections", "journal",
-    "journal_abbrev", "volume", "issue", "pages", "year", "pub_date", "authors",
-    "publication_types", "mesh", "keywords", "language", "comments_corrections",
-    "retracted", "deleted", "status", "revised_date",
-)
 
 
 @dataclass
@@ -58,285 +53,17 @@ class UpsertResult:
         return self.new_ids + self.updated_ids + self.unchanged_ids
 
 
-def _dumps(value: Any) -> str:
-    # orjson: same compact UTF-8 JSON as json.dumps(..., ensure_ascii=False), ~10x faster.
-    # It writes a dataclass (Author, MeshHeading ...) as an object of its fields in order,
-    # tuples as arrays: exactly the JSON the columns hold.
-    return orjson.dumps(value).decode()
+# -- writing -----------------------------------------------------------------------------
 
-
-
-
-#: The ``studies`` columns a record fills, in the order of :attr:`StudyRow.values`.
-ROW_FIELDS = (
-    "pmid", "doi", "pmcid", "title", "title_html", "abstract", "abstract_sections", "journal",
-    "journal_abbrev", "volume", "issue", "pages", "year", "pub_date", "authors",
-    "first_author", "publication_types", "mesh", "keywords", "language",
-    "comments_corrections", "retracted", "has_notice", "deleted", "status", "entrez_date",
-    "revised_date", "raw_record", "raw_format", "source",
-)
-_PMID, _DOI, _TITLE = 0, 1, 3
-_RETRACTED, _DELETED, _RAW = 21, 23, 27
-assert ROW_FIELDS[_RETRACTED] == "retracted" and ROW_FIELDS[_RAW] == "raw_record"
 _INSERT = (
     f"INSERT INTO studies ({', '.join(ROW_FIELDS)}, fetched_at) "
     f"VALUES ({', '.join('?' * (len(ROW_FIELDS) + 1))})"
 )
 _INSERT_FTS = (
-    "INSERT INTO studies_fts(rowid, title, abstract, authors, journal, mesh, keywords) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO studies_fts(rowid, {', '.join(name for name, _ in FTS_COLUMNS)}) "
+    f"VALUES (?{', ?' * len(FTS_COLUMNS)})"
 )
-
-
-def _row_values(study: Study, raw: bytes | None) -> list[Any]:
-    """The ``studies`` columns of ``study`` in :data:`ROW_FIELDS` order (JSON for lists).
-
-    Built by hand rather than with ``dataclasses.asdict``, which deep-copies every field
-    and was half the cost of storing a record.
-    """
-    authors = study.authors
-    comments = study.comments_corrections
-    return [
-        study.pmid or None,
-        study.doi or None,
-        study.pmcid or None,
-        study.title,
-        study.title_html,
-        study.abstract,
-        _dumps(study.abstract_sections),
-        study.journal,
-        study.journal_abbrev,
-        study.volume,
-        study.issue,
-        study.pages,
-        study.year,
-        study.pub_date,
-        _dumps(authors),
-        authors[0].display_name if authors else "",
-        _dumps(study.publication_types),
-        _dumps(study.mesh),
-        _dumps(study.keywords),
-        study.language,
-        _dumps(comments),
-        int(study.retracted),
-        int(bool(study.notices)),
-        int(study.deleted),
-        study.status,
-        study.entrez_date,
-        study.revised_date,
-        raw,
-        study.raw_format,
-        study.source,
-    ]
-
-
-def study_to_row(study: Study, raw: bytes | None = None) -> dict[str, Any]:
-    """Flatten a Study into the ``studies`` columns (JSON for lists).
-
-    ``raw`` is the already compressed raw record, if the caller compressed it.
-    """
-    return dict(
-        zip(ROW_FIELDS, _row_values(study, raw if raw is not None else compress_raw(
-            study.raw_record)), strict=True)
-    )
-
-
-def row_to_study(row: dict[str, Any]) -> Study:
-    """Rebuild a Study from a ``studies`` row."""
-    return Study(
-        pmid=row["pmid"] or "",
-        doi=row["doi"] or "",
-        pmcid=row["pmcid"] or "",
-        title=row["title"],
-        title_html=row["title_html"],
-        abstract=row["abstract"],
-        abstract_sections=[AbstractSection(**s) for s in json.loads(row["abstract_sections"])],
-        journal=row["journal"],
-        journal_abbrev=row["journal_abbrev"],
-        volume=row["volume"],
-        issue=row["issue"],
-        pages=row["pages"],
-        year=row["year"],
-        pub_date=row["pub_date"],
-        authors=[Author(**a) for a in json.loads(row["authors"])],
-        publication_types=json.loads(row["publication_types"]),
-        mesh=[
-            MeshHeading(
-                descriptor=m["descriptor"], major=m["major"], ui=m.get("ui", ""),
-                qualifiers=tuple((q[0], bool(q[1])) for q in m.get("qualifiers", [])),
-            )
-            for m in json.loads(row["mesh"])
-        ],
-        keywords=json.loads(row["keywords"]),
-        language=row["language"],
-        comments_corrections=[
-            CommentCorrection(**c) for c in json.loads(row["comments_corrections"])
-        ],
-        entrez_date=row["entrez_date"],
-        revised_date=row["revised_date"],
-        status=row["status"],
-        raw_record=decompress_raw(row.get("raw_record")),
-        raw_format=row["raw_format"],
-        source=row["source"],
-        deleted=bool(row["deleted"]),
-    )
-
-
-def _fts_row(study: Study) -> tuple[str, str, str, str, str, str]:
-    mesh = "; ".join(
-        " ".join([m.descriptor, *(q for q, _ in m.qualifiers)]) for m in study.mesh
-    )
-    authors = "; ".join(
-        " ".join(p for p in (a.fore_name, a.last_name, a.collective_name) if p)
-        for a in study.authors
-    )
-    return (study.title, study.abstract, authors, study.journal, mesh, "; ".join(study.keywords))
-
-
-#: A Study as plain tuples: its fields in order (``dataclasses.fields(Study)``), the
-#: dataclasses in its lists as tuples of their fields in order, lists as tuples. The
-#: parser makes these for the import (``evidence_tracker.pubmed.parser.flatten_study``).
-FlatStudy: TypeAlias = tuple[Any, ...]
-
-
-_UNSET: Any = object()
-
-
-class StudyRow:
-    """A Study flattened for storage: its ``studies`` columns, its full-text row, and the
-    title key duplicate detection matches on.
-
-    The import works on these: a large file's records arrive from the parsing processes
-    as :data:`FlatStudy` tuples (see ``evidence_tracker.pubmed.pipeline``), which
-    :meth:`from_flat` turns into rows without building a Study's ~60 dataclass objects;
-    the Study is rebuilt from the row only if it is needed (to merge a duplicate). The
-    raw record may come compressed already (``packed``); :meth:`pack` compresses it.
-    """
-
-    __slots__ = ("_fuzzy", "_study", "fts", "packed", "values")
-
-    def __init__(
-        self, values: list[Any], fts: tuple[str, ...], fuzzy: FuzzyKey | None = _UNSET,
-        packed: bool = True, study: Study | None = None,
-    ) -> None:
-        self.values = values
-        self.fts = fts
-        self.packed = packed
-        self._fuzzy = fuzzy
-        self._study = study
-
-    @classmethod
-    def from_study(cls, study: Study) -> StudyRow:
-        """The row of ``study`` (raw record not compressed yet), which it keeps."""
-        return cls(_row_values(study, study.raw_record), _fts_row(study), packed=False,
-                   study=study)
-
-    @classmethod
-    def from_flat(cls, flat: FlatStudy, *, packed: bool = False) -> StudyRow:
-        """The row of a :data:`FlatStudy` (``packed``: its raw record is compressed, with
-        :func:`compress_raw`): the same row, FTS row and title key as :meth:`from_study`
-        gives for the Study, without rebuilding its dataclasses."""
-        (pmid, doi, pmcid, title, title_html, abstract, sections, journal, journal_abbrev,
-         volume, issue, pages, year, pub_date, authors, publication_types, mesh, keywords,
-         language, comments, entrez_date, revised_date, status, raw, raw_format, source,
-         deleted) = flat
-        # What the row derives from the model's own logic: a small Study with just that.
-        first = [Author(*authors[0])] if authors else []
-        probe = Study(
-            title=title, year=year, authors=first, publication_types=list(publication_types),
-            comments_corrections=[CommentCorrection(*c) for c in comments],
-        )
-        values = [
-            pmid or None,
-            doi or None,
-            pmcid or None,
-            title,
-            title_html,
-            abstract,
-            _dumps([{"text": t, "label": label, "nlm_category": category, "html": html}
-                    for t, label, category, html in sections]),
-            journal,
-            journal_abbrev,
-            volume,
-            issue,
-            pages,
-            year,
-            pub_date,
-            _dumps([{"last_name": a[0], "fore_name": a[1], "initials": a[2],
-                     "collective_name": a[3], "affiliation": a[4]} for a in authors]),
-            first[0].display_name if first else "",
-            _dumps(publication_types),
-            _dumps([{"descriptor": d, "major": major, "ui": ui, "qualifiers": q}
-                    for d, major, ui, q in mesh]),
-            _dumps(keywords),
-            language,
-            _dumps([{"ref_type": c[0], "ref_source": c[1], "pmid": c[2]} for c in comments]),
-            int(probe.retracted),
-            int(bool(probe.notices)),
-            int(deleted),
-            status,
-            entrez_date,
-            revised_date,
-            raw or None if packed else raw,  # pack() turns an empty raw record into None
-            raw_format,
-            source,
-        ]
-        fts = (
-            title,
-            abstract,
-            "; ".join(" ".join(p for p in (a[1], a[0], a[3]) if p) for a in authors),
-            journal,
-            "; ".join(" ".join([d, *(q for q, _ in quals)]) for d, _, _, quals in mesh),
-            "; ".join(keywords),
-        )
-        return cls(values, fts, fuzzy_key(probe), packed=packed)
-
-    def pack(self) -> StudyRow:
-        """Compress the raw record (once)."""
-        if not self.packed:
-            self.values[_RAW] = compress_raw(self.values[_RAW])
-            self.packed = True
-        return self
-
-    @property
-    def pmid(self) -> str:
-        return self.values[_PMID] or ""
-
-    @property
-    def doi(self) -> str:
-        return self.values[_DOI] or ""
-
-    @property
-    def title(self) -> str:
-        return str(self.values[_TITLE])
-
-    @property
-    def deleted(self) -> bool:
-        return bool(self.values[_DELETED])
-
-    @property
-    def fuzzy(self) -> FuzzyKey | None:
-        """:func:`~evidence_tracker.domain.dedupe.fuzzy_key` of the study (computed once)."""
-        if self._fuzzy is _UNSET:
-            self._fuzzy = fuzzy_key(self.study())
-        return self._fuzzy
-
-    def columns(self) -> dict[str, Any]:
-        """The row as ``{column: value}``, raw record compressed."""
-        return dict(zip(ROW_FIELDS, self.pack().values, strict=True))
-
-    def study(self) -> Study:
-        """The Study (the one the row was made from, else rebuilt from the row)."""
-        if self._study is None:
-            row = dict(zip(ROW_FIELDS, self.values, strict=True))
-            raw = row["raw_record"]
-            if not self.packed:
-                row["raw_record"] = None
-            study = row_to_study(row)
-            if not self.packed:
-                study.raw_record = raw or b""
-            self._study = study
-        return self._study
+_RETRACTED = ROW_FIELDS.index("retracted")
 
 
 def _find_existing(conn: sqlite3.Connection, row: StudyRow) -> sqlite3.Row | None:
@@ -392,13 +119,10 @@ def upsert_studies(
     the caller's, so a batch commits together with the caller's job cursor).
     """
     batch = list(studies)
-    # zlib releases the GIL: compress the raw records on other threads meanwhile.
+    # zstd releases the GIL: compress the raw records on other threads meanwhile.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="compress") as pool:
         raws = pool.map(compress_raw, [s.raw_record for s in batch])
-        rows = (
-            StudyRow(_row_values(study, raw), _fts_row(study), study=study)
-            for study, raw in zip(batch, raws, strict=True)
-        )
+        rows = (StudyRow(study, raw) for study, raw in zip(batch, raws, strict=True))
         return _upsert(project, rows, [(s.pmid, s.doi) for s in batch], condition_id,
                        search_run_id)
 
@@ -410,7 +134,7 @@ def upsert_rows(
     condition_id: int | None = None,
     search_run_id: int | None = None,
 ) -> UpsertResult:
-    """:func:`upsert_studies` for records already flattened into :class:`StudyRow`."""
+    """:func:`upsert_studies` for records already on their way in (:class:`StudyRow`)."""
     batch = list(rows)
     return _upsert(project, batch, [(r.pmid, r.doi) for r in batch], condition_id,
                    search_run_id)
@@ -464,7 +188,7 @@ def _upsert_batch(
                 )
                 result.updated_ids.append(existing["id"])
             continue
-        values = record.pack().values
+        values = record.values
         if existing is None:
             cur = conn.execute(_INSERT, (*values, now))
             study_id = int(cur.lastrowid or 0)
@@ -478,7 +202,7 @@ def _upsert_batch(
                 conn.executemany(_INSERT_FTS, fts_rows)
                 fts_rows.clear()
             changed, retracted, noticed = overwrite_study(
-                conn, existing, record.columns(), record.fts, now
+                conn, existing, dict(zip(ROW_FIELDS, values, strict=True)), record.fts, now
             )
             (result.updated_ids if changed else result.unchanged_ids).append(study_id)
             if retracted:
@@ -497,7 +221,7 @@ def _upsert_batch(
 
 def overwrite_study(
     conn: sqlite3.Connection, existing: sqlite3.Row, row: dict[str, Any],
-    fts: tuple[str, ...], now: str, compared: Sequence[str] = (*_COMPARED, "pmid"),
+    fts: tuple[str, ...], now: str, compared: Sequence[str] = (*COMPARED, "pmid"),
 ) -> tuple[bool, bool, bool]:
     """Write ``row`` (:meth:`StudyRow.columns`) over the stored study ``existing`` if any
     of the ``compared`` columns differ, keeping the old record as a revision (never a
@@ -509,7 +233,7 @@ def overwrite_study(
     conn.execute(
         "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
         "changed_fields, raw_record, raw_format) VALUES (?, ?, ?, ?, ?, ?)",
-        (study_id, now, existing["revised_date"], _dumps(changed),
+        (study_id, now, existing["revised_date"], to_json(changed),
          existing["raw_record"], existing["raw_format"]),
     )
     row = {**row, "revised_at": now, "fetched_at": now}
@@ -600,8 +324,8 @@ def fetch_rows(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any]
     sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM studies WHERE id IN ({{marks}})"
     for values in select_in(project.conn, sql, ids):
         row = dict(zip(ROW_COLUMNS, values, strict=True))
-        row["publication_types"] = json.loads(row["publication_types"])
-        row["authors"] = json.loads(row["authors"])
+        row["publication_types"] = read_json(row["publication_types"])
+        row["authors"] = read_json(row["authors"])
         out[row["id"]] = row
     return out
 

@@ -43,6 +43,7 @@ from evidence_tracker.pubmed.eutils import (
     parse_retry_after,
     scan_article_set,
 )
+from evidence_tracker.pubmed.parser import PubMedParseError, iter_pubmed_xml, read_reply
 
 MakeClient = Callable[..., EutilsClient]
 
@@ -366,6 +367,33 @@ def test_scan_article_set_counts_records_and_rejects_truncation() -> None:
             b'"file:///etc/passwd">]><PubmedArticleSet><PubmedArticle>&x;</PubmedArticle>'
             b"</PubmedArticleSet>")
     assert scan_article_set(evil) == ("PubmedArticleSet", 1, None)
+
+
+def test_a_reply_is_parsed_once_into_the_batchs_studies(
+    fake_eutils: FakeEutils, eutils_client: EutilsClient
+) -> None:
+    fill(fake_eutils, 30, date(2020, 1, 1), date(2020, 1, 31))
+    search = eutils_client.esearch("ketamine")
+    (batch,) = eutils_client.efetch_batches(search, batch_size=30)
+    assert [s.pmid for s in batch.studies] == pmids_in(batch.xml)
+    assert list(batch.studies) == list(iter_pubmed_xml(batch.xml))
+    assert batch.articles == len(batch.studies) == 30
+
+
+def test_read_reply_tells_records_errors_and_truncation() -> None:
+    body = article_set([make_pubmed_article(1), make_pubmed_article(2, title="A & B <i>x</i>")])
+    root, studies, error = read_reply(body)
+    assert (root, [s.pmid for s in studies], error) == ("PubmedArticleSet", ["1", "2"], "")
+    assert studies[1].title == "A & B <i>x</i>"
+    with pytest.raises(etree.XMLSyntaxError):
+        read_reply(body[:-25])
+    assert read_reply(b"<eFetchResult><ERROR>Backend  failed</ERROR></eFetchResult>") == (
+        "eFetchResult", [], "Backend failed")
+    evil = (b'<?xml version="1.0"?><!DOCTYPE PubmedArticleSet [<!ENTITY x SYSTEM '
+            b'"file:///etc/passwd">]><PubmedArticleSet><PubmedArticle>&x;</PubmedArticle>'
+            b"</PubmedArticleSet>")
+    with pytest.raises(PubMedParseError, match="entities"):
+        read_reply(evil)
 
 
 # --------------------------------------------------------------------------- splitting

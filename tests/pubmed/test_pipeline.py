@@ -12,7 +12,7 @@ from fake_eutils import article_set, make_pubmed_article
 
 from evidence_tracker.pubmed import pipeline
 from evidence_tracker.pubmed.parser import PubMedParseError
-from evidence_tracker.store.studies import StudyRow
+from evidence_tracker.store.study_columns import StudyRow
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ncbi"
 

@@ -1,5 +1,5 @@
-"""Rows for the import: flattened in helper processes, a PubMed XML file cut into spans
-that helpers parse side by side; always the rows and errors of a sequential parse."""
+"""Rows for the import: sent by helper processes, a PubMed XML file cut into spans that
+helpers parse side by side; always the rows and errors of a sequential parse."""
 
 from __future__ import annotations
 
@@ -9,23 +9,18 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from conftest import same_xml
 from fake_eutils import article_set, make_pubmed_article
 
+from evidence_tracker.domain.models import Study
 from evidence_tracker.domain.raw import compress_raw, decompress_raw
 from evidence_tracker.pubmed import pipeline
 from evidence_tracker.pubmed.medline import iter_medline
-from evidence_tracker.pubmed.parser import (
-    PubMedParseError,
-    flatten_study,
-    iter_pubmed_xml,
-    iter_pubmed_xml_flat,
-    parse_flat,
-    study_from_flat,
-)
-from evidence_tracker.pubmed.pipeline import pack_flat
-from evidence_tracker.store.studies import StudyRow
+from evidence_tracker.pubmed.parser import PubMedParseError, iter_pubmed_xml, parse_document
+from evidence_tracker.pubmed.pipeline import pack_studies, unpack_rows
+from evidence_tracker.store.study_columns import StudyRow
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ncbi"
 
@@ -80,26 +75,32 @@ def _articles(first: int, last: int) -> list[bytes]:
     ]
 
 
+def _sent(studies: list[Study]) -> list[StudyRow]:
+    """The rows of ``studies`` as a helper process sends them (copies: sending takes the
+    raw records out)."""
+    return unpack_rows(pack_studies([msgspec.structs.replace(s) for s in studies]))
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.xml")))
-def test_flat_rows_equal_the_rows_of_the_study(name: str) -> None:
+def test_rows_sent_by_a_helper_equal_the_rows_of_the_study(name: str) -> None:
     for study in iter_pubmed_xml(DATA / name):
-        expected = StudyRow.from_study(study)
-        flat = pickle.loads(pickle.dumps(flatten_study(study)))
-        row = StudyRow.from_flat(flat)
+        expected = StudyRow(study)
+        assert pickle.loads(pickle.dumps(study)) == study
+        (row,) = _sent([study])
         assert (row.values, row.fts, row.fuzzy) == (expected.values, expected.fts,
                                                      expected.fuzzy)
-        assert row.study() == study  # rebuilt from the row, for merging duplicates
-        packed = StudyRow.from_flat(pack_flat(flatten_study(study)), packed=True)
+        assert row.study() == study  # the raw record put back, for merging duplicates
+        (packed,) = _sent([study])
         assert packed.values[27] == compress_raw(study.raw_record)
         assert packed.values == expected.pack().values and packed.study() == study
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.xml")))
-def test_flat_parse_equals_the_flattened_studies(name: str) -> None:
+def test_studies_sent_by_a_helper_arrive_unchanged(name: str) -> None:
     studies = list(iter_pubmed_xml(DATA / name, record_source="import:x"))
-    flats = list(iter_pubmed_xml_flat(DATA / name, record_source="import:x"))
-    assert flats == [flatten_study(study) for study in studies]
-    assert [study_from_flat(flat) for flat in flats] == studies
+    message = pack_studies([msgspec.structs.replace(s) for s in studies])
+    assert not any(s.raw_record in message for s in studies)  # they travel compressed
+    assert [row.study() for row in unpack_rows(message)] == studies
 
 
 BOOK = b"""<PubmedBookArticle><BookDocument><PMID Version="1">20301295</PMID>
@@ -112,7 +113,7 @@ BOOK = b"""<PubmedBookArticle><BookDocument><PMID Version="1">20301295</PMID>
 </BookDocument></PubmedBookArticle>"""
 
 
-def test_flat_parse_of_books_and_deletions() -> None:
+def test_books_and_deletions_sent_by_a_helper() -> None:
     data = article_set([
         make_pubmed_article(1), BOOK, make_pubmed_article(2),
         b'<DeleteCitation><PMID Version="1">3</PMID><PMID Version="1">4</PMID></DeleteCitation>',
@@ -122,14 +123,13 @@ def test_flat_parse_of_books_and_deletions() -> None:
         ("1", False), ("20301295", False), ("2", False), ("3", True), ("4", True)
     ]
     assert studies[1].abstract_sections[0].html == "Physio<i>therapy</i>."
-    flats = list(iter_pubmed_xml_flat(data, record_source="import:y"))
-    assert flats == [flatten_study(study) for study in studies]
+    assert [row.study() for row in _sent(studies)] == studies
 
 
-def test_flat_rows_of_medline_records() -> None:
+def test_rows_of_medline_records_sent_by_a_helper() -> None:
     for study in iter_medline(DATA / "pubmed_result2.txt"):
-        row = StudyRow.from_flat(flatten_study(study))
-        expected = StudyRow.from_study(study)
+        (row,) = _sent([study])
+        expected = StudyRow(study)
         assert (row.values, row.fts, row.fuzzy) == (expected.values, expected.fts,
                                                      expected.fuzzy)
 
@@ -322,11 +322,11 @@ def test_a_huge_span_is_streamed(
 def test_parsing_a_whole_document_equals_streaming_it(name: str) -> None:
     data = (DATA / name).read_bytes()
 
-    def same(flats: list[Any]) -> list[Any]:
-        return [(*flat[:23], same_xml(flat[23]), *flat[24:]) for flat in flats]
+    def same(studies: list[Study]) -> list[Any]:
+        return [msgspec.structs.replace(s, raw_record=same_xml(s.raw_record)) for s in studies]
 
-    assert same(parse_flat(data, record_source="import:z")) == same(list(
-        iter_pubmed_xml_flat(data, record_source="import:z")
+    assert same(parse_document(data, record_source="import:z")) == same(list(
+        iter_pubmed_xml(data, record_source="import:z")
     ))
 
 
@@ -336,7 +336,7 @@ def test_a_whole_document_keeps_each_record_as_written() -> None:
         for article in _articles(1, 4)
     ]
     data = article_set(records)
-    assert [flat[23] for flat in parse_flat(data)] == records
+    assert [study.raw_record for study in parse_document(data)] == records
 
 
 @pytest.mark.parametrize(
@@ -350,9 +350,9 @@ def test_a_whole_document_keeps_each_record_as_written() -> None:
 def test_a_document_that_cannot_be_cut_safely_is_serialised(extra: bytes) -> None:
     records = _articles(1, 4)
     records[1] = records[1].replace(b"</MedlineCitation>", extra + b"</MedlineCitation>")
-    flats = parse_flat(article_set(records))
-    assert [flat[23] for flat in flats] == records  # lxml's serialisation, same bytes here
-    assert [flat[0] for flat in flats] == ["1", "2", "3"]
+    studies = parse_document(article_set(records))
+    assert [study.raw_record for study in studies] == records  # lxml's serialisation here
+    assert [study.pmid for study in studies] == ["1", "2", "3"]
 
 
 @pytest.mark.parametrize(
@@ -372,4 +372,4 @@ def test_parsing_a_whole_document_raises_where_it_cannot_stand_for_streaming(
     data: bytes,
 ) -> None:
     with pytest.raises(PubMedParseError):
-        parse_flat(data)
+        parse_document(data)

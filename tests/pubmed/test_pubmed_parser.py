@@ -684,12 +684,12 @@ def test_finished_records_are_freed(monkeypatch: pytest.MonkeyPatch) -> None:
     leftovers: list[object] = []
     real = parser_module._read_record
 
-    def spy(el: Any) -> list[Study]:
+    def spy(el: Any, *args: Any) -> list[Study]:
         live.append(len(el.getparent()))
         previous = el.getprevious()  # the record just read: emptied, and nothing before it
         if previous is not None and (len(previous) or previous.getprevious() is not None):
             leftovers.append(previous)
-        return real(el)
+        return real(el, *args)
 
     monkeypatch.setattr(parser_module, "_read_record", spy)
     one = article("1")

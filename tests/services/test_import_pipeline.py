@@ -1,4 +1,4 @@
-"""Importing a large file (parsed and flattened in helper processes, cut into spans) stores
+"""Importing a large file (parsed in helper processes, cut into spans) stores
 exactly what importing it inline stores: rows, full-text index, revisions, counts, errors."""
 
 from __future__ import annotations

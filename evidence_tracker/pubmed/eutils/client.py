@@ -37,9 +37,9 @@ from evidence_tracker.pubmed.eutils.replies import (
     FetchedBatch,
     SearchResult,
     _error_detail,
+    _read_article_set,
     _shorten,
     _summarize,
-    _validate_article_set,
     format_date,
     parse_date,
     parse_esearch_reply,
@@ -429,24 +429,24 @@ class EutilsClient:
                 "retmax": str(size),
                 "retmode": "xml",
             }
-            xml, articles = self._request("efetch.fcgi", params, _validate_article_set)
+            xml, articles, studies = self._request("efetch.fcgi", params, _read_article_set)
             if articles < size:
                 # NCBI sometimes drops records from a busy reply: ask once more.
                 self._log(logging.WARNING, "efetch returned %d of %d records at %d; asking again",
                           articles, size, retstart)
-                xml, articles = self._request("efetch.fcgi", params, _validate_article_set)
+                xml, articles, studies = self._request("efetch.fcgi", params, _read_article_set)
                 if articles < size:
                     self._log(logging.WARNING, "efetch returned %d of %d records at %d",
                               articles, size, retstart)
-            yield FetchedBatch(retstart, size, xml, articles)
+            yield FetchedBatch(retstart, size, xml, articles, studies)
 
     def _efetch_ids(self, ids: list[str], batch_size: int, start: int) -> Iterator[FetchedBatch]:
         for offset in range(start, len(ids), batch_size):
             self.cancel.raise_if_cancelled()
             chunk = ids[offset : offset + batch_size]
             params = {"db": "pubmed", "id": ",".join(chunk), "retmode": "xml"}
-            xml, articles = self._request("efetch.fcgi", params, _validate_article_set)
-            yield FetchedBatch(offset, len(chunk), xml, articles)
+            xml, articles, studies = self._request("efetch.fcgi", params, _read_article_set)
+            yield FetchedBatch(offset, len(chunk), xml, articles, studies)
 
     def _backoff(self, retry: int) -> float:
         """Full jitter: uniform(0, min(cap, base * 2**(retry - 1)))."""

@@ -13,12 +13,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from lxml import etree
 
+from evidence_tracker.domain.models import Study
 from evidence_tracker.pubmed.eutils.errors import (
     EutilsQueryError,
     EutilsServerError,
     HistoryExpired,
     _Transient,
 )
+from evidence_tracker.pubmed.parser import read_reply
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,8 @@ class FetchedBatch:
     xml: bytes = field(repr=False)
     #: PubmedArticle/PubmedBookArticle elements actually in ``xml``.
     articles: int = 0
+    #: The records of ``xml``, read when the reply was checked (it is parsed once).
+    studies: tuple[Study, ...] = field(default=(), repr=False)
 
     @property
     def next_start(self) -> int:
@@ -300,10 +304,15 @@ def scan_article_set(body: bytes) -> tuple[str, int, str | None]:
     return root_tag, state["records"], error
 
 
-def _validate_article_set(body: bytes) -> tuple[bytes, int]:
-    """Check that an EFetch reply is a complete PubmedArticleSet; return it and its size."""
+def _read_article_set(body: bytes) -> tuple[bytes, int, tuple[Study, ...]]:
+    """Check that an EFetch reply is a complete PubmedArticleSet and read its records, in
+    one parse; return it, its number of articles and its records.
+
+    Raises :class:`~evidence_tracker.pubmed.parser.PubMedParseError` for a reply that is
+    whole but holds a record that cannot be read (asking again would not help).
+    """
     try:
-        root_tag, records, error = scan_article_set(body)
+        root_tag, studies, error = read_reply(body)
     except etree.XMLSyntaxError as exc:
         if body.lstrip().startswith(b"{"):
             raise _classify_error("efetch", _error_detail(body)) from None
@@ -314,7 +323,7 @@ def _validate_article_set(body: bytes) -> tuple[bytes, int]:
         raise _classify_error("efetch", error)
     if root_tag != "PubmedArticleSet":
         raise _Transient(EutilsServerError(f"Unexpected PubMed efetch reply <{root_tag}>"))
-    return body, records
+    return body, sum(not study.deleted for study in studies), tuple(studies)
 
 
 def _summarize(params: Mapping[str, str]) -> str:
