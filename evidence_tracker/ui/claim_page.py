@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
 from evidence_tracker.domain.claims import (
     PICO_FIELDS,
     STANCE_LABELS,
-    SUGGESTION_BOOST,
     VERDICT_LABELS,
     Claim,
     ClaimsError,
     LinkState,
 )
+from evidence_tracker.domain.design import SUGGESTION_BOOST
 from evidence_tracker.domain.identifiers import pubmed_url
 from evidence_tracker.domain.models import Stance, Verdict
 from evidence_tracker.services import evidence
@@ -123,9 +123,9 @@ def _verdict_html(status: VerdictStatus) -> list[str]:
         parts.append(f'<p class="warn" style="color: {REREVIEW_COLOUR};">⚠ '
                      f"{STATE_TEXT['rereview']}: {reasons}.</p>")
     suggested = status.suggested
-    why = "; ".join(escape(r) for r in suggested.reasons)
+    why = escape(suggested.statement)
     label = escape(VERDICT_LABELS[suggested.verdict])
-    parts.append(f'<p class="meta">The evidence rule suggests <b>{label}</b>: {why}.</p>')
+    parts.append(f'<p class="meta">The method suggests <b>{label}</b>: {why}</p>')
     return parts
 
 
@@ -366,8 +366,8 @@ class VerdictDialog(QDialog):
         font.setBold(True)
         text.setFont(font)
         suggested = status.suggested
-        infos = [_plain_label(f"The evidence rule suggests {VERDICT_LABELS[suggested.verdict]}: "
-                              f"{'; '.join(suggested.reasons)}.", "verdictSuggested")]
+        infos = [_plain_label(f"The method suggests {VERDICT_LABELS[suggested.verdict]}: "
+                              f"{suggested.statement}", "verdictSuggested")]
         if status.confirmed is not None:
             infos.append(_plain_label(
                 f"Current verdict: {VERDICT_LABELS[status.confirmed]}, by {status.reviewer} on "

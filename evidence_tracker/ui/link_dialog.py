@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError, study_design
+from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError
+from evidence_tracker.domain.design import suggest_design
 from evidence_tracker.domain.models import Stance, StoredStudy
 from evidence_tracker.domain.sentences import contains_normalised, normalise, split_sentences
 from evidence_tracker.services import evidence
@@ -105,7 +106,8 @@ class LinkDialog(QDialog):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         title.setFont(font)
-        meta = [study_design(study.publication_types).label]
+        meta = [suggest_design(study.publication_types, [m.descriptor for m in study.mesh],
+                               study.title).design.label]
         if study.year:
             meta.append(str(study.year))
         if study.pmid:
