@@ -525,10 +525,12 @@ def _imprecision(body: Sequence[BodyStudy], ci_crosses: bool | None
         return 0, "The 95% CI excludes no effect (participants not recorded).", True
     if total < VERY_SMALL_BODY or (total < OPTIMAL_INFORMATION_SIZE and ci_crosses):
         return -2, f"Very imprecise: {total} participants in {studies}{gap}{crosses}.", True
-    if total < OPTIMAL_INFORMATION_SIZE or ci_crosses or len(body) < 2:
+    # One trial carries it (a systematic review pools several: not "a single study").
+    single = len(body) < 2 and body[0].design is not StudyDesign.SYSTEMATIC_REVIEW
+    if total < OPTIMAL_INFORMATION_SIZE or ci_crosses or single:
         return -1, (f"{total} participants in {studies}{gap}{crosses}: below the optimal "
                     f"information size of about {OPTIMAL_INFORMATION_SIZE}"
-                    + (" or a single study" if len(body) < 2 else "") + "."), True
+                    + (" or a single trial" if single else "") + "."), True
     return 0, f"{total} participants in {studies}{gap}; the CI excludes no effect." \
         if ci_crosses is False else f"{total} participants in {studies}{gap}.", True
 

@@ -200,6 +200,13 @@ def _kind_rule(kind: ClaimKind, s: BodyStudy) -> str:
     return ""
 
 
+def _designates(kind: ClaimKind, s: BodyStudy) -> bool:
+    """An authority's explicit designation: a guideline whose link records that it says
+    what a comparison or superlative claim says (attribution accurate)."""
+    return kind is ClaimKind.COMPARISON and s.design is StudyDesign.GUIDELINE and \
+        s.attribution is AttributionMatch.ACCURATE
+
+
 def _in_frame(window: tuple[float, float] | None, days: float | None) -> bool:
     """Whether a finding's time point falls in the claim's time frame. An onset frame
     (within a day) takes findings up to a day; any other frame takes findings from its
@@ -255,7 +262,7 @@ def build_body(kind: ClaimKind, scope: ClaimScope, studies: Sequence[BodyStudy])
             leave(ExclusionReason.RETRACTED, "retracted: never counts")
         elif why := _kind_rule(kind, s):
             leave(ExclusionReason.WRONG_EVIDENCE, why)
-        elif kind is ClaimKind.ATTRIBUTION:
+        elif kind is ClaimKind.ATTRIBUTION or _designates(kind, s):
             kept.append(s)
         elif not s.findings:
             leave(ExclusionReason.NO_FINDINGS, "no findings recorded on its link")
@@ -397,9 +404,7 @@ def _build_rows(kind: ClaimKind, scope: ClaimScope, body: EvidenceBody,
         studies = tuple(replace(s, findings=(f,)) for s, f in items)
         grade = None
         if uses_grade:
-            crosses = pooled.crosses_no_effect if pooled is not None else (
-                effects[0].ci_low <= effects[0].measure.no_effect <= effects[0].ci_high
-                if len(effects) == 1 else None)
+            crosses = _ci_crosses(direction, effects, pooled)
             grade = suggest_grade(studies, scope, ci_crosses=crosses,
                                   i_squared=pooled.i_squared if pooled else None)
         certainty = grade.certainty if grade else None
@@ -555,6 +560,10 @@ def _scope(kind: ClaimKind, scope: ClaimScope, body: EvidenceBody, course: _Cour
                            f"{scope.timepoint.strip()}")
             if not course.stop:
                 stops.append(f"no evidence beyond {course.upto}")
+        elif hi > 1 and course.stop:
+            # A claim of lasting relief is not met by relief that is gone at a later time.
+            broader.append(f"benefit shown up to {course.upto}, {course.stop}; the claim is "
+                           f"about {scope.timepoint.strip()}")
     if kind is ClaimKind.COMPARISON and not any(
             s.design is StudyDesign.GUIDELINE or any(is_head_to_head(f) for f in s.findings)
             for s in body.counted):
@@ -617,6 +626,17 @@ def decide_verdict(
              _body_step(body)]
     if kind is ClaimKind.ATTRIBUTION:
         return _attribution(scope, body, steps)
+    designations = [s for s in body.counted if _designates(kind, s)]
+    if designations:
+        keys = ", ".join(s.key for s in designations)
+        steps.append(VerdictStep("Designation", "Explicit",
+                                 f"{keys} designates it explicitly (attribution accurate): "
+                                 "an authority's designation decides a superlative."))
+        steps.append(VerdictStep("Verdict", VERDICT_TEXT[Verdict.SUPPORTED],
+                                 "An authority designates it."))
+        return VerdictResult(Verdict.SUPPORTED, f"An authority ({keys}) designates it "
+                             "explicitly, as the claim says.", None, None, ScopeMatch.FULL,
+                             tuple(steps), body, sof)
     course = _course(rows)
     if kind in (ClaimKind.REGULATORY, ClaimKind.MECHANISM):
         return _without_grade(kind, scope, body, course, steps, sof)
@@ -678,17 +698,29 @@ def decide_verdict(
                          sof, grade, provisional, source)
 
 
+def _ci_crosses(direction: Direction | None, effects: Sequence[StudyEffect],
+                pooled: PooledEffect | None) -> bool | None:
+    """Whether the (pooled, else single) 95% CI crosses no effect, where that makes an
+    estimate imprecise: for an effect in either direction. For "no important difference"
+    a CI around no effect is the finding itself (GRADE judges it on the participants);
+    None when there is no effect to judge."""
+    if direction is Direction.NO_DIFFERENCE:
+        return None
+    if pooled is not None:
+        return pooled.crosses_no_effect
+    if len(effects) == 1:
+        e = effects[0]
+        return e.ci_low <= e.measure.no_effect <= e.ci_high
+    return None
+
+
 def _main_ci_crosses(rows: Sequence[_Row]) -> bool | None:
-    """Whether the CI of the best-informed row (most participants, then studies) crosses no
-    effect; None when no row has an effect."""
+    """:func:`_ci_crosses` for the best-informed row (most participants, then studies)."""
     with_effect = [r for r in rows if r.row.effects]
     if not with_effect:
         return None
     best = max(with_effect, key=lambda r: (r.row.participants or 0, r.row.studies))
-    if best.row.pooled is not None:
-        return best.row.pooled.crosses_no_effect
-    e = best.row.effects[0]
-    return e.ci_low <= e.measure.no_effect <= e.ci_high
+    return _ci_crosses(best.row.direction, best.row.effects, best.row.pooled)
 
 
 def _main_outcome(rows: Sequence[_Row]) -> str:
@@ -874,7 +906,10 @@ def informative_statement(
     else:
         hedge = {Certainty.HIGH: "", Certainty.MODERATE: "probably ",
                  Certainty.LOW: "may "}[level or Certainty.LOW]
-        if direction is Direction.FAVOURS:
+        if direction is Direction.AGAINST and kind is ClaimKind.HARMS:
+            # Santesso 2020 for harms: "increases", "probably increases", "may increase".
+            phrase = f"{hedge}{'increase' if hedge == 'may ' else 'increases'}"
+        elif direction is Direction.FAVOURS:
             phrase = f"{hedge}{base if hedge == 'may ' else verb}"
         elif direction is Direction.NO_DIFFERENCE:
             phrase = f"{hedge}{'result' if hedge == 'may ' else 'results'} in little to no " \

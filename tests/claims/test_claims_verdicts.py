@@ -49,7 +49,8 @@ def test_every_row_of_the_decision_table(band: str, direction: str) -> None:
         # High as well as moderate: the same row.
         high = assess(ClaimKind.EFFECT, CRPS, studies, stated=Certainty.HIGH)
         assert high.verdict is Verdict.SUPPORTED
-        assert high.statement == "IV ketamine reduces pain in CRPS for up to 12 weeks (high certainty)."
+        assert high.statement == ("IV ketamine reduces pain in CRPS for up to 12 weeks "
+                                  "(high certainty).")
 
 
 def _link(project: Project, pmid: str, stance: str = "supports", claim: str = "C011",
