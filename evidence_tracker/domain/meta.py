@@ -20,9 +20,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from statsmodels.stats.meta_analysis import combine_effects
-
 from evidence_tracker.domain.findings import EffectMeasure
 
 Z95 = 1.959963984540054
@@ -95,6 +92,11 @@ def pool_effects(effects: Sequence[StudyEffect]) -> PooledEffect | None:
               and (not measure.is_ratio or e.value > 0)]
     if len(usable) < 2:
         return None
+    # Imported here: statsmodels brings scipy and pandas (seconds at start-up), and only
+    # pooling needs them.
+    import numpy as np
+    from statsmodels.stats.meta_analysis import combine_effects
+
     values = np.array([_scale(e) for e, _ in usable])
     variances = np.array([se * se for _, se in usable])
     # Q = 0 (identical effects) makes statsmodels divide by zero for I²; we compute I².

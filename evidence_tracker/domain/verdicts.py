@@ -637,6 +637,14 @@ def decide_verdict(
         return VerdictResult(Verdict.SUPPORTED, f"An authority ({keys}) designates it "
                              "explicitly, as the claim says.", None, None, ScopeMatch.FULL,
                              tuple(steps), body, sof)
+    deciding = _deciding_rows(rows, scope)
+    if len(deciding) < len(rows):
+        aside = ", ".join(sorted({r.row.outcome for r in rows if r not in deciding}))
+        steps.append(VerdictStep("Outcomes", ", ".join(sorted({r.row.outcome
+                                                               for r in deciding})),
+                                 f"The claim's outcome decides; shown but not deciding: "
+                                 f"{aside}."))
+    rows = deciding
     course = _course(rows)
     if kind in (ClaimKind.REGULATORY, ClaimKind.MECHANISM):
         return _without_grade(kind, scope, body, course, steps, sof)
@@ -646,7 +654,8 @@ def decide_verdict(
                                  "No linked study can decide this claim."))
         return VerdictResult(Verdict.INSUFFICIENT, informative_statement(
             kind, scope, None, None), None, None, ScopeMatch.NONE, tuple(steps), body, sof)
-    main = [s for s in body.counted]
+    in_rows = {s.study_id for r in rows for s in r.studies}
+    main = [s for s in body.counted if s.study_id in in_rows] or list(body.counted)
     crosses = _main_ci_crosses(rows)
     i2 = max((r.row.pooled.i_squared or 0.0 for r in rows if r.row.pooled), default=None)
     grade = suggest_grade(main, scope, ci_crosses=crosses, i_squared=i2)
@@ -712,6 +721,25 @@ def _ci_crosses(direction: Direction | None, effects: Sequence[StudyEffect],
         e = effects[0]
         return e.ci_low <= e.measure.no_effect <= e.ci_high
     return None
+
+
+#: Words that say nothing about which outcome a text names.
+_OUTCOME_NOISE = frozenset({"proportion", "with", "clinically", "important", "significant",
+                            "relief", "scores", "score", "e.g", "nrs", "vas", "change",
+                            "incidence", "and", "the", "of", "or", "in"})
+
+
+def _outcome_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _OUTCOME_NOISE}
+
+
+def _deciding_rows(rows: Sequence[_Row], scope: ClaimScope) -> list[_Row]:
+    """The rows of the claim's own outcome (sharing a content word with it, e.g. "pain"):
+    a trial's secondary outcomes do not decide a claim about pain. All rows when none
+    matches or the claim names no outcome."""
+    wanted = _outcome_words(scope.outcome)
+    matching = [r for r in rows if wanted & _outcome_words(r.row.outcome)]
+    return matching or list(rows)
 
 
 def _main_ci_crosses(rows: Sequence[_Row]) -> bool | None:

@@ -565,3 +565,15 @@ def test_e2e_attribution_and_grade_show_without_reviewer(
     code = main(["--db", str(project.path), "grade", claim.code, "--show", "--json"])
     shown = json.loads(capsys.readouterr().out)
     assert code == 0 and shown["verdict"] == "partly_supported"
+
+
+def test_secondary_outcome_does_not_decide_a_pain_claim() -> None:
+    """A trial relieves pain at 4 weeks but shows no difference in physical function at 4
+    weeks. The claim is about pain (its outcome names pain): function is shown in the
+    summary of findings but does not make the body "mixed"."""
+    trial = study(180, f(FAV, "4 weeks", md=(-1.5, -2.2, -0.8), n=420),
+                  f(NOD, "4 weeks", outcome="physical function", n=420))
+    r = assess(ClaimKind.EFFECT, CRPS_IV, [trial])
+    assert {row.outcome for row in r.sof} == {"pain intensity", "physical function"}
+    assert r.direction is FAV and r.verdict is Verdict.SUPPORTED
+    assert any(step.label == "Outcomes" for step in r.steps)
