@@ -459,6 +459,10 @@ def _inconsistency(body: Sequence[BodyStudy], i_squared: float | None) -> tuple[
         return -2, f"Considerable heterogeneity: I² {i_squared:.0%} (> 75%)."
     if i_squared is not None and i_squared > I2_SERIOUS:
         return -1, f"Substantial heterogeneity: I² {i_squared:.0%} (> 50%)."
+    if i_squared is not None:
+        # With effects to pool, overlap of the estimates decides, not the labels: a trial
+        # that missed significance does not disagree with one that reached it.
+        return 0, f"I² {i_squared:.0%}: the effects are consistent."
     pro = [s for s in body if Direction.FAVOURS in _directions(s)]
     con = [s for s in body if _directions(s) & {Direction.AGAINST, Direction.NO_DIFFERENCE}
            and Direction.FAVOURS not in _directions(s)]
@@ -537,7 +541,8 @@ def _imprecision(body: Sequence[BodyStudy], ci_crosses: bool | None
 
 def suggest_grade(
     studies: Sequence[BodyStudy], scope: ClaimScope, *, i_squared: float | None = None,
-    ci_crosses: bool | None = None,
+    ci_crosses: bool | None = None, inconsistency: tuple[int, str] | None = None,
+    precision_of: Sequence[BodyStudy] | None = None,
 ) -> GradeSuggestion:
     """Pre-filled GRADE judgements for a claim's body of evidence; the reviewer decides.
 
@@ -551,6 +556,10 @@ def suggest_grade(
     (pooled) 95% CI crosses no effect, or when one study carries it. Publication bias is
     left to the reviewer (a funnel plot needs 10 studies); no upgrades. A review's own
     reported certainty caps the suggestion (:attr:`GradeSuggestion.certainty`).
+    ``inconsistency`` replaces the judgement from the studies (a claim's body judges it
+    within each outcome and time point: findings at different times do not disagree);
+    ``precision_of`` are the studies whose participants the imprecision counts (those of
+    the outcome and time point the verdict rests on), by default the whole body.
     """
     body = [s for s in studies if s.design in STARTING_LEVEL]
     start = starting_level(s.design for s in studies)
@@ -558,9 +567,12 @@ def suggest_grade(
     notes: dict[str, str] = {}
     unassessed: set[str] = set()
     rob, rob_note, rob_ok = _rob(body)
-    prec, prec_note, prec_ok = _imprecision(body, ci_crosses)
+    prec, prec_note, prec_ok = _imprecision(
+        body if precision_of is None else [s for s in precision_of
+                                           if s.design in STARTING_LEVEL], ci_crosses)
     for key, (value, note) in (("risk_of_bias", (rob, rob_note)),
-                               ("inconsistency", _inconsistency(body, i_squared)),
+                               ("inconsistency", inconsistency
+                                or _inconsistency(body, i_squared)),
                                ("indirectness", _indirectness(body, scope)),
                                ("imprecision", (prec, prec_note))):
         downs[key] = value

@@ -593,7 +593,8 @@ _KIND_RULES: Mapping[ClaimKind, str] = {
 
 def _body_step(body: EvidenceBody) -> VerdictStep:
     studies = {e.study_id for e in body.excluded if not e.finding_id}
-    left = "; ".join(f"{e.key}: {EXCLUSION_LABELS[e.reason].lower()}"
+    left = "; ".join(f"{e.key}: {'one finding ' if e.finding_id else ''}"
+                     f"{EXCLUSION_LABELS[e.reason].lower()}"
                      + (f" ({e.detail})" if e.detail else "") for e in body.excluded)
     return VerdictStep("Body of evidence",
                        f"{len(body.counted)} counted, {len(studies)} left out",
@@ -656,9 +657,10 @@ def decide_verdict(
             kind, scope, None, None), None, None, ScopeMatch.NONE, tuple(steps), body, sof)
     in_rows = {s.study_id for r in rows for s in r.studies}
     main = [s for s in body.counted if s.study_id in in_rows] or list(body.counted)
-    crosses = _main_ci_crosses(rows)
-    i2 = max((r.row.pooled.i_squared or 0.0 for r in rows if r.row.pooled), default=None)
-    grade = suggest_grade(main, scope, ci_crosses=crosses, i_squared=i2)
+    key = _key_row(rows, course)
+    grade = suggest_grade(main, scope, ci_crosses=_ci_crosses(
+        key.row.direction, key.row.effects, key.row.pooled) if key else None,
+        inconsistency=_inconsistency(rows), precision_of=key.studies if key else None)
     if stated is not None:
         certainty, source = stated, "reviewer"
         provisional = bool(stated_unassessed & {"risk_of_bias", "imprecision"})
@@ -742,13 +744,34 @@ def _deciding_rows(rows: Sequence[_Row], scope: ClaimScope) -> list[_Row]:
     return matching or list(rows)
 
 
-def _main_ci_crosses(rows: Sequence[_Row]) -> bool | None:
-    """:func:`_ci_crosses` for the best-informed row (most participants, then studies)."""
-    with_effect = [r for r in rows if r.row.effects]
-    if not with_effect:
+def _key_row(rows: Sequence[_Row], course: _Course) -> _Row | None:
+    """The row the verdict rests on, whose precision GRADE judges: when the body favours
+    the claim, the latest time point at which it does (what "for up to ..." says);
+    otherwise the best-informed row (most participants, then studies)."""
+    if not rows:
         return None
-    best = max(with_effect, key=lambda r: (r.row.participants or 0, r.row.studies))
-    return _ci_crosses(best.row.direction, best.row.effects, best.row.pooled)
+    if course.direction is Direction.FAVOURS:
+        favouring = [r for r in rows if r.row.direction is Direction.FAVOURS]
+        at = [r for r in favouring if r.row.timepoint == course.upto] or favouring
+        return max(at, key=lambda r: (r.row.participants or 0, r.row.studies))
+    return max(rows, key=lambda r: (r.row.participants or 0, r.row.studies))
+
+
+def _inconsistency(rows: Sequence[_Row]) -> tuple[int, str]:
+    """The worst inconsistency of any row: studies are compared at the same outcome and
+    time point, not across time points (relief at 4 weeks and none at 12 is a course,
+    not a disagreement)."""
+    judged = [(r.grade.assessment.downgrades.get("inconsistency", 0),
+               r.grade.assessment.footnotes.get("inconsistency", ""), r)
+              for r in rows if r.grade is not None]
+    worst = min(judged, key=lambda j: j[0], default=None)
+    if worst is None or worst[0] == 0:
+        return 0, ("Within each outcome and time point the studies point the same way."
+                   if any(r.row.studies > 1 for r in rows) else
+                   "One study per outcome and time point: consistency cannot be judged.")
+    value, note, row = worst
+    where = f"{row.row.outcome}{' at ' + row.row.timepoint if row.row.timepoint else ''}"
+    return value, f"{where}: {note}"
 
 
 def _main_outcome(rows: Sequence[_Row]) -> str:

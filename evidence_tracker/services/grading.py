@@ -102,7 +102,7 @@ def claim_scope(project: Project, claim: Claim) -> ClaimScope:
                             if i in slug_of) for c in claim.conditions}
     slugs = frozenset().union(*claimed.values()) if claimed else frozenset()
     names = [_short(name_of.get(c, c)) for c in claim.conditions]
-    population = ", ".join(names) if names else claim.pico.population
+    population = ", ".join(names) if names else _short(claim.pico.population.strip())
     return ClaimScope(slugs, claim.pico.intervention, claim.pico.timepoint,
                       claimed=claimed, population=population,
                       comparator=claim.pico.comparator, outcome=claim.pico.outcome)
@@ -114,7 +114,8 @@ def _short(name: str) -> str:
         inner = name[name.rindex("(") + 1:-1]
         if inner.isupper():
             return inner
-    return name[:1].lower() + name[1:] if not name[:2].isupper() else name
+        name = name[:name.rindex("(")].strip()  # "Chronic pain (general)" -> chronic pain
+    return name[:1].lower() + name[1:] if name and not name[:2].isupper() else name
 
 
 def stated_certainty(project: Project, claim_id: int

@@ -577,3 +577,16 @@ def test_secondary_outcome_does_not_decide_a_pain_claim() -> None:
     assert {row.outcome for row in r.sof} == {"pain intensity", "physical function"}
     assert r.direction is FAV and r.verdict is Verdict.SUPPORTED
     assert any(step.label == "Outcomes" for step in r.steps)
+
+
+def test_findings_at_different_times_are_a_course_not_inconsistency() -> None:
+    """Trial A shows relief at 4 weeks, trial B no difference at 12 weeks. They do not
+    disagree (they answer different time points): inconsistency is not rated down; the
+    body favours the claim up to 4 weeks and the sentence says relief was not seen at 12
+    weeks."""
+    r = assess(ClaimKind.EFFECT, CRPS_IV, [study(190, f(FAV, "4 weeks", n=250)),
+                                           study(191, f(NOD, "12 weeks", n=250))])
+    assert r.grade is not None and r.grade.assessment.downgrades["inconsistency"] == 0
+    assert r.direction is FAV
+    assert r.statement.endswith("for up to 4 weeks (moderate certainty); no important "
+                                "difference at 12 weeks.")
