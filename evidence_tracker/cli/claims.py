@@ -165,12 +165,13 @@ def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
 def _show(args: argparse.Namespace, project: Project, out: TextIO, session: Session) -> int:
     viewer = viewer_name(args, session.settings)
     detail = review.blinded_detail(
-        project, evidence.claim_detail(project, args.claim, suggestions=args.suggestions), viewer
-    )
+        project, evidence.claim_detail(project, args.claim, suggestions=args.suggestions,
+                                       viewer=viewer), viewer)
     if getattr(args, "json", False):
         write_json(evidence.detail_json(detail), out)
         return EXIT_OK
     claim, v = detail.claim, detail.verdict
+    s = v.suggested
     out.write(f"{claim.code}  {claim.text}\n")
     out.write(f"Category:   {claim.category}\nConditions: {', '.join(claim.conditions) or '-'}\n")
     out.write(f"Kind:       {KIND_LABELS[claim.question_kind]}"
@@ -180,10 +181,21 @@ def _show(args: argparse.Namespace, project: Project, out: TextIO, session: Sess
     out.write(f"Verdict:    {_badge(v)}\n")
     if v.confirmed:
         out.write(f"            by {v.reviewer} at {v.decided_at}: {v.rationale}\n")
-    out.write(f"            suggested: {v.suggested.verdict.value} "
-              f"({'; '.join(v.suggested.reasons)})\n")
+    out.write(f"            suggested: {s.verdict.value}\n")
+    out.write(f"Statement:  {v.statement or s.statement}\n")
     for reason in v.rereview_reasons:
         out.write(f"            re-review: {reason}\n")
+    out.write("\nHow the verdict was reached:\n")
+    for step in s.steps:
+        out.write(f"  {step.label + ':':<18} {step.outcome}\n      {step.reason}\n")
+    if s.sof:
+        out.write("\nSummary of findings:\n")
+    for row in s.sof:
+        certainty = row.certainty.value.replace("_", " ") if row.certainty else "-"
+        out.write(f"  {row.outcome} at {row.timepoint or 'time not recorded'}: "
+                  f"{row.studies} stud{'y' if row.studies == 1 else 'ies'}, "
+                  f"{row.participants or '?'} participants; {row.effect}; "
+                  f"certainty {certainty}\n      {row.statement}\n")
     out.write("\nSources:\n")
     for src in claim.sources:
         out.write(f"  {src.clinic_name} - {src.page_title}\n    “{src.quote}”\n")
@@ -192,18 +204,22 @@ def _show(args: argparse.Namespace, project: Project, out: TextIO, session: Sess
         st = link.study
         out.write(f"  {link.stance.value:<16} {st.key:>10} {st.year or '':>4} "
                   f"[{st.design.label}]{' RETRACTED' if st.retracted else ''} {st.title}\n")
+        for f in link.state.findings:
+            out.write(f"      {f.outcome or '-'} at {f.timepoint or '?'}: "
+                      f"{f.direction.value.replace('_', ' ')}"
+                      f"{'; ' + str(f.effect) if f.effect else ''}\n")
         for quote in link.state.quotes:
             out.write(f"      “{quote}”\n")
         for f in link.state.findings:
             out.write(f"      finding {finding_line(f)}\n")
         out.write(f"      by {link.reviewer} at {link.occurred_at}\n")
     out.write("\nSuggestions:\n" if detail.suggestions else "\nSuggestions: none\n")
-    for s in detail.suggestions:
-        st = s.study
-        out.write(f"  {s.score:8.3f} {st.key:>10} {st.year or '':>4} [{st.design.label}] "
-                  f"{s.marked_title()}\n      matched: {', '.join(s.matched_terms)}\n")
-        if s.snippet:
-            out.write(f"      {s.marked_snippet()}\n")
+    for sug in detail.suggestions:
+        st = sug.study
+        out.write(f"  {sug.score:8.3f} {st.key:>10} {st.year or '':>4} [{st.design.label}] "
+                  f"{sug.marked_title()}\n      matched: {', '.join(sug.matched_terms)}\n")
+        if sug.snippet:
+            out.write(f"      {sug.marked_snippet()}\n")
     return EXIT_OK
 
 

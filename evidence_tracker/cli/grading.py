@@ -25,6 +25,7 @@ from evidence_tracker.domain.review import (
     value_text,
 )
 from evidence_tracker.domain.screening import ScreeningError
+from evidence_tracker.domain.verdicts import body_json
 from evidence_tracker.services import appraisal, grading, review, screening
 from evidence_tracker.services.claims import resolve_claim, resolve_study
 from evidence_tracker.store import Project
@@ -238,25 +239,38 @@ def _appraise(
 def _grade(
     args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
 ) -> int:
-    reviewer = _reviewer(args, session)
     claim = resolve_claim(project, args.claim)
     if args.show:
-        suggestion = grading.suggest(project, claim, reviewer)
-        shown, hidden = grading.grades(project, claim, reviewer)
-        body = grading.body_of_evidence(project, claim, reviewer)
+        # Looking needs no reviewer; blind mode hides others' judgements from nobody too.
+        viewer = viewer_name(args, session.settings)
+        result = grading.verdict_result(project, claim, viewer)
+        suggestion = grading.suggest(project, claim, viewer)
+        shown, hidden = grading.grades(project, claim, viewer)
         if args.json:
-            write_json({"claim": claim.code, "suggestion": suggestion.to_json(),
-                   "body": grading.body_json(body),
-                   "grades": [{"reviewer": n, **a.to_json()} for n, a in shown],
-                   "hidden": hidden}, out)
+            write_json({"claim": claim.code, "kind": claim.question_kind.value,
+                        "suggestion": suggestion.to_json(),
+                        "body": body_json(result.body),
+                        "certainty": result.certainty.value if result.certainty else None,
+                        "verdict": result.verdict.value, "statement": result.statement,
+                        "grades": [{"reviewer": n, **a.to_json()} for n, a in shown],
+                        "hidden": hidden}, out)
             return EXIT_OK
         _write_assessment(out, f"Suggested for {claim.code}", suggestion.assessment,
                           suggestion.start_reason)
+        if suggestion.cap_reason:
+            out.write(f"  {suggestion.cap_reason} Suggested certainty: "
+                      f"{certainty_text(suggestion.certainty)}\n")
+        out.write(f"Body: {len(result.body.counted)} counted"
+                  + "".join(f"; {e.key} left out ({e.reason.value.replace('_', ' ')}"
+                            f"{': ' + e.detail if e.detail else ''})"
+                            for e in result.body.excluded) + "\n")
+        out.write(f"Statement: {result.statement}\n")
         for name, assessment in shown:
             out.write(f"{name}: {certainty_text(assessment.certainty)}\n")
         if hidden:
             out.write(f"({hidden} grade(s) hidden: blind mode)\n")
         return EXIT_OK
+    reviewer = _reviewer(args, session)
     keys = [k for k, _ in DOWNGRADE_DOMAINS + UPGRADE_DOMAINS]
     ratings = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     footnotes = _pairs(args.footnote, "--footnote")
@@ -275,13 +289,15 @@ def _grade(
 
 
 def _write_assessment(out: TextIO, title: str, a: Any, start_reason: str) -> None:
-    out.write(f"{title}: {certainty_text(a.certainty)}\n")
+    bound = " at most (not all domains assessed)" if a.provisional else ""
+    out.write(f"{title}: {certainty_text(a.certainty)}{bound}\n")
     out.write(f"  Start: {certainty_text(a.start)}{' — ' + start_reason if start_reason else ''}"
               "\n")
     for key, label in DOWNGRADE_DOMAINS + UPGRADE_DOMAINS:
         value = a.downgrades.get(key, a.upgrades.get(key, 0))
         note = a.footnotes.get(key, "")
-        out.write(f"  {label:<46} {value:+d}  {note}\n")
+        rating = "n/a" if key in a.unassessed else f"{value:+d}"
+        out.write(f"  {label:<46} {rating:>3}  {note}\n")
 
 
 def _agreement(

@@ -1,15 +1,16 @@
 """Claims, evidence links and verdicts: the pure types and rules (no I/O).
 
 A claim is a checkable statement a clinic makes, with its verbatim sources. A reviewer
-links studies to it with a stance and the abstract sentences that justify the stance; the
-suggested verdict follows from those links by :func:`suggest_verdict`.
+links studies to it with a stance, findings and the abstract sentences that justify them;
+the suggested verdict follows from the body of evidence by the method in
+:mod:`evidence_tracker.domain.verdicts` (not by counting stances).
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -273,93 +274,6 @@ class Claim:
         return list(dict.fromkeys(s.clinic_name for s in self.sources))
 
 
-# -- study design ------------------------------------------------------------------------
-
-
-class Design(enum.StrEnum):
-    """Study design from PubMed publication types, strongest first."""
-
-    SYSTEMATIC_REVIEW = "systematic_review"  # meta-analysis or systematic review
-    RCT = "rct"
-    TRIAL = "trial"  # other clinical trials: non-randomised, phase I-IV, pragmatic...
-    OBSERVATIONAL = "observational"
-    OTHER = "other"  # a journal article of unstated design, a guideline, ...
-    CASE_REPORT = "case_report"
-    NARRATIVE = "narrative"  # narrative review, letter, editorial, comment, news
-
-    @property
-    def label(self) -> str:
-        return _DESIGN_LABELS[self]
-
-
-_DESIGN_LABELS = {
-    Design.SYSTEMATIC_REVIEW: "Systematic review / meta-analysis",
-    Design.RCT: "Randomised controlled trial",
-    Design.TRIAL: "Other clinical trial",
-    Design.OBSERVATIONAL: "Observational study",
-    Design.OTHER: "Other or unstated design",
-    Design.CASE_REPORT: "Case report",
-    Design.NARRATIVE: "Review, letter or editorial",
-}
-
-_DESIGN_RULES: tuple[tuple[Design, frozenset[str]], ...] = (
-    (Design.SYSTEMATIC_REVIEW, frozenset({"meta-analysis", "systematic review",
-                                          "network meta-analysis"})),
-    (Design.RCT, frozenset({"randomized controlled trial", "equivalence trial"})),
-    (Design.TRIAL, frozenset({"clinical trial", "controlled clinical trial",
-                              "clinical trial, phase i", "clinical trial, phase ii",
-                              "clinical trial, phase iii", "clinical trial, phase iv",
-                              "pragmatic clinical trial", "adaptive clinical trial",
-                              "clinical trial, veterinary"})),
-    (Design.OBSERVATIONAL, frozenset({"observational study", "comparative study",
-                                      "multicenter study", "evaluation study",
-                                      "validation study", "twin study"})),
-    (Design.CASE_REPORT, frozenset({"case reports"})),
-    (Design.NARRATIVE, frozenset({"review", "letter", "editorial", "comment", "news",
-                                  "newspaper article", "interview", "lecture",
-                                  "clinical trial protocol"})),
-)
-
-#: How much one study of each design weighs in a verdict.
-DESIGN_WEIGHT: Mapping[Design, float] = {
-    Design.SYSTEMATIC_REVIEW: 4.0,
-    Design.RCT: 3.0,
-    Design.TRIAL: 2.0,
-    Design.OBSERVATIONAL: 1.5,
-    Design.OTHER: 1.0,
-    Design.CASE_REPORT: 0.5,
-    Design.NARRATIVE: 0.5,
-}
-
-#: Multiplier on full-text relevance when ranking suggestions.
-SUGGESTION_BOOST: Mapping[Design, float] = {
-    Design.SYSTEMATIC_REVIEW: 1.6,
-    Design.RCT: 1.45,
-    Design.TRIAL: 1.3,
-    Design.OBSERVATIONAL: 1.15,
-    Design.OTHER: 1.0,
-    Design.CASE_REPORT: 0.8,
-    Design.NARRATIVE: 0.8,
-}
-
-
-def study_design(publication_types: Iterable[str]) -> Design:
-    """The strongest design a study's publication types declare.
-
-    >>> study_design(["Journal Article", "Randomized Controlled Trial"])
-    <Design.RCT: 'rct'>
-    >>> study_design(["Review", "Meta-Analysis"])
-    <Design.SYSTEMATIC_REVIEW: 'systematic_review'>
-    >>> study_design(["Journal Article"])
-    <Design.OTHER: 'other'>
-    """
-    types = {t.strip().lower() for t in publication_types}
-    for design, names in _DESIGN_RULES:
-        if types & names:
-            return design
-    return Design.OTHER
-
-
 # -- links -------------------------------------------------------------------------------
 
 
@@ -397,6 +311,19 @@ class LinkState:
     findings: tuple[Finding, ...] = ()
     reported_certainty: Certainty | None = None
     attribution: AttributionMatch | None = None
+
+    @property
+    def counted_findings(self) -> tuple[Finding, ...]:
+        """The findings the verdict reads: the recorded ones, else (a link saved with a
+        stance only) one finding in the stance's direction, time point as the link says.
+
+        >>> LinkState(Stance.CONTRADICTS, ("No effect.",), "pain").counted_findings[0].direction
+        <Direction.AGAINST: 'against'>
+        """
+        if self.findings or self.stance not in _LEGACY_DIRECTION:
+            return self.findings
+        return (Finding("legacy", outcome=self.outcome, timepoint=self.timepoint,
+                        direction=_LEGACY_DIRECTION[self.stance], quotes=self.quotes),)
 
     def to_json(self) -> dict[str, Any]:
         return {"stance": self.stance.value, "quotes": list(self.quotes),
@@ -532,132 +459,7 @@ def parse_effect(text: str) -> EffectEstimate:
 STANCE_DIRECTION: Mapping[Stance, Direction] = _LEGACY_DIRECTION
 
 
-# -- verdicts ----------------------------------------------------------------------------
-
-#: Below this total weight of relevant evidence the verdict is "insufficient evidence":
-#: one RCT (3.0) is enough to judge, one observational study (1.5) is not.
-MIN_EVIDENCE_WEIGHT = 3.0
-#: Share of the relevant weight a side needs to carry the verdict.
-MAJORITY = 2 / 3
-
-
-@dataclass(frozen=True, slots=True)
-class WeighedLink:
-    """One study's stance on a claim, with what the verdict rule needs to weigh it."""
-
-    stance: Stance
-    design: Design = Design.OTHER
-    retracted: bool = False
-    study_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class VerdictSuggestion:
-    verdict: Verdict
-    supports: float = 0.0
-    partly: float = 0.0
-    contradicts: float = 0.0
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def total(self) -> float:
-        return self.supports + self.partly + self.contradicts
-
-    def to_json(self) -> dict[str, Any]:
-        return {"verdict": self.verdict.value, "weights": {
-            "supports": self.supports, "partly_supports": self.partly,
-            "contradicts": self.contradicts}, "reasons": list(self.reasons)}
-
-
-_STRONG = (Design.SYSTEMATIC_REVIEW, Design.RCT)
-
-
-def suggest_verdict(
-    links: Iterable[WeighedLink], certainty: Certainty | str | None = None
-) -> VerdictSuggestion:
-    """The verdict the evidence suggests; a reviewer confirms or overrides it.
-
-    Rule (weights from :data:`DESIGN_WEIGHT`: systematic review 4, RCT 3, other trial 2,
-    observational 1.5, other 1, case report or narrative 0.5):
-
-    1. Links to retracted studies and "not relevant" links count for nothing.
-    2. S, P and C are the summed weights of supporting, partly supporting and contradicting
-       studies; T = S + P + C. If T < 3 (less than one RCT's worth): insufficient evidence.
-    3. C >= 2/3 of T: contradicted.
-    4. S >= 2/3 of T: supported, but only if a systematic review or RCT supports it;
-       otherwise partly supported.
-    5. S + P >= 2/3 of T: partly supported.
-    6. Otherwise (the evidence is mixed): not supported.
-    7. A GRADE certainty, when given, caps the result: low turns supported into partly
-       supported and contradicted into not supported; very low gives insufficient evidence.
-
-    Examples::
-
-        one supporting RCT                          -> supported
-        two supporting observational studies (3.0)  -> partly supported (no RCT)
-        supporting RCT + contradicting RCT          -> not supported (mixed)
-        contradicting meta-analysis + supporting
-        observational study (4 vs 1.5)              -> contradicted
-        one supporting case report                  -> insufficient evidence
-        one supporting RCT, certainty "very_low"    -> insufficient evidence
-
-    >>> suggest_verdict([WeighedLink(Stance.SUPPORTS, Design.RCT)]).verdict
-    <Verdict.SUPPORTED: 'supported'>
-    """
-    s = p = c = 0.0
-    strong_support = False
-    reasons: list[str] = []
-    ignored_retracted = 0
-    for link in links:
-        if link.stance is Stance.NOT_RELEVANT:
-            continue
-        if link.retracted:
-            ignored_retracted += 1
-            continue
-        weight = DESIGN_WEIGHT[link.design]
-        if link.stance is Stance.SUPPORTS:
-            s += weight
-            strong_support = strong_support or link.design in _STRONG
-        elif link.stance is Stance.PARTLY_SUPPORTS:
-            p += weight
-        else:
-            c += weight
-    if ignored_retracted:
-        reasons.append(f"{ignored_retracted} retracted stud"
-                       f"{'y' if ignored_retracted == 1 else 'ies'} not counted")
-    total = s + p + c
-    reasons.append(f"weights: supports {s:g}, partly {p:g}, contradicts {c:g}")
-    if total < MIN_EVIDENCE_WEIGHT:
-        verdict = Verdict.INSUFFICIENT
-        reasons.append(f"total weight {total:g} is below {MIN_EVIDENCE_WEIGHT:g}")
-    elif c >= MAJORITY * total:
-        verdict = Verdict.CONTRADICTED
-        reasons.append("contradicting evidence carries at least two thirds of the weight")
-    elif s >= MAJORITY * total:
-        if strong_support:
-            verdict = Verdict.SUPPORTED
-            reasons.append("supporting evidence carries at least two thirds of the weight")
-        else:
-            verdict = Verdict.PARTLY_SUPPORTED
-            reasons.append("support comes without a systematic review or RCT")
-    elif s + p >= MAJORITY * total:
-        verdict = Verdict.PARTLY_SUPPORTED
-        reasons.append("full and partial support carry at least two thirds of the weight")
-    else:
-        verdict = Verdict.NOT_SUPPORTED
-        reasons.append("the evidence is mixed")
-    if certainty is not None and verdict is not Verdict.INSUFFICIENT:
-        cert = Certainty(certainty)
-        if cert is Certainty.VERY_LOW:
-            verdict = Verdict.INSUFFICIENT
-            reasons.append("GRADE certainty is very low")
-        elif cert is Certainty.LOW and verdict is Verdict.SUPPORTED:
-            verdict = Verdict.PARTLY_SUPPORTED
-            reasons.append("GRADE certainty is low")
-        elif cert is Certainty.LOW and verdict is Verdict.CONTRADICTED:
-            verdict = Verdict.NOT_SUPPORTED
-            reasons.append("GRADE certainty is low")
-    return VerdictSuggestion(verdict, s, p, c, tuple(reasons))
+# -- re-review -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,7 @@
 """Study design suggested from PubMed publication types and MeSH headings (pure rules).
 
-The suggestion is what a reviewer confirms or corrects in the appraisal. It is finer than
-:class:`evidence_tracker.domain.claims.Design` (which only weighs verdicts); see
-:func:`verdict_design` for the mapping between the two.
+The suggestion is what a reviewer confirms or corrects in the appraisal; the appraised
+design replaces it wherever a design is used (suggestions, GRADE, verdicts, reports).
 
 >>> suggest_design(["Journal Article", "Randomized Controlled Trial"]).design
 <StudyDesign.RCT: 'rct'>
@@ -17,7 +16,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from evidence_tracker.domain.claims import Design
 from evidence_tracker.domain.models import Certainty
 
 
@@ -77,26 +75,22 @@ STARTING_LEVEL: Mapping[StudyDesign, Certainty] = {
     StudyDesign.CASE_REPORT: Certainty.VERY_LOW,
 }
 
-_VERDICT_DESIGN: Mapping[StudyDesign, Design] = {
-    StudyDesign.SYSTEMATIC_REVIEW: Design.SYSTEMATIC_REVIEW,
-    StudyDesign.RCT: Design.RCT,
-    StudyDesign.NON_RANDOMISED_TRIAL: Design.TRIAL,
-    StudyDesign.COHORT: Design.OBSERVATIONAL,
-    StudyDesign.CASE_CONTROL: Design.OBSERVATIONAL,
-    StudyDesign.CROSS_SECTIONAL: Design.OBSERVATIONAL,
-    StudyDesign.CASE_SERIES: Design.OBSERVATIONAL,
-    StudyDesign.CASE_REPORT: Design.CASE_REPORT,
-    StudyDesign.GUIDELINE: Design.OTHER,
-    StudyDesign.NARRATIVE_REVIEW: Design.NARRATIVE,
-    StudyDesign.ANIMAL: Design.NARRATIVE,
-    StudyDesign.EDITORIAL: Design.NARRATIVE,
-    StudyDesign.OTHER: Design.OTHER,
+#: Multiplier on full-text relevance when ranking studies to suggest for a claim.
+SUGGESTION_BOOST: Mapping[StudyDesign, float] = {
+    StudyDesign.SYSTEMATIC_REVIEW: 1.6,
+    StudyDesign.RCT: 1.45,
+    StudyDesign.NON_RANDOMISED_TRIAL: 1.3,
+    StudyDesign.COHORT: 1.15,
+    StudyDesign.CASE_CONTROL: 1.15,
+    StudyDesign.CROSS_SECTIONAL: 1.15,
+    StudyDesign.CASE_SERIES: 1.0,
+    StudyDesign.GUIDELINE: 1.0,
+    StudyDesign.OTHER: 1.0,
+    StudyDesign.CASE_REPORT: 0.8,
+    StudyDesign.NARRATIVE_REVIEW: 0.8,
+    StudyDesign.ANIMAL: 0.8,
+    StudyDesign.EDITORIAL: 0.8,
 }
-
-
-def verdict_design(design: StudyDesign) -> Design:
-    """The coarse design that weighs a study in a verdict (see ``domain.claims``)."""
-    return _VERDICT_DESIGN[design]
 
 
 def parse_design(value: str | StudyDesign) -> StudyDesign:

@@ -1,9 +1,12 @@
-"""Evidence for claims: links (study, claim, stance, quotes), suggestions, verdicts.
+"""Evidence for claims: links (study, claim, stance, findings, quotes), suggestions,
+which studies a review includes, verdicts.
 
 Every change is an event: a link is the latest ``link`` event per study, claim and
 reviewer (``after`` None = withdrawn); a confirmed verdict is the latest ``verdict``
 event of the claim. When reviewers disagree about one study, the most recent link counts
-for the verdict and the stance counts.
+for the verdict and the stance counts. The suggested verdict is the method of
+:mod:`evidence_tracker.domain.verdicts` on the claim's body of evidence
+(:func:`evidence_tracker.services.grading.verdict_result`).
 """
 
 from __future__ import annotations
@@ -17,31 +20,28 @@ from evidence_tracker.domain.claims import (
     STANCE_DIRECTION,
     Claim,
     ClaimsError,
-    Design,
     EvidenceState,
     LinkState,
-    VerdictSuggestion,
-    WeighedLink,
     parse_direction,
     parse_stance,
     query_terms,
     rereview_reasons,
-    study_design,
-    suggest_verdict,
     validate_finding,
     validate_quotes,
 )
-from evidence_tracker.domain.claims import SUGGESTION_BOOST as _BOOST
+from evidence_tracker.domain.design import SUGGESTION_BOOST as _BOOST
+from evidence_tracker.domain.design import StudyDesign, suggest_design
 from evidence_tracker.domain.findings import AttributionMatch, Finding
 from evidence_tracker.domain.grade import GradeError, parse_certainty
 from evidence_tracker.domain.models import Certainty, EventKind, Stance, Verdict
-from evidence_tracker.domain.verdicts import VerdictResult
+from evidence_tracker.domain.verdicts import VerdictResult, result_json
 from evidence_tracker.pubmed.parser import RAW_FORMAT as PUBMED_XML
 from evidence_tracker.pubmed.parser import PubMedParseError
 from evidence_tracker.pubmed.references import reference_pmids
 from evidence_tracker.services.claims import require_reviewer, resolve_claim, resolve_study
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as store
+from evidence_tracker.store import judgements as judgement_store
 from evidence_tracker.store.events import Event, append_event, current_state, history
 from evidence_tracker.store.study_facts import (
     condition_study_stats,
@@ -66,20 +66,24 @@ class StudyBrief:
     year: int | None
     first_author: str
     journal: str
-    design: Design
+    design: StudyDesign
     retracted: bool
+    design_source: str = "publication type"  # or "appraisal" (see claim_detail)
 
     @property
     def key(self) -> str:
         return self.pmid or self.doi or f"#{self.id}"
 
     @classmethod
-    def from_row(cls, r: dict[str, Any]) -> StudyBrief:
+    def from_row(cls, r: dict[str, Any], mesh: Sequence[str] = ()) -> StudyBrief:
+        """From a study row; the design is the one the publication types (and MeSH
+        headings, when given) suggest, until an appraisal replaces it."""
         return cls(
             id=int(r["study_id"] if "study_id" in r else r["id"]), pmid=r["pmid"] or "",
             doi=r["doi"] or "",
             title=r["title"], year=r["year"], first_author=r["first_author"] or "",
-            journal=r["journal"] or "", design=study_design(r["publication_types"]),
+            journal=r["journal"] or "",
+            design=suggest_design(r["publication_types"], mesh, r["title"] or "").design,
             retracted=bool(r["retracted"]),
         )
 
@@ -171,14 +175,34 @@ def study_briefs(project: Project, ids: Sequence[int]) -> dict[int, StudyBrief]:
     return {i: StudyBrief.from_row(r) for i, r in study_facts(project, ids).items()}
 
 
+def _mesh(project: Project, ids: Sequence[int]) -> dict[int, list[str]]:
+    return {sid: f["mesh"] for sid, f in judgement_store.design_facts(project, ids).items()}
+
+
 def _views(project: Project, rows: list[dict[str, Any]]) -> list[LinkView]:
-    facts = study_facts(project, [r["study_id"] for r in rows])
+    ids = [r["study_id"] for r in rows]
+    facts = study_facts(project, ids)
+    mesh = _mesh(project, ids)
     return [
         LinkView(event_id=r["id"], occurred_at=r["occurred_at"], reviewer=r["reviewer"],
-                 claim_id=r["claim_id"], study=StudyBrief.from_row(facts[r["study_id"]]),
+                 claim_id=r["claim_id"],
+                 study=StudyBrief.from_row(facts[r["study_id"]], mesh.get(r["study_id"], ())),
                  state=LinkState.from_json(r["after"]))
         for r in rows
     ]
+
+
+def with_appraised_designs(
+    project: Project, links: Sequence[LinkView], viewer: str | None
+) -> list[LinkView]:
+    """The links with each study's appraised design where ``viewer`` may see an appraisal
+    (blind mode respected); the suggestion from the publication types elsewhere."""
+    from evidence_tracker.services.appraisal import effective_appraisals  # imports us
+
+    appraised = effective_appraisals(project, sorted({v.study.id for v in links}), viewer)
+    return [replace(v, study=replace(v.study, design=appraised[v.study.id].design,
+                                     design_source="appraisal"))
+            if v.study.id in appraised else v for v in links]
 
 
 def current_links(
@@ -387,28 +411,6 @@ def record_inclusions(
     return ids
 
 
-def review_inclusions(
-    project: Project, review_ids: Sequence[int], viewer: str | None = None
-) -> dict[int, frozenset[int]]:
-    """Review id -> the studies it includes, for the reviews that have a record (a review
-    with none is absent; one recorded as including nothing maps to an empty set). When
-    reviewers recorded different lists, the most recent counts; in blind mode a
-    ``viewer`` sees only their own lists (no one else's judgement leaks through)."""
-    if not review_ids:
-        return {}
-    from evidence_tracker.services.review import blind_mode  # review imports this module
-
-    blind_own = bool(viewer) and blind_mode(project)
-    out: dict[int, frozenset[int]] = {}
-    for row in store.current_inclusion_rows(project, review_ids):
-        if blind_own and row["reviewer"] != (viewer or "").strip():
-            continue
-        after = row["after"] or {}
-        out[int(row["study_id"])] = frozenset(int(i) for i in
-                                              after.get("included_study_ids", ()))
-    return out
-
-
 def propose_inclusions(project: Project, review: str | int) -> list[int]:
     """The project's studies the review cites: PMIDs of the reference list in its stored
     PubMed XML (none if the record has no reference list), in citation order."""
@@ -476,8 +478,10 @@ def suggest_studies(
     rows = search_candidates(project, terms, condition_ids=condition_ids,
                                    exclude_ids=linked, limit=max(200, limit * 20))
     ranked = []
+    mesh = _mesh(project, [int(r["id"] if "id" in r else r["study_id"]) for r in rows])
     for r in rows:
-        brief = StudyBrief.from_row(r)
+        brief = StudyBrief.from_row(r, mesh.get(int(r["id"] if "id" in r else r["study_id"]),
+                                                ()))
         relevance = -float(r["rank"])
         boost = _BOOST[brief.design] * (0.1 if brief.retracted else 1.0)
         segments = [_segments(r["title_hl"]), _segments(r["abstract_snippet"]),
@@ -489,20 +493,49 @@ def suggest_studies(
     return ranked[:limit]
 
 
+# -- which studies a review includes ----------------------------------------------------
+
+INCLUSION_KIND = EventKind.INCLUSION.value
+
+
+def review_inclusions(
+    project: Project, review_ids: Sequence[int], viewer: str | None = None
+) -> dict[int, frozenset[int]]:
+    """The studies each systematic review includes, as ``viewer`` may see them: the latest
+    ``inclusion`` event about the review (``study_id`` = the review, ``after`` =
+    ``{"included_study_ids": [...]}``) by any reviewer (in blind mode: the viewer's own
+    until others' are visible). Reviews without one are left out."""
+    from evidence_tracker.services import review  # review builds on this module
+
+    wanted = set(review_ids)
+    if not wanted:
+        return {}
+    items = [j for j in review.judgements(project, INCLUSION_KIND) if j.study_id in wanted]
+    if viewer is not None:
+        items, _ = review.visible(project, items, viewer)
+    out: dict[int, frozenset[int]] = {}
+    for j in sorted(items, key=lambda j: j.event_id):  # later ones win
+        ids = j.after.get("included_study_ids") or ()
+        out[j.study_id or 0] = frozenset(int(i) for i in ids)
+    return out
+
+
 # -- verdicts ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class VerdictStatus:
-    """The suggested verdict, the confirmed one (if any) and whether it needs re-review."""
+    """The suggested verdict (the method's result, with body, GRADE, SoF rows and steps),
+    the confirmed one (if any) and whether it needs re-review."""
 
-    suggested: VerdictSuggestion
+    suggested: VerdictResult
     confirmed: Verdict | None = None
     rationale: str = ""
     reviewer: str = ""
     decided_at: str = ""
     event_id: int | None = None
     rereview_reasons: tuple[str, ...] = ()
+    statement: str = ""  # the statement recorded with the confirmed verdict
 
     @property
     def verdict(self) -> Verdict:
@@ -511,14 +544,6 @@ class VerdictStatus:
     @property
     def needs_rereview(self) -> bool:
         return bool(self.rereview_reasons)
-
-
-def _certainty(project: Project, claim_id: int) -> Certainty | None:
-    """The claim's GRADE certainty, if a ``grade`` event records one."""
-    event = store.latest_claim_event(project, EventKind.GRADE.value, claim_id)
-    value = event["after"].get("certainty") if event and isinstance(event["after"], dict) \
-        else None
-    return Certainty(value) if value in {c.value for c in Certainty} else None
 
 
 def _evidence_now(
@@ -531,18 +556,20 @@ def _evidence_now(
     return EvidenceState(retracted, count), last_added
 
 
-def verdict_status(project: Project, claim: str | int | Claim) -> VerdictStatus:
-    """Suggested verdict from the claim's links; the confirmed one and re-review flags."""
+def verdict_status(
+    project: Project, claim: str | int | Claim, viewer: str | None = None
+) -> VerdictStatus:
+    """The suggested verdict from the claim's body of evidence as ``viewer`` may see it
+    (None: every link), the confirmed one, and re-review flags."""
+    from evidence_tracker.services import grading  # grading builds on this module
+
     target = resolve_claim(project, claim)
-    links = effective_links(current_links(project, claim=target))
-    suggested = suggest_verdict(
-        [WeighedLink(v.stance, v.study.design, v.study.retracted, v.study.id) for v in links],
-        _certainty(project, target.id),
-    )
+    suggested = grading.verdict_result(project, target, viewer)
     event = store.latest_claim_event(project, EventKind.VERDICT.value, target.id)
     if event is None or not event["after"]:
         return VerdictStatus(suggested)
     after = event["after"]
+    links = effective_links(current_links(project, claim=target))
     now, last_added = _evidence_now(project, target, links)
     linked_ids = [v.study.id for v in links]
     reasons = rereview_reasons(
@@ -555,7 +582,8 @@ def verdict_status(project: Project, claim: str | int | Claim) -> VerdictStatus:
         last_condition_added_at=last_added,
     )
     return VerdictStatus(suggested, Verdict(after["verdict"]), after.get("rationale", ""),
-                         event["reviewer"], event["occurred_at"], event["id"], tuple(reasons))
+                         event["reviewer"], event["occurred_at"], event["id"], tuple(reasons),
+                         str(after.get("statement") or ""))
 
 
 def record_verdict(
@@ -563,7 +591,8 @@ def record_verdict(
     reviewer: str,
 ) -> VerdictStatus:
     """Confirm or override the suggested verdict, with a rationale (a ``verdict`` event
-    that also records the evidence it rests on, for the re-review check)."""
+    that also records the suggested verdict, its statement, the certainty, the body it
+    rests on and the evidence state, for the re-review check)."""
     target = resolve_claim(project, claim)
     try:
         chosen = Verdict(verdict.strip().lower().replace(" ", "_")
@@ -576,17 +605,22 @@ def record_verdict(
     with project.transaction():
         reviewer_id = require_reviewer(project, reviewer)
         links = effective_links(current_links(project, claim=target))
-        status = verdict_status(project, target)
+        status = verdict_status(project, target, reviewer.strip())
+        suggested = status.suggested
         now, _ = _evidence_now(project, target, links)
         append_event(project, EventKind.VERDICT.value, reviewer_id=reviewer_id,
                      claim_id=target.id, note=rationale.strip(), after={
                          "verdict": chosen.value, "rationale": rationale.strip(),
-                         "suggested": status.suggested.verdict.value,
-                         "overrides": chosen is not status.suggested.verdict,
+                         "suggested": suggested.verdict.value,
+                         "overrides": chosen is not suggested.verdict,
+                         "statement": suggested.statement,
+                         "certainty": suggested.certainty.value if suggested.certainty
+                         else None,
+                         "counted": [s.study_id for s in suggested.body.counted],
                          "evidence": now.to_json(),
                          "links": [{"study_id": v.study.id, "stance": v.stance.value}
                                    for v in links]})
-    return verdict_status(project, target)
+    return verdict_status(project, target, reviewer.strip())
 
 
 # -- overview and detail (what the claims view and the claim page show) ------------------
@@ -608,23 +642,27 @@ class ClaimDetail:
     suggestions: list[Suggestion] = field(default_factory=list)
 
 
-def list_claims(project: Project) -> list[ClaimOverview]:
+def list_claims(project: Project, viewer: str | None = None) -> list[ClaimOverview]:
     """Every claim with its verdict status and stance counts, by code."""
     out = []
     for claim in store.list_claims(project):
         links = current_links(project, claim=claim)
-        out.append(ClaimOverview(claim, verdict_status(project, claim), stance_counts(links)))
+        out.append(ClaimOverview(claim, verdict_status(project, claim, viewer),
+                                 stance_counts(links)))
     return out
 
 
 def claim_detail(
-    project: Project, claim: str | int | Claim, *, suggestions: int = 10
+    project: Project, claim: str | int | Claim, *, suggestions: int = 10,
+    viewer: str | None = None,
 ) -> ClaimDetail:
-    """A claim with its links (every reviewer), verdict and top suggestions."""
+    """A claim with its links (every reviewer; designs as appraised where ``viewer`` may
+    see the appraisal), the verdict from the body ``viewer`` may see, and top suggestions.
+    Blind mode hides other reviewers' links: see ``review.blinded_detail``."""
     target = resolve_claim(project, claim)
-    links = current_links(project, claim=target)
-    return ClaimDetail(target, verdict_status(project, target), stance_counts(links), links,
-                       suggest_studies(project, target, limit=suggestions)
+    links = with_appraised_designs(project, current_links(project, claim=target), viewer)
+    return ClaimDetail(target, verdict_status(project, target, viewer), stance_counts(links),
+                       links, suggest_studies(project, target, limit=suggestions)
                        if suggestions > 0 else [])
 
 
@@ -634,17 +672,21 @@ def claim_detail(
 def study_brief_json(s: StudyBrief) -> dict[str, Any]:
     return {"id": s.id, "pmid": s.pmid or None, "doi": s.doi or None, "title": s.title,
             "year": s.year, "first_author": s.first_author or None, "journal": s.journal,
-            "design": s.design.value, "retracted": s.retracted}
+            "design": s.design.value, "design_label": s.design.label,
+            "design_source": s.design_source, "retracted": s.retracted}
 
 
 def verdict_json(v: VerdictStatus) -> dict[str, Any]:
+    s = v.suggested
     return {"verdict": v.verdict.value, "confirmed": v.confirmed is not None,
-            "suggested": v.suggested.verdict.value,
+            "suggested": s.verdict.value,
             "confirmed_verdict": v.confirmed.value if v.confirmed else None,
+            "statement": v.statement or s.statement,
+            "certainty": s.certainty.value if s.certainty else None,
             "rationale": v.rationale or None, "reviewer": v.reviewer or None,
             "decided_at": v.decided_at or None, "needs_rereview": v.needs_rereview,
             "rereview_reasons": list(v.rereview_reasons),
-            "suggestion": v.suggested.to_json()}
+            "suggestion": result_json(s)}
 
 
 def claim_json(claim: Claim, verdict: VerdictStatus, counts: dict[str, int]) -> dict[str, Any]:
@@ -654,9 +696,10 @@ def claim_json(claim: Claim, verdict: VerdictStatus, counts: dict[str, int]) -> 
         "sources": [{"clinic": s.clinic_name, "clinic_slug": s.clinic_slug,
                      "page": s.page_title, "page_slug": s.page_slug, "quote": s.quote}
                     for s in claim.sources],
-        "category": claim.category, "conditions": list(claim.conditions),
-        "kind": claim.question_kind.value, "kind_classified": claim.kind is not None,
-        "pico": claim.pico.as_dict(), "verdict": verdict_json(verdict), "counts": counts,
+        "category": claim.category, "kind": claim.question_kind.value,
+        "kind_classified": claim.kind is not None, "conditions": list(claim.conditions),
+        "pico": claim.pico.as_dict(), "scope": claim.pico.as_dict(),
+        "verdict": verdict_json(verdict), "counts": counts,
     }
 
 
@@ -675,81 +718,3 @@ def detail_json(d: ClaimDetail) -> dict[str, Any]:
     return {**claim_json(d.claim, d.verdict, d.counts),
             "links": [link_json(v) for v in d.links],
             "suggestions": [suggestion_json(s) for s in d.suggestions]}
-
-
-# -- BRIDGE (views branch): the lead removes this at merge ------------------------------
-# Until the method branch makes ``verdict_status(project, claim, viewer).suggested`` a
-# ``VerdictResult``, the views read the verdict through this one function. At merge its
-# body becomes ``return verdict_status(project, claim, viewer=viewer).suggested``.
-
-
-def claim_verdict(project: Project, claim: str | int | Claim,
-                  viewer: str | None = None) -> VerdictResult:
-    """The suggested verdict with what it rests on, as ``viewer`` may see it.
-
-    BRIDGE: built from the vote-counting suggestion. The body is the linked studies
-    (reviewer-appraised design), retracted and "not relevant" ones excluded; SoF rows group
-    the recorded findings by outcome and time point with their effects, NOT pooled (pooling
-    is the method branch's statsmodels code).
-    """
-    from evidence_tracker.domain.verdicts import (
-        EvidenceBody,
-        Exclusion,
-        ExclusionReason,
-        ScopeMatch,
-        SofRow,
-        StudyEffect,
-        VerdictStep,
-    )
-    from evidence_tracker.services import grading, review
-    from evidence_tracker.services.citations import certainty_statement
-
-    target = resolve_claim(project, claim)
-    status = verdict_status(project, target)
-    suggested: object = status.suggested
-    if isinstance(suggested, VerdictResult):
-        return suggested
-    links = current_links(project, claim=target)
-    if viewer is not None:
-        links = review.filter_links(project, links, viewer)
-    latest = effective_links(links)
-    old = suggest_verdict(
-        [WeighedLink(v.stance, v.study.design, v.study.retracted, v.study.id) for v in latest],
-        _certainty(project, target.id))
-    body = {b.study_id: b for b in grading.body_of_evidence(project, target, viewer)}
-    counted, excluded = [], []
-    for v in latest:
-        key = f"PMID {v.study.pmid}" if v.study.pmid else v.study.key
-        if v.stance is Stance.NOT_RELEVANT:
-            excluded.append(Exclusion(v.study.id, key, ExclusionReason.NOT_RELEVANT))
-        elif v.study.retracted:
-            excluded.append(Exclusion(v.study.id, key, ExclusionReason.RETRACTED))
-        elif v.study.id in body:
-            counted.append(body[v.study.id])
-    counted_ids = {b.study_id for b in counted}
-    groups: dict[tuple[str, str], list[tuple[LinkView, Finding]]] = {}
-    for v in latest:
-        if v.study.id in counted_ids:
-            for f in v.state.findings:
-                groups.setdefault((f.outcome, f.timepoint), []).append((v, f))
-    rows = []
-    for (outcome, timepoint), found in groups.items():
-        effects = tuple(StudyEffect(v.study.id, body[v.study.id].key, f.effect.measure,
-                                    f.effect.value, f.effect.ci_low, f.effect.ci_high,
-                                    f.analysed) for v, f in found if f.effect)
-        analysed = [f.analysed for _, f in found if f.analysed]
-        directions = Counter(f.direction.value.replace("_", " ") for _, f in found)
-        effect = (str(found[0][1].effect) if len(found) == 1 and found[0][1].effect else
-                  "; ".join(f"{n} {d}" for d, n in directions.items()))
-        rows.append(SofRow(outcome, timepoint, len({v.study.id for v, _ in found}),
-                           sum(analysed) if analysed else None, effect, None, "",
-                           effects=effects))  # the vote-counting rule grades no row
-    certainty = _certainty(project, target.id)
-    steps = tuple(VerdictStep("Vote-counting rule", "", r) for r in old.reasons)
-    return VerdictResult(
-        verdict=old.verdict,
-        statement=certainty_statement(target.text, old.verdict, certainty),
-        certainty=certainty, direction=None,
-        scope_match=ScopeMatch.FULL if counted else ScopeMatch.NONE, steps=steps,
-        body=EvidenceBody(tuple(counted), tuple(excluded)), sof=tuple(rows))
-

@@ -1,8 +1,10 @@
-"""GRADE for a claim's body of evidence: suggestions from the linked studies' appraisals,
-the reviewer's judgement, and the certainty that verdicts read.
+"""GRADE for a claim's body of evidence: the body built from the links (findings, the
+reviews' inclusions, appraised designs), suggestions with reasons, the reviewer's
+judgement, and the verdict the method reaches from them.
 
 A judgement is a ``grade`` event about the claim (``after`` =
-:meth:`GradeAssessment.to_json`, whose ``certainty`` ``suggest_verdict`` caps verdicts by).
+:meth:`GradeAssessment.to_json`, whose ``certainty`` the verdict reads when a reviewer has
+graded; its ``unassessed`` domains stay not assessed).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from evidence_tracker.domain.claims import Claim
+from evidence_tracker.domain.design import StudyDesign
 from evidence_tracker.domain.grade import (
     MAX_UPGRADE,
     BodyStudy,
@@ -21,7 +24,8 @@ from evidence_tracker.domain.grade import (
     GradeSuggestion,
     suggest_grade,
 )
-from evidence_tracker.domain.models import Certainty, EventKind, Stance
+from evidence_tracker.domain.models import Certainty, EventKind
+from evidence_tracker.domain.verdicts import VerdictResult, assess, body_study_json
 from evidence_tracker.services import review
 from evidence_tracker.services.appraisal import (
     design_of,
@@ -30,7 +34,11 @@ from evidence_tracker.services.appraisal import (
     indexed_routes,
 )
 from evidence_tracker.services.claims import require_reviewer, resolve_claim
-from evidence_tracker.services.evidence import LinkView, current_links, effective_links
+from evidence_tracker.services.evidence import (
+    current_links,
+    effective_links,
+    review_inclusions,
+)
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import judgements as store
@@ -40,27 +48,28 @@ from evidence_tracker.store.events import append_event
 KIND = EventKind.GRADE.value
 
 
-def body_links(project: Project, claim: str | int | Claim, viewer: str | None) -> list[LinkView]:
-    """The links that make up the claim's body of evidence, as ``viewer`` may see them:
-    one per study (the most recent), "not relevant" ones left out."""
-    links = current_links(project, claim=claim)
-    if viewer is not None:
-        links = review.filter_links(project, links, viewer)
-    return [v for v in effective_links(links) if v.stance is not Stance.NOT_RELEVANT]
-
-
 def body_of_evidence(
     project: Project, claim: str | int | Claim, viewer: str | None = None
 ) -> list[BodyStudy]:
-    """The studies linked to the claim with what GRADE needs: design (confirmed, else
-    suggested), risk of bias, participants, conditions, route (appraised, else from the
-    MeSH headings) and follow-up (the link's time point if it records one)."""
-    links = body_links(project, claim, viewer)
+    """The studies linked to the claim, as ``viewer`` may see them, with what the method
+    needs: the link's findings (a stance-only link reads as one finding), the studies a
+    review includes, retraction, the review's own reported certainty, the attribution
+    match; the appraised design (else the one the publication types suggest), risk of
+    bias, participants, conditions, route (appraised, else from the MeSH headings) and
+    follow-up (the link's time point if it records one). "Not relevant" links are kept so
+    that the verdict can list them as left out."""
+    links = current_links(project, claim=claim)
+    if viewer is not None:
+        links = review.filter_links(project, links, viewer)
+    links = effective_links(links)
     ids = [v.study.id for v in links]
     suggestions = design_suggestions(project, ids)
     appraised = effective_appraisals(project, ids, viewer)
     indexed = indexed_routes(project, ids)
     conditions = study_store.study_conditions(project, ids)
+    reviews = [sid for sid in ids if design_of(appraised.get(sid), suggestions[sid])
+               is StudyDesign.SYSTEMATIC_REVIEW]
+    includes = review_inclusions(project, reviews, viewer)
     out = []
     for link in links:
         sid = link.study.id
@@ -74,23 +83,74 @@ def body_of_evidence(
             conditions=tuple(conditions.get(sid, ())),
             route=(state.route if state else "") or indexed.get(sid, ""),
             follow_up=link.state.timepoint or (state.follow_up if state else ""),
+            findings=link.state.counted_findings, includes=includes.get(sid, frozenset()),
+            retracted=link.study.retracted, reported_certainty=link.state.reported_certainty,
+            attribution=link.state.attribution,
+            design_source="appraisal" if state is not None else "publication type",
         ))
     return out
 
 
 def claim_scope(project: Project, claim: Claim) -> ClaimScope:
-    """The claim's conditions (with their sub-conditions), intervention and time point."""
-    ids = set(claim_store.condition_ids(project, claim.conditions))
-    slugs = frozenset(slug for cid, slug, _, _ in store.condition_rows(project) if cid in ids)
-    return ClaimScope(slugs, claim.pico.intervention, claim.pico.timepoint)
+    """The claim's question: its conditions (with their sub-conditions, and each named
+    condition's own tree), intervention, comparator, outcome, time frame, and the
+    population in words (the conditions' names, else the PICO population)."""
+    rows = store.condition_rows(project)
+    slug_of = {cid: slug for cid, slug, _, _ in rows}
+    name_of = {slug: name for _, slug, name, _ in rows}
+    claimed = {c: frozenset(slug_of[i] for i in claim_store.condition_ids(project, [c])
+                            if i in slug_of) for c in claim.conditions}
+    slugs = frozenset().union(*claimed.values()) if claimed else frozenset()
+    names = [_short(name_of.get(c, c)) for c in claim.conditions]
+    population = ", ".join(names) if names else _short(claim.pico.population.strip())
+    return ClaimScope(slugs, claim.pico.intervention, claim.pico.timepoint,
+                      claimed=claimed, population=population,
+                      comparator=claim.pico.comparator, outcome=claim.pico.outcome)
+
+
+def _short(name: str) -> str:
+    """'CRPS' from "Complex regional pain syndrome (CRPS)"; other names in lower case."""
+    if name.endswith(")") and "(" in name:
+        inner = name[name.rindex("(") + 1:-1]
+        if inner.isupper():
+            return inner
+        name = name[:name.rindex("(")].strip()  # "Chronic pain (general)" -> chronic pain
+    return name[:1].lower() + name[1:] if name and not name[:2].isupper() else name
+
+
+def stated_certainty(project: Project, claim_id: int
+                     ) -> tuple[Certainty | None, frozenset[str]]:
+    """The certainty a reviewer's grade states (the latest ``grade`` event of the claim, an
+    arbiter's resolution included) and the domains it left not assessed."""
+    event = claim_store.latest_claim_event(project, KIND, claim_id)
+    after = event["after"] if event and isinstance(event["after"], dict) else {}
+    value = after.get("certainty")
+    if value not in {c.value for c in Certainty}:
+        return None, frozenset()
+    return Certainty(value), frozenset(str(k) for k in after.get("unassessed") or ())
+
+
+def verdict_result(project: Project, claim: str | int | Claim, viewer: str | None = None
+                   ) -> VerdictResult:
+    """The method on the claim's body as ``viewer`` may see it: body, GRADE, SoF rows,
+    verdict, statement and steps. A reviewer's grade states the certainty."""
+    target = resolve_claim(project, claim)
+    stated, unassessed = stated_certainty(project, target.id)
+    return assess(target.question_kind, claim_scope(project, target),
+                  body_of_evidence(project, target, viewer), stated=stated,
+                  stated_unassessed=unassessed)
 
 
 def suggest(project: Project, claim: str | int | Claim, viewer: str | None = None
             ) -> GradeSuggestion:
-    """Pre-filled GRADE judgements for the claim (the reviewer decides)."""
+    """Pre-filled GRADE judgements for the claim's body of evidence (the studies that
+    count, each once); the reviewer decides."""
     target = resolve_claim(project, claim)
-    return suggest_grade(body_of_evidence(project, target, viewer),
-                         claim_scope(project, target))
+    result = verdict_result(project, target, viewer)
+    if result.grade is not None:
+        return result.grade
+    # Kinds GRADE does not decide (mechanism, attribution, regulatory): still shown.
+    return suggest_grade(result.body.counted, claim_scope(project, target))
 
 
 @dataclass(frozen=True)
@@ -132,6 +192,7 @@ def grade_with(
     base = suggest(project, target, reviewer).assessment
     downs, ups = dict(base.downgrades), dict(base.upgrades)
     notes = dict(base.footnotes)
+    unassessed = set(base.unassessed)
     for key, value in (ratings or {}).items():
         if key in MAX_UPGRADE:
             changed, ups[key] = ups.get(key, 0) != value, value
@@ -139,11 +200,14 @@ def grade_with(
             changed, downs[key] = downs[key] != -abs(value), -abs(value)
         else:
             raise GradeError(f"Unknown GRADE domain {key!r}.")
+        unassessed.discard(key)  # the reviewer judged it
         if changed:  # the suggestion's footnote does not explain another rating
             notes.pop(key, None)
     notes.update(footnotes or {})
+    unassessed -= set(footnotes or {})
+    # What the reviewer did not touch stays "not assessed" (never read as "not serious").
     assessment = replace(base, start=start or base.start, downgrades=downs, upgrades=ups,
-                         footnotes=notes, note=note)
+                         footnotes=notes, note=note, unassessed=frozenset(unassessed))
     return record_grade(project, target, assessment, reviewer=reviewer)
 
 
@@ -183,7 +247,5 @@ def grade_json(view: GradeView) -> dict[str, Any]:
 
 
 def body_json(studies: list[BodyStudy]) -> list[dict[str, Any]]:
-    return [{"study_id": s.study_id, "key": s.key, "design": s.design.value,
-             "stance": s.stance, "rob_overall": s.rob_overall or None,
-             "participants": s.participants, "conditions": list(s.conditions),
-             "route": s.route or None, "follow_up": s.follow_up or None} for s in studies]
+    """The linked studies as the method reads them (see :func:`body_study_json`)."""
+    return [body_study_json(s) for s in studies]

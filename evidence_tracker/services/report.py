@@ -92,7 +92,7 @@ def select_claims(project: Project, clinic: str | None) -> tuple[list[Claim], st
 def _claim_section(project: Project, claim: Claim, style: CitationStyle,
                    pages: dict[int, dict[str, object]], names: dict[str, str]) -> ClaimSection:
     status = evidence.verdict_status(project, claim)
-    result = evidence.claim_verdict(project, claim)
+    result = evidence.verdict_status(project, claim).suggested
     designs = {b.study_id: b.design.label for b in result.body.counted}
     links = evidence.current_links(project, claim=claim)
     latest = {v.study.id: v for v in evidence.effective_links(links)}

@@ -363,26 +363,6 @@ def current_link_rows(
     return out
 
 
-def current_inclusion_rows(project: Project, review_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """The latest ``inclusion`` event per review and reviewer, oldest first (``after``
-    decoded; a review's most recent list is the last of its rows)."""
-    marks = ", ".join("?" for _ in review_ids)
-    rows = project.db.query(
-        "SELECT x.id, x.occurred_at, x.study_id, x.reviewer_id, "
-        "coalesce(r.name, '') AS reviewer, x.after FROM ("
-        " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.reviewer_id"
-        f" ORDER BY e.id DESC) AS rn FROM events e WHERE e.kind = ? AND e.study_id IN ({marks})"
-        ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
-        "WHERE x.rn = 1 AND x.after IS NOT NULL ORDER BY x.id",
-        [EventKind.INCLUSION.value, *review_ids],
-    )
-    out = []
-    for r in rows:
-        r["after"] = json.loads(r["after"])
-        out.append(r)
-    return out
-
-
 def last_event_id(
     project: Project, kind: str, *, claim_id: int | None = None,
     study_ids: Sequence[int] = (),

@@ -37,14 +37,13 @@ from PySide6.QtWidgets import (
 
 from evidence_tracker.domain.claims import (
     KIND_LABELS,
-    PICO_FIELDS,
     STANCE_LABELS,
-    SUGGESTION_BOOST,
     VERDICT_LABELS,
     Claim,
     ClaimsError,
     LinkState,
 )
+from evidence_tracker.domain.design import SUGGESTION_BOOST
 from evidence_tracker.domain.findings import ATTRIBUTION_LABELS
 from evidence_tracker.domain.identifiers import pubmed_url
 from evidence_tracker.domain.models import Stance, Verdict
@@ -182,7 +181,7 @@ def _study_line(link_or_brief: evidence.StudyBrief, design: str = "") -> str:
     return f'{title}{year}{retracted}<br><span class="meta">{" · ".join(bits)}</span>'
 
 
-def _verdict_html(status: VerdictStatus, result: VerdictResult | None) -> list[str]:
+def _verdict_html(status: VerdictStatus, result: VerdictResult) -> list[str]:
     state = verdict_state(status)
     parts = ['<p class="section">Verdict</p>']
     badge = badge_html(status.verdict, filled=state != "suggested")
@@ -198,12 +197,6 @@ def _verdict_html(status: VerdictStatus, result: VerdictResult | None) -> list[s
         reasons = "; ".join(escape(r) for r in status.rereview_reasons)
         parts.append(f'<p class="warn" style="color: {REREVIEW_COLOUR};">⚠ '
                      f"{STATE_TEXT['rereview']}: {reasons}.</p>")
-    if result is None:
-        suggested = status.suggested
-        why = "; ".join(escape(r) for r in suggested.reasons)
-        label = escape(VERDICT_LABELS[suggested.verdict])
-        parts.append(f'<p class="meta">The evidence rule suggests <b>{label}</b>: {why}.</p>')
-        return parts
     # The GRADE informative statement is what a reader takes away: set it apart.
     parts.append('<table width="100%" cellspacing="0" cellpadding="8" style="margin-top: 6px;">'
                  f'<tr><td class="statement"><b>{escape(result.statement)}</b><br>'
@@ -279,16 +272,6 @@ def _question_html(claim: Claim) -> list[str]:
         shown = escape(value) if value else '<span class="empty">—</span>'
         rows.append(f'<tr><td class="label">{escape(label)}</td><td>{shown}</td></tr>')
     return ['<p class="section">The claim as a question</p>',
-            f'<table cellspacing="0" cellpadding="2">{"".join(rows)}</table>']
-
-
-def _pico_html(claim: Claim) -> list[str]:
-    rows = []
-    for name in PICO_FIELDS:
-        value = getattr(claim.pico, name)
-        shown = escape(value) if value else '<span class="empty">—</span>'
-        rows.append(f'<tr><td class="label">{PICO_LABELS[name]}</td><td>{shown}</td></tr>')
-    return ['<p class="section">Testable form</p>',
             f'<table cellspacing="0" cellpadding="2">{"".join(rows)}</table>']
 
 
@@ -397,15 +380,16 @@ def claim_html(
              f"{escape(category_label(claim.category))}</p>",
              f"<h2>{escape(claim.text)}</h2>",
              f'<p class="meta">Conditions: {conditions}</p>']
+    if result is None:
+        result = detail.verdict.suggested
     parts += _verdict_html(detail.verdict, result)
-    if result is not None:
-        parts += _question_html(claim)
-        parts += _sof_html(result)
-        parts += _forest_html(result, plot_width)
-        parts += _steps_html(result)
-        parts += _body_html(result)
+    parts += _question_html(claim)
+    parts += _sof_html(result)
+    parts += _forest_html(result, plot_width)
+    parts += _steps_html(result)
+    parts += _body_html(result)
     parts += _sources_html(claim)
-    designs = {b.study_id: b.design.label for b in result.body.counted} if result else {}
+    designs = {b.study_id: b.design.label for b in result.body.counted}
     parts += _links_html(detail.links, reviewer, designs)
     parts.append('<p class="section">Suggested studies</p>')
     if detail.suggestions:
@@ -416,8 +400,6 @@ def claim_html(
     else:
         parts.append('<p class="empty">No unlinked study in this project matches the claim '
                      "(fetch its conditions from PubMed first).</p>")
-    if result is None:
-        parts += _pico_html(claim)
     return "".join(parts)
 
 
@@ -511,7 +493,8 @@ class ClaimPage(QWidget):
         ``result`` is the suggested verdict with its working as this reviewer may see it."""
         same = detail is not None and self.claim_id == detail.claim.id
         self.detail = detail
-        self.result = result
+        self.result = result if result is not None or detail is None else \
+            detail.verdict.suggested
         self._shown = (dict(condition_names or {}), reviewer)
         self.verdict_button.setEnabled(detail is not None)
         self._render(keep_scroll=same, new_plots=True)
@@ -616,8 +599,8 @@ class VerdictDialog(QDialog):
         font.setBold(True)
         text.setFont(font)
         suggested = status.suggested
-        infos = [_plain_label(f"The evidence rule suggests {VERDICT_LABELS[suggested.verdict]}: "
-                              f"{'; '.join(suggested.reasons)}.", "verdictSuggested")]
+        infos = [_plain_label(f"The method suggests {VERDICT_LABELS[suggested.verdict]}: "
+                              f"{suggested.statement}", "verdictSuggested")]
         if status.confirmed is not None:
             infos.append(_plain_label(
                 f"Current verdict: {VERDICT_LABELS[status.confirmed]}, by {status.reviewer} on "

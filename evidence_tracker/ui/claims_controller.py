@@ -129,10 +129,9 @@ class ClaimsController(QObject):
         project = self.context.project
         reviewer = self.context.reviewer.name
         # Blind mode: another reviewer's links stay hidden until this reviewer has judged.
-        detail = review.blinded_detail(project, evidence.claim_detail(project, claim_id),
-                                       reviewer)
-        self.page.show_detail(detail, condition_names=self._condition_names, reviewer=reviewer,
-                              result=evidence.claim_verdict(project, claim_id, reviewer))
+        detail = review.blinded_detail(
+            project, evidence.claim_detail(project, claim_id, viewer=reviewer), reviewer)
+        self.page.show_detail(detail, condition_names=self._condition_names, reviewer=reviewer)
         self.context.claim_id = claim_id
 
     # -- modes -----------------------------------------------------------------------------

@@ -273,6 +273,8 @@ class GradePanel(QWidget):
             self.footnotes[key].setPlainText(assessment.footnotes.get(key, ""))
         for w in (self.start_combo, *self.ratings.values()):
             w.blockSignals(False)
+        # Domains nobody judged stay "not assessed" until the reviewer rates or explains them.
+        self._unassessed = {k: assessment.footnotes.get(k, "") for k in assessment.unassessed}
         self._loading = False
         self.dirty = False
         self._recompute()
@@ -289,7 +291,10 @@ class GradePanel(QWidget):
         notes = {k: w.toPlainText().strip() for k, w in self.footnotes.items()
                  if w.toPlainText().strip()}
         ids = self.suggestion.assessment.study_ids if self.suggestion else ()
-        return GradeAssessment(start, downs, ups, notes, ids)
+        untouched = frozenset(
+            k for k, note in getattr(self, "_unassessed", {}).items()
+            if not downs.get(k) and self.footnotes[k].toPlainText().strip() == note.strip())
+        return GradeAssessment(start, downs, ups, notes, ids, unassessed=untouched)
 
     def _changed(self, *_args: object) -> None:
         """The reviewer edited a rating or footnote."""
@@ -306,7 +311,8 @@ class GradePanel(QWidget):
                 hint.setText("")
                 continue
             value = {**suggested.downgrades, **suggested.upgrades}.get(key, 0)
-            hint.setText(f"suggested {_signed(value)}")
+            hint.setText("not assessed" if key in suggested.unassessed
+                         else f"suggested {_signed(value)}")
             hint.setToolTip(suggested.footnotes.get(key, ""))
             self.footnotes[key].setToolTip(suggested.footnotes.get(key, ""))
         if self.suggestion is not None:
@@ -326,7 +332,8 @@ class GradePanel(QWidget):
                 if problems else "")
         self.result.setText(
             f"<span style='font-size:15pt; color:{colour}; font-weight:bold;'>"
-            f"Certainty: {escape(certainty_text(cert))}</span> "
+            f"Certainty: {escape(certainty_text(cert))}"
+            f"{' at most' if a.provisional else ''}</span> "
             f"<span style='color:#555;'>({escape(arithmetic)})</span>{warn}")
 
     def _show_others(self) -> None:

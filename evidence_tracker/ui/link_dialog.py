@@ -42,8 +42,8 @@ from evidence_tracker.domain.claims import (
     Claim,
     ClaimKind,
     ClaimsError,
-    study_design,
 )
+from evidence_tracker.domain.design import suggest_design
 from evidence_tracker.domain.findings import ATTRIBUTION_LABELS
 from evidence_tracker.domain.grade import CERTAINTY_LABELS
 from evidence_tracker.domain.models import Certainty, Stance, StoredStudy
@@ -119,7 +119,8 @@ class LinkDialog(QDialog):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         title.setFont(font)
-        meta = [study_design(study.publication_types).label]
+        meta = [suggest_design(study.publication_types, [m.descriptor for m in study.mesh],
+                               study.title).design.label]
         if study.year:
             meta.append(str(study.year))
         if study.pmid:

@@ -73,7 +73,15 @@ def test_link_then_claims_show_and_counts(db: Path, capsys: pytest.CaptureFixtur
     assert code == 0 and detail["code"] == "C011"
     assert [lk["study"]["pmid"] for lk in detail["links"]] == ["44000001"]
     assert detail["counts"]["supports"] == 1
-    assert detail["verdict"]["suggested"] == "supported"
+    # One unappraised RCT: risk of bias not assessed, so the certainty is only an upper
+    # bound and the method suggests at most partly supported (vote counting said supported).
+    assert detail["verdict"]["suggested"] == "partly_supported"
+    suggestion = detail["verdict"]["suggestion"]
+    assert detail["kind"] == "effect" and suggestion["provisional"] is True
+    assert [s["key"] for s in suggestion["body"]["counted"]] == ["PMID 44000001"]
+    assert suggestion["grade"]["unassessed"] == ["imprecision", "risk_of_bias"]
+    assert suggestion["sof"][0]["timepoint"] == "12 weeks"
+    assert detail["verdict"]["statement"].startswith("IV ketamine may reduce pain in CRPS")
     assert detail["suggestions"] == []  # the only CRPS study is linked already
 
     code, out, _ = run(db, capsys, "claims", "--json", "--condition", "crps")

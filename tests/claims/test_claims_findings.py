@@ -148,12 +148,18 @@ def test_inclusions_are_events_and_blind_mode_hides_other_reviewers_lists(
     assert evidence.review_inclusions(seeded, [rev]) == {}
     assert evidence.record_inclusions(seeded, "41000010", ["41000011"], reviewer="ana") \
         == frozenset({a})
-    evidence.record_inclusions(seeded, rev, [f"#{a}", "41000012"], reviewer="bo")
-    assert evidence.review_inclusions(seeded, [rev]) == {rev: frozenset({a, b})}
+    # Blind mode follows the review rule: before bo has judged this review, bo does not
+    # see ana's list (nor does anyone else who has not judged it); ana sees her own.
     review.set_blind_mode(seeded, True, reviewer="cat")
-    assert evidence.review_inclusions(seeded, [rev], viewer="ana") == {rev: frozenset({a})}
+    assert evidence.review_inclusions(seeded, [rev], viewer="bo") == {}
     assert evidence.review_inclusions(seeded, [rev], viewer="dee") == {}
+    assert evidence.review_inclusions(seeded, [rev], viewer="ana") == {rev: frozenset({a})}
+    evidence.record_inclusions(seeded, rev, [f"#{a}", "41000012"], reviewer="bo")
+    # Two reviewers have judged it, so it is complete: visible to all, the latest counts.
+    assert evidence.review_inclusions(seeded, [rev], viewer="ana") == {rev: frozenset({a, b})}
+    assert evidence.review_inclusions(seeded, [rev], viewer="dee") == {rev: frozenset({a, b})}
     review.set_blind_mode(seeded, False, reviewer="cat")
+    assert evidence.review_inclusions(seeded, [rev]) == {rev: frozenset({a, b})}
     assert evidence.review_inclusions(seeded, [rev], viewer="ana") == {rev: frozenset({a, b})}
     # Undo gives bo's earlier (empty) state back: no list recorded by bo any more.
     assert review.undo(seeded, "bo") is not None

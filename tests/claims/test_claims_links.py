@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from evidence_tracker.domain.claims import ClaimsError, Design, LinkState, validate_quotes
+from evidence_tracker.domain.claims import ClaimsError, LinkState, validate_quotes
+from evidence_tracker.domain.design import StudyDesign
 from evidence_tracker.domain.findings import Direction
 from evidence_tracker.domain.models import Stance, Study
 from evidence_tracker.services import evidence
@@ -22,7 +23,7 @@ def test_link_is_an_event_and_the_current_state(
     view = evidence.link_study(seeded, "40000001", "C011", stance="supports", quotes=[QUOTE],
                                reviewer="ana", outcome="pain intensity", timepoint="12 weeks",
                                note="primary outcome")
-    assert view.study.id == study_id and view.study.design is Design.RCT
+    assert view.study.id == study_id and view.study.design is StudyDesign.RCT
     # The link records one finding from its arguments (issue 11: links hold findings).
     (finding,) = view.state.findings
     assert (finding.outcome, finding.timepoint, finding.direction, finding.quotes) == (

@@ -6,82 +6,51 @@ from collections.abc import Callable
 
 import pytest
 
-from evidence_tracker.domain.claims import (
-    ClaimsError,
-    Design,
-    WeighedLink,
-    study_design,
-    suggest_verdict,
-)
-from evidence_tracker.domain.models import Certainty, EventKind, Stance, Study, Verdict
+from evidence_tracker.domain.claims import ClaimKind, ClaimsError
+from evidence_tracker.domain.design import StudyDesign
+from evidence_tracker.domain.findings import Direction, Finding
+from evidence_tracker.domain.grade import BodyStudy, ClaimScope
+from evidence_tracker.domain.models import Certainty, EventKind, Study, Verdict
+from evidence_tracker.domain.verdicts import DECISION_TABLE, ScopeMatch, assess
 from evidence_tracker.services import evidence
 from evidence_tracker.services.claims import resolve_claim
 from evidence_tracker.store import Project
 from evidence_tracker.store.events import append_event, ensure_reviewer
 from evidence_tracker.store.studies import upsert_studies
 
-S, P, C, N = (Stance.SUPPORTS, Stance.PARTLY_SUPPORTS, Stance.CONTRADICTS,
-              Stance.NOT_RELEVANT)
-SR, RCT, TRIAL, OBS, OTHER, CASE = (Design.SYSTEMATIC_REVIEW, Design.RCT, Design.TRIAL,
-                                    Design.OBSERVATIONAL, Design.OTHER, Design.CASE_REPORT)
 QUOTE = "Ketamine reduced pain intensity compared with placebo at 12 weeks."
+CRPS = ClaimScope(frozenset({"crps"}), "Ketamine IV infusion", "",
+                  claimed={"crps": frozenset({"crps"})}, population="CRPS")
 
 
-@pytest.mark.parametrize(
-    ("links", "certainty", "expected"),
-    [
-        ([], None, Verdict.INSUFFICIENT),
-        ([(S, CASE)], None, Verdict.INSUFFICIENT),
-        ([(S, OBS)], None, Verdict.INSUFFICIENT),
-        ([(S, RCT)], None, Verdict.SUPPORTED),
-        ([(S, SR), (S, RCT)], None, Verdict.SUPPORTED),
-        ([(S, OBS), (S, OBS)], None, Verdict.PARTLY_SUPPORTED),  # no RCT behind it
-        ([(P, RCT)], None, Verdict.PARTLY_SUPPORTED),
-        ([(S, RCT), (P, RCT)], None, Verdict.PARTLY_SUPPORTED),  # 3 of 6 fully supports
-        ([(S, RCT), (S, RCT), (P, OTHER)], None, Verdict.SUPPORTED),  # 6 of 7
-        ([(S, RCT), (C, RCT)], None, Verdict.NOT_SUPPORTED),  # mixed
-        ([(C, RCT)], None, Verdict.CONTRADICTED),
-        ([(C, SR), (S, OBS)], None, Verdict.CONTRADICTED),  # 4 of 5.5
-        ([(C, RCT), (S, OBS), (P, CASE)], None, Verdict.NOT_SUPPORTED),  # 3 of 5
-        ([(S, RCT), (N, SR), (N, SR)], None, Verdict.SUPPORTED),  # not relevant: ignored
-        ([(S, RCT)], Certainty.HIGH, Verdict.SUPPORTED),
-        ([(S, RCT)], Certainty.LOW, Verdict.PARTLY_SUPPORTED),
-        ([(C, RCT)], Certainty.LOW, Verdict.NOT_SUPPORTED),
-        ([(S, RCT)], Certainty.VERY_LOW, Verdict.INSUFFICIENT),
-        ([(S, RCT)], "moderate", Verdict.SUPPORTED),
-    ],
-)
-def test_verdict_rule(
-    links: list[tuple[Stance, Design]], certainty: Certainty | str | None, expected: Verdict
-) -> None:
-    result = suggest_verdict([WeighedLink(s, d) for s, d in links], certainty)
-    assert result.verdict is expected, result.reasons
+def _rct(i: int, direction: Direction) -> BodyStudy:
+    return BodyStudy(i, f"PMID {i}", StudyDesign.RCT, "supports", 0, "low", 250, ("crps",),
+                     "iv_infusion", findings=(Finding(f"f{i}", "pain", "12 weeks", direction,
+                                                      analysed=250),))
 
 
-def test_retracted_studies_do_not_count() -> None:
-    result = suggest_verdict([WeighedLink(S, RCT, retracted=True), WeighedLink(C, RCT)])
-    assert result.verdict is Verdict.CONTRADICTED
-    assert result.supports == 0 and result.contradicts == 3
-    assert "1 retracted study not counted" in result.reasons
-
-
-@pytest.mark.parametrize(
-    ("types", "design"),
-    [
-        (["Journal Article", "Meta-Analysis"], SR),
-        (["Systematic Review"], SR),
-        (["Randomized Controlled Trial", "Multicenter Study"], RCT),
-        (["Clinical Trial, Phase II"], TRIAL),
-        (["Observational Study"], OBS),
-        (["Case Reports"], CASE),
-        (["Review"], Design.NARRATIVE),
-        (["Letter"], Design.NARRATIVE),
-        (["Journal Article"], OTHER),
-        ([], OTHER),
-    ],
-)
-def test_study_design_from_publication_types(types: list[str], design: Design) -> None:
-    assert study_design(types) is design
+# Every row of the decision table, reached through the whole method: two appraised RCTs
+# (500 participants, low risk of bias) whose direction is the row's; the reviewer states
+# the row's certainty (GRADE's "state the certainty directly").
+@pytest.mark.parametrize(("band", "direction"), sorted(DECISION_TABLE))
+def test_every_row_of_the_decision_table(band: str, direction: str) -> None:
+    certainty = {"high_moderate": Certainty.MODERATE, "low": Certainty.LOW,
+                 "very_low": Certainty.VERY_LOW}[band]
+    if direction == "mixed":
+        studies = [_rct(1, Direction.FAVOURS), _rct(2, Direction.AGAINST)]
+    else:
+        studies = [_rct(1, Direction(direction)), _rct(2, Direction(direction))]
+    result = assess(ClaimKind.EFFECT, CRPS, studies, stated=certainty)
+    assert result.verdict is DECISION_TABLE[(band, direction)], result.steps
+    assert result.scope_match is ScopeMatch.FULL
+    assert result.direction == (None if direction == "mixed" else Direction(direction))
+    assert result.steps[-1].label == "Verdict"
+    if band == "high_moderate" and direction == "favours":
+        # High as well as moderate: the same row.
+        high = assess(ClaimKind.EFFECT, CRPS, studies, stated=Certainty.HIGH)
+        assert high.verdict is Verdict.SUPPORTED
+        assert high.statement == ("IV ketamine reduces pain in CRPS for up to 12 weeks "
+                                  "(high certainty).")
 
 
 def _link(project: Project, pmid: str, stance: str = "supports", claim: str = "C011",
@@ -96,12 +65,16 @@ def test_suggested_then_confirmed_verdict(
     assert evidence.verdict_status(seeded, "C011").verdict is Verdict.INSUFFICIENT
     _link(seeded, "43000001")
     status = evidence.verdict_status(seeded, "C011")
-    assert status.verdict is Verdict.SUPPORTED and status.confirmed is None
-    status = evidence.record_verdict(seeded, "C011", "partly_supported", reviewer="bo",
+    # One RCT linked with a stance only, never appraised: the certainty is an upper bound
+    # (risk of bias and imprecision not assessed), read as low: partly supported.
+    assert status.verdict is Verdict.PARTLY_SUPPORTED and status.confirmed is None
+    assert status.suggested.provisional
+    status = evidence.record_verdict(seeded, "C011", "insufficient_evidence", reviewer="bo",
                                      rationale="One small trial only")
-    assert status.confirmed is Verdict.PARTLY_SUPPORTED
-    assert status.verdict is Verdict.PARTLY_SUPPORTED
-    assert status.suggested.verdict is Verdict.SUPPORTED
+    assert status.confirmed is Verdict.INSUFFICIENT
+    assert status.verdict is Verdict.INSUFFICIENT
+    assert status.suggested.verdict is Verdict.PARTLY_SUPPORTED
+    assert status.statement == status.suggested.statement  # recorded with the verdict
     assert (status.reviewer, status.rationale) == ("bo", "One small trial only")
     assert not status.needs_rereview
     with pytest.raises(ClaimsError, match="rationale"):

@@ -140,8 +140,9 @@ def test_suggested_risk_of_bias_from_appraisals() -> None:
                           _study(2, participants=100)], CRPS_IV).assessment
     assert high.downgrades["risk_of_bias"] == -2
     none = suggest_grade([_study(1, rob_severity=None, rob_overall="")], CRPS_IV).assessment
-    assert none.downgrades["risk_of_bias"] == 0
-    assert "No study in the body has a risk-of-bias appraisal" in none.footnotes["risk_of_bias"]
+    # Not assessed is not "not serious": listed as unassessed, the certainty an upper bound.
+    assert "risk_of_bias" in none.unassessed and none.provisional
+    assert none.footnotes["risk_of_bias"].startswith("Not assessed: no study in the body")
 
 
 def test_suggested_indirectness_from_condition_route_and_time() -> None:

@@ -88,7 +88,11 @@ def test_grade_show_and_record(db: Path, capsys: pytest.CaptureFixture[str]) -> 
     shown = ok_json(db, capsys, "grade", "C011", "--show", "--reviewer", "ana")
     assert shown["suggestion"]["start"] == "high"
     assert shown["suggestion"]["downgrades"]["imprecision"] == -1  # a single study
-    assert shown["body"][0]["design"] == "rct"
+    assert shown["body"]["counted"][0]["design"] == "rct"
+    assert shown["body"]["counted"][0]["design_source"] == "appraisal"
+    assert shown["suggestion"]["unassessed"] == ["risk_of_bias"]  # appraised without RoB
+    # Looking needs no reviewer.
+    assert ok_json(db, capsys, "grade", "C011", "--show")["suggestion"]["start"] == "high"
     data = ok_json(db, capsys, "grade", "C011", "--risk-of-bias", "-1", "--footnote",
                    "risk_of_bias=no allocation concealment", "--reviewer", "ana")
     assert data["certainty"] == "low"  # high, -1 risk of bias, -1 imprecision
@@ -101,7 +105,9 @@ def test_grade_show_and_record(db: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert code == 1 and "not rated up" in err
     code, out, _ = run(db, capsys, "claims", "show", "C011", "--json")
     assert code == 0
-    assert "GRADE certainty is low" in json.loads(out)["verdict"]["suggestion"]["reasons"]
+    suggestion = json.loads(out)["verdict"]["suggestion"]
+    assert (suggestion["certainty"], suggestion["certainty_source"]) == ("low", "reviewer")
+    assert suggestion["verdict"] == "partly_supported"  # low certainty, favours
 
 
 def test_agreement_conflicts_resolve_history_undo(

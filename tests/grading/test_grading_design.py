@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from evidence_tracker.domain.appraisal import RobTool, rob_tool_for
-from evidence_tracker.domain.claims import Design
-from evidence_tracker.domain.design import StudyDesign, parse_design, suggest_design, verdict_design
+from evidence_tracker.domain.design import StudyDesign, parse_design, suggest_design
 from evidence_tracker.pubmed.parser import iter_pubmed_xml
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ncbi"
@@ -110,10 +109,7 @@ def test_real_records_from_ncbi_files() -> None:
     assert found["9997"] is StudyDesign.OTHER  # Journal Article only, no design MeSH
 
 
-def test_verdict_design_and_rob_tool() -> None:
-    assert verdict_design(StudyDesign.RCT) is Design.RCT
-    assert verdict_design(StudyDesign.CASE_CONTROL) is Design.OBSERVATIONAL
-    assert verdict_design(StudyDesign.EDITORIAL) is Design.NARRATIVE
+def test_rob_tool_for_each_design() -> None:
     assert rob_tool_for(StudyDesign.RCT) is RobTool.ROB2
     assert rob_tool_for(StudyDesign.COHORT) is RobTool.ROBINS_I
     assert rob_tool_for(StudyDesign.NON_RANDOMISED_TRIAL) is RobTool.ROBINS_I

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from evidence_tracker.domain.appraisal import AppraisalError, AppraisalState, RobTool
 from evidence_tracker.domain.design import StudyDesign
 from evidence_tracker.domain.grade import GradeAssessment, GradeError
-from evidence_tracker.domain.models import Certainty, ScreeningDecision
+from evidence_tracker.domain.models import Certainty, ScreeningDecision, Verdict
 from evidence_tracker.domain.review import ReviewError
 from evidence_tracker.domain.screening import ScreeningError
 from evidence_tracker.services import appraisal, evidence, grading, review, screening
@@ -91,18 +91,26 @@ def test_grade_suggestion_uses_links_and_appraisals(review_project, add_studies)
                                route="oral", rob={**ROB2_LOW, "reporting": "high"})
     appraisal.update_appraisal(review_project, b, reviewer="ana", participants=40,
                                route="iv_infusion", rob=ROB2_LOW)
+    # The claim is about IV ketamine: with an IV trial in the body, the oral trial is
+    # indirect evidence that is left out (GRADE uses direct evidence where there is some).
+    result = grading.verdict_result(review_project, "C011", "ana")
+    assert [(e.study_id, e.reason.value) for e in result.body.excluded] == [
+        (a, "other_intervention")]
     s = grading.suggest(review_project, "C011", "ana").assessment
     assert s.start is Certainty.HIGH
-    assert s.downgrades["risk_of_bias"] == -1  # high risk in 30 of 70 participants
-    assert s.downgrades["indirectness"] == -1 and "route Oral" in s.footnotes["indirectness"]
-    assert s.downgrades["imprecision"] == -2  # 70 participants
+    assert s.downgrades["risk_of_bias"] == 0 and not s.unassessed  # b: low risk
+    assert s.downgrades["indirectness"] == 0
+    assert s.downgrades["imprecision"] == -2  # 40 participants
     view = grading.grade_with(review_project, "C011", reviewer="ana",
-                              ratings={"imprecision": -1},
-                              footnotes={"imprecision": "70 participants, wide CI"})
-    assert view.certainty is Certainty.VERY_LOW  # high, -1 bias, -1 indirect, -1 imprecise
-    # The verdict reads the grade's certainty.
+                              ratings={"imprecision": -1, "risk_of_bias": -1},
+                              footnotes={"imprecision": "40 participants, wide CI",
+                                         "risk_of_bias": "unblinded outcome assessment"})
+    assert view.certainty is Certainty.LOW  # high, -1 bias, -1 imprecise
+    # The verdict reads the grade's certainty: low, favours: partly supported.
     status = evidence.verdict_status(review_project, "C011")
-    assert "GRADE certainty is very low" in status.suggested.reasons
+    assert status.suggested.certainty is Certainty.LOW
+    assert status.suggested.certainty_source == "reviewer"
+    assert status.suggested.verdict is Verdict.PARTLY_SUPPORTED
 
 
 def test_grade_rejects_incomplete_judgements(review_project):
@@ -209,7 +217,9 @@ def test_resolving_a_grade_carries_into_the_verdict(review_project, add_studies)
     review.resolve(review_project, conflict.key, arbiter="cat", value="moderate")
     assert grading.final_certainty(review_project, "C011") is Certainty.MODERATE
     status = evidence.verdict_status(review_project, "C011")
-    assert not any("GRADE" in r for r in status.suggested.reasons)  # moderate: no cap
+    # The verdict reads the resolved certainty (stated by the arbiter).
+    assert status.suggested.certainty is Certainty.MODERATE
+    assert status.suggested.certainty_source == "reviewer"
     # The arbiter's copy is not a third reviewer's judgement.
     assert {j.reviewer for j in review.judgements(review_project, "grade")} == {"ana", "ben"}
     report = review.agreement(review_project)

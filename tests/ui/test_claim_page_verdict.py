@@ -5,6 +5,7 @@ the body of evidence (counted and left out); in the palette's colours; blind mod
 from __future__ import annotations
 
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -129,10 +130,14 @@ def test_page_shows_kind_scope_statement_sof_steps_and_body(project: Project) ->
     assert "Cohort study" in links and "Randomised controlled trial" not in links
 
 
-def test_page_without_result_keeps_the_old_shape(project: Project) -> None:
-    html = claim_html(evidence.claim_detail(project, "C011"), reviewer=REVIEWER)
-    assert "The evidence rule suggests" in html and "Testable form" in html
-    assert "Summary of findings" not in html and "et-forest" not in html
+def test_page_without_result_shows_the_methods_suggestion(project: Project) -> None:
+    """Without a result given, the page shows the suggestion the claim's detail carries
+    (the method's, never the old vote-counting rule)."""
+    detail = evidence.claim_detail(project, "C011", viewer=REVIEWER)
+    html = claim_html(detail, reviewer=REVIEWER)
+    assert "The claim as a question" in html and "How the verdict was reached" in html
+    assert escape(detail.verdict.suggested.statement) in html
+    assert "The evidence rule suggests" not in html and "Testable form" not in html
 
 
 def test_colours_come_from_the_palette() -> None:
@@ -177,14 +182,15 @@ def test_widget_serves_forest_plots_and_follows_palette(project: Project, qtbot)
 def test_bridge_verdict_counts_findings_and_hides_others_in_blind_mode(
         project: Project) -> None:
     link_with_findings(project, OTHER)
-    seen = evidence.claim_verdict(project, "C011", REVIEWER)
+    seen = evidence.verdict_status(project, "C011", viewer=REVIEWER).suggested
     assert [b.key for b in seen.body.counted] == ["PMID 19000001"]
     [row] = seen.sof
     assert (row.outcome, row.timepoint, row.participants) == ("Pain NRS", "4 weeks", 60)
     assert [e.value for e in row.effects] == [-1.8] and row.pooled is None
     review.set_review_team(project, [REVIEWER, OTHER], reviewer=REVIEWER)
     review.set_blind_mode(project, True, reviewer=REVIEWER)
-    blind = evidence.claim_verdict(project, "C011", REVIEWER)
+    blind = evidence.verdict_status(project, "C011", viewer=REVIEWER).suggested
     assert not blind.body.counted and not blind.sof
     assert blind.verdict is Verdict.INSUFFICIENT
-    assert evidence.claim_verdict(project, "C011", OTHER).sof  # the other sees their own
+    # the other sees their own
+    assert evidence.verdict_status(project, "C011", viewer=OTHER).suggested.sof

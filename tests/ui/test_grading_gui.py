@@ -221,11 +221,15 @@ def test_grade_panel_prefills_and_records(window, project, qtbot, warnings) -> N
     assert panel.body.rowCount() == 2
     assert [panel.body.item(r, 1).text() for r in range(2)] == ["RCT", "Non-rand. trial"]
     assert panel.start_combo.currentData() == "high"
-    assert panel.ratings["indirectness"].currentData() == -1  # the oral trial
-    assert "route Oral" in panel.footnotes["indirectness"].toPlainText()
+    # The claim is about IV ketamine and an IV trial counts: the oral trial is left out of
+    # the body (GRADE uses direct evidence where there is some), so nothing is indirect.
+    assert panel.ratings["indirectness"].currentData() == 0
     assert panel.ratings["imprecision"].currentData() == -2  # 60 participants known
     assert not panel.up_box.isEnabled()  # randomised evidence is not rated up
-    assert "Very low" in panel.result.text()
+    # Nobody appraised the risk of bias: "not assessed", so the certainty is an upper bound.
+    assert panel.hints["risk_of_bias"].text() == "not assessed"
+    assert "Low at most" in panel.result.text()
+    assert panel.assessment().unassessed == {"risk_of_bias"}
 
     panel.ratings["imprecision"].setCurrentIndex(panel.ratings["imprecision"].findData(-1))
     panel.footnotes["imprecision"].setPlainText("")
@@ -236,8 +240,9 @@ def test_grade_panel_prefills_and_records(window, project, qtbot, warnings) -> N
     panel.footnotes["imprecision"].setPlainText("60 participants in one RCT plus a pilot")
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
     mine = grading.my_grade(project, "C011", ANA)
-    assert mine is not None and mine.certainty is Certainty.LOW
-    assert "Low" in panel.result.text() and panel.save_button.text() == "Update GRADE"
+    assert mine is not None and mine.certainty is Certainty.MODERATE  # high, -1 imprecision
+    assert mine.unassessed == {"risk_of_bias"}  # untouched: not filled in as "not serious"
+    assert "Moderate" in panel.result.text() and panel.save_button.text() == "Update GRADE"
     panel.apply_suggestions()
     assert panel.ratings["imprecision"].currentData() == -2
 

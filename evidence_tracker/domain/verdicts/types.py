@@ -1,13 +1,5 @@
-"""How a claim's verdict is reached (pure): the body of evidence, GRADE for the claim's
-question, and the verdict with its GRADE informative statement.
-
-The method is ``shared/design/verdicts.md``: a claim is a question with a kind and a scope;
-each linked study counts once (a systematic review or the trials it includes); findings
-are read by outcome and time point; the certainty of the body at the claim's scope and the
-direction of its effect decide the verdict (:data:`DECISION_TABLE`), written as a GRADE
-informative statement (Santesso et al., J Clin Epidemiol 2020;119:126-135).
-
-THE TYPES BELOW ARE THE CONTRACT the services, GUI and reports build on.
+"""The types of a claim's verdict (the contract the services, GUI and reports build on):
+what counted and what did not, summary-of-findings rows, the steps and the result.
 """
 
 from __future__ import annotations
@@ -16,8 +8,15 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from evidence_tracker.domain.findings import Direction, EffectMeasure
-from evidence_tracker.domain.grade import BodyStudy
+from evidence_tracker.domain.findings import (
+    Direction,
+)
+from evidence_tracker.domain.grade import (
+    BodyStudy,
+    GradeSuggestion,
+)
+from evidence_tracker.domain.meta import PooledEffect as PooledEffect
+from evidence_tracker.domain.meta import StudyEffect as StudyEffect
 from evidence_tracker.domain.models import Certainty, Verdict
 
 
@@ -62,33 +61,7 @@ class Exclusion:
     key: str  # "PMID 123" or the study's citation key
     reason: ExclusionReason
     detail: str = ""  # "included in PMID 456", "follow-up 4 weeks < 3 months", ...
-
-
-@dataclass(frozen=True, slots=True)
-class StudyEffect:
-    """One study's effect on one outcome at one time point (a forest plot row)."""
-
-    study_id: int
-    key: str
-    measure: EffectMeasure
-    value: float
-    ci_low: float
-    ci_high: float
-    analysed: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PooledEffect:
-    """A random-effects pooled estimate (computed with statsmodels' meta-analysis)."""
-
-    measure: EffectMeasure
-    value: float
-    ci_low: float
-    ci_high: float
-    studies: int
-    i_squared: float | None = None  # heterogeneity, 0..1; None for a single study
-    tau_squared: float | None = None
-    method: str = ""  # e.g. "DerSimonian-Laird random effects"
+    finding_id: str = ""  # set when one finding is left out and the study still counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +109,6 @@ class VerdictResult:
     steps: tuple[VerdictStep, ...] = ()
     body: EvidenceBody = EvidenceBody()
     sof: tuple[SofRow, ...] = ()
+    grade: GradeSuggestion | None = None  # the suggestion (None where GRADE does not apply)
+    provisional: bool = False  # the certainty rests on unassessed domains (an upper bound)
+    certainty_source: str = ""  # "suggested", "reviewer" or "" (GRADE does not apply)
