@@ -69,9 +69,12 @@ def sof_cells(row: SofRow) -> tuple[str, ...]:
     """One SoF row as the texts of :data:`SOF_COLUMNS`."""
     people = f"{row.participants}" if row.participants else "not reported"
     studies = f"{row.studies} {'study' if row.studies == 1 else 'studies'}"
+    certainty = certainty_text(row.certainty)
+    if row.provisional and row.certainty is not None:
+        # Risk of bias or imprecision not assessed: the level is only an upper bound.
+        certainty = f"at most {certainty} (not assessed)"
     return (row.outcome or "Outcome not named", row.timepoint or NOT_KNOWN,
-            f"{people} ({studies})", effect_text(row), certainty_text(row.certainty),
-            row.statement or "—")
+            f"{people} ({studies})", effect_text(row), certainty, row.statement or "—")
 
 
 def finding_text(finding: Finding) -> str:

@@ -219,11 +219,16 @@ def _steps_html(result: VerdictResult) -> list[str]:
             f"{rows}</table>"]
 
 
+#: Column widths (%) of the SoF table: the statement is what a reader takes away.
+SOF_WIDTHS = (15, 10, 11, 17, 13, 34)
+
+
 def _sof_html(result: VerdictResult) -> list[str]:
     parts = ['<p class="section"><a name="sof"></a>Summary of findings</p>']
     if not result.sof:
         return [*parts, '<p class="empty">No findings recorded on the counted studies yet.</p>']
-    head = "".join(f"<th>{escape(c)}</th>" for c in SOF_COLUMNS)
+    head = "".join(f'<th width="{w}%">{escape(c)}</th>'
+                   for c, w in zip(SOF_COLUMNS, SOF_WIDTHS, strict=True))
     rows = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in sof_cells(row))
                    + "</tr>" for row in result.sof)
     return [*parts, '<table class="grid" border="1" cellspacing="0" cellpadding="4" '

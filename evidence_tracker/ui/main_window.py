@@ -58,6 +58,9 @@ MAX_RECENT = 8
 SEARCH_DELAY_MS = 250
 #: Share of the splitter's width for sidebar, list and claim page in claims mode.
 CLAIMS_SPLIT = (0.16, 0.46, 0.38)
+#: On a wide window the claim page (SoF table, forest plots) gets the extra room.
+CLAIMS_SPLIT_WIDE = (0.12, 0.40, 0.48)
+WIDE_WINDOW = 1700
 
 
 class MainWindow(QMainWindow):
@@ -368,7 +371,8 @@ class MainWindow(QMainWindow):
             self.centre.setCurrentWidget(self.claims.view)
             self.right.setCurrentWidget(self.claims.page)
             total = sum(self._studies_sizes)
-            sizes = self._claims_sizes or [int(total * f) for f in CLAIMS_SPLIT]
+            split = CLAIMS_SPLIT_WIDE if total >= WIDE_WINDOW else CLAIMS_SPLIT
+            sizes = self._claims_sizes or [int(total * f) for f in split]
             self.splitter.setSizes(sizes)
         else:
             self._claims_sizes = self.splitter.sizes()

@@ -57,7 +57,8 @@ def sof_json(row: SofRow) -> dict[str, Any]:
             "statement": row.statement,
             "direction": row.direction.value if row.direction else None,
             "effects": [_effect_json(e) for e in row.effects],
-            "pooled": _effect_json(row.pooled) if row.pooled else None}
+            "pooled": _effect_json(row.pooled) if row.pooled else None,
+            "provisional": row.provisional}
 
 
 def result_json(r: VerdictResult) -> dict[str, Any]:

@@ -107,12 +107,13 @@ def build_rows(kind: ClaimKind, scope: ClaimScope, body: EvidenceBody,
                                   i_squared=pooled.i_squared if pooled else None)
         certainty = grade.certainty if grade else None
         first = findings[0]
+        provisional = bool(grade and grade.assessment.provisional)
         statement = informative_statement(
             kind, scope, certainty, direction, outcome=first.outcome,
-            at=first.timepoint, provisional=bool(grade and grade.assessment.provisional))
+            at=first.timepoint, provisional=provisional)
         row = SofRow(first.outcome or "(outcome not recorded)", first.timepoint, len(items),
                      participants, effect_text, certainty, statement, direction, effects,
-                     pooled)
+                     pooled, provisional)
         rows.append(Row(row, finding_days(first.timepoint), studies, grade))
     rows.sort(key=lambda r: (r.row.outcome.lower(), r.days if r.days is not None else 1e9))
     return rows

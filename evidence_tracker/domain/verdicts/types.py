@@ -78,6 +78,8 @@ class SofRow:
     direction: Direction | None = None
     effects: tuple[StudyEffect, ...] = ()  # per study, for the forest plot
     pooled: PooledEffect | None = None
+    #: The certainty rests on risk of bias or imprecision nobody assessed: an upper bound.
+    provisional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
