@@ -370,6 +370,8 @@ class ClaimScope:
     population: str = ""
     comparator: str = ""
     outcome: str = ""
+    #: How a sentence names each claimed condition ("CRPS" for "crps").
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def umbrella(self) -> bool:
@@ -527,7 +529,12 @@ def _imprecision(body: Sequence[BodyStudy], ci_crosses: bool | None
         if ci_crosses:
             return -1, "The 95% CI crosses no effect (participants not recorded).", True
         return 0, "The 95% CI excludes no effect (participants not recorded).", True
-    if total < VERY_SMALL_BODY or (total < OPTIMAL_INFORMATION_SIZE and ci_crosses):
+    # Twice for a very small body (under a quarter of the optimal information size: GRADE
+    # guidance 34 rates far-from-OIS bodies down twice) unless its recorded 95% CI
+    # excludes no effect; twice too when the body misses the OIS and its CI crosses no
+    # effect (GRADE Handbook 5.2.6).
+    very_small = total < VERY_SMALL_BODY and ci_crosses is not False
+    if very_small or (total < OPTIMAL_INFORMATION_SIZE and ci_crosses):
         return -2, f"Very imprecise: {total} participants in {studies}{gap}{crosses}.", True
     # One trial carries it (a systematic review pools several: not "a single study").
     single = len(body) < 2 and body[0].design is not StudyDesign.SYSTEMATIC_REVIEW

@@ -101,11 +101,13 @@ def claim_scope(project: Project, claim: Claim) -> ClaimScope:
     claimed = {c: frozenset(slug_of[i] for i in claim_store.condition_ids(project, [c])
                             if i in slug_of) for c in claim.conditions}
     slugs = frozenset().union(*claimed.values()) if claimed else frozenset()
-    names = [_short(name_of.get(c, c)) for c in claim.conditions]
-    population = ", ".join(names) if names else _short(claim.pico.population.strip())
+    names = {c: _short(name_of.get(c, c)) for c in claim.conditions}
+    population = ", ".join(names.values()) if names else \
+        _short(claim.pico.population.strip())
     return ClaimScope(slugs, claim.pico.intervention, claim.pico.timepoint,
                       claimed=claimed, population=population,
-                      comparator=claim.pico.comparator, outcome=claim.pico.outcome)
+                      comparator=claim.pico.comparator, outcome=claim.pico.outcome,
+                      names=names)
 
 
 def _short(name: str) -> str:

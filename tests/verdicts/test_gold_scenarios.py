@@ -302,7 +302,7 @@ def test_superlative_with_placebo_only_evidence_is_at_most_partly_supported() ->
     r = assess(ClaimKind.COMPARISON, GOLD_STANDARD, trials)
     assert r.certainty is Certainty.HIGH and r.scope_match is ScopeMatch.PARTIAL
     assert r.verdict is Verdict.PARTLY_SUPPORTED
-    assert r.statement.endswith("; no head-to-head comparison with other crps treatments.")
+    assert r.statement.endswith("; no head-to-head comparison with other CRPS treatments.")
 
 
 def test_head_to_head_evidence_decides_a_comparison() -> None:

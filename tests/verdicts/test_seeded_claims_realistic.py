@@ -115,8 +115,10 @@ def test_c047_statement_names_populations_and_time(realistic) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "Disagreement (verdict): the app says Insufficient evidence, very low, 'The studies "
-    "disagree about whether IV ketamine reduces pain intensity in CRPS'. (1) Direction: "
+    "Disagreement (verdict): the app says Insufficient evidence, very low, 'We are very "
+    "uncertain whether IV ketamine reduces pain intensity in CRPS for up to 11 weeks'. "
+    "(1, FIXED in decision._course: a later favourable finding no longer makes the course "
+    "'mixed') Direction: "
     "decision._course returns 'mixed' because a favourable finding at 3 months "
     "(Schwartzman, 19 patients, high risk) comes after a null one at 12 weeks "
     "(Sigtermans); the method's 'mixed' is studies pointing different ways at the same "
@@ -161,10 +163,11 @@ def test_c011_what_counts(realistic) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "Disagreement (verdict and statement): the app says Insufficient evidence, 'The "
-    "studies disagree about whether IV ketamine reduces pain intensity in CRPS (very low "
-    "certainty)'. Same causes as C011 ('mixed' from a later favourable finding; -2 "
-    "imprecision under 100 participants). The sentence drops the claim's second outcome: "
+    "Disagreement (verdict and statement): the app says Insufficient evidence, 'We are "
+    "very uncertain whether IV ketamine reduces pain intensity in CRPS for up to 11 "
+    "weeks (very low certainty)'. Same remaining cause as C011 (-2 imprecision under 100 "
+    "participants when no CI is recorded; the 'mixed' course is fixed). The sentence "
+    "drops the claim's second outcome: "
     "no functional improvement is recorded (Sigtermans) and is not said."))
 def test_c018_long_term_control_and_function_in_crps(realistic) -> None:
     """C018 "IV ketamine infusions give long-term pain control and restore function in
@@ -206,24 +209,21 @@ def test_c052_gold_standard_without_head_to_head(realistic) -> None:
     does not designate it (it grades the evidence moderate, for up to 12 weeks): recorded
     as misattributed, it is left out (a guideline counts only as an explicit
     designation). Placebo-controlled benefit alone makes a superlative overstated: at
-    most partly supported; with relief fading by 12 weeks and low certainty, not
-    supported. The sentence says there is no head-to-head comparison.
+    most partly supported, never supported. The certainty of that benefit is C011's (the
+    same trials; the series adds no comparative estimate), which is very low in this
+    project (79 participants, no CI recorded), and very low certainty gives insufficient
+    evidence whatever the direction. The sentence says there is no head-to-head
+    comparison.
     """
     _, ids = realistic
     r = verdict(realistic, "C052")
     assert left_out(r) == {ids["cohen_2018"]: ExclusionReason.WRONG_EVIDENCE}
-    assert r.verdict in (Verdict.NOT_SUPPORTED, Verdict.PARTLY_SUPPORTED)
-    assert r.verdict is Verdict.NOT_SUPPORTED
+    assert r.verdict is not Verdict.SUPPORTED
+    assert r.certainty is verdict(realistic, "C011").certainty is Certainty.VERY_LOW
+    assert r.verdict is Verdict.INSUFFICIENT
     assert "no head-to-head comparison" in r.statement
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Disagreement (GRADE): the uncontrolled case series (Mangnus, 48) is pooled into the "
-    "RCTs' 1-week row (108 participants), so imprecision drops from -2 to -1 and the "
-    "body's certainty rises from very low (C011, same trials) to low. An uncontrolled "
-    "series gives no comparative estimate: GRADE rates randomised and non-randomised "
-    "evidence separately, and a case series should not make the body more precise "
-    "(sof.build_rows groups findings by outcome and time regardless of comparator)."))
 def test_c052_case_series_does_not_add_precision(realistic) -> None:
     """The certainty of C052's placebo-controlled evidence is that of the trials alone
     (the same trials as C011); adding a no-comparator series must not raise it."""

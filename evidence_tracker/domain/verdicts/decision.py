@@ -121,15 +121,24 @@ def _course(rows: Sequence[Row]) -> _Course:
         assert only is not None
         return _Course(only, f"every outcome and time point: {DIRECTION_LABELS[only].lower()}",
                        upto, upto_days, first_days)
-    if Direction.FAVOURS in directions and last is not None:
+    if Direction.FAVOURS in directions and first is not None:
         others = [r for r in rows if r.row.direction is not Direction.FAVOURS]
-        if all(r.days is not None and r.days > (last.days or 0.0) for r in others):
+        if all(r.days is not None and r.days > (first.days or 0.0) for r in others):
+            # Benefit first, then none: a course over time, not a disagreement. The
+            # benefit is shown up to the last favourable time point before the first
+            # one without it; favourable findings after that (other studies, other
+            # follow-up) do not carry the claim past it, and the sentence says so.
             later = min(others, key=lambda r: r.days or 0.0)
+            before = [r for r in timed if (r.days or 0.0) < (later.days or 0.0)]
+            last = max(before, key=lambda r: r.days or 0.0)
             word = "no important difference" if later.row.direction is \
                 Direction.NO_DIFFERENCE else "the effect reversed"
             stop = f"{word} at {later.row.timepoint}"
-            return _Course(Direction.FAVOURS, f"favours the claim up to {upto}; {stop}",
-                           upto, upto_days, first_days, stop)
+            if any((r.days or 0.0) > (later.days or 0.0) for r in timed):
+                stop += " (a later favourable finding disagrees)"
+            return _Course(Direction.FAVOURS,
+                           f"favours the claim up to {last.row.timepoint}; {stop}",
+                           last.row.timepoint, last.days, first_days, stop)
     return _Course(None, "the outcomes or time points point different ways")
 
 
@@ -149,8 +158,9 @@ def _scope(kind: ClaimKind, scope: ClaimScope, body: EvidenceBody, course: _Cour
     for claimed, covers in scope.claimed.items():
         wanted = {claimed} if claimed in UMBRELLA_CONDITIONS else covers
         if not any(set(s.conditions) & wanted for s in direct):
-            broader.append(f"no evidence in {claimed.replace('-', ' ')} as a whole"
-                           if claimed in UMBRELLA_CONDITIONS else f"no evidence in {claimed}")
+            name = scope.names.get(claimed) or claimed.replace("-", " ")
+            broader.append(f"no evidence in {name} as a whole"
+                           if claimed in UMBRELLA_CONDITIONS else f"no evidence in {name}")
             stops.append(broader[-1])
     window = time_window(scope.timepoint) if scope.timepoint.strip() else None
     if window and course.direction is Direction.FAVOURS:
@@ -176,8 +186,10 @@ def _scope(kind: ClaimKind, scope: ClaimScope, body: EvidenceBody, course: _Cour
             for s in body.counted):
         broader.append("no head-to-head evidence or explicit designation: placebo-controlled "
                        "benefit only")
+        comparator = scope.comparator.strip()
+        # Lower-case the first letter only: "Other CRPS treatments" keeps its acronym.
         stops.append("no head-to-head comparison" + (
-            f" with {scope.comparator.strip().lower()}" if scope.comparator.strip() else ""))
+            f" with {comparator[:1].lower()}{comparator[1:]}" if comparator else ""))
     return (ScopeMatch.PARTIAL if broader else ScopeMatch.FULL), broader, stops
 
 
@@ -388,8 +400,10 @@ def _attribution(scope: ClaimScope, body: EvidenceBody, steps: list[VerdictStep]
              AttributionMatch.OVERSTATED: "says less than the clinic says it does",
              AttributionMatch.MISATTRIBUTED: "does not say what the clinic attributes to it"}
     quotes = [q for f in worst.findings for q in f.quotes]
+    # The quote closes the sentence when it ends with its own full stop.
     quoted = f": “{quotes[0]}”" if quotes else ""
-    statement = f"The cited document ({worst.key}) {words[match]}{quoted}."
+    end = "" if quoted.endswith((".”", "?”", "!”")) else "."
+    statement = f"The cited document ({worst.key}) {words[match]}{quoted}{end}"
     steps.append(VerdictStep("Attribution", match.value.capitalize(),
                              f"{worst.key}: {words[match]}."))
     steps.append(VerdictStep("Verdict", VERDICT_TEXT[verdict],
