@@ -63,7 +63,6 @@ _INSERT_FTS = (
     f"INSERT INTO studies_fts(rowid, {', '.join(name for name, _ in FTS_COLUMNS)}) "
     f"VALUES (?{', ?' * len(FTS_COLUMNS)})"
 )
-_RETRACTED = ROW_FIELDS.index("retracted")
 
 
 def _find_existing(conn: sqlite3.Connection, row: StudyRow) -> sqlite3.Row | None:
@@ -194,7 +193,7 @@ def _upsert_batch(
             study_id = int(cur.lastrowid or 0)
             fts_rows.append((study_id, *record.fts))
             result.new_ids.append(study_id)
-            if values[_RETRACTED]:
+            if record.retracted:
                 result.newly_retracted_ids.append(study_id)
         else:
             study_id = existing["id"]

@@ -235,6 +235,10 @@ class StudyRow:
         return self._record.deleted
 
     @property
+    def retracted(self) -> bool:
+        return self._record.retracted
+
+    @property
     def fuzzy(self) -> FuzzyKey | None:
         """:func:`~evidence_tracker.domain.dedupe.fuzzy_key` of the study (computed once)."""
         if self._fuzzy is _UNSET:
