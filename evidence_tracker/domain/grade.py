@@ -54,7 +54,7 @@ CERTAINTY_SYMBOLS: Mapping[Certainty, str] = {
 #: Below this many participants in total the estimate is imprecise (a rule of thumb for
 #: GRADE's optimal information size with a continuous pain outcome).
 OPTIMAL_INFORMATION_SIZE = 400
-VERY_SMALL_BODY = 100
+VERY_SMALL_BODY = OPTIMAL_INFORMATION_SIZE // 8  # 50 participants
 #: A funnel plot needs about this many studies before publication bias can be judged.
 FUNNEL_MIN_STUDIES = 10
 #: Conditions that take in every other (a claim about chronic pain in general).
@@ -529,10 +529,12 @@ def _imprecision(body: Sequence[BodyStudy], ci_crosses: bool | None
         if ci_crosses:
             return -1, "The 95% CI crosses no effect (participants not recorded).", True
         return 0, "The 95% CI excludes no effect (participants not recorded).", True
-    # Twice for a very small body (under a quarter of the optimal information size: GRADE
-    # guidance 34 rates far-from-OIS bodies down twice) unless its recorded 95% CI
-    # excludes no effect; twice too when the body misses the OIS and its CI crosses no
-    # effect (GRADE Handbook 5.2.6).
+    # Missing the optimal information size is one level; twice when the 95% CI also crosses
+    # no effect (GRADE Handbook 5.2.6, the rule verdicts.md cites), or when the body is so
+    # far below it that its estimate cannot be trusted whatever its CI (GRADE guidance 34:
+    # under an eighth of the OIS) unless a recorded CI excludes no effect. The old "under
+    # 100: twice" rated two CRPS trials (79 patients, a clear effect) "very low" where the
+    # 2018 guideline says moderate and the Cochrane overview low.
     very_small = total < VERY_SMALL_BODY and ci_crosses is not False
     if very_small or (total < OPTIMAL_INFORMATION_SIZE and ci_crosses):
         return -2, f"Very imprecise: {total} participants in {studies}{gap}{crosses}.", True

@@ -163,8 +163,12 @@ def test_suggested_indirectness_from_condition_route_and_time() -> None:
 
 
 def test_suggested_imprecision_and_inconsistency() -> None:
+    tiny = suggest_grade([_study(1, participants=40)], CRPS_IV).assessment
+    assert tiny.downgrades["imprecision"] == -2  # under an eighth of the OIS
     small = suggest_grade([_study(1, participants=60)], CRPS_IV).assessment
-    assert small.downgrades["imprecision"] == -2
+    assert small.downgrades["imprecision"] == -1  # below the OIS, no CI crossing recorded
+    crossing = suggest_grade([_study(1, participants=60)], CRPS_IV, ci_crosses=True)
+    assert crossing.assessment.downgrades["imprecision"] == -2
     medium = suggest_grade([_study(1, participants=150), _study(2, participants=150)],
                            CRPS_IV).assessment
     assert medium.downgrades["imprecision"] == -1

@@ -210,7 +210,7 @@ def test_grade_panel_prefills_and_records(window, project, qtbot, warnings) -> N
                         reviewer=ANA)
     evidence.link_study(project, PMIDS[2], "C011", stance="supports", quotes=[RESULT],
                         reviewer=ANA)
-    appraisal.update_appraisal(project, PMIDS[0], reviewer=ANA, participants=60)
+    appraisal.update_appraisal(project, PMIDS[0], reviewer=ANA, participants=40)
     claim = next(c.id for c in grading.claim_store.list_claims(project) if c.code == "C011")
     window.claims.view.claim_selected.emit(claim)  # a claim chosen in the claims view
     g.show_grade()
@@ -224,7 +224,7 @@ def test_grade_panel_prefills_and_records(window, project, qtbot, warnings) -> N
     # The claim is about IV ketamine and an IV trial counts: the oral trial is left out of
     # the body (GRADE uses direct evidence where there is some), so nothing is indirect.
     assert panel.ratings["indirectness"].currentData() == 0
-    assert panel.ratings["imprecision"].currentData() == -2  # 60 participants known
+    assert panel.ratings["imprecision"].currentData() == -2  # 40 participants known
     assert not panel.up_box.isEnabled()  # randomised evidence is not rated up
     # Nobody appraised the risk of bias: "not assessed", so the certainty is an upper bound.
     assert panel.hints["risk_of_bias"].text() == "not assessed"
@@ -237,7 +237,7 @@ def test_grade_panel_prefills_and_records(window, project, qtbot, warnings) -> N
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
     assert warnings and "footnote" in warnings[0]
     assert grading.my_grade(project, "C011", ANA) is None
-    panel.footnotes["imprecision"].setPlainText("60 participants in one RCT plus a pilot")
+    panel.footnotes["imprecision"].setPlainText("40 participants in one RCT plus a pilot")
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
     mine = grading.my_grade(project, "C011", ANA)
     assert mine is not None and mine.certainty is Certainty.MODERATE  # high, -1 imprecision
