@@ -69,12 +69,6 @@ def test_c008_fibromyalgia_relief_lasts_minutes(realistic) -> None:
     assert r.statement.endswith("no important difference at 2.5 hours.")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Disagreement (statement wording): the sentence names the outcome of the finding with "
-    "most studies, 'pain responders (>50% VAS reduction)', and says ketamine 'may reduce "
-    "pain responders' -- the opposite of what the trial found (more responders). "
-    "decision._main_outcome + statement.informative_statement: a responder outcome needs "
-    "'increase', or the claim's own outcome ('widespread pain') should be named."))
 def test_c008_statement_does_not_say_it_reduces_responders(realistic) -> None:
     """The informative statement must not invert the finding: more patients with >50%
     relief is pain reduced, not "pain responders" reduced."""

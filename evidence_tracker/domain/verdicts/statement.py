@@ -44,15 +44,25 @@ def intervention_phrase(text: str) -> str:
     return f"{_ROUTE_WORD[route]} ketamine" if route in _ROUTE_WORD else "ketamine"
 
 
+#: Outcomes that count a benefit (more is better): "reduces" cannot take them as object.
+_BENEFIT_COUNT = re.compile(r"respond|responder|relief|improve|success", re.IGNORECASE)
+
+
 def outcome_phrase(text: str, default: str = "pain") -> str:
     """The outcome as a noun phrase: 'pain intensity' from "Pain intensity (e.g. NRS/VAS)
     or proportion with relief".
 
     >>> outcome_phrase("Pain intensity (e.g. NRS/VAS) or proportion with relief")
     'pain intensity'
+
+    A responder or relief outcome counts what goes up when pain goes down: the sentence
+    ("reduces ...") names the default instead.
+
+    >>> outcome_phrase("Pain responders (>50% VAS reduction)")
+    'pain'
     """
     head = re.split(r"\s*(?:\(|;|,| or | and/or )\s*", text.strip(), maxsplit=1)[0].strip()
-    if not head:
+    if not head or _BENEFIT_COUNT.search(head):
         return default
     return head if head[:2].isupper() else head[0].lower() + head[1:]
 
