@@ -14,6 +14,7 @@ from evidence_tracker import APP_ID
 
 DB_ENV = "EVIDENCE_TRACKER_DB"
 EUTILS_URL_ENV = "EVIDENCE_TRACKER_EUTILS_URL"
+CACHE_ENV = "EVIDENCE_TRACKER_CACHE_DIR"
 DEFAULT_DB_NAME = "evidence-tracker.sqlite3"
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,20 @@ def migrations_dir() -> Path:
 
 def user_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_ID, appauthor=False))
+
+
+def user_cache_dir() -> Path:
+    """``$EVIDENCE_TRACKER_CACHE_DIR``, or the user cache directory (platformdirs)."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_cache_dir(APP_ID, appauthor=False))
+
+
+def rate_limit_dir() -> Path:
+    """Where the processes of this user share NCBI's request rate (one small file per
+    host and rate; see ``pubmed.eutils.SharedSlots``)."""
+    return user_cache_dir() / "ncbi-rate"
 
 
 def default_db_path() -> Path:

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from evidence_tracker.config import rate_limit_dir
 from evidence_tracker.pubmed.eutils import CancelToken, EutilsClient, RateLimiters
 from evidence_tracker.services import fetch as fetch_service
 from evidence_tracker.services.settings import ApiKey, Settings, load_settings
@@ -16,7 +17,7 @@ from evidence_tracker.services.settings import ApiKey, Settings, load_settings
 class Session:
     """What one run of the command line reads once and passes to the commands: the user's
     settings, the NCBI API key (read on first use), and the rate limiters its E-utilities
-    clients share."""
+    clients share (with the user's other processes, once loaded)."""
 
     settings: Settings
     api_key: ApiKey = field(default_factory=ApiKey)
@@ -25,7 +26,7 @@ class Session:
     @classmethod
     def load(cls) -> Session:
         """The session of this user (settings.json; the keyring only when a key is needed)."""
-        return cls(load_settings())
+        return cls(load_settings(), limiters=RateLimiters(rate_limit_dir()))
 
     def client(self, cancel: CancelToken | None = None) -> EutilsClient:
         """An E-utilities client with this user's email and key, on the shared limiter."""

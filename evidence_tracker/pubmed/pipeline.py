@@ -19,16 +19,31 @@ parsed by one helper. A span that does not parse on its own (a cut that was not 
 two records after all, or a file that is broken there) makes the import fall back to
 parsing the file from the start in one helper, skipping the records already yielded, so
 records and errors are always those of a sequential parse.
+
+Helpers die with the process that started them: a killed import (SIGKILL, a crash) must not
+leave them blocked forever on a full queue, holding memory and the ``multiprocessing``
+resource tracker (which ends once no process holds its pipe). Each helper first asks
+Linux for a death signal (``PR_SET_PDEATHSIG``), and everywhere watches its parent from a
+thread: the end of the pipe ``multiprocessing`` keeps open to each child (EOF when the
+parent dies), and, on POSIX, the parent pid (a dead parent's children are re-parented).
+The death signal follows the *thread* that started the helper; helpers are started and
+stopped by the generator that yields their records, which runs on one thread.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import itertools
 import logging
 import multiprocessing as mp
+import multiprocessing.connection
 import os
 import queue
 import re
+import signal
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,12 +131,51 @@ def unpack_rows(message: bytes) -> list[StudyRow]:
     return [StudyRow(study, raw) for study, raw in _DECODER.decode(message)]
 
 
+# -- helpers die with their parent ---------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+#: Set (to anything) in the environment, helpers rely on the portable watch alone (tests
+#: check that it suffices by itself).
+NO_DEATH_SIGNAL_ENV = "EVIDENCE_TRACKER_NO_DEATH_SIGNAL"
+#: How often (seconds) a helper checks that its parent is still there.
+PARENT_POLL = 0.5
+
+
+def _die_with_parent() -> None:
+    """Called first in a helper process: end this process when its parent dies."""
+    parent = mp.parent_process()
+    if parent is None:  # not a multiprocessing child (a direct call, e.g. in tests)
+        return
+    parent_pid = parent.pid
+    if sys.platform.startswith("linux") and not os.environ.get(NO_DEATH_SIGNAL_ENV):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError) as exc:  # no usable libc: the watch below stays
+            log.debug("no parent-death signal: %s", exc)
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        while True:
+            try:
+                gone = bool(mp.connection.wait([sentinel], timeout=PARENT_POLL))
+            except OSError:
+                gone = True
+            if gone or (os.name == "posix" and os.getppid() != parent_pid):
+                os._exit(70)  # the parent is gone: nobody will read what is parsed
+
+    if os.name == "posix" and os.getppid() != parent_pid:  # died before we looked
+        os._exit(70)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 # -- one helper --------------------------------------------------------------------------
 
 
 def _worker(path: str, fmt: str, record_source: str, out: Any, skip: int = 0) -> None:
     """The helper process: parse and send :func:`pack_studies` messages of a few records
     each. The first ``skip`` records are parsed but not sent."""
+    _die_with_parent()
     chunk: list[Study] = []
     try:
         for record in itertools.islice(iter_file(Path(path), fmt, record_source), skip, None):
@@ -285,6 +339,7 @@ def _span_worker(
     """A helper process parsing spans ``first``, ``first + step`` ... in order:
     :func:`pack_studies` messages, then ("span", n) after each; ("end", n) when there is
     no span ``n``; ("failed", n) when span ``n`` does not parse."""
+    _die_with_parent()
     with open(path, "rb") as fh:
         for n in itertools.count(first, step):
             try:

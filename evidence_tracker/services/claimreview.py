@@ -5,6 +5,12 @@ by the links is not a review). ``itemReviewed`` is the ``Claim``: its ``author``
 clinic (an ``Organization``), each ``appearance`` the clinic page that makes it.
 ``reviewRating`` places the verdict on a 1-5 scale (``alternateName`` gives it in words,
 which is what readers and search engines show); ``citation`` lists the studies behind it.
+
+The file is meant to be pasted into a page inside ``<script type="application/ld+json">``,
+where the HTML parser, not JSON, decides where the script ends: a title or rationale
+holding ``</script>`` (or ``<!--``) would end it early and run what follows. So
+:func:`dumps_jsonld` writes ``<``, ``>``, ``&``, U+2028 and U+2029 as JSON ``\\u`` escapes:
+the same JSON to any JSON reader, and nothing an HTML parser acts on.
 """
 
 from __future__ import annotations
@@ -33,6 +39,22 @@ RATING = {
     Verdict.CONTRADICTED: 1,
 }
 DEFAULT_PUBLISHER = "Evidence Tracker audit team"
+
+
+#: Characters written as JSON escapes (see the module docstring). They only ever occur
+#: inside JSON strings, where ``\\u003c`` and ``<`` are the same character.
+_SCRIPT_UNSAFE = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"})
+
+
+def dumps_jsonld(doc: Any, indent: int | None = None) -> str:
+    r"""``doc`` as JSON text that is safe inside an HTML ``<script>`` element.
+
+    >>> dumps_jsonld({"reviewBody": "</script><!-- & \u2028"})
+    '{"reviewBody": "\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028"}'
+    >>> json.loads(dumps_jsonld({"a": "</script>"}))["a"]
+    '</script>'
+    """
+    return json.dumps(doc, ensure_ascii=False, indent=indent).translate(_SCRIPT_UNSAFE)
 
 
 def _organisation(name: str, url: str = "") -> dict[str, Any]:
@@ -121,6 +143,6 @@ def write_claim_reviews(project: Project, path: str | Path, claims: Sequence[str
     """Write the JSON-LD file; returns how many reviews it holds."""
     doc = claim_reviews(project, claims, publisher=publisher)
     with atomic_write(path) as out:
-        json.dump(doc, out, ensure_ascii=False, indent=2)
+        out.write(dumps_jsonld(doc, indent=2))
         out.write("\n")
     return len(doc["@graph"])

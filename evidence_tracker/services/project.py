@@ -14,6 +14,7 @@ from evidence_tracker.domain.models import StoredStudy
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.store import Project, latest_schema_version, open_project, stats
 from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.store import search_runs as run_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
 
@@ -33,8 +34,10 @@ def load_condition_catalogue() -> list[dict[str, Any]]:
 
 
 def open_or_create(path: str | Path) -> Project:
-    """Open a project, creating and seeding it on first use."""
+    """Open a project, creating and seeding it on first use; runs left running by a
+    process that was killed are closed as interrupted."""
     project = open_project(path)
+    run_store.close_abandoned_runs(project)
     if project.meta("seeded_conditions") != "1":
         added = condition_store.upsert_conditions(project, load_condition_catalogue())
         project.set_meta("seeded_conditions", "1")

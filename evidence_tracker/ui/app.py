@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from evidence_tracker import APP_ID, APP_NAME, __version__
+from evidence_tracker.config import rate_limit_dir
 from evidence_tracker.pubmed.eutils import RateLimiters
 from evidence_tracker.services import project as project_service
 from evidence_tracker.services import settings as settings_service
@@ -105,7 +106,7 @@ def open_main_window(db_path: Path, settings: Settings | None = None) -> MainWin
         raise
     add_recent_project(project.path)
     return MainWindow(project, lock, settings=settings, api_key=ApiKey(),
-                      limiters=RateLimiters())
+                      limiters=RateLimiters(rate_limit_dir()))
 
 
 def run_gui(db_path: Path) -> int:

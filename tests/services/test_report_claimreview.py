@@ -12,6 +12,7 @@ import pytest
 from report_project import BEN, C011_RATIONALE, audited_project
 
 from evidence_tracker.domain.claims import VERDICT_LABELS
+from evidence_tracker.services import evidence
 from evidence_tracker.services.claimreview import RATING, claim_reviews, write_claim_reviews
 from evidence_tracker.store import Project
 
@@ -92,4 +93,42 @@ def test_write_claim_reviews(audited: Project, tmp_path: Path) -> None:
     doc = json.loads(out.read_text(encoding="utf-8"))
     (review,) = doc["@graph"]
     assert review["author"]["name"] == "Pain Audit Team"
+    validate(review)
+
+
+HOSTILE_CLAIM = "Ketamine cures CRPS</script><script>alert('claim')</script>"
+HOSTILE_RATIONALE = ("No trial shows that. </SCRIPT ><img src=x onerror=alert(1)> <!-- "
+                     "<script> &amp; \u2028 line \u2029 paragraph ]]> -->")
+HOSTILE_PUBLISHER = "Audit </script><script>alert('publisher')</script> & Co"
+
+
+def test_published_inside_a_script_element_the_json_ld_stays_whole(
+        audited: Project, tmp_path: Path) -> None:
+    """Titles and rationales holding ``</script>`` cannot end the element they are
+    published in: the HTML parser sees one script whose text is the whole JSON."""
+    from lxml import html
+
+    from evidence_tracker.services.claims import update_claim
+
+    update_claim(audited, "C011", reviewer=BEN, text=HOSTILE_CLAIM)
+    evidence.record_verdict(audited, "C011", "contradicted", rationale=HOSTILE_RATIONALE,
+                            reviewer=BEN)
+    out = tmp_path / "reviews.jsonld"
+    write_claim_reviews(audited, out, ["C011"], publisher=HOSTILE_PUBLISHER)
+    text = out.read_text(encoding="utf-8")
+    for unsafe in ("<", ">", "&", "\u2028", "\u2029"):
+        assert unsafe not in text
+    page = ("<!DOCTYPE html><html><head><title>Audit</title>"
+            f'<script type="application/ld+json">{text}</script>'
+            "</head><body><p>After</p></body></html>")
+    tree = html.document_fromstring(page)
+    scripts = tree.xpath("//script")
+    assert len(scripts) == 1 and scripts[0].get("type") == "application/ld+json"
+    assert scripts[0].text == text
+    assert not tree.xpath("//img") and tree.xpath("//body/p")[0].text == "After"
+    (review,) = json.loads(scripts[0].text)["@graph"]
+    assert review["claimReviewed"] == HOSTILE_CLAIM
+    assert review["itemReviewed"]["text"] == HOSTILE_CLAIM
+    assert review["reviewBody"] == HOSTILE_RATIONALE
+    assert review["author"]["name"] == HOSTILE_PUBLISHER
     validate(review)

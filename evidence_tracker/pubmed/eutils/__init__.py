@@ -5,6 +5,7 @@ What it does for every request:
 - waits on a :class:`RateLimiter` (3 requests/s without an API key, 10 with one) that
   every client of the application shares: the application owns one :class:`RateLimiters`
   and gives each client the limiter for its host and rate (``config.limiter_in(...)``);
+  its other processes on the machine share it through a file (:class:`SharedSlots`);
 - sends ``tool``, ``email`` and ``api_key`` in the POST body (never in the URL, so the key
   cannot leak into urllib3 debug logs, proxy logs or exception texts), with a timeout;
 - retries 429, 5xx, timeouts, dropped connections and truncated replies with exponential
@@ -35,7 +36,12 @@ from evidence_tracker.pubmed.eutils.errors import (
     HistoryExpired,
     RateLimitExceeded,
 )
-from evidence_tracker.pubmed.eutils.limits import CancelToken, RateLimiter, RateLimiters
+from evidence_tracker.pubmed.eutils.limits import (
+    CancelToken,
+    RateLimiter,
+    RateLimiters,
+    SharedSlots,
+)
 from evidence_tracker.pubmed.eutils.replies import (
     DEFAULT_BASE_URL,
     EARLIEST_DATE,
@@ -77,6 +83,7 @@ __all__ = [
     "RateLimiter",
     "RateLimiters",
     "SearchResult",
+    "SharedSlots",
     "format_date",
     "parse_date",
     "parse_esearch_reply",
