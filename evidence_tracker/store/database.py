@@ -304,7 +304,7 @@ def check_file(path: Path, latest: int | None = None) -> FileCheck:
     wal = header[18] == 2
     # Reading a WAL file through mode=ro would leave -wal and -shm files beside it; with no
     # write-ahead log there is nothing outside the file to read, so read it as immutable.
-    immutable = wal and not Path(f"{path}-wal").exists()
+    immutable = wal and _no_wal_content(path)
     try:
         conn = _raw_connect(path.as_uri() + ("?mode=ro&immutable=1" if immutable
                                              else "?mode=ro"), uri=True)
@@ -316,8 +316,11 @@ def check_file(path: Path, latest: int | None = None) -> FileCheck:
         names = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid")]
     except sqlite3.Error as exc:
-        raise NotAProject(f"{path} is not an Evidence Tracker project, or it is damaged "
-                          f"({exc}). It was not changed.") from exc
+        explained = _explain(exc, path)
+        if type(explained) is StoreError and explained.args[0].startswith("Database error"):
+            explained = NotAProject(f"{path} is not an Evidence Tracker project, or it is "
+                                    f"damaged ({exc}). It was not changed.")
+        raise explained from exc
     finally:
         conn.close()
     ours = app_id == APPLICATION_ID or (app_id == 0 and version >= 1
@@ -465,19 +468,21 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
+def _no_wal_content(path: Path) -> bool:
+    """No write-ahead log beside ``path``, or an empty one (a failed open leaves one)."""
+    try:
+        return Path(f"{path}-wal").stat().st_size == 0
+    except FileNotFoundError:
+        return True
+
+
 def _connect_readonly(path: Path, found: FileCheck) -> sqlite3.Connection:
-    no_wal_file = not Path(f"{path}-wal").exists()
-    if _writable(path):
-        try:
-            # An ordinary connection removes its -wal and -shm when it closes.
-            return _connect(path, readonly="query")
-        except StoreError:
-            if not (no_wal_file and disk_full(path)):
-                raise
-            # A full disk has no room for the -shm file: read the file as it stands.
-            return _connect(path, readonly="immutable")
-    if no_wal_file and found.wal:
-        # Nobody can write a WAL project whose folder or file is read-only without a -wal
-        # file there; mode=ro would fail creating the -shm file ("readonly database").
+    if _writable(path) and not disk_full(path):
+        # An ordinary connection, refusing writes, removes its -wal and -shm when it closes.
+        return _connect(path, readonly="query")
+    if found.wal and _no_wal_content(path):
+        # Nobody writes this WAL project now (nothing in its log, and no room or no right
+        # to write one): read the file as it stands. mode=ro would need to create or grow
+        # the -shm file ("attempt to write a readonly database", "disk I/O error").
         return _connect(path, readonly="immutable")
     return _connect(path, readonly="ro")

@@ -3,6 +3,7 @@ broken link, and a report's chain head can be checked against the project later.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import sqlite3
@@ -58,7 +59,7 @@ def test_every_event_is_chained_to_the_one_before(project: Project) -> None:
     rows = project.conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall()
     assert [r[0] for r in rows] == ids
     assert rows[0][1] == ""
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert after[1] == before[2] and len(after[2]) == 64
     assert len({r[2] for r in rows}) == len(rows)
 
