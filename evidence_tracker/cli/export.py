@@ -19,6 +19,8 @@ from evidence_tracker.store import Project, StoreError
 from evidence_tracker.store.studies import find_study_id
 
 COMMANDS = ("export", "cite", "report", "claimreview")
+#: Opened read-only (see evidence_tracker.cli.run): they write files, never the project.
+READ_ONLY_COMMANDS = COMMANDS
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 

@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 COMMANDS = ("init", "info", "studies", "search")
+#: Opened read-only (see evidence_tracker.cli.run).
+READ_ONLY_COMMANDS = ("info", "studies", "search")
 
 
 def _add_listing_options(p: argparse.ArgumentParser) -> None:

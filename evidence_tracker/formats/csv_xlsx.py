@@ -12,7 +12,10 @@ or abstract is untrusted text). Such a cell gets a leading apostrophe.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
@@ -84,9 +87,15 @@ def write_csv(rows: Iterable[Mapping[str, Any]], out: IO[str],
 
 def write_xlsx(rows: Iterable[Mapping[str, Any]], path: str | IO[bytes],
                columns: Sequence[str] = COLUMNS, *, sheet: str = "Studies") -> int:
-    """An XLSX workbook with one sheet; every text cell is stored as text, never a formula."""
+    """An XLSX workbook with one sheet; every text cell is stored as text, never a formula.
+
+    A failed write (a full disk) raises its OSError once: the half-written archive is
+    closed here, not left for the garbage collector to close ("Exception ignored in
+    ZipFile.__del__") onto a file the caller has already closed.
+    """
     from openpyxl import Workbook  # imported here: only this writer needs it
     from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
 
     wb = Workbook(write_only=False)
     ws = wb.active
@@ -108,7 +117,16 @@ def write_xlsx(rows: Iterable[Mapping[str, Any]], path: str | IO[bytes],
     for col, name in enumerate(columns, start=1):
         width = {"title": 60, "abstract": 80, "authors": 40}.get(name, 14)
         ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
-    wb.save(path)
+    # What Workbook.save does (openpyxl.writer.excel.save_workbook), with the archive closed
+    # on failure too.
+    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    try:
+        wb.properties.modified = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        ExcelWriter(wb, archive).save()  # closes the archive when it succeeds
+    except BaseException:
+        with contextlib.suppress(OSError, ValueError):
+            archive.close()  # writing its directory fails again: it is closed all the same
+        raise
     return count
 
 

@@ -193,6 +193,19 @@ class Report:
     reviewers: list[str] = field(default_factory=list)
     verdict_counts: dict[str, int] = field(default_factory=dict)
     retracted_count: int = 0
+    #: The audit trail's head when the report was made (the last event and its chain
+    #: hash): ``evidence-tracker verify --head HASH`` checks the project still holds it.
+    chain_event_id: int = 0
+    chain_hash: str = ""
+
+    @property
+    def chain_text(self) -> str:
+        """The chain head in words, for the report's opening lines."""
+        if not self.chain_hash:
+            return "Audit trail: no judgement recorded yet."
+        return (f"Audit trail head: event #{self.chain_event_id}, hash {self.chain_hash}. "
+                f"Check it against the project with: evidence-tracker verify --head "
+                f"{self.chain_hash}")
 
     @property
     def reviewed_claims(self) -> list[ClaimSection]:

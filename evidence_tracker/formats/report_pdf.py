@@ -465,6 +465,7 @@ def story(report: Report, frame_width: float, wide_width: float) -> list[Any]:
         Paragraph(f"Generated {report.generated_at} from project "
                   f"{text(report.project_name)}. Citations in {report.style} style.",
                   st["muted"]),
+        Paragraph(text(report.chain_text), st["muted"]),
         Paragraph("Summary", st["h2"]),
     ]
     counts = "; ".join(f"{k}: {v}" for k, v in report.verdict_counts.items() if v)

@@ -7,7 +7,9 @@ export never leaves half a file under the requested name.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import errno
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +53,32 @@ class ExportFormat(enum.StrEnum):
     def from_path(cls, path: str | Path) -> ExportFormat | None:
         suffix = Path(path).suffix.lower()
         return next((f for f in cls if f.extension == suffix), None)
+
+
+class ExportError(OSError):
+    """A file could not be written, said in words a user can act on (an OSError, so
+    callers that caught the raw error still do)."""
+
+
+def write_error(exc: OSError, target: Path) -> ExportError:
+    """``exc`` from writing ``target``, explained (a full disk says so)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return ExportError(f"The disk holding {target.parent} is full; {target.name} was not "
+                           "written (no partial file was left). Free some space and try again.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ExportError(f"Cannot write {target}: {exc.strerror or 'permission denied'}.")
+    return ExportError(f"Cannot write {target}: {exc.strerror or exc}.")
+
+
+@contextlib.contextmanager
+def explained_write_errors(target: Path) -> Iterator[None]:
+    """Turn an OSError raised while writing ``target`` into an :class:`ExportError`."""
+    try:
+        yield
+    except ExportError:
+        raise
+    except OSError as exc:
+        raise write_error(exc, target) from exc
 
 
 @dataclass(frozen=True)
@@ -115,6 +143,13 @@ def write_studies(project: Project, studies: Sequence[StoredStudy], fmt: ExportF
     """Write ``studies`` to ``path`` in ``fmt``."""
     the_format = ExportFormat(fmt)
     target = Path(path)
+    with explained_write_errors(target):
+        _write(project, studies, the_format, target)
+    return ExportResult(str(target), the_format.value, len(studies))
+
+
+def _write(project: Project, studies: Sequence[StoredStudy], the_format: ExportFormat,
+           target: Path) -> None:
     records = [s.study for s in studies]
     if the_format is ExportFormat.RIS:
         _atomic_text(target, lambda out: write_ris(records, out))
@@ -132,7 +167,6 @@ def write_studies(project: Project, studies: Sequence[StoredStudy], fmt: ExportF
         rows = list(table_rows(project, studies))
         with atomic_write(target, binary=True) as out:
             csv_xlsx.write_xlsx(rows, out, TABLE_COLUMNS)
-    return ExportResult(str(target), the_format.value, len(records))
 
 
 def export_studies(

@@ -14,8 +14,10 @@ from evidence_tracker.domain.models import StoredStudy
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.store import Project, latest_schema_version, open_project, stats
 from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.store import events as event_store
 from evidence_tracker.store import search_runs as run_store
 from evidence_tracker.store import studies as study_store
+from evidence_tracker.store.event_chain import ChainCheck
 from evidence_tracker.store.studies import StudyFilter
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,37 @@ def open_or_create(path: str | Path) -> Project:
         project.set_meta(claims_service.KINDS_META_KEY, "1")
         log.info("classified %d seeded claims in %s", filled, project.path)
     return project
+
+
+def open_for_reading(path: str | Path) -> Project:
+    """Open a project for a caller that only reads (``info``, ``studies``, ``export``,
+    ``report``, ``verify``...): read-only, so a project in a read-only file or folder can be
+    read. A project that does not exist yet is created, as any command would."""
+    target = Path(path).expanduser()
+    if not target.exists() or (target.is_file() and target.stat().st_size == 0):
+        return open_or_create(target)
+    return open_project(target, readonly=True)
+
+
+def verify_audit_trail(project: Project, *, head: str | None = None) -> ChainCheck:
+    """Walk the events' hash chain; the first broken link, and whether ``head`` (the chain
+    head printed in a report) is part of it."""
+    return event_store.verify_chain(project, head=head)
+
+
+def chain_check_json(check: ChainCheck, expected_head: str | None = None) -> dict[str, Any]:
+    """What ``evidence-tracker verify --json`` prints."""
+    return {
+        "ok": check.ok,
+        "events": check.events,
+        "head": {"event_id": check.head.event_id, "hash": check.head.hash or None},
+        "broken_at": check.broken_at,
+        "problem": check.problem or None,
+        "expected_head": expected_head,
+        "head_found": check.head_found,
+        "events_after_head": check.events_after_head if check.head_found else None,
+        "message": check.message(),
+    }
 
 
 def project_info(project: Project) -> dict[str, Any]:

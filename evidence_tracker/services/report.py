@@ -52,9 +52,11 @@ from evidence_tracker.services import evidence
 from evidence_tracker.services import prisma as prisma_service
 from evidence_tracker.services.citations import CERTAINTY_LABELS, GradeInfo, certainty_statement
 from evidence_tracker.services.citations import claim_certainty as _certainty
+from evidence_tracker.services.export import explained_write_errors
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.store import events as event_store
 from evidence_tracker.store.report_queries import clinic_pages, studies_by_ids
 
 NO_CONDITION = "(no condition)"
@@ -194,6 +196,7 @@ def build_report(project: Project, *, clinic: str | None = None,
                  today: _dt.date | None = None) -> Report:
     """Gather everything the report shows (no rendering)."""
     the_style = CitationStyle(style)
+    head = event_store.chain_head(project)  # first: what the report shows is at least this
     claims, scope = select_claims(project, clinic)
     conditions = condition_store.list_conditions(project)
     names = {c.slug: c.name for c in conditions}
@@ -214,6 +217,7 @@ def build_report(project: Project, *, clinic: str | None = None,
     report.verdict_counts = {VERDICT_LABELS[v]: sum(1 for s in sections if s.verdict == v.value)
                              for v in Verdict}
     report.retracted_count = sum(1 for s in sections for x in s.studies if x.retracted)
+    report.chain_event_id, report.chain_hash = head.event_id, head.hash
     return report
 
 
@@ -225,13 +229,14 @@ def write_report(project: Project, path: str | Path, *, clinic: str | None = Non
     if suffix not in (".html", ".htm", ".pdf"):
         raise ClaimsError(f"Name the report FILE.html or FILE.pdf (not {target.name}).")
     report = build_report(project, clinic=clinic, style=style)
-    if suffix == ".pdf":
-        # Imported here: reportlab and its fonts load only when a PDF is asked for.
-        from evidence_tracker.formats.report_pdf import write_pdf
+    with explained_write_errors(target):
+        if suffix == ".pdf":
+            # Imported here: reportlab and its fonts load only when a PDF is asked for.
+            from evidence_tracker.formats.report_pdf import write_pdf
 
-        with atomic_write(target, binary=True) as pdf:
-            write_pdf(report, pdf)
-    else:
-        with atomic_write(target) as page:
-            page.write(render_html(report))
+            with atomic_write(target, binary=True) as pdf:
+                write_pdf(report, pdf)
+        else:
+            with atomic_write(target) as page:
+                page.write(render_html(report))
     return report

@@ -1,4 +1,9 @@
-"""Reviewers and the append-only events table that every judgement is derived from."""
+"""Reviewers and the append-only events table that every judgement is derived from.
+
+Every event is chained (:mod:`evidence_tracker.store.event_chain`): it stores the hash of
+the event before it and a hash over its own content and that one, computed here in the
+step that appends it, under the write lock, so the chain has no gaps and no forks.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from evidence_tracker.store import event_chain
 from evidence_tracker.store.database import Project, StoreError, utcnow
+
+_UNSET: Any = object()
 
 
 @dataclass(frozen=True)
@@ -60,21 +68,66 @@ def append_event(
     claim_id: int | None = None,
     note: str = "",
     reverts: int | None = None,
+    before: Any = _UNSET,
 ) -> int:
-    """Record a judgement; ``before`` is read from the current state in the same step."""
+    """Record a judgement; ``before`` is read from the current state in the same step
+    (unless the caller worked it out). Returns the new event's id."""
     with project.transaction():
-        before = current_state(
-            project, kind, reviewer_id=reviewer_id, study_id=study_id, claim_id=claim_id
+        if before is _UNSET:
+            before = current_state(
+                project, kind, reviewer_id=reviewer_id, study_id=study_id, claim_id=claim_id
+            )
+        return _insert_chained(
+            project, kind, reviewer_id=_int(reviewer_id), study_id=_int(study_id),
+            claim_id=_int(claim_id), reverts=_int(reverts), note=str(note),
+            before=None if before is None else json.dumps(before, ensure_ascii=False),
+            after=None if after is None else json.dumps(after, ensure_ascii=False),
         )
-        cur = project.conn.execute(
-            "INSERT INTO events(occurred_at, reviewer_id, kind, study_id, claim_id, before, "
-            "after, note, reverts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (utcnow(), reviewer_id, kind, study_id, claim_id,
-             None if before is None else json.dumps(before, ensure_ascii=False),
-             None if after is None else json.dumps(after, ensure_ascii=False),
-             note, reverts),
-        )
-        return int(cur.lastrowid or 0)
+
+
+def _int(value: int | None) -> int | None:
+    """Ids as SQLite stores them (the hash is over the stored values)."""
+    return None if value is None else int(value)
+
+
+def _insert_chained(
+    project: Project, kind: str, *, reviewer_id: int | None, study_id: int | None,
+    claim_id: int | None, before: str | None, after: str | None, note: str,
+    reverts: int | None,
+) -> int:
+    """Insert one event after the last one, with its link; inside the caller's step."""
+    conn = project.conn
+    last = conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    event_id = int(last[0]) + 1 if last else 1
+    prev_hash = str(last[1] or "") if last else event_chain.GENESIS
+    reviewer = None
+    if reviewer_id is not None:
+        row = conn.execute("SELECT name FROM reviewers WHERE id = ?", (reviewer_id,)).fetchone()
+        reviewer = row[0] if row else None
+    occurred_at = utcnow()
+    digest = event_chain.event_hash(prev_hash, event_id, occurred_at, reviewer, kind,
+                                    study_id, claim_id, before, after, note, reverts)
+    conn.execute(
+        "INSERT INTO events(id, occurred_at, reviewer_id, kind, study_id, claim_id, before, "
+        "after, note, reverts, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (event_id, occurred_at, reviewer_id, kind, study_id, claim_id, before, after, note,
+         reverts, prev_hash, digest),
+    )
+    return event_id
+
+
+def chain_head(project: Project) -> event_chain.ChainHead:
+    """The last event's id and hash (what a published report prints)."""
+    row = project.conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    return event_chain.ChainHead(int(row[0]), str(row[1] or "")) if row else \
+        event_chain.ChainHead(0, event_chain.GENESIS)
+
+
+def verify_chain(project: Project, *, head: str | None = None) -> event_chain.ChainCheck:
+    """Walk the whole chain, oldest first; report the first link that does not hold, and
+    (``head``) whether a report's chain head is part of it."""
+    rows = project.conn.execute(event_chain.CHAIN_SELECT + " ORDER BY e.id")
+    return event_chain.walk(rows, head)
 
 
 def event_filter(

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from evidence_tracker.store.database import Project, utcnow
-from evidence_tracker.store.events import event_filter
+from evidence_tracker.store.database import Project
+from evidence_tracker.store.events import append_event, event_filter
 from evidence_tracker.store.studies import select_in
 
 
@@ -22,10 +22,6 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
         if key in row:
             row[key] = json.loads(row[key]) if row[key] is not None else None
     return row
-
-
-def _dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def current_judgements(
@@ -105,14 +101,8 @@ def insert_event(
 ) -> int:
     """Append an event whose ``before`` the caller worked out (resolutions: their
     previous state is per resolved subject, not per reviewer)."""
-    with project.transaction():
-        cur = project.conn.execute(
-            "INSERT INTO events(occurred_at, reviewer_id, kind, study_id, claim_id, before, "
-            "after, note, reverts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (utcnow(), reviewer_id, kind, study_id, claim_id, _dumps(before), _dumps(after),
-             note, reverts),
-        )
-        return int(cur.lastrowid or 0)
+    return append_event(project, kind, reviewer_id=reviewer_id, before=before, after=after,
+                        study_id=study_id, claim_id=claim_id, note=note, reverts=reverts)
 
 
 def reviewers(project: Project) -> list[tuple[int, str]]:

@@ -37,6 +37,7 @@ from evidence_tracker.services.settings import ApiKey, Settings
 from evidence_tracker.store import Project, StoreError
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
+from evidence_tracker.store.event_chain import ChainCheck
 from evidence_tracker.store.studies import StudyFilter
 from evidence_tracker.ui.citation_actions import CitationActions
 from evidence_tracker.ui.claims_controller import ClaimsController
@@ -162,6 +163,9 @@ class MainWindow(QMainWindow):
         context.judgements_changed.connect(self._judgements_changed)
         self._restore_state()
         self.reload()
+        self.audit_check: ChainCheck | None = None
+        self.audit_warning: QMessageBox | None = None
+        self.check_audit_trail()
 
     # -- construction ----------------------------------------------------------------------
     @property
@@ -442,7 +446,41 @@ class MainWindow(QMainWindow):
         self.search_box.clear()
         add_recent_project(path)
         self.reload()
+        self.check_audit_trail()
         return True
+
+    def check_audit_trail(self) -> None:
+        """Walk the events' hash chain off the GUI thread (about 2 s for 100,000 events,
+        bench/bench_event_chain.py) and warn when a link is broken."""
+        path = self.project.path
+        self.audit_check = None
+
+        def work(_report: object) -> ChainCheck:
+            with project_service.open_for_reading(path) as project:
+                return project_service.verify_audit_trail(project)
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            log.warning("could not check the audit trail of %s: %s", path, exc)
+
+        self.context.tasks.run(work, lambda check: self._audit_trail_checked(path, check),
+                               failed)
+
+    def _audit_trail_checked(self, path: Path, check: ChainCheck) -> None:
+        if path != self.project.path:
+            return  # another project was opened meanwhile
+        self.audit_check = check
+        if check.ok:
+            return
+        log.warning("audit trail of %s: %s", path, check.message())
+        box = QMessageBox(QMessageBox.Icon.Warning, "Audit trail broken",
+                          f"{check.message()}\n\nThe history of judgements in {path.name} was "
+                          "changed outside Evidence Tracker. The project still opens, but its "
+                          "audit trail cannot be trusted from that event on; compare it with a "
+                          "backup or a published report (evidence-tracker verify --head).",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("auditTrailWarning")
+        box.open()  # window-modal, without a nested event loop
+        self.audit_warning = box
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
