@@ -310,3 +310,26 @@ def test_nearly_empty_later_record_does_not_wipe_the_study(project: Project,
 def test_ris_reader_refuses_a_record_without_end() -> None:
     with pytest.raises(FormatError):
         list(ris.read_ris("TY  - JOUR\nTI  - x\n"))
+
+
+def test_many_records_sharing_a_title_are_matched_in_linear_time(
+        project: Project, tmp_path: Path) -> None:
+    """Records with one title, year and first author but distinct PMIDs (or DOIs): each
+    was checked against every earlier one, one query each (quadratic: a 50 MB file of
+    them never finished)."""
+    n = 1500
+    studies = [make_study(pmid=str(41000000 + k), doi=f"10.1000/same.{k}",
+                          title="Correction to: ketamine for chronic pain")
+               for k in range(n)]
+    path = tmp_path / "same-title.ris"
+    path.write_text(ris_text(studies), encoding="utf-8")
+    checks: list[str] = []
+    project.conn.set_trace_callback(
+        lambda sql: checks.append(sql) if sql.startswith("SELECT pmid, doi FROM studies")
+        else None)
+    try:
+        summary = imports.import_file(project, path)
+    finally:
+        project.conn.set_trace_callback(None)
+    assert summary.new == n
+    assert len(checks) < 2 * n  # was n * (n - 1) / 2
