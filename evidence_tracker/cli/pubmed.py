@@ -130,12 +130,17 @@ def _preview(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
         if args.json:
             out.write(json.dumps({"path": preview.path, "format": preview.format,
                                   "records": len(preview.records), **preview.counts,
+                                  "skipped": len(preview.skipped),
                                   "plan": [asdict(r) for r in preview.records]},
                                  ensure_ascii=False) + "\n")
             continue
         out.write(f"{preview.summary()} (dry run: nothing was changed)\n")
         added = 0
         for r in preview.records:
+            if r.action == "skipped":
+                out.write(f"  skipped   record {r.position}: {r.reason}"
+                          + (f"  {r.title[:70]}" if r.title else "") + "\n")
+                continue
             if r.action == "new":
                 added += 1
                 if added <= PREVIEW_NEW_LINES:
@@ -173,7 +178,14 @@ def _import(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
                       + (f", {summary.duplicates} duplicates merged" if summary.duplicates
                          else "")
                       + (f", {summary.withdrawn} deletion notices" if summary.withdrawn
+                         else "")
+                      + (f", {summary.skipped} skipped (cannot be stored)" if summary.skipped
                          else "") + "\n")
+            for position, reason in summary.skipped_records[:PREVIEW_NEW_LINES]:
+                out.write(f"  skipped   record {position}: {reason}\n")
+            if summary.skipped > PREVIEW_NEW_LINES:
+                out.write(f"  ... and {summary.skipped - PREVIEW_NEW_LINES} more skipped "
+                          "(--json lists all)\n")
     return status
 
 

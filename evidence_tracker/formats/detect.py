@@ -7,6 +7,8 @@ recognised by :func:`evidence_tracker.pubmed.medline.detect_format`).
 'bibtex'
 >>> sniff_format(b'[{"id": "1", "type": "article-journal"}]')
 'csl-json'
+>>> sniff_format(b"TY - JOUR\\nER - \\n")
+'ris'
 >>> sniff_format(b"Just notes.") is None
 True
 """
@@ -19,7 +21,9 @@ from typing import Literal
 
 Format = Literal["ris", "bibtex", "csl-json"]
 
-_RIS = re.compile(r"^(?:\d+\.\s*\n)?TY  - ", re.M)
+#: A RIS record's first line: ``TY  - `` (one to three spaces before the hyphen, as the
+#: RIS reader accepts: some exporters write ``TY - JOUR``).
+_RIS = re.compile(r"^(?:\d+\.\s*\n)?TY {1,3}- ", re.M)
 _BIBTEX = re.compile(r"^(?:\s*%[^\n]*\n)*\s*@[A-Za-z]+\s*[{(]")
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import rispy
@@ -28,7 +29,14 @@ from rispy.writer import RisWriter
 
 from evidence_tracker.domain import dates
 from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
-from evidence_tracker.domain.identifiers import doi_url, normalize_doi, pubmed_url
+from evidence_tracker.domain.identifiers import (
+    doi_url,
+    is_pmcid,
+    is_pmid,
+    normalize_doi,
+    normalize_pmcid,
+    pubmed_url,
+)
 from evidence_tracker.domain.models import NOTICE_REF_TYPES, Author, CommentCorrection, Study
 from evidence_tracker.formats import fields
 from evidence_tracker.formats.fields import FormatError, one_line
@@ -36,7 +44,7 @@ from evidence_tracker.formats.fields import FormatError, one_line
 RAW_FORMAT = "ris"
 PUBMED_DATABASES = ("pubmed", "medline", "nlm")
 _NOTICE = re.compile(r"^([A-Za-z]+): (.*?)(?: PMID: (\d+))?$")
-_DA = re.compile(r"^(\d{4})?/(\d{1,2})?/(\d{1,2})?/(.*)$")
+_DA = re.compile(r"^(\d{4})?(?:[/-](\d{1,2})?(?:[/-](\d{1,2})?(?:/(.*))?)?)?$")
 
 
 class _Writer(RisWriter):
@@ -140,26 +148,30 @@ def _authors(values: Iterable[str]) -> list[Author]:
 
 
 def _dates(record: dict[str, Any]) -> tuple[int | None, str]:
-    """(year, pub_date) from DA (``YYYY/MM/DD/other``), else PY."""
+    """(year, pub_date) from DA (``YYYY/MM/DD/other``, ``YYYY/MM/DD``, ``YYYY-MM-DD``,
+    ``YYYY``), else PY; the year from PY, else from DA."""
     year_text = _first(record, "year", "publication_year")
+    da_text = _first(record, "date")
     found = re.match(r"\d{4}", year_text)
     year = int(found.group(0)) if found else None
-    for text in (_first(record, "date"), year_text):
+    for text in (da_text, year_text):
         match = _DA.match(text)
         if not match:
             continue
         y, month, day, other = match.groups()
         the_year = int(y) if y else year
-        if other.strip():
+        if other and other.strip():
             return the_year, other.strip()
         if the_year is None:
             continue
         parts = [the_year]
-        if month and int(month):
+        if month and 1 <= int(month) <= 12:
             parts.append(int(month))
-            if day and int(day):
+            if day and dates.is_valid_date(the_year, int(month), int(day)):
                 parts.append(int(day))
         return the_year, dates.iso_date(parts)
+    if year is None:
+        year = dates.year_in(da_text)  # 'Spring 2019'
     return year, f"{year:04d}" if year else ""
 
 
@@ -175,13 +187,19 @@ def _notices(notes: Iterable[str]) -> list[CommentCorrection]:
 def _pmid(record: dict[str, Any]) -> str:
     accession = _first(record, "accession_number")
     database = _first(record, "name_of_database").lower()
-    if accession.isdigit() and (not database or any(d in database for d in PUBMED_DATABASES)):
+    if is_pmid(accession) and (not database or any(d in database for d in PUBMED_DATABASES)):
         return accession
     for note in [*record.get("notes", []), _first(record, "note")]:
-        match = re.search(r"\bPMID:\s*(\d+)", str(note))
-        if match:
+        match = re.search(r"\bPMID:\s*([0-9]+)", str(note))
+        if match and is_pmid(match.group(1)):
             return match.group(1)
     return ""
+
+
+def _pmcid(value: str) -> str:
+    """C2 when it holds a PMCID (other exporters put other things there)."""
+    value = normalize_pmcid(value) if value.upper().startswith("PMC") else ""
+    return value if is_pmcid(value) else ""
 
 
 def ris_to_study(record: dict[str, Any], *, source: str = "", raw: bytes = b"") -> Study:
@@ -192,12 +210,13 @@ def ris_to_study(record: dict[str, Any], *, source: str = "", raw: bytes = b"") 
     sections = abstract_sections(_first(record, "abstract", "notes_abstract"))
     journal = _first(record, "secondary_title", "alternate_title3", "journal_name",
                      "alternate_title2", "alternate_title1")
-    authors = list(record.get("authors", [])) + list(record.get("first_authors", []))
+    # A1 names the primary authors: they come first.
+    authors = [*record.get("first_authors", []), *record.get("authors", [])]
     types = [t.strip() for t in _first(record, "type_of_work").split(";") if t.strip()]
     return Study(
         pmid=_pmid(record),
         doi=normalize_doi(_first(record, "doi")),
-        pmcid=_first(record, "custom2") if _first(record, "custom2").startswith("PMC") else "",
+        pmcid=_pmcid(_first(record, "custom2")),
         title=title,
         title_html=title_html,
         abstract=abstract_text(sections),
@@ -220,29 +239,115 @@ def ris_to_study(record: dict[str, Any], *, source: str = "", raw: bytes = b"") 
     )
 
 
-def _record_texts(text: str) -> list[str]:
-    """The text of each record (TY line to ER line), for ``raw_record``."""
-    out, current = [], []
-    for line in text.split("\n"):
-        if line.startswith("TY  -"):
-            current = [line]
-        elif current:
-            current.append(line)
-            if line.startswith("ER  -"):
-                out.append("\n".join(current) + "\n")
-                current = []
-    return out
+#: The largest record (and so the longest line) read; a larger one is refused rather than
+#: held in memory (no real reference comes near: a record with 3,000 authors is ~1 MB).
+MAX_RECORD_BYTES = 16 * 2**20
+#: A tag line: two characters, one to three spaces, a hyphen (``TY  - JOUR``, and the
+#: ``TY - JOUR`` some exporters write).
+_TAG_LINE = re.compile(r"([A-Z][A-Z0-9]) {1,3}-(?: (.*)|\s*)$")
+
+
+def _file_lines(path: Path) -> Iterator[str]:
+    """The lines of a UTF-8 file without their ends, read with bounded memory."""
+    with path.open("rb") as fh:
+        number = 0
+        while True:
+            data = fh.readline(MAX_RECORD_BYTES + 1)
+            if not data:
+                return
+            number += 1
+            if len(data) > MAX_RECORD_BYTES:
+                raise FormatError(
+                    f"line {number} is longer than {MAX_RECORD_BYTES // 2**20} MB; no RIS "
+                    "record is that large (is this really a RIS file?)")
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"not UTF-8 text (line {number}, byte {exc.start + 1} of "
+                                  "the line); save the file as UTF-8") from None
+            yield line.rstrip("\r\n")
+
+
+def _text_lines(text: str) -> Iterator[str]:
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end].rstrip("\r")
+        start = end + 1
+
+
+class _Record:
+    """One record being read: its raw lines and its (tag, value parts) fields."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.raw: list[str] = []
+        self.fields: list[tuple[str, list[str]]] = []
+        self.size = 0
+
+    def rispy_text(self) -> str:
+        # Continuation lines are folded into their field here, once (linear): rispy
+        # gets one canonical tag line per field.
+        return "\n".join(f"{tag}  - {' '.join(parts)}".rstrip()
+                         for tag, parts in self.fields) + "\n"
+
+
+def _records(lines: Iterable[str]) -> Iterator[_Record]:
+    """Each record from a ``TY`` line to its ``ER`` line (lines outside records, such as
+    EndNote's numbering, are skipped). A record left open is a :class:`FormatError`."""
+    record: _Record | None = None
+    count = 0
+    for number, line in enumerate(lines, start=1):
+        if number == 1:
+            line = line.lstrip("\ufeff")
+        match = _TAG_LINE.match(line)
+        tag = match.group(1) if match else ""
+        if record is None:
+            if tag == "TY":
+                count += 1
+                record = _Record(number)
+            else:
+                continue
+        elif tag == "TY":
+            raise FormatError(
+                f"record {count} (line {record.line}) has no end ('ER  - ') before the "
+                f"next record starts at line {number}")
+        record.size += len(line) + 1
+        if record.size > MAX_RECORD_BYTES:
+            raise FormatError(
+                f"record {count} (line {record.line}) is larger than "
+                f"{MAX_RECORD_BYTES // 2**20} MB; no RIS record is that large")
+        record.raw.append(line)
+        if match:
+            record.fields.append((tag, [(match.group(2) or "").strip()]))
+        elif line.strip() and record.fields:
+            record.fields[-1][1].append(line.strip())  # a continuation line
+        if tag == "ER":
+            yield record
+            record = None
+    if record is not None:
+        raise FormatError(
+            f"record {count} (line {record.line}) has no end ('ER  - '); the file may be "
+            "cut short")
+    if count == 0:
+        raise FormatError("no RIS record (a record starts with 'TY  - ')")
+
+
+def _read(lines: Iterable[str], source: str) -> Iterator[Study]:
+    for record in _records(lines):
+        (parsed,) = rispy.loads(record.rispy_text())
+        raw = ("\n".join(record.raw) + "\n").encode("utf-8", "surrogatepass")
+        yield ris_to_study(parsed, source=source, raw=raw)
 
 
 def read_ris(text: str, *, source: str = "") -> Iterator[Study]:
     """Studies from RIS text."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
-    if not re.search(r"^TY  - ", text, re.M):
-        raise FormatError("no RIS record (a record starts with 'TY  - ')")
-    records = rispy.loads(text)
-    raws = _record_texts(text)
-    if len(raws) != len(records):
-        raise FormatError(
-            f"{len(raws)} record(s) start with 'TY  - ' but {len(records)} end with 'ER  - '")
-    for record, raw in zip(records, raws, strict=True):
-        yield ris_to_study(record, source=source, raw=raw.encode("utf-8"))
+    return _read(_text_lines(text), source)
+
+
+def read_ris_file(path: Path, *, source: str = "") -> Iterator[Study]:
+    """Studies from a RIS file, read record by record (memory bounded by
+    :data:`MAX_RECORD_BYTES`, however large the file)."""
+    return _read(_file_lines(path), source)

@@ -26,6 +26,7 @@ from Bio import Medline
 from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
 from evidence_tracker.domain.corrections import REF_TYPES
 from evidence_tracker.domain.dates import is_valid_date, month_number, year_in
+from evidence_tracker.domain.identifiers import is_pmcid, is_pmid, normalize_pmcid
 from evidence_tracker.domain.markup import fragment_from_text, normalize_space
 from evidence_tracker.domain.models import (
     Author,
@@ -41,15 +42,32 @@ MedlineSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | IO[str] 
 
 RAW_FORMAT = "medline"
 
-_TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{0,3}) {0,3}-(?: (.*)|\s*)$")
+#: A tag line: ``TAG - value`` with the tag padded to four characters, or a four-letter
+#: tag right against its hyphen (``PMID-123``, as some exporters write it).
+_TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{0,3}) {0,3}-(?: (.*)|\s*)$|([A-Z][A-Z0-9]{3})-(\S.*)$")
 _REF = re.compile(r"^(.*?)\.?\s*PMID:\s*(\d+)\s*$")
 _ID_TYPE = re.compile(r"^(.*?)\s*\[([a-z-]+)\]\s*$")
 _DP = re.compile(r"^(\d{4})(?: ([A-Za-z]{3,9})\.?(?: (\d{1,2}))?)?$")
-_PMID = re.compile(r"\d+")
+#: The largest record read; a larger one is refused rather than held in memory (no real
+#: record comes near: one with 3,000 authors and their affiliations is a few MB).
+MAX_RECORD_BYTES = 16 * 2**20
+#: The databases whose records have no PMID (``OWN - ERIC``); NLM's always have one.
+_NLM = "NLM"
 
 
 class MedlineParseError(ValueError):
     """The input is not well-formed MEDLINE text; the message gives record and line."""
+
+
+def _tag_value(line: str) -> tuple[str, str] | None:
+    """``(tag, value)`` of a tag line, None for any other line (the same rule for format
+    detection and parsing)."""
+    match = _TAG_LINE.match(line)
+    if match is None:
+        return None
+    if match.group(1) is not None:
+        return match.group(1), (match.group(2) or "").strip()
+    return match.group(3), match.group(4).strip()
 
 
 # --------------------------------------------------------------------------- format sniffing
@@ -79,10 +97,14 @@ def detect_format(first_bytes: bytes | str) -> Literal["pubmed-xml", "medline"] 
             else None
         )
     lines = [line.rstrip("\r") for line in head.split("\n")[:30] if line.strip()]
-    for line in lines:
-        if re.match(r"PMID- ?\d", line):
+    for n, line in enumerate(lines):
+        pair = _tag_value(line)
+        if pair is not None and pair[0] == "PMID" and is_pmid(pair[1]):
             return "medline"
-        if not (_TAG_LINE.match(line) or line[:1].isspace()) or line.startswith("TY  -"):
+        if n == 0 and pair is not None and pair[0] == "OWN" and pair[1] not in ("", _NLM) \
+                and all(_tag_value(other) or other[:1].isspace() for other in lines):
+            return "medline"  # another database's records (ERIC): no PMID
+        if not (pair or line[:1].isspace()) or (pair is not None and pair[0] == "TY"):
             return None
     return None
 
@@ -108,7 +130,9 @@ def iter_medline(source: MedlineSource, *, record_source: str = "pubmed") -> Ite
                     f"{name}: MEDLINE record {number} (line {start}): {exc!r}"
                 ) from exc
             pmid = str(record.get("PMID", "")).strip()
-            if not _PMID.fullmatch(pmid):
+            owner = str(record.get("OWN", "")).strip()
+            if not is_pmid(pmid) and (pmid or owner in ("", _NLM)):
+                # Records of other databases (``OWN - ERIC``) have no PMID; NLM's must.
                 raise MedlineParseError(
                     f"{name}: MEDLINE record {number} (line {start}) has no valid PMID "
                     f"({pmid!r}); is this MEDLINE/NBIB text?"
@@ -187,20 +211,26 @@ def _split_records(lines: Iterable[str], name: str) -> Iterator[tuple[int, list[
     """Yield ``(first line number, raw lines)`` for each record."""
     current: list[str] = []
     start = 0
+    size = 0
     has_pmid = False
     try:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 if current:
                     yield start, current
-                current, has_pmid = [], False
+                current, has_pmid, size = [], False, 0
                 continue
             if line.startswith("PMID-") and has_pmid:  # records not separated by a blank line
                 yield start, current
-                current, has_pmid = [], False
+                current, has_pmid, size = [], False, 0
             if not current:
                 start = number
             has_pmid = has_pmid or line.startswith("PMID-")
+            size += len(line)
+            if size > MAX_RECORD_BYTES:
+                raise MedlineParseError(
+                    f"{name}: the MEDLINE record at line {start} is larger than "
+                    f"{MAX_RECORD_BYTES // 2**20} MB; no MEDLINE record is that large")
             current.append(line)
     except UnicodeDecodeError as exc:
         raise MedlineParseError(f"{name}: not UTF-8 text ({exc.reason})") from exc
@@ -210,7 +240,9 @@ def _split_records(lines: Iterable[str], name: str) -> Iterator[tuple[int, list[
 
 def _fields(raw_lines: list[str], start: int, number: int, name: str) -> list[tuple[str, str]]:
     """The record's ``(tag, value)`` pairs in order, continuation lines folded in."""
-    fields: list[tuple[str, str]] = []
+    # Each field's parts are joined once at the end: joining on every continuation line
+    # would copy the whole field again each time (quadratic in its length).
+    fields: list[tuple[str, list[str]]] = []
     for offset, raw in enumerate(raw_lines):
         line = raw.rstrip("\r\n").lstrip("\ufeff") if offset == 0 else raw.rstrip("\r\n")
         if line[:1].isspace():
@@ -219,18 +251,19 @@ def _fields(raw_lines: list[str], start: int, number: int, name: str) -> list[tu
                     f"{name}: MEDLINE record {number} (line {start + offset}) starts with a "
                     "continuation line"
                 )
-            tag, value = fields[-1]
-            fields[-1] = (tag, f"{value} {line.strip()}" if value else line.strip())
+            part = line.strip()
+            if part:
+                fields[-1][1].append(part)
             continue
-        match = _TAG_LINE.match(line)
-        if match is None:
+        pair = _tag_value(line)
+        if pair is None:
             shown = line if len(line) <= 60 else line[:57] + "..."
             raise MedlineParseError(
                 f"{name}: MEDLINE record {number} (line {start + offset}): expected "
                 f"'TAG - value', got {shown!r}"
             )
-        fields.append((match.group(1), (match.group(2) or "").strip()))
-    return fields
+        fields.append((pair[0], [pair[1]] if pair[1] else []))
+    return [(tag, " ".join(parts)) for tag, parts in fields]
 
 
 # --------------------------------------------------------------------------- fields
@@ -261,7 +294,8 @@ def _study(
 
     ids = [_ID_TYPE.match(v) for v in values("AID") + values("LID")]
     doi = next((m.group(1) for m in ids if m and m.group(2) == "doi"), "")
-    pmcid = text("PMC").split(" ")[0] if text("PMC") else ""
+    pmcid = normalize_pmcid(text("PMC").split(" ")[0]) if text("PMC") else ""
+    pmcid = pmcid if is_pmcid(pmcid) else ""  # a malformed PMCID is left out
 
     return Study(
         pmid=text("PMID"),
@@ -309,6 +343,13 @@ def _authors(fields: list[tuple[str, str]]) -> list[Author]:
         elif tag == "AU":
             if waiting_au and people:
                 people[-1]["initials"] = _initials(value, people[-1]["last_name"])
+            elif "," in value:  # 'van Groen, Maaike M.' (ERIC writes full names in AU)
+                last, _, fore = value.partition(",")
+                fore = fore.strip()
+                initials = "".join(p[0].upper() for p in re.split(r"[\s.\-]+", fore)
+                                   if p and p[0].isalpha())
+                people.append({"last_name": last.strip(), "fore_name": fore,
+                               "initials": initials})
             else:
                 last, _, initials = value.rpartition(" ")
                 if not last or not initials.isupper():

@@ -25,7 +25,12 @@ from lxml import etree
 
 from evidence_tracker.domain.abstracts import abstract_text
 from evidence_tracker.domain.dates import is_valid_date, month_number, year_in
-from evidence_tracker.domain.identifiers import normalize_doi, normalize_pmcid
+from evidence_tracker.domain.identifiers import (
+    is_pmcid,
+    is_pmid,
+    normalize_doi,
+    normalize_pmcid,
+)
 from evidence_tracker.domain.markup import clean_text, fragment_from_element
 from evidence_tracker.domain.models import (
     AbstractSection,
@@ -327,8 +332,28 @@ def _raw(el: etree._Element) -> bytes:
     return etree.tostring(el, encoding="utf-8", with_tail=False)
 
 
+def _pmcid(value: str) -> str:
+    """The PMCID, normalised; a malformed one is left out (a link, not the key)."""
+    pmcid = normalize_pmcid(value)
+    return pmcid if is_pmcid(pmcid) else ""
+
+
 def _missing(el: etree._Element, what: str) -> PubMedParseError:
     return PubMedParseError(f"<{el.tag}> at line {el.sourceline} has no {what}")
+
+
+def _pmid_of(el: etree._Element, pmid_el: etree._Element | None) -> str:
+    """The record's PMID, checked: PubMed's key for the record, so a record without a
+    valid one (``1' OR '1'='1``) is malformed PubMed XML."""
+    pmid = _text(pmid_el)
+    if not pmid:
+        raise _missing(el, "PMID")
+    if not is_pmid(pmid):
+        shown = pmid if len(pmid) <= 40 else pmid[:37] + "..."
+        raise PubMedParseError(
+            f"<{el.tag}> at line {el.sourceline}: PMID {shown!r} is not a PubMed ID "
+            "(1 to 10 digits)")
+    return pmid
 
 
 def _children(el: etree._Element | None) -> dict[Any, etree._Element]:
@@ -353,9 +378,7 @@ def _pubmed_article(el: etree._Element, source: str, raw: bytes = b"") -> Study:
     if citation is None:
         raise _missing(el, "MedlineCitation")
     cit = _children(citation)
-    pmid = _text(cit.get("PMID"))
-    if not pmid:
-        raise _missing(el, "PMID")
+    pmid = _pmid_of(el, cit.get("PMID"))
     article = cit.get("Article")
     art = _children(article)
     data = _children(top.get("PubmedData"))
@@ -396,7 +419,7 @@ def _pubmed_article(el: etree._Element, source: str, raw: bytes = b"") -> Study:
     return Study(
         pmid=pmid,
         doi=normalize_doi(doi),
-        pmcid=normalize_pmcid(pmcid),
+        pmcid=_pmcid(pmcid),
         title=title,
         title_html=title_html,
         abstract=abstract_text(sections),
@@ -428,9 +451,7 @@ def _book_article(el: etree._Element, source: str) -> Study:
     doc = el.find("BookDocument")
     if doc is None:
         raise _missing(el, "BookDocument")
-    pmid = _text(doc.find("PMID"))
-    if not pmid:
-        raise _missing(el, "PMID")
+    pmid = _pmid_of(el, doc.find("PMID"))
     data = el.find("PubmedBookData")
     book = doc.find("Book")
     if book is None:
@@ -460,7 +481,7 @@ def _book_article(el: etree._Element, source: str) -> Study:
     return Study(
         pmid=pmid,
         doi=normalize_doi(doi),
-        pmcid=normalize_pmcid(ids.get("pmc", "") or ids.get("pmcid", "")),
+        pmcid=_pmcid(ids.get("pmc", "") or ids.get("pmcid", "")),
         title=title,
         title_html=title_html,
         abstract=abstract_text(sections),
@@ -487,6 +508,7 @@ def _delete_citation(el: etree._Element, source: str) -> list[Study]:
     for pmid_el in el.iterfind("PMID"):
         pmid = _text(pmid_el)
         if pmid:
+            pmid = _pmid_of(el, pmid_el)
             raw = b"<DeleteCitation>" + _raw(pmid_el) + b"</DeleteCitation>"
             studies.append(
                 Study(

@@ -7,23 +7,37 @@ merged (see :func:`evidence_tracker.domain.dedupe.merge_studies`), never stored 
 
 Records are stored in batches, each in its own transaction. A file that breaks part-way
 (truncated XML, a malformed MEDLINE record) keeps the records stored before the break and
-raises ``ImportFailed`` saying where it broke and how many were kept.
+raises ``ImportFailed`` saying where it broke and how many were kept. A file that is refused
+before any record is stored leaves the project exactly as it was (no import run recorded).
+
+One rule for every format, applied by the planner that both the preview and the import
+use: a record with no title, no DOI and no PMID, or with an identifier of the wrong shape
+(:func:`evidence_tracker.domain.identifiers.identifier_problem`), is skipped and reported
+with its position in the file and the reason. A file that yields no record to import
+(nothing recognised, or every record skipped) is refused. Only regular files are read: a
+named pipe, a device or a directory is refused before it is opened.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from evidence_tracker.domain.dedupe import doi_key, ids_conflict, merge_studies
+from evidence_tracker.domain.identifiers import identifier_problem
 from evidence_tracker.domain.models import Study
 from evidence_tracker.formats.bibtex import read_bibtex
 from evidence_tracker.formats.csljson import read_csljson
 from evidence_tracker.formats.detect import sniff_format
 from evidence_tracker.formats.fields import FormatError, study_key
-from evidence_tracker.formats.ris import read_ris
+from evidence_tracker.formats.ris import read_ris_file
 from evidence_tracker.pubmed.medline import MedlineParseError, detect_format
 from evidence_tracker.pubmed.parser import PubMedParseError
 from evidence_tracker.pubmed.pipeline import iter_rows_parallel
@@ -55,10 +69,16 @@ class ImportSummary:
     unchanged: int
     duplicates: int = 0  # records that repeat an earlier record of the same import
     withdrawn: int = 0  # PubMed deletion notices (DeleteCitation) in the file
+    skipped: int = 0  # records that cannot be stored (see :data:`NO_IDENTITY`)
+    #: (position in the file, 1-based; reason) of each skipped record.
+    skipped_records: list[tuple[int, str]] = field(default_factory=list)
 
 
-#: What a :class:`PlannedRecord` can do, in the order summaries list them.
+#: What a :class:`PlannedRecord` can do, in the order summaries list them; a record that
+#: cannot be stored is ``skipped`` (:attr:`ImportPreview.skipped`).
 ACTIONS = ("new", "merge", "unchanged", "duplicate", "withdrawn")
+#: Why a record without any identity is skipped.
+NO_IDENTITY = "no title, no DOI and no PMID"
 
 
 @dataclass(frozen=True)
@@ -74,6 +94,8 @@ class PlannedRecord:
     study_id: int | None = None  # the stored study merged into
     matched_by: str = ""  # "pmid", "doi" or "title"
     existing_title: str = ""
+    position: int = 0  # the record's number in the file (1-based)
+    reason: str = ""  # why a ``skipped`` record is skipped
 
 
 @dataclass
@@ -87,16 +109,46 @@ class ImportPreview:
         found = Counter(r.action for r in self.records)
         return {a: found.get(a, 0) for a in ACTIONS}
 
+    @property
+    def skipped(self) -> list[PlannedRecord]:
+        return [r for r in self.records if r.action == "skipped"]
+
     def summary(self) -> str:
         c = self.counts
+        skipped = len(self.skipped)
         name = Path(self.path).name
         return (f"{name}: {len(self.records)} {FORMAT_LABELS.get(self.format, self.format)} "
                 f"records: {c['new']} new, {c['merge']} merged into existing studies, "
                 f"{c['unchanged']} already present, {c['duplicate']} duplicates within the "
-                "import" + (f", {c['withdrawn']} deletion notices" if c["withdrawn"] else ""))
+                "import" + (f", {c['withdrawn']} deletion notices" if c["withdrawn"] else "")
+                + (f", {skipped} skipped (cannot be stored)" if skipped else ""))
 
 
 # -- reading -----------------------------------------------------------------------------
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse anything but a regular file, without blocking: opening a named pipe for
+    reading waits for a writer, and a device may never end."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except IsADirectoryError:
+        raise ImportFailed(f"{path.name} is a folder, not a file; import the files in it."
+                           ) from None
+    except OSError as exc:
+        raise ImportFailed(f"Cannot read {path}: {exc.strerror}") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+    finally:
+        os.close(fd)
+    if stat.S_ISDIR(mode):
+        raise ImportFailed(f"{path.name} is a folder, not a file; import the files in it.")
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise ImportFailed(f"{path.name} is {kind}, not a file: only regular files are "
+                           "imported. Save the records to a file and import that.")
 
 
 def _read_text(path: Path) -> str:
@@ -113,6 +165,7 @@ def _rows(studies: Iterable[Study]) -> Iterator[StudyRow]:
 
 def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
     """The file's format and its records, each on its way into the store."""
+    _check_regular(path)
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
@@ -125,16 +178,55 @@ def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
         return fmt, iter_rows_parallel(path, fmt, record_source=source)
     other = sniff_format(head)
     if other == "ris":
-        return other, _rows(read_ris(_read_text(path), source=source))
+        return other, _rows(read_ris_file(path, source=source))
     if other == "bibtex":
         return other, _rows(read_bibtex(_read_text(path), source=source))
     if other == "csl-json":
         return other, _rows(read_csljson(_read_text(path), source=source))
+    what = "empty" if not head.strip() else (
+        "neither PubMed XML nor MEDLINE/NBIB text, nor RIS, BibTeX or CSL-JSON")
     raise ImportFailed(
-        f"{path.name} is neither PubMed XML nor MEDLINE/NBIB text, nor RIS, BibTeX or "
-        "CSL-JSON; export it from PubMed as 'PubMed' (NBIB) or XML, or from a reference "
-        "manager as RIS or BibTeX."
+        f"{path.name} is {what}; export it from PubMed as 'PubMed' (NBIB) or XML, or from a "
+        "reference manager as RIS or BibTeX."
     )
+
+
+def _merge(existing: Study, incoming: Study) -> Study:
+    """:func:`~evidence_tracker.domain.dedupe.merge_studies`, except that a merge never
+    replaces data with nothing: a field the merged record would leave empty keeps the
+    existing record's value (a later, nearly empty PubMed record of the same PMID does not
+    wipe the study; a changed non-empty field still replaces the old one)."""
+    merged = merge_studies(existing, incoming)
+    for name in Study.__struct_fields__:
+        if name in _MERGE_KEEP:
+            continue
+        mine, theirs = getattr(merged, name), getattr(existing, name)
+        if (mine is None or (not mine and not isinstance(mine, bool))) and theirs:
+            if merged is incoming:
+                merged = msgspec.structs.replace(incoming)
+            setattr(merged, name, list(theirs) if isinstance(theirs, list) else theirs)
+    if not merged.abstract_sections and merged.abstract == existing.abstract:
+        merged.abstract_sections = list(existing.abstract_sections)
+    if merged.title == existing.title and not merged.title_html:
+        merged.title_html = existing.title_html
+    return merged
+
+
+#: What a merge takes from the record it keeps, even when empty.
+_MERGE_KEEP = frozenset({"raw_record", "raw_format", "source", "deleted"})
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _skip_reason(record: StudyRow) -> str | None:
+    """Why ``record`` cannot be stored (the rule of every importer), or None."""
+    if not (record.title or record.doi or record.pmid):
+        return NO_IDENTITY
+    # (Readers drop a malformed PMCID themselves: a secondary link, not the record's key.)
+    return identifier_problem(pmid=record.pmid, doi=record.doi)
 
 
 # -- planning ----------------------------------------------------------------------------
@@ -200,8 +292,17 @@ class _Planner:
         self.withdrawals.clear()
         self.index.forget()
 
-    def plan(self, record: StudyRow) -> tuple[PlannedRecord, int]:
-        """The record's fate, and the target (stored id or placeholder) it goes to."""
+    def plan(self, record: StudyRow, position: int = 0) -> tuple[PlannedRecord, int]:
+        """The record's fate, and the target (stored id or placeholder) it goes to (0 for
+        none). ``position``: the record's number in the file."""
+        plan, target = self._plan(record)
+        return dataclasses.replace(plan, position=position), target
+
+    def _plan(self, record: StudyRow) -> tuple[PlannedRecord, int]:
+        reason = _skip_reason(record)
+        if reason is not None:
+            return PlannedRecord("skipped", record.title, study_key(record),
+                                 reason=reason), 0
         if record.deleted:
             return self._withdraw(record), 0
         keys = _keys(record)
@@ -212,7 +313,7 @@ class _Planner:
             other = self._current(target)
             if ids_conflict(other.pmid, other.doi, record.pmid, record.doi):
                 continue
-            merged = StudyRow(merge_studies(other.study(), record.study()))
+            merged = StudyRow(_merge(other.study(), record.study()))
             self.current[target] = merged
             self._remember(target, merged)
             return PlannedRecord("duplicate", record.title, study_key(record),
@@ -228,7 +329,7 @@ class _Planner:
         if stored is None:
             stored = stored_studies(self.project, [match.study_id])[match.study_id]
             self.existing[match.study_id] = stored
-        merged_study = merge_studies(stored, record.study())
+        merged_study = _merge(stored, record.study())
         merged = self.current[match.study_id] = StudyRow(merged_study)
         self._remember(match.study_id, merged)
         action = "merge" if differs(stored, merged_study) else "unchanged"
@@ -254,18 +355,36 @@ class _Planner:
         self.index.add(study_id, record)
 
 
+def _nothing_to_import(name: str, skipped: list[PlannedRecord]) -> ImportFailed:
+    """The refusal of a file that yields no record to import."""
+    if not skipped:
+        return ImportFailed(f"{name}: no records found in the file; nothing was imported.")
+    shown = "; ".join(f"record {r.position}: {r.reason}" for r in skipped[:5])
+    more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
+    return ImportFailed(f"{name}: none of its {len(skipped)} record(s) can be imported: "
+                        f"{shown}{more}. Nothing was imported.")
+
+
 def preview_file(project: Project, path: str | Path) -> ImportPreview:
-    """What importing ``path`` would do, record by record; writes nothing."""
+    """What importing ``path`` would do, record by record; writes nothing.
+
+    Raises ``ImportFailed`` where :func:`import_file` would refuse the file (the same
+    planner decides both)."""
     path = Path(path)
     fmt, records = _records(path)
     preview = ImportPreview(str(path), fmt)
     planner = _Planner(project)
+    position = 0
     try:
         for batch in _batches(records):
             planner.prefetch(batch)
-            preview.records.extend(planner.plan(record)[0] for record in batch)
+            for record in batch:
+                position += 1
+                preview.records.append(planner.plan(record, position)[0])
     except (PubMedParseError, MedlineParseError, FormatError) as exc:
         raise ImportFailed(f"{path.name}: {exc}") from exc
+    if all(r.action == "skipped" for r in preview.records):
+        raise _nothing_to_import(path.name, preview.records)
     return preview
 
 
@@ -321,44 +440,60 @@ def _batches(records: Iterator[StudyRow]) -> Iterator[list[StudyRow]]:
 def import_file(
     project: Project, path: str | Path, *, progress: Callable[[int], None] | None = None
 ) -> ImportSummary:
-    """Import one file, merging duplicates (PMID, DOI, title + year + first author)."""
+    """Import one file, merging duplicates (PMID, DOI, title + year + first author).
+
+    The import run is recorded when the first record is about to be stored: a file
+    refused before that leaves the project exactly as it was."""
     path = Path(path)
     fmt, records = _records(path)
-    run = run_store.start_run(
-        project, condition_id=None, query=f"import {path.name}", kind="import",
-        mindate=None, maxdate=None, cursor={"file": str(path)},
-    )
+    run_id: int | None = None
     planner = _Planner(project)
     counts: Counter[str] = Counter()
-    stored = 0
+    skipped: list[PlannedRecord] = []
+    stored = 0  # records read (and stored, merged or skipped)
     try:
         # The next batch is received (unpickled, turned into rows) on a thread while this
         # one writes: SQLite releases the GIL while it writes and syncs.
         for batch in prefetch(_batches(records), depth=1):
-            with project.transaction():
-                planner.prefetch(batch)
-                planned = [planner.plan(record) for record in batch]
-                plans = [p for p, _ in planned]
-                _apply(project, planner, [t for _, t in planned], run.id)
-                planner.release()
-                found = Counter(p.action for p in plans)
-                run_store.record_progress(
-                    project, run.id, cursor={"file": str(path), "records": stored + len(batch)},
-                    fetched=len(batch), new=found["new"], updated=found["merge"],
-                )
+            planner.prefetch(batch)
+            planned = [planner.plan(record, stored + n)
+                       for n, record in enumerate(batch, start=1)]
+            plans = [p for p, _ in planned]
+            skipped += [p for p in plans if p.action == "skipped"]
+            found = Counter(p.action for p in plans)
+            if run_id is None and len(skipped) < stored + len(batch):
+                run_id = run_store.start_run(
+                    project, condition_id=None, query=f"import {path.name}", kind="import",
+                    mindate=None, maxdate=None, cursor={"file": str(path)},
+                ).id
+            if run_id is not None:
+                with project.transaction():
+                    _apply(project, planner, [t for _, t in planned if t], run_id)
+                    run_store.record_progress(
+                        project, run_id,
+                        cursor={"file": str(path), "records": stored + len(batch)},
+                        fetched=len(batch), new=found["new"], updated=found["merge"],
+                    )
+            planner.release()
             stored += len(batch)
             counts.update(found)
             if progress:
                 progress(stored)
     except (PubMedParseError, MedlineParseError, FormatError) as exc:
-        run_store.finish_run(project, run.id, "failed", error=str(exc))
-        kept = f"{stored} record(s) before the problem were imported." if stored else (
+        if run_id is not None:
+            run_store.finish_run(project, run_id, "failed", error=str(exc))
+        imported = stored - len(skipped)
+        kept = f"{imported} record(s) before the problem were imported." if imported else (
             "Nothing was imported."
         )
-        raise ImportFailed(f"{path.name}: {exc} {kept}") from exc
+        raise ImportFailed(f"{path.name}: {_sentence(exc)} {kept}") from exc
     except BaseException as exc:
-        run_store.finish_run(project, run.id, "failed", error=str(exc))
+        if run_id is not None:
+            run_store.finish_run(project, run_id, "failed", error=str(exc))
         raise
-    run_store.finish_run(project, run.id, "done")
+    if run_id is None:
+        raise _nothing_to_import(path.name, skipped)
+    run_store.finish_run(project, run_id, "done")
     return ImportSummary(str(path), fmt, stored, counts["new"], counts["merge"],
-                         counts["unchanged"], counts["duplicate"], counts["withdrawn"])
+                         counts["unchanged"], counts["duplicate"], counts["withdrawn"],
+                         len(skipped), [(p.position, p.reason) for p in skipped])

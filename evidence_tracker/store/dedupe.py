@@ -3,6 +3,10 @@
 Matching: PMID, then DOI (any stored study, case-insensitive), then normalised title with
 year and first author (see :mod:`evidence_tracker.domain.dedupe`). Title keys are computed
 per publication year on demand and cached for the life of a :class:`DuplicateIndex`.
+
+Studies sharing a title key are kept apart by which identifiers they have, so that a
+record is only checked against those its identifiers cannot rule out: a file of thousands
+of records with one title and distinct PMIDs stays linear (it checked every earlier one).
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ class DuplicateIndex:
     """Lookups of stored studies by PMID, DOI and title key, within one import step."""
 
     project: Project
-    _by_year: dict[int | None, dict[tuple[str, str], list[int]]] = field(default_factory=dict)
+    #: year -> (title key, author key) -> (has PMID, has DOI) -> study ids, oldest first
+    _by_year: dict[int | None, dict[tuple[str, str], dict[tuple[bool, bool], list[int]]]] = \
+        field(default_factory=dict)
     _dois: dict[str, list[int]] | None = None
     #: PMID -> study id for the PMIDs of :meth:`prefetch` (those absent are not stored).
     _pmids: dict[str, int] = field(default_factory=dict)
@@ -47,14 +53,18 @@ class DuplicateIndex:
                 self._dois.setdefault(doi, []).append(int(study_id))
         return self._dois
 
-    def _title_index(self, year: int | None) -> dict[tuple[str, str], list[int]]:
+    def _title_index(self, year: int | None
+                     ) -> dict[tuple[str, str], dict[tuple[bool, bool], list[int]]]:
         if year not in self._by_year:
-            sql = "SELECT id, title, authors FROM studies WHERE deleted = 0 AND year IS ?"
-            index: dict[tuple[str, str], list[int]] = {}
-            for study_id, title, authors in self.project.conn.execute(sql, (year,)):
+            sql = ("SELECT id, title, authors, pmid IS NOT NULL, doi IS NOT NULL FROM studies "
+                   "WHERE deleted = 0 AND year IS ? ORDER BY id")
+            index: dict[tuple[str, str], dict[tuple[bool, bool], list[int]]] = {}
+            for study_id, title, authors, has_pmid, has_doi in self.project.conn.execute(
+                    sql, (year,)):
                 people = [Author(**a) for a in json.loads(authors or "[]")[:1]]
                 key = (title_key(title), author_key(people))
-                index.setdefault(key, []).append(int(study_id))
+                index.setdefault(key, {}).setdefault((bool(has_pmid), bool(has_doi)), []) \
+                    .append(int(study_id))
             self._by_year[year] = index
         return self._by_year[year]
 
@@ -84,7 +94,8 @@ class DuplicateIndex:
             self._doi_index().setdefault(doi_key(record.doi), []).append(study_id)
         key = record.fuzzy
         if key is not None:
-            self._title_index(key[1]).setdefault((key[0], key[2]), []).append(study_id)
+            self._title_index(key[1]).setdefault((key[0], key[2]), {}).setdefault(
+                (bool(record.pmid), bool(record.doi)), []).append(study_id)
 
     def find(self, record: StudyRow) -> Match | None:
         if record.pmid:
@@ -92,14 +103,28 @@ class DuplicateIndex:
             if study_id is not None:
                 return Match(study_id, "pmid")
         if record.doi:
-            for study_id in self._doi_index().get(doi_key(record.doi), []):
+            for study_id in self._doi_index().get(doi_key(record.doi), [])[:_RECHECK]:
                 if not self._conflicts(study_id, record):
                     return Match(study_id, "doi")
         key = record.fuzzy
         if key is not None:
-            for study_id in self._title_index(key[1]).get((key[0], key[2]), []):
-                if not self._conflicts(study_id, record):
-                    return Match(study_id, "title")
+            groups = self._title_index(key[1]).get((key[0], key[2]), {})
+            found = [self._first_agreeing(ids, record)
+                     for (has_pmid, has_doi), ids in groups.items()
+                     # A study with another PMID (or DOI) is another article; one with
+                     # the same was found above.
+                     if not (has_pmid and record.pmid) and not (has_doi and record.doi)]
+            best = min((f for f in found if f is not None), default=None)
+            if best is not None:
+                return Match(best, "title")
+        return None
+
+    def _first_agreeing(self, ids: list[int], record: StudyRow) -> int | None:
+        """The oldest of ``ids`` whose stored identifiers do not conflict with the
+        record's (a merge may have given a study identifiers since it was indexed)."""
+        for study_id in ids[:_RECHECK]:
+            if not self._conflicts(study_id, record):
+                return study_id
         return None
 
     def _conflicts(self, study_id: int, record: StudyRow) -> bool:
@@ -109,6 +134,10 @@ class DuplicateIndex:
             "SELECT pmid, doi FROM studies WHERE id = ?", (study_id,)
         ).fetchone()
         return row is None or ids_conflict(row[0] or "", row[1] or "", record.pmid, record.doi)
+
+
+#: Studies of one title group checked against a record (the oldest first).
+_RECHECK = 20
 
 
 def differs(a: Study, b: Study) -> bool:

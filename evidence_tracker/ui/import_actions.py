@@ -35,7 +35,8 @@ from evidence_tracker.ui.context import AppContext
 IMPORT_SUFFIXES = frozenset({".ris", ".bib", ".bibtex", ".json", ".nbib", ".xml", ".txt",
                              ".medline"})
 ACTION_LABELS = {"new": "Add", "merge": "Merge", "unchanged": "Already present",
-                 "duplicate": "Duplicate in import", "withdrawn": "Deleted by PubMed"}
+                 "duplicate": "Duplicate in import", "withdrawn": "Deleted by PubMed",
+                 "skipped": "Skipped"}
 
 
 class ImportPreviewDialog(QDialog):
@@ -66,6 +67,8 @@ class ImportPreviewDialog(QDialog):
         self.table.setRowCount(len(rows))
         for n, (name, r) in enumerate(rows):
             existing = f"#{r.study_id} {r.existing_title}" if r.study_id else ""
+            if r.action == "skipped":  # why, and where in the file
+                existing = f"record {r.position}: {r.reason}"
             for col, value in enumerate((name, ACTION_LABELS.get(r.action, r.action),
                                          r.matched_by.upper() if r.matched_by else "",
                                          f"{r.key} — {r.title}" if r.key != r.title[:60]
@@ -81,7 +84,8 @@ class ImportPreviewDialog(QDialog):
         self.import_button = buttons.addButton("Import",
                                                QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setObjectName("importButton")
-        self.import_button.setEnabled(any(p.records for p in self.previews))
+        self.import_button.setEnabled(any(len(p.records) > len(p.skipped)
+                                          for p in self.previews))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -156,7 +160,9 @@ class ImportActions(QObject):
                                      f"{s.unchanged} already present, {s.duplicates} "
                                      "duplicates"
                                      + (f", {s.withdrawn} deletion notices" if s.withdrawn
-                                        else ""))
+                                        else "")
+                                     + (f", {s.skipped} skipped (cannot be stored)"
+                                        if s.skipped else ""))
             return lines
 
         def done(lines: list[str]) -> None:
