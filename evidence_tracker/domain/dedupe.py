@@ -100,13 +100,13 @@ def merge_studies(existing: Study, incoming: Study) -> Study:
     """The record to keep when ``incoming`` duplicates ``existing``.
 
     A PubMed record (XML or MEDLINE) replaces whatever it duplicates, as a re-fetch
-    would; otherwise the existing record stays and only its empty fields are filled from
-    the incoming one (a DOI, an abstract, pages ...).
+    would; otherwise the existing record stays. Either way a merge never replaces data
+    with nothing: the kept record's empty fields are filled from the other one (a DOI, an
+    abstract, pages ...), so a later, nearly empty record of the same PMID does not wipe
+    the study, while a changed non-empty field still replaces the old one.
     """
     if is_authoritative(incoming):
         base, other = incoming, existing
-        if is_authoritative(existing):
-            return incoming
     else:
         base, other = existing, incoming
     merged = msgspec.structs.replace(base)

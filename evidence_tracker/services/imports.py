@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import msgspec
-
 from evidence_tracker.domain.dedupe import doi_key, ids_conflict, merge_studies
 from evidence_tracker.domain.identifiers import identifier_problem
 from evidence_tracker.domain.models import Study
@@ -191,31 +189,6 @@ def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
     )
 
 
-def _merge(existing: Study, incoming: Study) -> Study:
-    """:func:`~evidence_tracker.domain.dedupe.merge_studies`, except that a merge never
-    replaces data with nothing: a field the merged record would leave empty keeps the
-    existing record's value (a later, nearly empty PubMed record of the same PMID does not
-    wipe the study; a changed non-empty field still replaces the old one)."""
-    merged = merge_studies(existing, incoming)
-    for name in Study.__struct_fields__:
-        if name in _MERGE_KEEP:
-            continue
-        mine, theirs = getattr(merged, name), getattr(existing, name)
-        if (mine is None or (not mine and not isinstance(mine, bool))) and theirs:
-            if merged is incoming:
-                merged = msgspec.structs.replace(incoming)
-            setattr(merged, name, list(theirs) if isinstance(theirs, list) else theirs)
-    if not merged.abstract_sections and merged.abstract == existing.abstract:
-        merged.abstract_sections = list(existing.abstract_sections)
-    if merged.title == existing.title and not merged.title_html:
-        merged.title_html = existing.title_html
-    return merged
-
-
-#: What a merge takes from the record it keeps, even when empty.
-_MERGE_KEEP = frozenset({"raw_record", "raw_format", "source", "deleted"})
-
-
 def _sentence(exc: Exception) -> str:
     text = str(exc).strip()
     return text if text.endswith((".", "?", "!")) else text + "."
@@ -313,7 +286,7 @@ class _Planner:
             other = self._current(target)
             if ids_conflict(other.pmid, other.doi, record.pmid, record.doi):
                 continue
-            merged = StudyRow(_merge(other.study(), record.study()))
+            merged = StudyRow(merge_studies(other.study(), record.study()))
             self.current[target] = merged
             self._remember(target, merged)
             return PlannedRecord("duplicate", record.title, study_key(record),
@@ -329,7 +302,7 @@ class _Planner:
         if stored is None:
             stored = stored_studies(self.project, [match.study_id])[match.study_id]
             self.existing[match.study_id] = stored
-        merged_study = _merge(stored, record.study())
+        merged_study = merge_studies(stored, record.study())
         merged = self.current[match.study_id] = StudyRow(merged_study)
         self._remember(match.study_id, merged)
         action = "merge" if differs(stored, merged_study) else "unchanged"

@@ -45,7 +45,14 @@ try:
     code = main(argv)
 finally:
     # Written even when main() raises: the traceback still goes to stderr.
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork+exec, so it would report
+    # the pytest process's own size for every case.
+    peak_kib = 0
+    try:
+        with open("/proc/self/status") as status:
+            peak_kib = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with open(report, "w") as out:
         json.dump({"code": code, "seconds": time.perf_counter() - start,
                    "peak_mb": peak_kib / 1024}, out)
