@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import IO
@@ -34,6 +35,10 @@ from evidence_tracker.formats import fields, latex
 from evidence_tracker.formats.fields import FormatError
 
 RAW_FORMAT = "bibtex"
+
+# bibtexparser logs why it gave up on a block as a warning; that reason is in the
+# FormatError we raise (see :func:`_why`), so the log would only repeat it.
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 
 _ASCII_SPECIAL = {
     "\\": r"{\textbackslash}",
@@ -303,6 +308,13 @@ def parse_library(text: str, decoder: latex.Decoder | None = None) -> bibtexpars
     return library
 
 
+def _why(error: Exception) -> str:
+    """What went wrong in a block bibtexparser gave up on (its aborted-block error has
+    no message of its own, only an ``abort_reason``)."""
+    reason = str(error).strip() or str(getattr(error, "abort_reason", "")).strip()
+    return normalize_space(reason) or type(error).__name__
+
+
 def decode_bytes(data: bytes) -> str:
     """The text of a BibTeX file: UTF-8 (with or without a BOM), or UTF-16/UTF-32 with a
     BOM (as some Windows tools save it)."""
@@ -329,7 +341,7 @@ def read_bibtex(text: str | bytes, *, source: str = "") -> Iterator[Study]:
         block = library.failed_blocks[0]
         line = getattr(block, "start_line", None)
         where = f" at line {line + 1}" if isinstance(line, int) else ""
-        raise FormatError(f"a BibTeX entry{where} cannot be read: {block.error}")
+        raise FormatError(f"a BibTeX entry{where} cannot be read: {_why(block.error)}")
     if not library.entries:
         raise FormatError("no BibTeX entry (an entry starts with '@article{' or similar)")
     for entry in library.entries:

@@ -20,6 +20,8 @@ and vanish into the text (``DNA$_{\textrm{2}}$`` is "DNA2"), ``\alpha`` is "α".
 '<i>In vivo</i> DNA<sub>2</sub> – p &lt; 0.05 &amp; more'
 >>> to_text("Pain & Therapy ~ {Ketamine}")
 'Pain & Therapy \xa0 Ketamine'
+>>> to_text(r"A lost argument: \emph"), to_text(r"\url{https://doi.org/10.1/x_y}")
+('A lost argument: ', 'https://doi.org/10.1/x_y')
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from typing import Any
 
 from pylatexenc import latex2text, latexwalker, macrospec
 
-# pylatexenc logs a warning for every odd construct (a macro without its argument ...);
-# with no handler configured they would go to stderr through logging's last resort.
-logging.getLogger("pylatexenc").addHandler(logging.NullHandler())
+# pylatexenc logs a warning for every odd construct it reads tolerantly (a macro without
+# its argument ...): noise on the command line, where warnings are shown.
+logging.getLogger("pylatexenc").setLevel(logging.ERROR)
 
 __all__ = ["BUDGET", "HARD", "Decoder", "pieces", "to_markup", "to_text"]
 
@@ -56,13 +58,14 @@ _MARKS = {
 }
 _MARK = re.compile("[\ue000-\ue007]")
 _FORMATS = {
-    "textsubscript": "\ue000%s\ue001",
-    "textsuperscript": "\ue002%s\ue003",
-    "textit": "\ue004%s\ue005",
-    "emph": "\ue004%s\ue005",
-    "mathit": "\ue004%s\ue005",
-    "textbf": "\ue006%s\ue007",
-    "mathbf": "\ue006%s\ue007",
+    "textsubscript": ("\ue000", "\ue001"),
+    "textsuperscript": ("\ue002", "\ue003"),
+    "textit": ("\ue004", "\ue005"),
+    "emph": ("\ue004", "\ue005"),
+    "mathit": ("\ue004", "\ue005"),
+    "textbf": ("\ue006", "\ue007"),
+    "mathbf": ("\ue006", "\ue007"),
+    "url": ("", ""),
 }
 
 #: What pylatexenc would change; a piece without any of it is already text.
@@ -101,12 +104,21 @@ def _walker_context() -> Any:
 def _decoder() -> Any:
     db = latex2text.get_default_latex_context_db()
     db.add_context_category("evidence-tracker", prepend=True, macros=[
-        latex2text.MacroTextSpec("url", simplify_repl="%s"),
-        *(latex2text.MacroTextSpec(name, simplify_repl=repl)
-          for name, repl in _FORMATS.items()),
+        latex2text.MacroTextSpec(name, simplify_repl=_wrapper(*marks))
+        for name, marks in _FORMATS.items()
     ], specials=[latex2text.SpecialsTextSpec("&", "&")])
     return latex2text.LatexNodes2Text(latex_context=db, math_mode="text",
                                       keep_braced_groups=False)
+
+
+def _wrapper(before: str, after: str) -> Any:
+    """The text of a formatting macro: its argument between two markers (a "%s" template
+    would print "%s" for a macro that lost its argument)."""
+    def text(node: Any, l2tobj: Any) -> str:
+        args = node.nodeargd.argnlist if node.nodeargd and node.nodeargd.argnlist else []
+        inner = "".join(l2tobj.nodelist_to_text([arg]) for arg in args if arg is not None)
+        return before + inner + after if inner else ""
+    return text
 
 
 def _decode_piece(piece: str) -> str:

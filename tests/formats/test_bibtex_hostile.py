@@ -81,6 +81,15 @@ def test_a_file_in_another_encoding_is_refused_saying_so() -> None:
         list(bibtex.read_bibtex("@article{k, title = {Müller}}".encode("latin-1")))
 
 
+def test_an_unreadable_entry_is_refused_saying_why() -> None:
+    # Was "a BibTeX entry at line 1 cannot be read: " and nothing more (the reason went to
+    # a log warning only).
+    text = "@article{a,\n  title = {Open\n}\n@article{b, title = {B}}\n"
+    with pytest.raises(FormatError, match=r"at line 1 cannot be read: .*Unexpected block "
+                                          r"start: `@article`"):
+        list(bibtex.read_bibtex(text))
+
+
 #: LaTeX fragments, balanced (an unbalanced formula may decode differently when cut).
 _ATOMS = ["word", " ", "  ", "\n", "\n\n", "{", "}", "$x_2$", r"\alpha", r"\emph{it}", "--",
           "''", "``", "~", "&", r"\&", "%c\n", r"\'e", r"{\"u}", "x^{2}", "_", r"\textbf{b c}",

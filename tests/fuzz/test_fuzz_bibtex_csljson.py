@@ -409,14 +409,18 @@ def test_bibtex_reader_never_raises_anything_else(entries: list, quotes: str) ->
             "<sub>", "").replace("</sub>", "").replace("<sup>", "").replace("</sup>", "")
 
 
+_KEYS = st.sampled_from(["title", "DOI", "PMID", "author", "issued", "date-parts", "family",
+                         "given", "literal", "page", "custom", "evidence-tracker", "year",
+                         "mesh", "authors", "abstract", "keyword", "x"])
+
+
+def _nested(inner: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=5))
+
+
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-    | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["title", "DOI", "PMID", "author", "issued", "date-parts", "family",
-                         "given", "literal", "page", "custom", "evidence-tracker", "year",
-                         "mesh", "authors", "abstract", "keyword", "x"]), inner, max_size=5),
-    max_leaves=30)
+    | st.text(max_size=20), _nested, max_leaves=30)
 
 
 @settings(max_examples=300 if LONG else 60, deadline=None)
