@@ -12,25 +12,33 @@ name) and a group as ``{Group name}``. PMIDs use biblatex's ``eprint``/``eprintt
 
 from __future__ import annotations
 
+import codecs
 import functools
+import logging
 import re
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO
 
 import bibtexparser
 from bibtexparser import middlewares
-from bibtexparser.model import Entry, Field
+from bibtexparser.middlewares.parsestack import default_parse_stack
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field
+from bibtexparser.splitter import Splitter
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
 from evidence_tracker.domain import dates
 from evidence_tracker.domain.abstracts import abstract_sections, abstract_text
 from evidence_tracker.domain.identifiers import normalize_doi
-from evidence_tracker.domain.markup import normalize_space
+from evidence_tracker.domain.markup import normalize_space, plain_text, sanitize_html
 from evidence_tracker.domain.models import Author, Study
-from evidence_tracker.formats import fields
+from evidence_tracker.formats import fields, latex
 from evidence_tracker.formats.fields import FormatError
 
 RAW_FORMAT = "bibtex"
+
+# bibtexparser logs why it gave up on a block as a warning; that reason is in the
+# FormatError we raise (see :func:`_why`), so the log would only repeat it.
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 
 _ASCII_SPECIAL = {
     "\\": r"{\textbackslash}",
@@ -57,20 +65,15 @@ def _encoder() -> UnicodeToLatexEncoder:
 
 
 @functools.cache
-def _decoder() -> Any:
-    return middlewares.LatexDecodingMiddleware()._decoder
-
-
-@functools.cache
 def _encode_char(ch: str) -> str:
     if ch in _ASCII_SPECIAL:
         return _ASCII_SPECIAL[ch]
     if ch.isascii():
         return ch
-    latex = _encoder().unicode_to_latex(ch)
+    encoded = _encoder().unicode_to_latex(ch)
     try:
-        if latex != ch and _decoder().latex_to_text(latex) == ch:
-            return str(latex)
+        if encoded != ch and latex.to_text(encoded) == ch:
+            return str(encoded)
     except Exception:  # pylatexenc raises assorted errors on odd input
         return ch
     return ch
@@ -160,6 +163,9 @@ def write_bibtex(studies: Iterable[Study], out: IO[str]) -> int:
 
 # -- reading -----------------------------------------------------------------------------
 
+#: Where :func:`parse_library` keeps an entry's values as written (LaTeX), by field key.
+LATEX_KEY = "evidence_tracker_latex"
+
 
 def _value(entry: Entry, *keys: str) -> str:
     for key in keys:
@@ -169,11 +175,12 @@ def _value(entry: Entry, *keys: str) -> str:
     return ""
 
 
-def _decoded(parts: list[str]) -> str:
-    return normalize_space(" ".join(_decoder().latex_to_text(p) for p in parts))
+def _decoded(parts: list[str], decoder: latex.Decoder) -> str:
+    return normalize_space(" ".join(decoder.text(p) for p in parts))
 
 
-def _authors(entry: Entry) -> list[Author]:
+def _authors(entry: Entry, decoder: latex.Decoder | None = None) -> list[Author]:
+    decoder = decoder or latex.Decoder()
     field = entry.fields_dict.get("author")
     if field is None or not isinstance(field.value, middlewares.NameParts | list):
         return []
@@ -182,8 +189,8 @@ def _authors(entry: Entry) -> list[Author]:
     for name in names:
         if not isinstance(name, middlewares.NameParts):
             continue
-        family = _decoded(name.von + name.last)
-        given = _decoded(name.first)
+        family = _decoded(name.von + name.last, decoder)
+        given = _decoded(name.first, decoder)
         if not given and not name.von and len(name.last) == 1:
             out.append(Author(collective_name=family))
         elif family or given:
@@ -191,9 +198,12 @@ def _authors(entry: Entry) -> list[Author]:
     return out
 
 
+def _year(text: str) -> int | None:
+    return int(text[:4]) if text[:4].isdigit() and text[:4].isascii() else None
+
+
 def _dates(entry: Entry) -> tuple[int | None, str]:
-    year_text = _value(entry, "year")
-    year = int(year_text[:4]) if year_text[:4].isdigit() else None
+    year = _year(_value(entry, "year"))
     date = _value(entry, "date")
     parts = dates.date_parts(date)
     if parts:
@@ -206,16 +216,28 @@ def _dates(entry: Entry) -> tuple[int | None, str]:
     return year, f"{year:04d}" if year else ""
 
 
-def entry_to_study(entry: Entry, *, source: str = "", raw: bytes = b"") -> Study:
-    """A Study from a decoded bibtexparser Entry (authors split into name parts)."""
-    title_html, title = fields.imported_title(_value(entry, "title"))
+def _title(entry: Entry, decoder: latex.Decoder) -> tuple[str, str]:
+    """(html, plain) of the title: LaTeX italics, bold, sub- and superscripts (math too)
+    kept as allow-listed tags."""
+    written = entry.parser_metadata.get(LATEX_KEY, {}).get("title")
+    if not isinstance(written, str):
+        return fields.imported_title(_value(entry, "title"))
+    fragment = decoder.markup(written.strip())
+    return sanitize_html(fragment), plain_text(fragment)
+
+
+def entry_to_study(entry: Entry, *, source: str = "", raw: bytes = b"",
+                   decoder: latex.Decoder | None = None) -> Study:
+    """A Study from an Entry of :func:`parse_library` (values decoded, authors split)."""
+    decoder = decoder or latex.Decoder()
+    title_html, title = _title(entry, decoder)
     sections = abstract_sections(_value(entry, "abstract"))
     year, pub_date = _dates(entry)
     pmid = _value(entry, "pmid")
     if not pmid and _value(entry, "eprinttype").lower() == "pubmed":
         pmid = _value(entry, "eprint")
     return Study(
-        pmid=pmid if pmid.isdigit() else "",
+        pmid=pmid if pmid.isdigit() and pmid.isascii() else "",
         doi=normalize_doi(_value(entry, "doi")),
         pmcid=_value(entry, "pmcid"),
         title=title,
@@ -229,7 +251,7 @@ def entry_to_study(entry: Entry, *, source: str = "", raw: bytes = b"") -> Study
         pages=re.sub(r"\s*[-–]{1,2}\s*", "-", _value(entry, "pages"), count=1),
         year=year,
         pub_date=pub_date,
-        authors=_authors(entry),
+        authors=_authors(entry, decoder),
         keywords=[k.strip() for k in re.split(r"[,;]", _value(entry, "keywords")) if k.strip()],
         language=_value(entry, "language"),
         publication_types=["Retracted Publication"]
@@ -240,29 +262,88 @@ def entry_to_study(entry: Entry, *, source: str = "", raw: bytes = b"") -> Study
     )
 
 
-def parse_library(text: str) -> bibtexparser.Library:
-    """bibtexparser's library: values LaTeX-decoded, names split into parts (still in
-    LaTeX: :func:`entry_to_study` decodes them; the decoding middleware skips lists)."""
-    return bibtexparser.parse_string(
-        text,
-        append_middleware=[
-            middlewares.SeparateCoAuthors(),
-            middlewares.SplitNameParts(),
-            middlewares.LatexDecodingMiddleware(),
-        ],
-    )
+def _lower_keys(entry: Entry) -> None:
+    """Field names are case-insensitive in BibTeX (``TITLE``, ``Title``, ``yEAr``); the
+    first non-empty value of a name wins."""
+    kept: dict[str, Field] = {}
+    for field in entry.fields:
+        key = field.key.lower()
+        empty = not (isinstance(field.value, str) and field.value.strip())
+        if key not in kept or (not empty and not (isinstance(kept[key].value, str)
+                                                   and kept[key].value.strip())):
+            field.key = key
+            kept[key] = field
+    entry.fields = list(kept.values())
 
 
-def read_bibtex(text: str, *, source: str = "") -> Iterator[Study]:
-    """Studies from BibTeX text; an entry bibtexparser cannot read is a FormatError."""
-    library = parse_library(text.lstrip("\ufeff"))
+def parse_library(text: str, decoder: latex.Decoder | None = None) -> bibtexparser.Library:
+    """bibtexparser's library of ``text``: field names lower case, values LaTeX-decoded
+    (as written in the entry's ``parser_metadata[LATEX_KEY]``), names split into parts
+    (still in LaTeX: :func:`entry_to_study` decodes them). Entries sharing a key, keyless
+    ones (``@article{,``) included, are all kept: the key names nothing we store."""
+    decoder = decoder or latex.Decoder()
+    split = Splitter(bibstr=text).split()
+    blocks = []
+    for n, block in enumerate(split.blocks):
+        if isinstance(block, DuplicateBlockKeyBlock) and \
+                isinstance(block.ignore_error_block, Entry):
+            block = block.ignore_error_block
+            block.key = f"{block.key}\x00{n}"  # unique, and no key a file can hold
+        blocks.append(block)
+    library = bibtexparser.Library(blocks)
+    for middleware in default_parse_stack():
+        library = middleware.transform(library=library)
+    for entry in library.entries:
+        _lower_keys(entry)
+    for middleware in (middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()):
+        library = middleware.transform(library=library)
+    for entry in library.entries:
+        written = entry.parser_metadata.setdefault(LATEX_KEY, {})
+        for field in entry.fields:
+            if isinstance(field.value, str):
+                written[field.key] = field.value
+                enclosing = field.enclosing
+                field.value = decoder.text(field.value)
+                field.enclosing = enclosing
+    return library
+
+
+def _why(error: Exception) -> str:
+    """What went wrong in a block bibtexparser gave up on (its aborted-block error has
+    no message of its own, only an ``abort_reason``)."""
+    reason = str(error).strip() or str(getattr(error, "abort_reason", "")).strip()
+    return normalize_space(reason) or type(error).__name__
+
+
+def decode_bytes(data: bytes) -> str:
+    """The text of a BibTeX file: UTF-8 (with or without a BOM), or UTF-16/UTF-32 with a
+    BOM (as some Windows tools save it)."""
+    boms = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+            (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+            (codecs.BOM_UTF16_BE, "utf-16"))
+    codec = next((name for bom, name in boms if data.startswith(bom)), "utf-8")
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        name = {"utf-8-sig": "UTF-8"}.get(codec, codec.upper())
+        raise FormatError(f"the file is not valid {name} text (byte {exc.start}); save it "
+                          "as UTF-8 and import it again") from exc
+
+
+def read_bibtex(text: str | bytes, *, source: str = "") -> Iterator[Study]:
+    """Studies from BibTeX text (or the bytes of a file, see :func:`decode_bytes`); an
+    entry bibtexparser cannot read is a FormatError, raised before any study."""
+    if isinstance(text, bytes):
+        text = decode_bytes(text)
+    decoder = latex.Decoder()
+    library = parse_library(text.lstrip("\ufeff"), decoder)
     if library.failed_blocks:
         block = library.failed_blocks[0]
         line = getattr(block, "start_line", None)
         where = f" at line {line + 1}" if isinstance(line, int) else ""
-        raise FormatError(f"a BibTeX entry{where} cannot be read: {block.error}")
+        raise FormatError(f"a BibTeX entry{where} cannot be read: {_why(block.error)}")
     if not library.entries:
         raise FormatError("no BibTeX entry (an entry starts with '@article{' or similar)")
     for entry in library.entries:
-        raw = (entry.raw or "").encode("utf-8")
-        yield entry_to_study(entry, source=source, raw=raw)
+        raw = (entry.raw or "").encode("utf-8", "surrogatepass")
+        yield entry_to_study(entry, source=source, raw=raw, decoder=decoder)
