@@ -94,10 +94,9 @@ def test_c047_mental_health_claim(realistic) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "Disagreement (statement wording): 'no evidence in depression-chronic-pain' prints the "
-    "condition slug (decision._scope: f'no evidence in {claimed}'), and the population of "
-    "the sentence lists every claimed population although the finding is in fibromyalgia "
-    "only; the null finding's time point (8 weeks) is not said."))
+    "Disagreement (statement wording): the population of the sentence lists every claimed "
+    "population although the finding is in fibromyalgia only, and the null finding's "
+    "time point (8 weeks) is not said (condition slugs are fixed: names are used)."))
 def test_c047_statement_names_populations_and_time(realistic) -> None:
     """Santesso 2020: the sentence names where the evidence is (fibromyalgia, at 8 weeks)
     and where it is not, in words."""
@@ -142,12 +141,11 @@ def test_c011_what_counts(realistic) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "Disagreement (verdict and statement): the app says Insufficient evidence, 'We are "
-    "very uncertain whether IV ketamine reduces pain intensity in CRPS for up to 11 "
-    "weeks (very low certainty)'. Same remaining cause as C011 (-2 imprecision under 100 "
-    "participants when no CI is recorded; the 'mixed' course is fixed). The sentence "
-    "drops the claim's second outcome: "
-    "no functional improvement is recorded (Sigtermans) and is not said."))
+    "Disagreement (statement and verdict): the app says Partly supported, 'IV ketamine may "
+    "reduce pain intensity in CRPS for up to 11 weeks (low certainty); ...'. The sentence "
+    "drops the claim's second outcome: no functional improvement is recorded "
+    "(Sigtermans) and is neither said nor weighed (only the claim's main outcome "
+    "decides)."))
 def test_c018_long_term_control_and_function_in_crps(realistic) -> None:
     """C018 "IV ketamine infusions give long-term pain control and restore function in
     CRPS" (durability; "long-term (months after the infusions)").
