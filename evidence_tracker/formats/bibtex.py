@@ -12,7 +12,6 @@ name) and a group as ``{Group name}``. PMIDs use biblatex's ``eprint``/``eprintt
 
 from __future__ import annotations
 
-import codecs
 import functools
 import logging
 import re
@@ -32,6 +31,7 @@ from evidence_tracker.domain.identifiers import normalize_doi
 from evidence_tracker.domain.markup import normalize_space, plain_text, sanitize_html
 from evidence_tracker.domain.models import Author, Study
 from evidence_tracker.formats import fields, latex
+from evidence_tracker.formats.detect import BYTE_ORDER_MARKS
 from evidence_tracker.formats.fields import FormatError
 
 RAW_FORMAT = "bibtex"
@@ -318,10 +318,7 @@ def _why(error: Exception) -> str:
 def decode_bytes(data: bytes) -> str:
     """The text of a BibTeX file: UTF-8 (with or without a BOM), or UTF-16/UTF-32 with a
     BOM (as some Windows tools save it)."""
-    boms = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-            (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-            (codecs.BOM_UTF16_BE, "utf-16"))
-    codec = next((name for bom, name in boms if data.startswith(bom)), "utf-8")
+    codec = next((name for bom, name in BYTE_ORDER_MARKS if data.startswith(bom)), "utf-8")
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:

@@ -27,11 +27,17 @@ _RIS = re.compile(r"^(?:\d+\.\s*\n)?TY {1,3}- ", re.M)
 _BIBTEX = re.compile(r"^(?:\s*%[^\n]*\n)*\s*@[A-Za-z]+\s*[{(]")
 
 
+#: Byte-order marks and their codecs (UTF-32 first: its LE mark starts like UTF-16's).
+BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def sniff_format(head: bytes) -> Format | None:
     """'ris', 'bibtex', 'csl-json' or None, from the first few KB of a file."""
-    if head.startswith(codecs.BOM_UTF8):
-        head = head[len(codecs.BOM_UTF8):]
-    text = head.decode("utf-8", errors="replace").lstrip(" \t\r\n")
+    # Windows tools save BibTeX and JSON as UTF-16 (or -32) with a byte-order mark.
+    codec = next((name for bom, name in BYTE_ORDER_MARKS if head.startswith(bom)), "utf-8")
+    text = head.decode(codec, errors="replace").lstrip("\ufeff \t\r\n")
     if text.startswith(("[", "{")):
         return "csl-json"
     if _BIBTEX.match(text):

@@ -149,13 +149,6 @@ def _check_regular(path: Path) -> None:
                            "imported. Save the records to a file and import that.")
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(f"{path.name} is not UTF-8 text (byte {exc.start}).") from exc
-
-
 def _rows(studies: Iterable[Study]) -> Iterator[StudyRow]:
     for study in studies:
         yield StudyRow(study)
@@ -178,9 +171,10 @@ def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
     if other == "ris":
         return other, _rows(read_ris_file(path, source=source))
     if other == "bibtex":
-        return other, _rows(read_bibtex(_read_text(path), source=source))
+        return other, _rows(read_bibtex(path.read_bytes(), source=source))
     if other == "csl-json":
-        return other, _rows(read_csljson(_read_text(path), source=source))
+        # A path: the reader takes it in chunks, one item in memory at a time.
+        return other, _rows(read_csljson(path, source=source))
     what = "empty" if not head.strip() else (
         "neither PubMed XML nor MEDLINE/NBIB text, nor RIS, BibTeX or CSL-JSON")
     raise ImportFailed(

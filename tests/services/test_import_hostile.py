@@ -333,3 +333,18 @@ def test_many_records_sharing_a_title_are_matched_in_linear_time(
         project.conn.set_trace_callback(None)
     assert summary.new == n
     assert len(checks) < 2 * n  # was n * (n - 1) / 2
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_a_bibtex_file_saved_as_utf16_or_32_with_a_bom_imports(
+    project: Project, tmp_path: Path, codec: str
+) -> None:
+    """Windows tools save BibTeX as UTF-16 with a byte-order mark: the service recognises
+    the format through the mark and the reader decodes it (it was 'not UTF-8')."""
+    path = tmp_path / "windows.bib"
+    path.write_bytes("@article{k1, title={Ketamine for CRPS}, year={2009},\n"
+                     " doi={10.1016/j.pain.2009.06.007}}\n".encode(codec))
+    assert sniff_format(path.read_bytes()[:4096]) == "bibtex"
+    summary = imports.import_file(project, path)
+    assert summary.new == 1
+    assert [s.study.title for s in study_store.iter_studies(project)] == ["Ketamine for CRPS"]
