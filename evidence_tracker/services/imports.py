@@ -154,6 +154,10 @@ def _rows(studies: Iterable[Study]) -> Iterator[StudyRow]:
         yield StudyRow(study)
 
 
+#: BibTeX is parsed whole (bibtexparser): larger files are refused to keep memory bounded.
+MAX_BIBTEX_BYTES = 64 * 2**20
+
+
 def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
     """The file's format and its records, each on its way into the store."""
     _check_regular(path)
@@ -171,6 +175,13 @@ def _records(path: Path) -> tuple[str, Iterator[StudyRow]]:
     if other == "ris":
         return other, _rows(read_ris_file(path, source=source))
     if other == "bibtex":
+        # bibtexparser needs the whole text: bound the memory by refusing very large files.
+        size = path.stat().st_size
+        if size > MAX_BIBTEX_BYTES:
+            raise ImportFailed(
+                f"{path.name} is {size / 2**20:.0f} MB of BibTeX; files over "
+                f"{MAX_BIBTEX_BYTES // 2**20} MB are not read (split it, or export RIS, which "
+                "is read record by record).")
         return other, _rows(read_bibtex(path.read_bytes(), source=source))
     if other == "csl-json":
         # A path: the reader takes it in chunks, one item in memory at a time.

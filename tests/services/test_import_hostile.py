@@ -348,3 +348,18 @@ def test_a_bibtex_file_saved_as_utf16_or_32_with_a_bom_imports(
     summary = imports.import_file(project, path)
     assert summary.new == 1
     assert [s.study.title for s in study_store.iter_studies(project)] == ["Ketamine for CRPS"]
+
+
+def test_a_bibtex_file_over_the_documented_size_is_refused_unread(
+    project: Project, tmp_path: Path
+) -> None:
+    """BibTeX cannot be streamed (bibtexparser parses the whole text): above
+    MAX_BIBTEX_BYTES the file is refused with the limit named, before it is read."""
+    path = tmp_path / "huge.bib"
+    entry = b"@article{k, title={Ketamine}, year={2009}}\n"
+    with path.open("wb") as out:
+        out.write(entry)
+        out.truncate(imports.MAX_BIBTEX_BYTES + 1)  # sparse: the size is what counts
+    with pytest.raises(imports.ImportFailed, match="over 64 MB are not read"):
+        imports.import_file(project, path)
+    assert list(study_store.iter_studies(project)) == []
