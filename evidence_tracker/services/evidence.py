@@ -561,15 +561,18 @@ def verdict_status(
 ) -> VerdictStatus:
     """The suggested verdict from the claim's body of evidence as ``viewer`` may see it
     (None: every link), the confirmed one, and re-review flags."""
-    from evidence_tracker.services import grading  # grading builds on this module
+    # grading and review build on this module
+    from evidence_tracker.services import grading, review
 
     target = resolve_claim(project, claim)
     suggested = grading.verdict_result(project, target, viewer)
-    event = store.latest_claim_event(project, EventKind.VERDICT.value, target.id)
+    # Blind mode: another reviewer's verdict and rationale stay hidden (subject: the claim).
+    event = review.latest_visible_claim_event(project, EventKind.VERDICT.value, target.id,
+                                              viewer)
     if event is None or not event["after"]:
         return VerdictStatus(suggested)
     after = event["after"]
-    links = effective_links(current_links(project, claim=target))
+    links = effective_links(visible_links(project, target, viewer))
     now, last_added = _evidence_now(project, target, links)
     linked_ids = [v.study.id for v in links]
     reasons = rereview_reasons(
@@ -642,11 +645,20 @@ class ClaimDetail:
     suggestions: list[Suggestion] = field(default_factory=list)
 
 
+def visible_links(project: Project, claim: Claim, viewer: str | None) -> list[LinkView]:
+    """The claim's live links as ``viewer`` may see them (None: every reviewer's)."""
+    from evidence_tracker.services import review  # review builds on this module
+
+    links = current_links(project, claim=claim)
+    return links if viewer is None else review.filter_links(project, links, viewer)
+
+
 def list_claims(project: Project, viewer: str | None = None) -> list[ClaimOverview]:
-    """Every claim with its verdict status and stance counts, by code."""
+    """Every claim with its verdict status and stance counts, by code, as ``viewer`` may
+    see them (blind mode: counts from the links the viewer may see)."""
     out = []
     for claim in store.list_claims(project):
-        links = current_links(project, claim=claim)
+        links = visible_links(project, claim, viewer)
         out.append(ClaimOverview(claim, verdict_status(project, claim, viewer),
                                  stance_counts(links)))
     return out
@@ -656,11 +668,11 @@ def claim_detail(
     project: Project, claim: str | int | Claim, *, suggestions: int = 10,
     viewer: str | None = None,
 ) -> ClaimDetail:
-    """A claim with its links (every reviewer; designs as appraised where ``viewer`` may
-    see the appraisal), the verdict from the body ``viewer`` may see, and top suggestions.
-    Blind mode hides other reviewers' links: see ``review.blinded_detail``."""
+    """A claim with its links (as ``viewer`` may see them; designs as appraised where the
+    viewer may see the appraisal), the verdict from that body, and top suggestions.
+    Blind mode hides other reviewers' links, findings, verdict and rationale."""
     target = resolve_claim(project, claim)
-    links = with_appraised_designs(project, current_links(project, claim=target), viewer)
+    links = with_appraised_designs(project, visible_links(project, target, viewer), viewer)
     return ClaimDetail(target, verdict_status(project, target, viewer), stance_counts(links),
                        links, suggest_studies(project, target, limit=suggestions)
                        if suggestions > 0 else [])

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from evidence_tracker.domain.blinding import SubjectProgress, may_see
 from evidence_tracker.domain.claims import parse_stance
 from evidence_tracker.domain.grade import parse_certainty
 from evidence_tracker.domain.models import ScreeningDecision
@@ -25,7 +26,6 @@ from evidence_tracker.domain.review import (
     RESOLUTION,
     SETTINGS_EVENT,
     ReviewError,
-    can_see_others,
     compared_value,
     is_arbitration,
     value_text,
@@ -257,21 +257,79 @@ def reviewer_names(project: Project) -> list[str]:
     return [name for _, name in store.reviewers(project)]
 
 
+@dataclass
+class Visibility:
+    """What one viewer may see in one project: the blind rule
+    (:func:`evidence_tracker.domain.blinding.may_see`) with its inputs read once.
+
+    ``viewer`` None is the project itself (no one in particular: sees everything, for
+    computations that are not shown to anyone); a name, or "" for an unnamed reader, is
+    blinded when blind mode is on. Every service that returns judgements takes the viewer
+    explicitly and asks this object; there is no global "current reviewer".
+    """
+
+    project: Project
+    viewer: str | None
+    blind: bool
+    team: tuple[str, ...]
+    _judged: dict[str, dict[tuple[int | None, int | None], set[str]]]
+    _resolved: set[Subject] | None = None
+
+    @classmethod
+    def of(cls, project: Project, viewer: str | None) -> Visibility:
+        blind = viewer is not None and blind_mode(project)
+        return cls(project, viewer.strip() if viewer is not None else None, blind,
+                   tuple(review_team(project)) if blind else (), {})
+
+    def progress(self, kind: str, study_id: int | None, claim_id: int | None
+                 ) -> SubjectProgress:
+        """Who has judged the subject (``kind``, study, claim) so far, and who must."""
+        if kind not in self._judged:
+            table: dict[tuple[int | None, int | None], set[str]] = {}
+            for row in store.current_judgements(self.project, kind):
+                table.setdefault((row["study_id"], row["claim_id"]), set()).add(row["reviewer"])
+            self._judged[kind] = table
+        if self._resolved is None:
+            self._resolved = set(resolutions(self.project))
+        return SubjectProgress.of(self._judged[kind].get((study_id, claim_id), set()),
+                                  self.team, Subject(kind, study_id, claim_id) in self._resolved)
+
+    def may_see(self, kind: str, study_id: int | None, claim_id: int | None,
+                author: str) -> bool:
+        """May the viewer see ``author``'s judgement of this subject?"""
+        if not self.blind or self.viewer is None:
+            return True
+        return may_see(self.viewer, author, self.progress(kind, study_id, claim_id))
+
+
+def latest_visible_claim_event(
+    project: Project, kind: str, claim_id: int, viewer: str | None
+) -> dict[str, Any] | None:
+    """The newest ``kind`` event about a claim (verdict, GRADE) that ``viewer`` may see:
+    in blind mode their own until the claim is complete, then anyone's."""
+    seen = Visibility.of(project, viewer)
+    if not seen.blind:
+        return claim_store.latest_claim_event(project, kind, claim_id)
+    for event in reversed(store.events_of_kind(project, kind, claim_id=claim_id)):
+        if event["study_id"] is None and seen.may_see(kind, None, claim_id, event["reviewer"]):
+            return event
+    return None
+
+
 def visible(
     project: Project, items: Sequence[Judgement], viewer: str, *,
     resolved: frozenset[Subject] | set[Subject] = frozenset(),
 ) -> tuple[list[Judgement], int]:
-    """The judgements ``viewer`` may see, and how many are hidden by blind mode."""
+    """The judgements ``viewer`` may see, and how many are hidden by blind mode.
+
+    ``resolved``: subjects an arbiter settled (open to everyone, as an unblinded stage)."""
     if not blind_mode(project):
         return list(items), 0
     team = review_team(project)
     shown: list[Judgement] = []
     for subject, group in by_subject(items).items():
-        judged_by = {j.reviewer for j in group}
-        if subject in resolved or can_see_others(judged_by, viewer, team):
-            shown.extend(group)
-        else:
-            shown.extend(j for j in group if j.reviewer == viewer)
+        progress = SubjectProgress.of({j.reviewer for j in group}, team, subject in resolved)
+        shown.extend(j for j in group if may_see(viewer, j.reviewer, progress))
     shown.sort(key=lambda j: j.event_id)
     return shown, len(items) - len(shown)
 
@@ -288,19 +346,11 @@ def visible_judgements(
 
 
 def filter_links(project: Project, links: Sequence[LinkView], viewer: str) -> list[LinkView]:
-    """Blind mode for a claim page: drop other reviewers' links ``viewer`` may not see yet."""
-    if not blind_mode(project):
-        return list(links)
-    team = review_team(project)
-    by_pair: dict[tuple[int, int], list[LinkView]] = {}
-    for link in links:
-        by_pair.setdefault((link.study.id, link.claim_id), []).append(link)
-    out = []
-    for group in by_pair.values():
-        judged_by = {v.reviewer for v in group}
-        out.extend(group if can_see_others(judged_by, viewer, team)
-                   else [v for v in group if v.reviewer == viewer])
-    return sorted(out, key=lambda v: v.event_id)
+    """Blind mode for a claim page: drop other reviewers' links ``viewer`` may not see yet
+    (a link's subject is its claim x study pair)."""
+    seen = Visibility.of(project, viewer)
+    return sorted((v for v in links if seen.may_see("link", v.study.id, v.claim_id, v.reviewer)),
+                  key=lambda v: v.event_id)
 
 
 def blinded_detail(project: Project, detail: ClaimDetail, viewer: str) -> ClaimDetail:
