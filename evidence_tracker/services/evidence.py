@@ -215,12 +215,18 @@ def current_links(
                                                    study_id=study_id))
 
 
-def link_history(project: Project, study: str | int, claim: str | int | Claim) -> list[Event]:
-    """Every ``link`` event between a study and a claim, oldest first (all reviewers)."""
+def link_history(project: Project, study: str | int, claim: str | int | Claim,
+                 viewer: str | None = None) -> list[Event]:
+    """Every ``link`` event between a study and a claim, oldest first, as ``viewer`` may
+    see them (blind mode: their own until the pair is complete; None: every reviewer's)."""
+    from evidence_tracker.services import review  # review builds on this module
+
     study_id = resolve_study(project, study)
     claim_id = resolve_claim(project, claim).id
+    seen = review.Visibility.of(project, viewer)
     return [e for e in history(project, study_id=study_id, claim_id=claim_id)
-            if e.kind == EventKind.LINK.value]
+            if e.kind == EventKind.LINK.value
+            and seen.may_see(e.kind, study_id, claim_id, e.reviewer)]
 
 
 def effective_links(links: Sequence[LinkView]) -> list[LinkView]:

@@ -14,3 +14,12 @@ from evidence_tracker.domain.models import Study
 @pytest.fixture
 def scene(tmp_path: Path, study_factory: Callable[..., Study]) -> Iterator[BlindScene]:
     yield from make_scene(tmp_path, study_factory)
+
+
+# The Qt fixtures of tests/ui (offscreen app, isolated QSettings, a window opened as the
+# app does), for the surfaces tested through the GUI.
+from ui.conftest import (  # noqa: E402
+    clipboard_emptied_at_exit,  # noqa: F401
+    isolated_qsettings,  # noqa: F401
+    make_window,  # noqa: F401
+)

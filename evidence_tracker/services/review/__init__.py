@@ -21,7 +21,6 @@ from evidence_tracker.services.review.core import (
     SubjectState,
     Visibility,
     blind_mode,
-    blinded_detail,
     conflict_json,
     conflicts,
     filter_links,
@@ -54,7 +53,7 @@ from evidence_tracker.services.review.undo import (
 __all__ = [
     "MEASURES", "META_BLIND", "META_TEAM", "AgreementReport", "AgreementRow", "Conflict",
     "HistoryEntry", "HistoryView", "Judgement", "Resolution", "Subject", "SubjectState",
-    "UndoStep", "Visibility", "agreement", "agreement_json", "blind_mode", "blinded_detail",
+    "UndoStep", "Visibility", "agreement", "agreement_json", "blind_mode",
     "conflict_json",
     "conflicts", "filter_links", "history", "history_json", "judgement_json", "judgements",
     "latest_visible_claim_event",

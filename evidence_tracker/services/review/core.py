@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from evidence_tracker.domain.blinding import SubjectProgress, may_see
@@ -32,7 +32,7 @@ from evidence_tracker.domain.review import (
 )
 from evidence_tracker.domain.screening import parse_decision
 from evidence_tracker.services.claims import require_reviewer
-from evidence_tracker.services.evidence import ClaimDetail, LinkView, stance_counts
+from evidence_tracker.services.evidence import LinkView
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import judgements as store
@@ -351,12 +351,6 @@ def filter_links(project: Project, links: Sequence[LinkView], viewer: str) -> li
     seen = Visibility.of(project, viewer)
     return sorted((v for v in links if seen.may_see("link", v.study.id, v.claim_id, v.reviewer)),
                   key=lambda v: v.event_id)
-
-
-def blinded_detail(project: Project, detail: ClaimDetail, viewer: str) -> ClaimDetail:
-    """A claim page as ``viewer`` may see it: :func:`filter_links`, counts to match."""
-    links = filter_links(project, detail.links, viewer)
-    return replace(detail, links=links, counts=stance_counts(links))
 
 
 # -- conflicts and resolution ------------------------------------------------------------
