@@ -39,11 +39,11 @@ from evidence_tracker.services.review.core import (
     visible,
     visible_judgements,
 )
+from evidence_tracker.services.review.history import history
 from evidence_tracker.services.review.undo import (
     HistoryEntry,
     HistoryView,
     UndoStep,
-    history,
     history_json,
     redo,
     undo,

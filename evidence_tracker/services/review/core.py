@@ -41,6 +41,8 @@ from evidence_tracker.store.events import append_event
 from evidence_tracker.store.study_facts import study_facts
 
 META_BLIND = "review_blind"
+#: Kinds blind mode hides from other reviewers until their subject is complete.
+BLINDED_KINDS: tuple[str, ...] = (*JUDGEMENT_KINDS, "verdict", "inclusion")
 META_TEAM = "review_team"
 
 # -- judgements and subjects -------------------------------------------------------------
@@ -300,6 +302,20 @@ class Visibility:
         if not self.blind or self.viewer is None:
             return True
         return may_see(self.viewer, author, self.progress(kind, study_id, claim_id))
+
+    def event_visible(self, kind: str, study_id: int | None, claim_id: int | None,
+                      author: str, after: Any = None, before: Any = None) -> bool:
+        """May the viewer see this event in a history? A judgement (or its undo) as
+        :meth:`may_see`; a resolution once its subject is open; settings, claims and
+        re-review flags always."""
+        if not self.blind or self.viewer is None or author == self.viewer:
+            return True
+        if kind in BLINDED_KINDS:
+            return self.may_see(kind, study_id, claim_id, author)
+        if kind == RESOLUTION:
+            of = next((x.get("of") for x in (after, before) if isinstance(x, dict)), None)
+            return of is not None and self.may_see(str(of), study_id, claim_id, author)
+        return True
 
 
 def latest_visible_claim_event(
