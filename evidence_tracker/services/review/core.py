@@ -148,6 +148,19 @@ def by_subject(items: Iterable[Judgement]) -> dict[Subject, list[Judgement]]:
     return out
 
 
+def visible_by_subject(
+    seen: Visibility, items: Iterable[Judgement]
+) -> dict[Subject, list[Judgement]]:
+    """:func:`by_subject`, keeping only the judgements the viewer may see (blind mode)."""
+    out: dict[Subject, list[Judgement]] = {}
+    for subject, group in by_subject(items).items():
+        shown = [j for j in group
+                 if seen.may_see(subject.kind, subject.study_id, subject.claim_id, j.reviewer)]
+        if shown:
+            out[subject] = shown
+    return out
+
+
 def resolutions(project: Project) -> dict[Subject, Resolution]:
     """The standing resolution of each subject (undone ones dropped)."""
     current: dict[Subject, dict[str, Any]] = {}
@@ -427,12 +440,19 @@ def _in_condition(
 
 def conflicts(
     project: Project, *, kinds: Sequence[str] = JUDGEMENT_KINDS, condition: str | None = None,
+    viewer: str | None = None,
 ) -> list[Conflict]:
-    """Subjects on which reviewers disagree and no arbiter has resolved (oldest first)."""
+    """Subjects on which reviewers disagree and no arbiter has resolved (oldest first); in
+    blind mode only those whose judgements ``viewer`` may all see (None: every one)."""
     standing = resolutions(project)
+    seen = Visibility.of(project, viewer)
     found: dict[Subject, list[Judgement]] = {}
     for kind in kinds:
-        for subject, group in by_subject(judgements(project, kind)).items():
+        every = by_subject(judgements(project, kind))
+        shown = visible_by_subject(seen, [j for g in every.values() for j in g])
+        for subject, group in every.items():
+            if len(shown.get(subject, ())) < len(group):
+                continue  # blind: a disagreement the viewer may not see yet
             if SubjectState(subject, tuple(group), standing.get(subject)).in_conflict:
                 found[subject] = group
     if condition is not None:
