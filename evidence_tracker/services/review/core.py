@@ -346,20 +346,11 @@ def latest_visible_claim_event(
 
 
 def visible(
-    project: Project, items: Sequence[Judgement], viewer: str, *,
-    resolved: frozenset[Subject] | set[Subject] = frozenset(),
+    project: Project, items: Sequence[Judgement], viewer: str | None
 ) -> tuple[list[Judgement], int]:
-    """The judgements ``viewer`` may see, and how many are hidden by blind mode.
-
-    ``resolved``: subjects an arbiter settled (open to everyone, as an unblinded stage)."""
-    if not blind_mode(project):
-        return list(items), 0
-    team = review_team(project)
-    shown: list[Judgement] = []
-    for subject, group in by_subject(items).items():
-        progress = SubjectProgress.of({j.reviewer for j in group}, team, subject in resolved)
-        shown.extend(j for j in group if may_see(viewer, j.reviewer, progress))
-    shown.sort(key=lambda j: j.event_id)
+    """The judgements ``viewer`` may see (None: all), and how many blind mode hides."""
+    seen = Visibility.of(project, viewer)
+    shown = [j for j in items if seen.may_see(j.kind, j.study_id, j.claim_id, j.reviewer)]
     return shown, len(items) - len(shown)
 
 
@@ -368,10 +359,8 @@ def visible_judgements(
     claim_id: int | None = None,
 ) -> tuple[list[Judgement], int]:
     """Current judgements of ``kind`` about a study/claim as ``viewer`` may see them."""
-    items = judgements(project, kind, study_id=study_id, claim_id=claim_id)
-    done = {s for s, r in resolutions(project).items() if s.kind == kind}
-    resolved = {j.subject for j in items if j.subject in done}
-    return visible(project, items, viewer, resolved=resolved)
+    return visible(project, judgements(project, kind, study_id=study_id, claim_id=claim_id),
+                   viewer)
 
 
 def filter_links(project: Project, links: Sequence[LinkView], viewer: str) -> list[LinkView]:
