@@ -31,7 +31,7 @@ def test_cli_json_outputs_are_blind(scene, capsys):
         "history": _run(capsys, db, "history", "--claim", CLAIM, "--json", "--reviewer", "ben"),
     }
     leaks = {name: [s for s in SECRETS if s in text] for name, text in outputs.items()}
-    assert leaks == dict.fromkeys(outputs, [])
+    assert leaks == {key: [] for key in outputs}
     c011 = next(json.loads(line) for line in outputs["claims"].splitlines()
                 if json.loads(line)["code"] == CLAIM)
     assert sum(c011["counts"].values()) == 0 and c011["verdict"]["rationale"] is None
