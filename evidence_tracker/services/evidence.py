@@ -562,6 +562,20 @@ def _evidence_now(
     return EvidenceState(retracted, count), last_added
 
 
+def _last_link_event_id(project: Project, claim_id: int, viewer: str | None) -> int:
+    """The newest ``link`` event of the claim ``viewer`` may see (blind mode: a link
+    another reviewer changed must not show as "evidence changed since the verdict")."""
+    from evidence_tracker.services import review  # review builds on this module
+
+    seen = review.Visibility.of(project, viewer)
+    if not seen.blind:
+        return store.last_event_id(project, EventKind.LINK.value, claim_id=claim_id)
+    return max((e["id"] for e in judgement_store.events_of_kind(
+        project, EventKind.LINK.value, claim_id=claim_id)
+        if seen.may_see(EventKind.LINK.value, e["study_id"], claim_id, e["reviewer"])),
+        default=0)
+
+
 def verdict_status(
     project: Project, claim: str | int | Claim, viewer: str | None = None
 ) -> VerdictStatus:
@@ -584,8 +598,7 @@ def verdict_status(
     reasons = rereview_reasons(
         verdict_event_id=event["id"], verdict_at=event["occurred_at"],
         then=EvidenceState.from_json(after.get("evidence")), now=now,
-        last_link_event_id=store.last_event_id(project, EventKind.LINK.value,
-                                               claim_id=target.id),
+        last_link_event_id=_last_link_event_id(project, target.id, viewer),
         last_rereview_event_id=store.last_event_id(
             project, EventKind.REREVIEW.value, claim_id=target.id, study_ids=linked_ids),
         last_condition_added_at=last_added,
@@ -613,7 +626,9 @@ def record_verdict(
         raise ClaimsError("A verdict needs a rationale.")
     with project.transaction():
         reviewer_id = require_reviewer(project, reviewer)
-        links = effective_links(current_links(project, claim=target))
+        # The evidence recorded with the verdict is what this reviewer may see (blind mode):
+        # their event must not carry another reviewer's stances (it travels to the server).
+        links = effective_links(visible_links(project, target, reviewer.strip()))
         status = verdict_status(project, target, reviewer.strip())
         suggested = status.suggested
         now, _ = _evidence_now(project, target, links)

@@ -33,3 +33,8 @@ def test_study_pane_hides_other_reviewers_until_judged(scene, make_window):
     window.context.reviewer.set("ana")
     panes = _panes(window, scene)
     assert CLAIM in panes["detail"] and "No studies linked" not in panes["body"]
+    # A history window open as Ana does not stay open for Ben.
+    dialog = window.grading.study_history()
+    assert dialog is not None and dialog.isVisible()
+    window.context.reviewer.set("ben")
+    assert not dialog.isVisible()
