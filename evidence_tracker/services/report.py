@@ -48,7 +48,7 @@ from evidence_tracker.formats.verdict_tables import (
     kind_text,
     scope_rows,
 )
-from evidence_tracker.services import evidence
+from evidence_tracker.services import evidence, review
 from evidence_tracker.services import prisma as prisma_service
 from evidence_tracker.services.citations import CERTAINTY_LABELS, GradeInfo, certainty_statement
 from evidence_tracker.services.citations import claim_certainty as _certainty
@@ -206,8 +206,10 @@ def build_report(project: Project, *, clinic: str | None = None,
     sections = [_claim_section(project, c, the_style, pages, names, viewer) for c in claims]
     emap = evidence_map(sections, claims, [c.slug for c in conditions])
     emap = EvidenceMap(tuple(names.get(c, c) for c in emap.columns), emap.rows)
-    linked_all = [r["study_id"] for r in claim_store.current_link_rows(project)]
-    counts = prisma_service.prisma_counts(project, linked_all)
+    seen = review.Visibility.of(project, viewer)  # blind mode: counts from what viewer sees
+    linked_all = [r["study_id"] for r in claim_store.current_link_rows(project)
+                  if seen.may_see("link", r["study_id"], r["claim_id"], r["reviewer"])]
+    counts = prisma_service.prisma_counts(project, linked_all, viewer)
     report = Report(
         title=f"Audit of clinic claims about ketamine for chronic pain — {scope}",
         scope=scope, generated_at=(today or _dt.date.today()).isoformat(),

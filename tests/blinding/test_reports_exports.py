@@ -21,6 +21,7 @@ def test_report_leaves_out_what_the_viewer_may_not_see(scene):
     built, section = _section(scene, "ben")
     assert section.rationale == "" and not section.confirmed and section.studies == ()
     assert section.certainty == "" and "ana" not in section.reviewers
+    assert built.prisma.unscreened == 1 and built.prisma.included == 0  # Ana's vote hidden
     html = render_html(built)
     assert RATIONALE not in html and "Ana's footnote" not in html
     _, section = _section(scene, "ana")
