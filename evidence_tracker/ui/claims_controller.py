@@ -241,7 +241,9 @@ class ClaimsController(QObject):
             self.context.show_status(
                 "Select a claim in the claims view first (Claims → Show Claims).", 8000)
             return None
-        status = evidence.verdict_status(self.context.project, claim_id)
+        # Blind mode: the current verdict and suggestion as this reviewer may see them.
+        status = evidence.verdict_status(self.context.project, claim_id,
+                                         self.context.reviewer.name)
         dialog = VerdictDialog(self.context.project, self.claims[claim_id], status,
                                self.context.reviewer, self.parent_widget)
         dialog.accepted.connect(self.after_write)

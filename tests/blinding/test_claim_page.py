@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from blinding.blind_scene import CLAIM, RATIONALE, ben_judges_everything
+from PySide6.QtWidgets import QLabel
 
 from evidence_tracker.services import evidence
 
@@ -42,3 +43,7 @@ def test_switching_reviewer_re_reads_the_page_and_the_list(scene, make_window):
     assert not [s for s in SECRETS if s in page]
     counts = next(o.counts for o in claims.overviews if o.claim.id == scene.claim_id)
     assert sum(counts.values()) == 0 and "ana" not in page.lower().split()
+    dialog = claims.confirm_verdict(scene.claim_id)  # the verdict dialog: Ben's view too
+    shown = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert dialog.findChild(QLabel, "verdictCurrent") is None and RATIONALE not in shown
+    dialog.reject()
