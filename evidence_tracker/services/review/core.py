@@ -12,8 +12,9 @@ and link, use it; those events are never counted as a reviewer's judgement.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from evidence_tracker.domain.blinding import SubjectProgress, may_see
@@ -273,41 +274,74 @@ def reviewer_names(project: Project) -> list[str]:
 
 
 @dataclass
+class _BlindFacts:
+    """What the blind rule reads from a project, whoever is looking: blind mode, the team,
+    who has judged each subject (per kind, read when first asked) and the subjects an
+    arbiter resolved. Cached per project until the next write (see :func:`_blind_facts`)."""
+
+    blind: bool
+    team: tuple[str, ...]
+    judged: dict[str, dict[tuple[int | None, int | None], set[str]]] = field(
+        default_factory=dict)
+    resolved: set[Subject] | None = None
+
+
+#: Per open project: (change stamp, facts). Weak keys, and facts hold no project: a
+#: closed project's entry goes with it. Any write changes the stamp: nothing stale is read.
+_FACTS_CACHE: weakref.WeakKeyDictionary[Project, tuple[tuple[int, int], _BlindFacts]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _blind_facts(project: Project) -> _BlindFacts:
+    stamp = store.change_stamp(project)
+    cached = _FACTS_CACHE.get(project)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    blind = blind_mode(project)
+    facts = _BlindFacts(blind, tuple(review_team(project)) if blind else ())
+    _FACTS_CACHE[project] = (stamp, facts)
+    return facts
+
+
+@dataclass(frozen=True)
 class Visibility:
     """What one viewer may see in one project: the blind rule
-    (:func:`evidence_tracker.domain.blinding.may_see`) with its inputs read once.
+    (:func:`evidence_tracker.domain.blinding.may_see`) over the project's facts.
 
     ``viewer`` None is the project itself (no one in particular: sees everything, for
     computations that are not shown to anyone); a name, or "" for an unnamed reader, is
     blinded when blind mode is on. Every service that returns judgements takes the viewer
-    explicitly and asks this object; there is no global "current reviewer".
+    explicitly and asks this object; there is no global "current reviewer". The facts are
+    read once per database state, so a claims list asking a few times per claim stays fast.
     """
 
     project: Project
     viewer: str | None
-    blind: bool
-    team: tuple[str, ...]
-    _judged: dict[str, dict[tuple[int | None, int | None], set[str]]]
-    _resolved: set[Subject] | None = None
+    facts: _BlindFacts
 
     @classmethod
     def of(cls, project: Project, viewer: str | None) -> Visibility:
-        blind = viewer is not None and blind_mode(project)
-        return cls(project, viewer.strip() if viewer is not None else None, blind,
-                   tuple(review_team(project)) if blind else (), {})
+        return cls(project, viewer.strip() if viewer is not None else None,
+                   _blind_facts(project))
+
+    @property
+    def blind(self) -> bool:
+        """Whether anything is hidden from this viewer (blind mode on, someone looking)."""
+        return self.viewer is not None and self.facts.blind
 
     def progress(self, kind: str, study_id: int | None, claim_id: int | None
                  ) -> SubjectProgress:
         """Who has judged the subject (``kind``, study, claim) so far, and who must."""
-        if kind not in self._judged:
+        facts = self.facts
+        if kind not in facts.judged:
             table: dict[tuple[int | None, int | None], set[str]] = {}
             for row in store.current_judgements(self.project, kind):
                 table.setdefault((row["study_id"], row["claim_id"]), set()).add(row["reviewer"])
-            self._judged[kind] = table
-        if self._resolved is None:
-            self._resolved = set(resolutions(self.project))
-        return SubjectProgress.of(self._judged[kind].get((study_id, claim_id), set()),
-                                  self.team, Subject(kind, study_id, claim_id) in self._resolved)
+            facts.judged[kind] = table
+        if facts.resolved is None:
+            facts.resolved = set(resolutions(self.project))
+        return SubjectProgress.of(facts.judged[kind].get((study_id, claim_id), set()),
+                                  facts.team, Subject(kind, study_id, claim_id) in facts.resolved)
 
     def may_see(self, kind: str, study_id: int | None, claim_id: int | None,
                 author: str) -> bool:
