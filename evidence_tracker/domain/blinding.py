@@ -21,7 +21,13 @@ inclusion      a systematic review study   ``study_id`` (the review), ``claim_id
 A subject is *complete* when every assigned reviewer (the review team) has judged it; with no
 team assigned, when at least two reviewers have (dual review). Once complete, the judgements
 of it are open to everyone; before, each reviewer sees only their own. An arbiter may also
-unblind a subject's stage (``unblinded``), which opens it at once.
+unblind a subject (``unblinded``), which opens it at once: in a local project that is an
+arbiter's standing resolution of the subject (a withdrawn resolution closes it again).
+
+Who "has judged": the reviewers whose latest event of that kind about the subject is not a
+withdrawal; an arbiter's copy of a resolution does not count. Judgements here are events of
+kinds screening, appraisal, link, grade, verdict and inclusion; a resolution event is open
+when its subject is. Blind mode off, or a computation nobody is shown (no viewer), sees all.
 
 What the rule does not hide: that a subject exists, and (in the shared database) counts that
 statistics can reveal. Everything derived from judgements (stance counts, suggested

@@ -20,7 +20,7 @@ from typing import Any
 from evidence_tracker.domain.blinding import SubjectProgress, may_see
 from evidence_tracker.domain.claims import parse_stance
 from evidence_tracker.domain.grade import parse_certainty
-from evidence_tracker.domain.models import ScreeningDecision
+from evidence_tracker.domain.models import EventKind, ScreeningDecision
 from evidence_tracker.domain.review import (
     JUDGEMENT_KINDS,
     KIND_LABELS,
@@ -42,9 +42,11 @@ from evidence_tracker.store.events import append_event
 from evidence_tracker.store.study_facts import study_facts
 
 META_BLIND = "review_blind"
-#: Kinds blind mode hides from other reviewers until their subject is complete.
-BLINDED_KINDS: tuple[str, ...] = (*JUDGEMENT_KINDS, "verdict", "inclusion")
 META_TEAM = "review_team"
+#: Kinds blind mode hides from other reviewers until their subject is complete (see
+#: :mod:`evidence_tracker.domain.blinding` for what the subject of each is).
+BLINDED_KINDS: tuple[str, ...] = (*JUDGEMENT_KINDS, EventKind.VERDICT.value,
+                                  EventKind.INCLUSION.value)
 
 # -- judgements and subjects -------------------------------------------------------------
 
@@ -295,11 +297,12 @@ _FACTS_CACHE: weakref.WeakKeyDictionary[Project, tuple[tuple[int, int], _BlindFa
 def _blind_facts(project: Project) -> _BlindFacts:
     stamp = store.change_stamp(project)
     cached = _FACTS_CACHE.get(project)
-    if cached is not None and cached[0] == stamp:
+    if stamp is not None and cached is not None and cached[0] == stamp:
         return cached[1]
     blind = blind_mode(project)
     facts = _BlindFacts(blind, tuple(review_team(project)) if blind else ())
-    _FACTS_CACHE[project] = (stamp, facts)
+    if stamp is not None:  # inside a transaction: read afresh, keep nothing
+        _FACTS_CACHE[project] = (stamp, facts)
     return facts
 
 
