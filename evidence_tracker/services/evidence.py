@@ -469,18 +469,26 @@ def _segments(marked: str) -> tuple[tuple[str, bool], ...]:
 
 
 def suggest_studies(
-    project: Project, claim: str | int | Claim, *, limit: int = 10
+    project: Project, claim: str | int | Claim, *, limit: int = 10,
+    viewer: str | None = None,
 ) -> list[Suggestion]:
     """Rank studies for a claim: FTS5 bm25 over title, abstract and MeSH for the claim's
     words and testable form (OR-joined, quoted), within its conditions (and their
-    sub-conditions) if it has any, times a study-design boost; linked studies excluded."""
+    sub-conditions) if it has any, times a study-design boost; linked studies excluded
+    (those linked as ``viewer`` may see: blind mode must not reveal, by a study missing
+    from the suggestions, that another reviewer linked it)."""
+    from evidence_tracker.services import review  # review builds on this module
+
     target = resolve_claim(project, claim)
     terms = query_terms(target.text, target.pico)
     condition_ids = store.condition_ids(project, target.conditions)
     if target.conditions and not condition_ids:
         return []
+    seen = review.Visibility.of(project, viewer)
     linked = sorted({r["study_id"] for r in store.current_link_rows(project,
-                                                                   claim_id=target.id)})
+                                                                   claim_id=target.id)
+                     if seen.may_see(EventKind.LINK.value, r["study_id"], target.id,
+                                     r["reviewer"])})
     rows = search_candidates(project, terms, condition_ids=condition_ids,
                                    exclude_ids=linked, limit=max(200, limit * 20))
     ranked = []
@@ -695,7 +703,8 @@ def claim_detail(
     target = resolve_claim(project, claim)
     links = with_appraised_designs(project, visible_links(project, target, viewer), viewer)
     return ClaimDetail(target, verdict_status(project, target, viewer), stance_counts(links),
-                       links, suggest_studies(project, target, limit=suggestions)
+                       links, suggest_studies(project, target, limit=suggestions,
+                                              viewer=viewer)
                        if suggestions > 0 else [])
 
 

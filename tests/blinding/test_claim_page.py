@@ -23,6 +23,11 @@ def test_claim_detail_shows_the_viewer_only_their_own(scene):
     assert not [s for s in SECRETS if s in text]
     history = evidence.link_history(scene.project, scene.study_id, CLAIM, viewer="ben")
     assert history == []
+    # The study is still suggested to Ben: its absence would tell him someone linked it.
+    suggested = evidence.claim_detail(scene.project, CLAIM, viewer="ben").suggestions
+    assert scene.study_id in [s.study.id for s in suggested]
+    ana = evidence.claim_detail(scene.project, CLAIM, viewer="ana").suggestions
+    assert scene.study_id not in [s.study.id for s in ana]
     ana = evidence.claim_detail(scene.project, CLAIM, viewer="ana", suggestions=0)
     assert [v.reviewer for v in ana.links] == ["ana"] and ana.verdict.rationale == RATIONALE
     ben_judges_everything(scene)
