@@ -19,7 +19,7 @@ from evidence_tracker.domain.claims import (
 from evidence_tracker.domain.findings import AttributionMatch
 from evidence_tracker.domain.models import Certainty, Stance, Verdict
 from evidence_tracker.services import claims as claims_service
-from evidence_tracker.services import evidence, review
+from evidence_tracker.services import evidence
 from evidence_tracker.store import Project
 
 COMMANDS = ("claims", "link")
@@ -128,7 +128,7 @@ def run(
             else:
                 out.write(f"{args.claim}: {_badge(status)}\n")
             return EXIT_OK
-        return _list(args, project, out, err)
+        return _list(args, project, out, err, session)
     except ClaimsError as exc:
         err.write(f"evidence-tracker: {exc}\n")
         return EXIT_ERROR
@@ -140,8 +140,9 @@ def _badge(v: evidence.VerdictStatus) -> str:
     return text + (" NEEDS RE-REVIEW" if v.needs_rereview else "")
 
 
-def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
-    rows = evidence.list_claims(project)
+def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO,
+          session: Session) -> int:
+    rows = evidence.list_claims(project, viewer_name(args, session.settings))
     if args.category:
         rows = [r for r in rows if r.claim.category == args.category]
     if args.condition:
@@ -164,9 +165,8 @@ def _list(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
 
 def _show(args: argparse.Namespace, project: Project, out: TextIO, session: Session) -> int:
     viewer = viewer_name(args, session.settings)
-    detail = review.blinded_detail(
-        project, evidence.claim_detail(project, args.claim, suggestions=args.suggestions,
-                                       viewer=viewer), viewer)
+    detail = evidence.claim_detail(project, args.claim, suggestions=args.suggestions,
+                                   viewer=viewer)
     if getattr(args, "json", False):
         write_json(evidence.detail_json(detail), out)
         return EXIT_OK
@@ -256,8 +256,9 @@ def _edit(args: argparse.Namespace, project: Project, out: TextIO, session: Sess
         project, current, reviewer=_reviewer(args, session), text=args.text,
         category=args.category, pico=pico, conditions=args.conditions, kind=args.kind)
     if getattr(args, "json", False):
-        status = evidence.verdict_status(project, claim)
-        counts = evidence.stance_counts(evidence.current_links(project, claim=claim))
+        viewer = viewer_name(args, session.settings)
+        status = evidence.verdict_status(project, claim, viewer)
+        counts = evidence.stance_counts(evidence.visible_links(project, claim, viewer))
         write_json(evidence.claim_json(claim, status, counts), out)
     else:
         out.write(f"{claim.code}: {KIND_LABELS[claim.question_kind]}"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from evidence_tracker.cli.common import Session
+from evidence_tracker.cli.common import Session, viewer_name
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.formats.citations import CitationStyle
 from evidence_tracker.services import citations as citation_service
@@ -59,23 +59,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="only this claim (repeatable)")
     review.add_argument("--publisher", default=claimreview.DEFAULT_PUBLISHER,
                         help="the organisation publishing the reviews")
+    for parser in (exp, cite, rep, review):
+        parser.add_argument("--reviewer", help="who is looking (default: from settings); in "
+                            "blind mode other reviewers' judgements of what this one has not "
+                            "judged are left out")
 
 
 def run(
     args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
 ) -> int:
     try:
+        # Blind mode: what is written holds only the judgements this reviewer may see.
+        viewer = viewer_name(args, session.settings)
         if args.command == "export":
-            return _export(args, project, out, err)
+            return _export(args, project, out, err, viewer)
         if args.command == "cite":
-            return _cite(args, project, out, err)
+            return _cite(args, project, out, err, viewer)
         if args.command == "report":
             report = report_service.write_report(project, args.out, clinic=args.clinic,
-                                                 style=args.style)
+                                                 style=args.style, viewer=viewer)
             out.write(f"Wrote {args.out}: {len(report.claims)} claims ({report.scope})\n")
             return EXIT_OK
         count = claimreview.write_claim_reviews(project, args.out, args.claim,
-                                                publisher=args.publisher)
+                                                publisher=args.publisher, viewer=viewer)
         out.write(f"Wrote {args.out}: {count} ClaimReview(s) of confirmed verdicts\n")
         return EXIT_OK
     except (ClaimsError, StoreError, OSError) as exc:
@@ -95,7 +101,8 @@ def _study_ids(project: Project, keys: list[str], err: TextIO) -> list[int] | No
     return ids
 
 
-def _export(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def _export(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO,
+            viewer: str) -> int:
     fmt = ExportFormat(args.format) if args.format else ExportFormat.from_path(args.out)
     if fmt is None:
         err.write(f"evidence-tracker: give --format; {Path(args.out).suffix or 'no suffix'} "
@@ -106,17 +113,18 @@ def _export(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO
         return EXIT_ERROR
     result = export_service.export_studies(
         project, fmt, args.out, study_ids=ids or None, conditions=args.condition,
-        claims=args.claim)
+        claims=args.claim, viewer=viewer)
     out.write(f"Wrote {result.studies} studies to {result.path} ({fmt.label})\n")
     return EXIT_OK
 
 
-def _cite(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+def _cite(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO,
+          viewer: str) -> int:
     if bool(args.claim) == bool(args.studies):
         err.write("evidence-tracker: name studies, or one --claim\n")
         return EXIT_USAGE
     if args.claim:
-        cited = citation_service.cite_claim(project, args.claim, args.style)
+        cited = citation_service.cite_claim(project, args.claim, args.style, viewer)
     else:
         ids = _study_ids(project, args.studies, err)
         if ids is None:

@@ -204,7 +204,7 @@ def _reviews(args: argparse.Namespace, project: Project, out: TextIO,
             _write_studies(project, proposed, out, "Cited in its reference list")
         return EXIT_OK
     viewer = viewer_name(args, session.settings)
-    recorded = evidence.review_inclusions(project, [review_id], viewer or None).get(review_id)
+    recorded = evidence.review_inclusions(project, [review_id], viewer).get(review_id)
     if args.json:
         write_json({"review_id": review_id,
                     "included": None if recorded is None else _brief(project, recorded),

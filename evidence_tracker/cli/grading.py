@@ -91,11 +91,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                            "with most subjects in common)")
     agreement.add_argument("--condition", metavar="SLUG", help="only this condition")
     agreement.add_argument("--json", action="store_true", help="print one JSON object")
+    _common(agreement, "who is looking (blind mode counts only what they may see);")
 
     conflicts = sub.add_parser("conflicts", help="disagreements waiting for an arbiter")
     conflicts.add_argument("--kind", choices=JUDGEMENT_KINDS)
     conflicts.add_argument("--condition", metavar="SLUG")
     conflicts.add_argument("--json", action="store_true", help="one JSON object per line")
+    _common(conflicts, "who is looking (blind mode shows only what they may see);")
 
     resolve = sub.add_parser("resolve", help="an arbiter resolves a conflict")
     resolve.add_argument("key", metavar="KEY", help="the conflict key from `conflicts`, e.g. "
@@ -304,7 +306,8 @@ def _agreement(
     args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
 ) -> int:
     pair = [n.strip() for n in args.reviewers.split(",")] if args.reviewers else None
-    report = review.agreement(project, reviewers=pair, condition=args.condition)
+    report = review.agreement(project, reviewers=pair, condition=args.condition,
+                              viewer=viewer_name(args, session.settings))
     if args.json:
         write_json(review.agreement_json(report), out)
         return EXIT_OK
@@ -331,7 +334,8 @@ def _conflicts(
     args: argparse.Namespace, project: Project, out: TextIO, err: TextIO, session: Session
 ) -> int:
     kinds = [args.kind] if args.kind else list(JUDGEMENT_KINDS)
-    found = review.conflicts(project, kinds=kinds, condition=args.condition)
+    found = review.conflicts(project, kinds=kinds, condition=args.condition,
+                             viewer=viewer_name(args, session.settings))
     for c in found:
         if args.json:
             write_json(review.conflict_json(c), out)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidence_tracker.domain.appraisal import rob_label
+from evidence_tracker.domain.blinding import SubjectProgress, may_see
 from evidence_tracker.domain.design import StudyDesign
 from evidence_tracker.domain.grade import CERTAINTY_LABELS
 from evidence_tracker.domain.models import Certainty
@@ -79,22 +80,13 @@ def value_text(kind: str, after: Mapping[str, Any] | None) -> str:
     return ", ".join(f"{k}={v}" for k, v in after.items() if not isinstance(v, dict | list))
 
 
-def complete(judged_by: Collection[str], team: Sequence[str]) -> bool:
-    """Whether every assigned reviewer (or, with no team, two reviewers) has judged."""
-    if len(team) >= 2:
-        return set(team) <= set(judged_by)
-    return len(set(judged_by)) >= 2
-
-
 def can_see_others(judged_by: Collection[str], viewer: str, team: Sequence[str]) -> bool:
     """Blind mode: may ``viewer`` see the other reviewers' judgements of a subject?
 
-    Only once the subject is complete, and then only a reviewer who judged it, or someone
-    outside the review team (an arbiter). Everyone always sees their own judgements.
+    Kept for callers not yet moved to :func:`evidence_tracker.domain.blinding.may_see`,
+    which is the rule (this asks it about a judgement by someone other than ``viewer``).
     """
-    if not complete(judged_by, team):
-        return False
-    return viewer in judged_by or viewer not in team
+    return may_see(viewer, "\x00other", SubjectProgress.of(judged_by, team))
 
 
 # -- undo and redo -----------------------------------------------------------------------

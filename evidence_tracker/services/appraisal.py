@@ -150,9 +150,7 @@ def effective_appraisals(
     standing = {s.study_id: r for s, r in review.resolutions(project).items()
                 if s.kind == KIND and s.study_id in wanted}
     items = [j for j in review.judgements(project, KIND) if j.study_id in wanted]
-    shown, _ = review.visible(project, items, viewer or "", resolved=set())
-    if viewer is None:
-        shown = items
+    shown, _ = review.visible(project, items, viewer)
     out: dict[int, AppraisalState] = {}
     for j in shown:  # oldest first: later ones win, then the viewer's own
         out[j.study_id or 0] = AppraisalState.from_json(j.after)

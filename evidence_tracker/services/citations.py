@@ -22,7 +22,6 @@ from evidence_tracker.formats.citations import CitationStyle, format_citations
 from evidence_tracker.services import evidence
 from evidence_tracker.services.claims import resolve_claim
 from evidence_tracker.store import Project
-from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store.report_queries import studies_by_ids
 
 CERTAINTY_LABELS = {
@@ -45,9 +44,13 @@ class GradeInfo:
     rationale: str = ""
 
 
-def claim_certainty(project: Project, claim_id: int) -> GradeInfo | None:
-    """The claim's GRADE certainty, read defensively from its latest ``grade`` event."""
-    event = claim_store.latest_claim_event(project, "grade", claim_id)
+def claim_certainty(project: Project, claim_id: int, viewer: str | None = None
+                    ) -> GradeInfo | None:
+    """The claim's GRADE certainty, read defensively from its latest ``grade`` event that
+    ``viewer`` may see (blind mode; None: anyone's)."""
+    from evidence_tracker.services import review  # review builds on evidence, as we do
+
+    event = review.latest_visible_claim_event(project, "grade", claim_id, viewer)
     after: Any = event["after"] if event else None
     if not event or not isinstance(after, dict):
         return None
@@ -141,20 +144,23 @@ def cite_studies(project: Project, study_ids: Sequence[int],
 
 
 def claim_study_ids(project: Project, claim: Claim,
-                    stances: Sequence[Stance] = CITED_STANCES) -> list[int]:
-    """Studies linked to the claim with one of ``stances`` (latest link per study), in
-    order of linking."""
-    links = evidence.effective_links(evidence.current_links(project, claim=claim))
+                    stances: Sequence[Stance] = CITED_STANCES, *,
+                    viewer: str | None = None) -> list[int]:
+    """Studies linked to the claim with one of ``stances`` (latest link per study that
+    ``viewer`` may see), in order of linking."""
+    links = evidence.effective_links(evidence.visible_links(project, claim, viewer))
     return [v.study.id for v in links if v.stance in stances]
 
 
 def cite_claim(project: Project, claim: str | int | Claim,
-               style: CitationStyle | str = CitationStyle.AMA) -> CitationList:
+               style: CitationStyle | str = CitationStyle.AMA, viewer: str | None = None
+               ) -> CitationList:
     """Every study linked to a claim (supporting, partly supporting, contradicting), with
-    the claim's certainty statement first."""
+    the claim's certainty statement first, as ``viewer`` may see them (blind mode)."""
     target = resolve_claim(project, claim)
-    status = evidence.verdict_status(project, target)
-    grade = claim_certainty(project, target.id)
+    status = evidence.verdict_status(project, target, viewer)
+    grade = claim_certainty(project, target.id, viewer)
     sentence = certainty_statement(target.text, status.verdict,
                                    grade.certainty if grade else None)
-    return cite_studies(project, claim_study_ids(project, target), style, statement=sentence)
+    return cite_studies(project, claim_study_ids(project, target, viewer=viewer), style,
+                        statement=sentence)

@@ -65,9 +65,11 @@ def _organisation(name: str, url: str = "") -> dict[str, Any]:
 
 
 def claim_review(project: Project, claim: Claim, *, publisher: str = DEFAULT_PUBLISHER,
-                 pages: dict[int, dict[str, Any]] | None = None) -> dict[str, Any] | None:
-    """The ClaimReview of one claim, or None when no reviewer has confirmed a verdict."""
-    status = evidence.verdict_status(project, claim)
+                 pages: dict[int, dict[str, Any]] | None = None,
+                 viewer: str | None = None) -> dict[str, Any] | None:
+    """The ClaimReview of one claim, or None when no reviewer has confirmed a verdict
+    ``viewer`` may see (blind mode)."""
+    status = evidence.verdict_status(project, claim, viewer)
     if status.confirmed is None:
         return None
     pages = pages if pages is not None else clinic_pages(project)
@@ -125,7 +127,8 @@ def claim_review(project: Project, claim: Claim, *, publisher: str = DEFAULT_PUB
 
 
 def claim_reviews(project: Project, claims: Sequence[str | int] = (), *,
-                  publisher: str = DEFAULT_PUBLISHER) -> dict[str, Any]:
+                  publisher: str = DEFAULT_PUBLISHER, viewer: str | None = None
+                  ) -> dict[str, Any]:
     """A JSON-LD document with every confirmed verdict (or those of ``claims``)."""
     pages = clinic_pages(project)
     chosen = claim_store.list_claims(project)
@@ -134,14 +137,15 @@ def claim_reviews(project: Project, claims: Sequence[str | int] = (), *,
 
         chosen = [resolve_claim(project, key) for key in claims]
     reviews = [r for c in chosen if (r := claim_review(project, c, publisher=publisher,
-                                                        pages=pages)) is not None]
+                                                        pages=pages, viewer=viewer))
+               is not None]
     return {"@context": "https://schema.org", "@graph": reviews}
 
 
 def write_claim_reviews(project: Project, path: str | Path, claims: Sequence[str | int] = (),
-                        *, publisher: str = DEFAULT_PUBLISHER) -> int:
+                        *, publisher: str = DEFAULT_PUBLISHER, viewer: str | None = None) -> int:
     """Write the JSON-LD file; returns how many reviews it holds."""
-    doc = claim_reviews(project, claims, publisher=publisher)
+    doc = claim_reviews(project, claims, publisher=publisher, viewer=viewer)
     with atomic_write(path) as out:
         out.write(dumps_jsonld(doc, indent=2))
         out.write("\n")

@@ -215,12 +215,18 @@ def current_links(
                                                    study_id=study_id))
 
 
-def link_history(project: Project, study: str | int, claim: str | int | Claim) -> list[Event]:
-    """Every ``link`` event between a study and a claim, oldest first (all reviewers)."""
+def link_history(project: Project, study: str | int, claim: str | int | Claim,
+                 viewer: str | None = None) -> list[Event]:
+    """Every ``link`` event between a study and a claim, oldest first, as ``viewer`` may
+    see them (blind mode: their own until the pair is complete; None: every reviewer's)."""
+    from evidence_tracker.services import review  # review builds on this module
+
     study_id = resolve_study(project, study)
     claim_id = resolve_claim(project, claim).id
+    seen = review.Visibility.of(project, viewer)
     return [e for e in history(project, study_id=study_id, claim_id=claim_id)
-            if e.kind == EventKind.LINK.value]
+            if e.kind == EventKind.LINK.value
+            and seen.may_see(e.kind, study_id, claim_id, e.reviewer)]
 
 
 def effective_links(links: Sequence[LinkView]) -> list[LinkView]:
@@ -463,18 +469,26 @@ def _segments(marked: str) -> tuple[tuple[str, bool], ...]:
 
 
 def suggest_studies(
-    project: Project, claim: str | int | Claim, *, limit: int = 10
+    project: Project, claim: str | int | Claim, *, limit: int = 10,
+    viewer: str | None = None,
 ) -> list[Suggestion]:
     """Rank studies for a claim: FTS5 bm25 over title, abstract and MeSH for the claim's
     words and testable form (OR-joined, quoted), within its conditions (and their
-    sub-conditions) if it has any, times a study-design boost; linked studies excluded."""
+    sub-conditions) if it has any, times a study-design boost; linked studies excluded
+    (those linked as ``viewer`` may see: blind mode must not reveal, by a study missing
+    from the suggestions, that another reviewer linked it)."""
+    from evidence_tracker.services import review  # review builds on this module
+
     target = resolve_claim(project, claim)
     terms = query_terms(target.text, target.pico)
     condition_ids = store.condition_ids(project, target.conditions)
     if target.conditions and not condition_ids:
         return []
+    seen = review.Visibility.of(project, viewer)
     linked = sorted({r["study_id"] for r in store.current_link_rows(project,
-                                                                   claim_id=target.id)})
+                                                                   claim_id=target.id)
+                     if seen.may_see(EventKind.LINK.value, r["study_id"], target.id,
+                                     r["reviewer"])})
     rows = search_candidates(project, terms, condition_ids=condition_ids,
                                    exclude_ids=linked, limit=max(200, limit * 20))
     ranked = []
@@ -556,27 +570,43 @@ def _evidence_now(
     return EvidenceState(retracted, count), last_added
 
 
+def _last_link_event_id(project: Project, claim_id: int, viewer: str | None) -> int:
+    """The newest ``link`` event of the claim ``viewer`` may see (blind mode: a link
+    another reviewer changed must not show as "evidence changed since the verdict")."""
+    from evidence_tracker.services import review  # review builds on this module
+
+    seen = review.Visibility.of(project, viewer)
+    if not seen.blind:
+        return store.last_event_id(project, EventKind.LINK.value, claim_id=claim_id)
+    return max((e["id"] for e in judgement_store.events_of_kind(
+        project, EventKind.LINK.value, claim_id=claim_id)
+        if seen.may_see(EventKind.LINK.value, e["study_id"], claim_id, e["reviewer"])),
+        default=0)
+
+
 def verdict_status(
     project: Project, claim: str | int | Claim, viewer: str | None = None
 ) -> VerdictStatus:
     """The suggested verdict from the claim's body of evidence as ``viewer`` may see it
     (None: every link), the confirmed one, and re-review flags."""
-    from evidence_tracker.services import grading  # grading builds on this module
+    # grading and review build on this module
+    from evidence_tracker.services import grading, review
 
     target = resolve_claim(project, claim)
     suggested = grading.verdict_result(project, target, viewer)
-    event = store.latest_claim_event(project, EventKind.VERDICT.value, target.id)
+    # Blind mode: another reviewer's verdict and rationale stay hidden (subject: the claim).
+    event = review.latest_visible_claim_event(project, EventKind.VERDICT.value, target.id,
+                                              viewer)
     if event is None or not event["after"]:
         return VerdictStatus(suggested)
     after = event["after"]
-    links = effective_links(current_links(project, claim=target))
+    links = effective_links(visible_links(project, target, viewer))
     now, last_added = _evidence_now(project, target, links)
     linked_ids = [v.study.id for v in links]
     reasons = rereview_reasons(
         verdict_event_id=event["id"], verdict_at=event["occurred_at"],
         then=EvidenceState.from_json(after.get("evidence")), now=now,
-        last_link_event_id=store.last_event_id(project, EventKind.LINK.value,
-                                               claim_id=target.id),
+        last_link_event_id=_last_link_event_id(project, target.id, viewer),
         last_rereview_event_id=store.last_event_id(
             project, EventKind.REREVIEW.value, claim_id=target.id, study_ids=linked_ids),
         last_condition_added_at=last_added,
@@ -604,7 +634,9 @@ def record_verdict(
         raise ClaimsError("A verdict needs a rationale.")
     with project.transaction():
         reviewer_id = require_reviewer(project, reviewer)
-        links = effective_links(current_links(project, claim=target))
+        # The evidence recorded with the verdict is what this reviewer may see (blind mode):
+        # their event must not carry another reviewer's stances (it travels to the server).
+        links = effective_links(visible_links(project, target, reviewer.strip()))
         status = verdict_status(project, target, reviewer.strip())
         suggested = status.suggested
         now, _ = _evidence_now(project, target, links)
@@ -642,11 +674,20 @@ class ClaimDetail:
     suggestions: list[Suggestion] = field(default_factory=list)
 
 
+def visible_links(project: Project, claim: Claim, viewer: str | None) -> list[LinkView]:
+    """The claim's live links as ``viewer`` may see them (None: every reviewer's)."""
+    from evidence_tracker.services import review  # review builds on this module
+
+    links = current_links(project, claim=claim)
+    return links if viewer is None else review.filter_links(project, links, viewer)
+
+
 def list_claims(project: Project, viewer: str | None = None) -> list[ClaimOverview]:
-    """Every claim with its verdict status and stance counts, by code."""
+    """Every claim with its verdict status and stance counts, by code, as ``viewer`` may
+    see them (blind mode: counts from the links the viewer may see)."""
     out = []
     for claim in store.list_claims(project):
-        links = current_links(project, claim=claim)
+        links = visible_links(project, claim, viewer)
         out.append(ClaimOverview(claim, verdict_status(project, claim, viewer),
                                  stance_counts(links)))
     return out
@@ -656,13 +697,14 @@ def claim_detail(
     project: Project, claim: str | int | Claim, *, suggestions: int = 10,
     viewer: str | None = None,
 ) -> ClaimDetail:
-    """A claim with its links (every reviewer; designs as appraised where ``viewer`` may
-    see the appraisal), the verdict from the body ``viewer`` may see, and top suggestions.
-    Blind mode hides other reviewers' links: see ``review.blinded_detail``."""
+    """A claim with its links (as ``viewer`` may see them; designs as appraised where the
+    viewer may see the appraisal), the verdict from that body, and top suggestions.
+    Blind mode hides other reviewers' links, findings, verdict and rationale."""
     target = resolve_claim(project, claim)
-    links = with_appraised_designs(project, current_links(project, claim=target), viewer)
+    links = with_appraised_designs(project, visible_links(project, target, viewer), viewer)
     return ClaimDetail(target, verdict_status(project, target, viewer), stance_counts(links),
-                       links, suggest_studies(project, target, limit=suggestions)
+                       links, suggest_studies(project, target, limit=suggestions,
+                                              viewer=viewer)
                        if suggestions > 0 else [])
 
 

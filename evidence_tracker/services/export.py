@@ -91,9 +91,11 @@ class ExportResult:
 def select_studies(
     project: Project, *, study_ids: Sequence[int] | None = None,
     conditions: Sequence[str] = (), claims: Sequence[str | int] = (),
+    viewer: str | None = None,
 ) -> list[StoredStudy]:
     """The studies to export: the given ids, plus those of the conditions and claims named
-    (their union, without repeats); everything when nothing is named."""
+    (a claim's: the studies linked as ``viewer`` may see; their union, without repeats);
+    everything when nothing is named."""
     if study_ids is None and not conditions and not claims:
         return list(study_store.iter_studies(project, StudyFilter(sort="id", descending=False)))
     ids: list[int] = list(study_ids or [])
@@ -104,15 +106,21 @@ def select_studies(
         ids += study_store.query_study_ids(
             project, StudyFilter(condition_id=known[slug], sort="id", descending=False))
     for key in claims:
-        ids += claim_study_ids(project, resolve_claim(project, key))
+        ids += claim_study_ids(project, resolve_claim(project, key), viewer=viewer)
     return studies_by_ids(project, list(dict.fromkeys(ids)))
 
 
-def claim_links_by_study(project: Project) -> dict[int, str]:
-    """Study id -> 'C001 supports; C011 contradicts' (every reviewer's live links)."""
+def claim_links_by_study(project: Project, viewer: str | None = None) -> dict[int, str]:
+    """Study id -> 'C001 supports; C011 contradicts' (the live links ``viewer`` may see:
+    blind mode; None: every reviewer's)."""
+    from evidence_tracker.services import review  # review builds on evidence, as we do
+
     codes = {c.id: c.code for c in claim_store.list_claims(project)}
     out: dict[int, list[str]] = {}
+    seen = review.Visibility.of(project, viewer)
     for row in claim_store.current_link_rows(project):
+        if not seen.may_see("link", row["study_id"], row["claim_id"], row["reviewer"]):
+            continue
         after = row.get("after") or {}
         stance = after.get("stance", "") if isinstance(after, dict) else ""
         text = f"{codes.get(row['claim_id'], row['claim_id'])} {stance}".strip()
@@ -121,8 +129,9 @@ def claim_links_by_study(project: Project) -> dict[int, str]:
     return {k: "; ".join(v) for k, v in out.items()}
 
 
-def table_rows(project: Project, studies: Sequence[StoredStudy]) -> Iterator[dict[str, Any]]:
-    links = claim_links_by_study(project)
+def table_rows(project: Project, studies: Sequence[StoredStudy], viewer: str | None = None
+               ) -> Iterator[dict[str, Any]]:
+    links = claim_links_by_study(project, viewer)
     for s in studies:
         row = csv_xlsx.study_row(s.study, study_id=s.id, conditions=s.conditions)
         row["claim_links"] = links.get(s.id, "")
@@ -139,17 +148,18 @@ def _atomic_text(path: Path, write: Callable[[IO[str]], object], *, newline: str
 
 
 def write_studies(project: Project, studies: Sequence[StoredStudy], fmt: ExportFormat | str,
-                  path: str | Path) -> ExportResult:
-    """Write ``studies`` to ``path`` in ``fmt``."""
+                  path: str | Path, viewer: str | None = None) -> ExportResult:
+    """Write ``studies`` to ``path`` in ``fmt`` (CSV/XLSX carry the claim links ``viewer``
+    may see)."""
     the_format = ExportFormat(fmt)
     target = Path(path)
     with explained_write_errors(target):
-        _write(project, studies, the_format, target)
+        _write(project, studies, the_format, target, viewer)
     return ExportResult(str(target), the_format.value, len(studies))
 
 
 def _write(project: Project, studies: Sequence[StoredStudy], the_format: ExportFormat,
-           target: Path) -> None:
+           target: Path, viewer: str | None) -> None:
     records = [s.study for s in studies]
     if the_format is ExportFormat.RIS:
         _atomic_text(target, lambda out: write_ris(records, out))
@@ -160,11 +170,11 @@ def _write(project: Project, studies: Sequence[StoredStudy], the_format: ExportF
     elif the_format is ExportFormat.NBIB:
         _atomic_text(target, lambda out: write_nbib(records, out))
     elif the_format is ExportFormat.CSV:
-        rows = list(table_rows(project, studies))
+        rows = list(table_rows(project, studies, viewer))
         _atomic_text(target, lambda out: csv_xlsx.write_csv(rows, out, TABLE_COLUMNS),
                      newline="")
     else:
-        rows = list(table_rows(project, studies))
+        rows = list(table_rows(project, studies, viewer))
         with atomic_write(target, binary=True) as out:
             csv_xlsx.write_xlsx(rows, out, TABLE_COLUMNS)
 
@@ -172,8 +182,10 @@ def _write(project: Project, studies: Sequence[StoredStudy], the_format: ExportF
 def export_studies(
     project: Project, fmt: ExportFormat | str, path: str | Path, *,
     study_ids: Sequence[int] | None = None, conditions: Sequence[str] = (),
-    claims: Sequence[str | int] = (),
+    claims: Sequence[str | int] = (), viewer: str | None = None,
 ) -> ExportResult:
-    """Select (see :func:`select_studies`) and write; returns what was written."""
-    studies = select_studies(project, study_ids=study_ids, conditions=conditions, claims=claims)
-    return write_studies(project, studies, fmt, path)
+    """Select (see :func:`select_studies`) and write as ``viewer`` may see the judgements
+    (blind mode); returns what was written."""
+    studies = select_studies(project, study_ids=study_ids, conditions=conditions,
+                             claims=claims, viewer=viewer)
+    return write_studies(project, studies, fmt, path, viewer)

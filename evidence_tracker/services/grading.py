@@ -120,11 +120,12 @@ def _short(name: str) -> str:
     return name[:1].lower() + name[1:] if name and not name[:2].isupper() else name
 
 
-def stated_certainty(project: Project, claim_id: int
+def stated_certainty(project: Project, claim_id: int, viewer: str | None = None
                      ) -> tuple[Certainty | None, frozenset[str]]:
-    """The certainty a reviewer's grade states (the latest ``grade`` event of the claim, an
-    arbiter's resolution included) and the domains it left not assessed."""
-    event = claim_store.latest_claim_event(project, KIND, claim_id)
+    """The certainty a reviewer's grade states (the latest ``grade`` event of the claim
+    ``viewer`` may see, an arbiter's resolution included) and the domains it left not
+    assessed."""
+    event = review.latest_visible_claim_event(project, KIND, claim_id, viewer)
     after = event["after"] if event and isinstance(event["after"], dict) else {}
     value = after.get("certainty")
     if value not in {c.value for c in Certainty}:
@@ -137,7 +138,7 @@ def verdict_result(project: Project, claim: str | int | Claim, viewer: str | Non
     """The method on the claim's body as ``viewer`` may see it: body, GRADE, SoF rows,
     verdict, statement and steps. A reviewer's grade states the certainty."""
     target = resolve_claim(project, claim)
-    stated, unassessed = stated_certainty(project, target.id)
+    stated, unassessed = stated_certainty(project, target.id, viewer)
     return assess(target.question_kind, claim_scope(project, target),
                   body_of_evidence(project, target, viewer), stated=stated,
                   stated_unassessed=unassessed)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from evidence_tracker.formats.report_model import PrismaCounts
 from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
+from evidence_tracker.store import judgements as judgement_store
 from evidence_tracker.store import search_runs as run_store
 from evidence_tracker.store.report_queries import (
     live_study_count,
@@ -26,10 +27,19 @@ from evidence_tracker.store.report_queries import (
 )
 
 
-def screening_decisions(project: Project) -> dict[int, tuple[str, str]]:
-    """Study id -> (decision, reason) or ("conflict", ""), for every screened study."""
+def screening_decisions(project: Project, viewer: str | None = None
+                        ) -> dict[int, tuple[str, str]]:
+    """Study id -> (decision, reason) or ("conflict", ""), for every screened study, from
+    the votes ``viewer`` may see (blind mode; None: every vote)."""
+    from evidence_tracker.services import review  # review builds on evidence, as we do
+
+    seen = review.Visibility.of(project, viewer)
+    names = dict(judgement_store.reviewers(project))
     by_study: dict[int, list[tuple[str, str]]] = {}
     for vote in screening_votes(project):
+        author = names.get(vote.reviewer_id or -1, "")
+        if not seen.may_see("screening", vote.study_id, None, author):
+            continue
         by_study.setdefault(vote.study_id, []).append((vote.decision, vote.reason))
     resolved = screening_resolutions(project)
     out: dict[int, tuple[str, str]] = {}
@@ -46,7 +56,8 @@ def screening_decisions(project: Project) -> dict[int, tuple[str, str]]:
     return out
 
 
-def prisma_counts(project: Project, linked_study_ids: Sequence[int] = ()) -> PrismaCounts:
+def prisma_counts(project: Project, linked_study_ids: Sequence[int] = (),
+                  viewer: str | None = None) -> PrismaCounts:
     names = {c.id: c.name for c in condition_store.list_conditions(project)}
     runs = run_store.list_runs(project)
     searches: list[tuple[str, int]] = []
@@ -69,7 +80,7 @@ def prisma_counts(project: Project, linked_study_ids: Sequence[int] = ()) -> Pri
     files = sum(r.fetched_count for r in runs if r.kind == "import" and r.status == "done")
     records = live_study_count(project)
     identified = sum(n for _, n in searches)
-    decisions = screening_decisions(project)
+    decisions = screening_decisions(project, viewer)
     counts = Counter(d for d, _ in decisions.values())
     reasons = Counter(r or "No reason given" for d, r in decisions.values() if d == "exclude")
     included = {s for s, (d, _) in decisions.items() if d == "include"}

@@ -48,7 +48,7 @@ from evidence_tracker.formats.verdict_tables import (
     kind_text,
     scope_rows,
 )
-from evidence_tracker.services import evidence
+from evidence_tracker.services import evidence, review
 from evidence_tracker.services import prisma as prisma_service
 from evidence_tracker.services.citations import CERTAINTY_LABELS, GradeInfo, certainty_statement
 from evidence_tracker.services.citations import claim_certainty as _certainty
@@ -92,11 +92,12 @@ def select_claims(project: Project, clinic: str | None) -> tuple[list[Claim], st
 
 
 def _claim_section(project: Project, claim: Claim, style: CitationStyle,
-                   pages: dict[int, dict[str, object]], names: dict[str, str]) -> ClaimSection:
-    status = evidence.verdict_status(project, claim)
-    result = evidence.verdict_status(project, claim).suggested
+                   pages: dict[int, dict[str, object]], names: dict[str, str],
+                   viewer: str | None) -> ClaimSection:
+    status = evidence.verdict_status(project, claim, viewer)
+    result = status.suggested
     designs = {b.study_id: b.design.label for b in result.body.counted}
-    links = evidence.current_links(project, claim=claim)
+    links = evidence.visible_links(project, claim, viewer)  # blind mode: what viewer may see
     latest = {v.study.id: v for v in evidence.effective_links(links)}
     ordered = [v for v in latest.values() if v.stance in REPORTED_STANCES]
     order = {Stance.SUPPORTS: 0, Stance.PARTLY_SUPPORTS: 1, Stance.CONTRADICTS: 2}
@@ -125,7 +126,7 @@ def _claim_section(project: Project, claim: Claim, style: CitationStyle,
             warnings.append(f"Reference {n} ({ident})"
                             f" is retracted; it {STANCE_LABELS[v.stance].lower()} this claim "
                             "and should not be relied on.")
-    grade = _certainty(project, claim.id)
+    grade = _certainty(project, claim.id, viewer)
     body = body_rows(result.body)
     if status.needs_rereview:
         warnings.append("The verdict needs re-review: " + "; ".join(status.rereview_reasons))
@@ -193,19 +194,22 @@ def evidence_map(sections: Sequence[ClaimSection], claims: Sequence[Claim],
 
 def build_report(project: Project, *, clinic: str | None = None,
                  style: CitationStyle | str = CitationStyle.AMA,
-                 today: _dt.date | None = None) -> Report:
-    """Gather everything the report shows (no rendering)."""
+                 today: _dt.date | None = None, viewer: str | None = None) -> Report:
+    """Gather everything the report shows (no rendering), as ``viewer`` may see it (blind
+    mode: other reviewers' judgements of subjects not yet complete are left out)."""
     the_style = CitationStyle(style)
     head = event_store.chain_head(project)  # first: what the report shows is at least this
     claims, scope = select_claims(project, clinic)
     conditions = condition_store.list_conditions(project)
     names = {c.slug: c.name for c in conditions}
     pages = clinic_pages(project)
-    sections = [_claim_section(project, c, the_style, pages, names) for c in claims]
+    sections = [_claim_section(project, c, the_style, pages, names, viewer) for c in claims]
     emap = evidence_map(sections, claims, [c.slug for c in conditions])
     emap = EvidenceMap(tuple(names.get(c, c) for c in emap.columns), emap.rows)
-    linked_all = [r["study_id"] for r in claim_store.current_link_rows(project)]
-    counts = prisma_service.prisma_counts(project, linked_all)
+    seen = review.Visibility.of(project, viewer)  # blind mode: counts from what viewer sees
+    linked_all = [r["study_id"] for r in claim_store.current_link_rows(project)
+                  if seen.may_see("link", r["study_id"], r["claim_id"], r["reviewer"])]
+    counts = prisma_service.prisma_counts(project, linked_all, viewer)
     report = Report(
         title=f"Audit of clinic claims about ketamine for chronic pain — {scope}",
         scope=scope, generated_at=(today or _dt.date.today()).isoformat(),
@@ -222,13 +226,14 @@ def build_report(project: Project, *, clinic: str | None = None,
 
 
 def write_report(project: Project, path: str | Path, *, clinic: str | None = None,
-                 style: CitationStyle | str = CitationStyle.AMA) -> Report:
+                 style: CitationStyle | str = CitationStyle.AMA,
+                 viewer: str | None = None) -> Report:
     """Write the report as HTML or PDF (chosen by the file name) and return it."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
         raise ClaimsError(f"Name the report FILE.html or FILE.pdf (not {target.name}).")
-    report = build_report(project, clinic=clinic, style=style)
+    report = build_report(project, clinic=clinic, style=style, viewer=viewer)
     with explained_write_errors(target):
         if suffix == ".pdf":
             # Imported here: reportlab and its fonts load only when a PDF is asked for.

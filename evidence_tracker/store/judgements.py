@@ -53,6 +53,16 @@ def current_judgements(
     return [_decode(r) for r in rows]
 
 
+def change_stamp(project: Project) -> tuple[int, int] | None:
+    """A value that changes whenever the database does: writes by other connections
+    (``data_version``) and by this one (``total_changes``), for caches of derived reads;
+    None inside a transaction (what it reads may still be rolled back: do not cache)."""
+    if project.conn.in_transaction:
+        return None
+    row = project.conn.execute("PRAGMA data_version").fetchone()
+    return int(row[0]), project.conn.total_changes
+
+
 def events_of_kind(
     project: Project, kind: str, *, study_id: int | None = None, claim_id: int | None = None,
 ) -> list[dict[str, Any]]:

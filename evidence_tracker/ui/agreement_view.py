@@ -182,10 +182,11 @@ class AgreementDialog(QDialog):
 
     def reload(self) -> None:
         project = self.context.project
+        viewer = self.context.reviewer.name  # blind mode: only what this reviewer may see
         try:
-            report = review.agreement(project, reviewers=self._pair())
+            report = review.agreement(project, reviewers=self._pair(), viewer=viewer)
         except ReviewError:
-            report = review.agreement(project)
+            report = review.agreement(project, viewer=viewer)
         self.report = report
         names = review.reviewer_names(project)
         for combo, index in ((self.first, 0), (self.second, 1)):
@@ -233,7 +234,8 @@ class AgreementDialog(QDialog):
         self.summary.setText(line + ".")
 
     def _fill_conflicts(self) -> None:
-        self.conflicts = review.conflicts(self.context.project)
+        self.conflicts = review.conflicts(self.context.project,
+                                          viewer=self.context.reviewer.name)
         self.conflict_table.setRowCount(len(self.conflicts))
         for row, c in enumerate(self.conflicts):
             values = "; ".join(f"{j.reviewer}: {j.text}" for j in c.judgements)

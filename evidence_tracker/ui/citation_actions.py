@@ -65,7 +65,8 @@ class CitationActions(QObject):
         claim_id = self.current_claim_id()
         try:
             if claim_id is not None:
-                cited = citation_service.cite_claim(project, claim_id, style)
+                cited = citation_service.cite_claim(project, claim_id, style,
+                                                    self.context.reviewer.name)
             else:
                 ids = self.context.selected_study_ids
                 if not ids:

@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 
 from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError
-from evidence_tracker.services import evidence, review
+from evidence_tracker.services import evidence
 from evidence_tracker.services.evidence import ClaimOverview
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.ui.claim_edit_dialog import ClaimEditDialog
@@ -81,7 +81,8 @@ class ClaimsController(QObject):
         sidebar.claims_selected.connect(self.activate)
         # The window re-reads the project after every judgement (project_changed).
         context.project_changed.connect(self.reload)
-        context.reviewer.changed.connect(lambda _name: self.show_claim(self.page.claim_id or 0))
+        # Blind mode: the list's counts and badges and the page depend on who is looking.
+        context.reviewer.changed.connect(lambda _name: self.reload())
 
     @property
     def active(self) -> bool:
@@ -111,7 +112,7 @@ class ClaimsController(QObject):
     def reload(self) -> None:
         """Re-read the claims (sidebar, list, page) from the project."""
         project = self.context.project
-        self.overviews = evidence.list_claims(project)
+        self.overviews = evidence.list_claims(project, self.context.reviewer.name)
         self.claims = {o.claim.id: o.claim for o in self.overviews}
         self._condition_names = {c.slug: c.name
                                  for c in condition_store.list_conditions(project)}
@@ -128,9 +129,8 @@ class ClaimsController(QObject):
             return
         project = self.context.project
         reviewer = self.context.reviewer.name
-        # Blind mode: another reviewer's links stay hidden until this reviewer has judged.
-        detail = review.blinded_detail(
-            project, evidence.claim_detail(project, claim_id, viewer=reviewer), reviewer)
+        # Blind mode: another reviewer's judgements stay hidden until the claim is complete.
+        detail = evidence.claim_detail(project, claim_id, viewer=reviewer)
         self.page.show_detail(detail, condition_names=self._condition_names, reviewer=reviewer)
         self.context.claim_id = claim_id
 
@@ -166,7 +166,8 @@ class ClaimsController(QObject):
     def show_link_history(self, study_id: int, claim_id: int) -> QMessageBox:
         """Every judgement of this study against this claim, by every reviewer."""
         claim = self.claims.get(claim_id)
-        events = evidence.link_history(self.context.project, study_id, claim_id)
+        events = evidence.link_history(self.context.project, study_id, claim_id,
+                                       self.context.reviewer.name)
         box = QMessageBox(QMessageBox.Icon.Information, "Link history",
                           f"{claim.code if claim else claim_id}: history of the link",
                           QMessageBox.StandardButton.Close, self.parent_widget)
@@ -240,7 +241,9 @@ class ClaimsController(QObject):
             self.context.show_status(
                 "Select a claim in the claims view first (Claims → Show Claims).", 8000)
             return None
-        status = evidence.verdict_status(self.context.project, claim_id)
+        # Blind mode: the current verdict and suggestion as this reviewer may see them.
+        status = evidence.verdict_status(self.context.project, claim_id,
+                                         self.context.reviewer.name)
         dialog = VerdictDialog(self.context.project, self.claims[claim_id], status,
                                self.context.reviewer, self.parent_widget)
         dialog.accepted.connect(self.after_write)

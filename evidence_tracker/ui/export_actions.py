@@ -126,12 +126,13 @@ class ExportActions(QObject):
     def export_to(self, path: Path, fmt: ExportFormat, scope: tuple[str, Any]) -> None:
         kind, value = scope
         db_path = self.context.project.path
+        viewer = self.context.reviewer.name  # blind mode: only what this reviewer may see
 
         def work(_report: object) -> export_service.ExportResult:
             with open_project(db_path) as project:
                 return export_service.export_studies(
                     project, fmt, path, study_ids=value if kind == "ids" else None,
-                    claims=[value] if kind == "claim" else ())
+                    claims=[value] if kind == "claim" else (), viewer=viewer)
 
         self._background(work, lambda r: self._say(
             f"Exported {r.studies} studies to {r.path}"), "Export")
@@ -142,10 +143,11 @@ class ExportActions(QObject):
             "JSON-LD (*.jsonld *.json)")
         if path:
             db_path = self.context.project.path
+            viewer = self.context.reviewer.name  # blind mode: only verdicts they may see
 
             def work(_report: object) -> int:
                 with open_project(db_path) as project:
-                    return claimreview.write_claim_reviews(project, path)
+                    return claimreview.write_claim_reviews(project, path, viewer=viewer)
 
             self._background(work, lambda n: self._say(
                 f"Wrote {n} ClaimReview(s) of confirmed verdicts to {path}"), "ClaimReview")
@@ -177,11 +179,12 @@ class ExportActions(QObject):
     def write_report(self, path: Path, clinic: str | None, style: CitationStyle,
                      *, open_when_done: bool = True) -> None:
         db_path = self.context.project.path
+        viewer = self.context.reviewer.name  # blind mode: only what this reviewer may see
 
         def work(_report: object) -> str:
             with open_project(db_path) as project:
                 report = report_service.write_report(project, path, clinic=clinic,
-                                                     style=style)
+                                                     style=style, viewer=viewer)
             return report.scope
 
         def done(scope: str) -> None:

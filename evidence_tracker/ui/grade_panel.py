@@ -234,7 +234,7 @@ class GradePanel(QWidget):
         self.claim_label.setText(
             f"<b>{escape(claim.text)}</b><br><span style='color:#555;'>"
             + " · ".join(f"{k}: {escape(v)}" for k, v in facts if v) + "</span>")
-        viewer = self.context.reviewer.name or None
+        viewer = self.context.reviewer.name  # "" (nobody named) is blinded too, never None
         self.suggestion = grading.suggest(project, claim, viewer)
         self._fill_body(grading.body_of_evidence(project, claim, viewer))
         mine = grading.my_grade(project, claim, viewer) if viewer else None

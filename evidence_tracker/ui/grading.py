@@ -187,6 +187,8 @@ class GradingController(QObject):
 
     def _reviewer_changed(self, name: str) -> None:
         """Blind mode: what each panel may show depends on who is looking."""
+        if self.history_dialog is not None:
+            self.history_dialog.close()  # it shows what the previous reviewer may see
         self._fill_reviewers()
         self.appraisal_panel.set_study(self.selected_study() or self.appraisal_panel.study_id,
                                        force=True)
@@ -329,7 +331,7 @@ class GradingController(QObject):
                                  study_id, claim_id)
         label = review.subject_labels(self.project, [subject])[subject]
         view = review.history(self.project, study_id=study_id, claim_id=claim_id,
-                              viewer=self.reviewer or None)
+                              viewer=self.reviewer)  # "" (nobody named) is blinded too
         dialog = HistoryDialog(f"History of {label}", view, self.parent_widget)
         self.history_dialog = dialog
         dialog.show()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.services import evidence
+from evidence_tracker.services import review as review_service
 from evidence_tracker.store import Project
 from evidence_tracker.ui.context import ReviewerSession
 
@@ -47,12 +48,15 @@ class InclusionsDialog(QDialog):
             raise ClaimsError(f"No study #{review_id} in this project.")
         review = briefs[review_id]
         self.proposed = evidence.propose_inclusions(project, review_id)
-        recorded = evidence.review_inclusions(project, [review_id],
-                                              reviewer.name or None).get(review_id)
+        # Blind mode: only the inclusions and links this reviewer may see ("" is blinded).
+        viewer = reviewer.name
+        recorded = evidence.review_inclusions(project, [review_id], viewer).get(review_id)
         # Candidates: what is recorded or proposed, and what is linked where the review is.
-        claims = {v.claim_id for v in evidence.current_links(project, study=review_id)}
+        claims = {v.claim_id for v in review_service.filter_links(
+            project, evidence.current_links(project, study=review_id), viewer)}
         linked = [v.study.id for c in sorted(claims)
-                  for v in evidence.current_links(project, claim=c)]
+                  for v in review_service.filter_links(
+                      project, evidence.current_links(project, claim=c), viewer)]
         ordered = list(dict.fromkeys([*sorted(recorded or ()), *self.proposed, *linked]))
         ordered = [i for i in ordered if i != review_id]
         ticked = set(recorded) if recorded is not None else set(self.proposed)

@@ -13,7 +13,7 @@ from evidence_tracker.domain.design import StudyDesign
 from evidence_tracker.domain.grade import CERTAINTY_ORDER
 from evidence_tracker.domain.models import ScreeningDecision, Stance
 from evidence_tracker.domain.review import ReviewError
-from evidence_tracker.services.review.core import by_subject, judgements
+from evidence_tracker.services.review.core import Visibility, judgements, visible_by_subject
 from evidence_tracker.store import Project
 from evidence_tracker.store import judgements as store
 from evidence_tracker.store import studies as study_store
@@ -55,11 +55,17 @@ def _value_for(measure: str, after: dict[str, Any]) -> str:
 
 def agreement(
     project: Project, *, reviewers: Sequence[str] | None = None, condition: str | None = None,
+    viewer: str | None = None,
 ) -> AgreementReport:
     """Agreement of two reviewers, overall and per condition: Cohen's kappa and percent
     agreement for screening, stance and design; weighted kappa (linear and quadratic) for
-    GRADE certainty. Without ``reviewers``, the pair who judged most subjects in common."""
-    per_kind = {kind: by_subject(judgements(project, kind)) for _, kind in MEASURES}
+    GRADE certainty. Without ``reviewers``, the pair who judged most subjects in common.
+
+    In blind mode only the judgements ``viewer`` may see count (None: every judgement), so
+    no figure reveals a subject before it is complete."""
+    seen = Visibility.of(project, viewer)
+    per_kind = {kind: visible_by_subject(seen, judgements(project, kind))
+                for _, kind in MEASURES}
     names = sorted({j.reviewer for groups in per_kind.values() for g in groups.values()
                     for j in g})
     pairs = []

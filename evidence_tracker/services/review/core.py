@@ -12,27 +12,28 @@ and link, use it; those events are never counted as a reviewer's judgement.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
+from evidence_tracker.domain.blinding import SubjectProgress, may_see
 from evidence_tracker.domain.claims import parse_stance
 from evidence_tracker.domain.grade import parse_certainty
-from evidence_tracker.domain.models import ScreeningDecision
+from evidence_tracker.domain.models import EventKind, ScreeningDecision
 from evidence_tracker.domain.review import (
     JUDGEMENT_KINDS,
     KIND_LABELS,
     RESOLUTION,
     SETTINGS_EVENT,
     ReviewError,
-    can_see_others,
     compared_value,
     is_arbitration,
     value_text,
 )
 from evidence_tracker.domain.screening import parse_decision
 from evidence_tracker.services.claims import require_reviewer
-from evidence_tracker.services.evidence import ClaimDetail, LinkView, stance_counts
+from evidence_tracker.services.evidence import LinkView
 from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import judgements as store
@@ -42,6 +43,10 @@ from evidence_tracker.store.study_facts import study_facts
 
 META_BLIND = "review_blind"
 META_TEAM = "review_team"
+#: Kinds blind mode hides from other reviewers until their subject is complete (see
+#: :mod:`evidence_tracker.domain.blinding` for what the subject of each is).
+BLINDED_KINDS: tuple[str, ...] = (*JUDGEMENT_KINDS, EventKind.VERDICT.value,
+                                  EventKind.INCLUSION.value)
 
 # -- judgements and subjects -------------------------------------------------------------
 
@@ -143,6 +148,19 @@ def by_subject(items: Iterable[Judgement]) -> dict[Subject, list[Judgement]]:
     out: dict[Subject, list[Judgement]] = {}
     for j in items:
         out.setdefault(j.subject, []).append(j)
+    return out
+
+
+def visible_by_subject(
+    seen: Visibility, items: Iterable[Judgement]
+) -> dict[Subject, list[Judgement]]:
+    """:func:`by_subject`, keeping only the judgements the viewer may see (blind mode)."""
+    out: dict[Subject, list[Judgement]] = {}
+    for subject, group in by_subject(items).items():
+        shown = [j for j in group
+                 if seen.may_see(subject.kind, subject.study_id, subject.claim_id, j.reviewer)]
+        if shown:
+            out[subject] = shown
     return out
 
 
@@ -257,22 +275,119 @@ def reviewer_names(project: Project) -> list[str]:
     return [name for _, name in store.reviewers(project)]
 
 
+@dataclass
+class _BlindFacts:
+    """What the blind rule reads from a project, whoever is looking: blind mode, the team,
+    who has judged each subject (per kind, read when first asked) and the subjects an
+    arbiter resolved. Cached per project until the next write (see :func:`_blind_facts`)."""
+
+    blind: bool
+    team: tuple[str, ...]
+    judged: dict[str, dict[tuple[int | None, int | None], set[str]]] = field(
+        default_factory=dict)
+    resolved: set[Subject] | None = None
+
+
+#: Per open project: (change stamp, facts). Weak keys, and facts hold no project: a
+#: closed project's entry goes with it. Any write changes the stamp: nothing stale is read.
+_FACTS_CACHE: weakref.WeakKeyDictionary[Project, tuple[tuple[int, int], _BlindFacts]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _blind_facts(project: Project) -> _BlindFacts:
+    stamp = store.change_stamp(project)
+    cached = _FACTS_CACHE.get(project)
+    if stamp is not None and cached is not None and cached[0] == stamp:
+        return cached[1]
+    blind = blind_mode(project)
+    facts = _BlindFacts(blind, tuple(review_team(project)) if blind else ())
+    if stamp is not None:  # inside a transaction: read afresh, keep nothing
+        _FACTS_CACHE[project] = (stamp, facts)
+    return facts
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What one viewer may see in one project: the blind rule
+    (:func:`evidence_tracker.domain.blinding.may_see`) over the project's facts.
+
+    ``viewer`` None is the project itself (no one in particular: sees everything, for
+    computations that are not shown to anyone); a name, or "" for an unnamed reader, is
+    blinded when blind mode is on. Every service that returns judgements takes the viewer
+    explicitly and asks this object; there is no global "current reviewer". The facts are
+    read once per database state, so a claims list asking a few times per claim stays fast.
+    """
+
+    project: Project
+    viewer: str | None
+    facts: _BlindFacts
+
+    @classmethod
+    def of(cls, project: Project, viewer: str | None) -> Visibility:
+        return cls(project, viewer.strip() if viewer is not None else None,
+                   _blind_facts(project))
+
+    @property
+    def blind(self) -> bool:
+        """Whether anything is hidden from this viewer (blind mode on, someone looking)."""
+        return self.viewer is not None and self.facts.blind
+
+    def progress(self, kind: str, study_id: int | None, claim_id: int | None
+                 ) -> SubjectProgress:
+        """Who has judged the subject (``kind``, study, claim) so far, and who must."""
+        facts = self.facts
+        if kind not in facts.judged:
+            table: dict[tuple[int | None, int | None], set[str]] = {}
+            for row in store.current_judgements(self.project, kind):
+                table.setdefault((row["study_id"], row["claim_id"]), set()).add(row["reviewer"])
+            facts.judged[kind] = table
+        if facts.resolved is None:
+            facts.resolved = set(resolutions(self.project))
+        return SubjectProgress.of(facts.judged[kind].get((study_id, claim_id), set()),
+                                  facts.team, Subject(kind, study_id, claim_id) in facts.resolved)
+
+    def may_see(self, kind: str, study_id: int | None, claim_id: int | None,
+                author: str) -> bool:
+        """May the viewer see ``author``'s judgement of this subject?"""
+        if not self.blind or self.viewer is None:
+            return True
+        return may_see(self.viewer, author, self.progress(kind, study_id, claim_id))
+
+    def event_visible(self, kind: str, study_id: int | None, claim_id: int | None,
+                      author: str, after: Any = None, before: Any = None) -> bool:
+        """May the viewer see this event in a history? A judgement (or its undo) as
+        :meth:`may_see`; a resolution once its subject is open; settings, claims and
+        re-review flags always."""
+        if not self.blind or self.viewer is None or author == self.viewer:
+            return True
+        if kind in BLINDED_KINDS:
+            return self.may_see(kind, study_id, claim_id, author)
+        if kind == RESOLUTION:
+            of = next((x.get("of") for x in (after, before) if isinstance(x, dict)), None)
+            return of is not None and self.may_see(str(of), study_id, claim_id, author)
+        return True
+
+
+def latest_visible_claim_event(
+    project: Project, kind: str, claim_id: int, viewer: str | None
+) -> dict[str, Any] | None:
+    """The newest ``kind`` event about a claim (verdict, GRADE) that ``viewer`` may see:
+    in blind mode their own until the claim is complete, then anyone's."""
+    seen = Visibility.of(project, viewer)
+    if not seen.blind:
+        return claim_store.latest_claim_event(project, kind, claim_id)
+    for event in reversed(store.events_of_kind(project, kind, claim_id=claim_id)):
+        if event["study_id"] is None and seen.may_see(kind, None, claim_id, event["reviewer"]):
+            return event
+    return None
+
+
 def visible(
-    project: Project, items: Sequence[Judgement], viewer: str, *,
-    resolved: frozenset[Subject] | set[Subject] = frozenset(),
+    project: Project, items: Sequence[Judgement], viewer: str | None
 ) -> tuple[list[Judgement], int]:
-    """The judgements ``viewer`` may see, and how many are hidden by blind mode."""
-    if not blind_mode(project):
-        return list(items), 0
-    team = review_team(project)
-    shown: list[Judgement] = []
-    for subject, group in by_subject(items).items():
-        judged_by = {j.reviewer for j in group}
-        if subject in resolved or can_see_others(judged_by, viewer, team):
-            shown.extend(group)
-        else:
-            shown.extend(j for j in group if j.reviewer == viewer)
-    shown.sort(key=lambda j: j.event_id)
+    """The judgements ``viewer`` may see (None: all), and how many blind mode hides."""
+    seen = Visibility.of(project, viewer)
+    shown = [j for j in items if seen.may_see(j.kind, j.study_id, j.claim_id, j.reviewer)]
     return shown, len(items) - len(shown)
 
 
@@ -281,32 +396,16 @@ def visible_judgements(
     claim_id: int | None = None,
 ) -> tuple[list[Judgement], int]:
     """Current judgements of ``kind`` about a study/claim as ``viewer`` may see them."""
-    items = judgements(project, kind, study_id=study_id, claim_id=claim_id)
-    done = {s for s, r in resolutions(project).items() if s.kind == kind}
-    resolved = {j.subject for j in items if j.subject in done}
-    return visible(project, items, viewer, resolved=resolved)
+    return visible(project, judgements(project, kind, study_id=study_id, claim_id=claim_id),
+                   viewer)
 
 
 def filter_links(project: Project, links: Sequence[LinkView], viewer: str) -> list[LinkView]:
-    """Blind mode for a claim page: drop other reviewers' links ``viewer`` may not see yet."""
-    if not blind_mode(project):
-        return list(links)
-    team = review_team(project)
-    by_pair: dict[tuple[int, int], list[LinkView]] = {}
-    for link in links:
-        by_pair.setdefault((link.study.id, link.claim_id), []).append(link)
-    out = []
-    for group in by_pair.values():
-        judged_by = {v.reviewer for v in group}
-        out.extend(group if can_see_others(judged_by, viewer, team)
-                   else [v for v in group if v.reviewer == viewer])
-    return sorted(out, key=lambda v: v.event_id)
-
-
-def blinded_detail(project: Project, detail: ClaimDetail, viewer: str) -> ClaimDetail:
-    """A claim page as ``viewer`` may see it: :func:`filter_links`, counts to match."""
-    links = filter_links(project, detail.links, viewer)
-    return replace(detail, links=links, counts=stance_counts(links))
+    """Blind mode for a claim page: drop other reviewers' links ``viewer`` may not see yet
+    (a link's subject is its claim x study pair)."""
+    seen = Visibility.of(project, viewer)
+    return sorted((v for v in links if seen.may_see("link", v.study.id, v.claim_id, v.reviewer)),
+                  key=lambda v: v.event_id)
 
 
 # -- conflicts and resolution ------------------------------------------------------------
@@ -367,12 +466,19 @@ def _in_condition(
 
 def conflicts(
     project: Project, *, kinds: Sequence[str] = JUDGEMENT_KINDS, condition: str | None = None,
+    viewer: str | None = None,
 ) -> list[Conflict]:
-    """Subjects on which reviewers disagree and no arbiter has resolved (oldest first)."""
+    """Subjects on which reviewers disagree and no arbiter has resolved (oldest first); in
+    blind mode only those whose judgements ``viewer`` may all see (None: every one)."""
     standing = resolutions(project)
+    seen = Visibility.of(project, viewer)
     found: dict[Subject, list[Judgement]] = {}
     for kind in kinds:
-        for subject, group in by_subject(judgements(project, kind)).items():
+        every = by_subject(judgements(project, kind))
+        shown = visible_by_subject(seen, [j for g in every.values() for j in g])
+        for subject, group in every.items():
+            if len(shown.get(subject, ())) < len(group):
+                continue  # blind: a disagreement the viewer may not see yet
             if SubjectState(subject, tuple(group), standing.get(subject)).in_conflict:
                 found[subject] = group
     if condition is not None:
