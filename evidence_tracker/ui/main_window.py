@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self._studies_sizes: list[int] = []
         self._claims_sizes: list[int] = []
         self.grading = GradingController(context, self)
+        self.claims.history_action = self.grading.action_history_claim  # claims' context menu
         self.imports = ImportActions(context, self)
         self.imports.imported.connect(self.reload)
         self.installEventFilter(self.imports)  # reference files dropped on the window
