@@ -87,7 +87,7 @@ class ExportActions(QObject):
         self.action_export = self._action("&Export Studies…", self.export_dialog,
                                           "Write studies as RIS, BibTeX, CSL-JSON, NBIB, CSV "
                                           "or Excel")
-        self.action_report = self._action("Audit &Report…", self.report_dialog,
+        self.action_report = self._action("Audit Re&port…", self.report_dialog,
                                           "The audit report as HTML or PDF")
         self.action_claimreview = self._action("Export &ClaimReview JSON-LD…",
                                                self.claimreview_dialog,

@@ -260,7 +260,7 @@ class LinkDialog(QDialog):
         appraisal_row.addWidget(attribution_label)
         appraisal_row.addWidget(self.attribution)
         appraisal_row.addStretch(1)
-        form.addRow(self._buddy("Reported &certainty:", self.reported_certainty),
+        form.addRow(self._buddy("Reported certaint&y:", self.reported_certainty),
                     appraisal_row)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QFileDialog,
     QHeaderView,
     QLabel,
@@ -64,6 +65,28 @@ CLAIMS_SPLIT_WIDE = (0.12, 0.40, 0.48)
 WIDE_WINDOW = 1700
 
 
+#: View menu: show or close the appraisal and GRADE docks.
+DOCK_SHORTCUTS = ("Ctrl+Alt+A", "Ctrl+Alt+G")
+
+
+def focus_dock(dock: QDockWidget) -> None:
+    """Bring a dock to the front and put the keyboard in its first field."""
+    dock.raise_()
+    inner = dock.widget()
+    if inner is None:
+        return
+    widget = inner.nextInFocusChain()
+    for _ in range(1000):  # the focus chain is a ring; the guard only bounds a broken one
+        if widget is None or widget is inner:
+            break
+        if inner.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus \
+                and widget.isVisibleTo(inner) and widget.isEnabled():
+            widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        widget = widget.nextInFocusChain()
+    inner.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
 class MainWindow(QMainWindow):
     """Owns the context: the open project (its connection lives on the GUI thread), the
     task runner, and the settings read once where the application was started."""
@@ -88,6 +111,7 @@ class MainWindow(QMainWindow):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -226,6 +250,7 @@ class MainWindow(QMainWindow):
         if prefs.shortcut().isEmpty():
             prefs.setShortcut(QKeySequence("Ctrl+,"))
         edit_menu.addAction(prefs)
+        self._build_view_menu()
         self.claims.add_menus(self.menuBar())
         self.menuBar().addMenu(self.grading.menu)
 
@@ -243,6 +268,19 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(QLabel(" Search: "))
         toolbar.addWidget(self.search_box)
         self.addToolBar(toolbar)
+
+    def _build_view_menu(self) -> None:
+        """View: each dock shown (and focused) or closed by its shortcut."""
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.setObjectName("viewMenu")
+        for dock, key in zip(self.grading.docks, DOCK_SHORTCUTS, strict=True):
+            toggle = dock.toggleViewAction()
+            toggle.setText(f"&{dock.windowTitle()} Panel")
+            toggle.setShortcut(QKeySequence(key))
+            toggle.setStatusTip(f"Show or close the {dock.windowTitle()} panel ({key})")
+            toggle.toggled.connect(lambda shown, d=dock: focus_dock(d) if shown else None)
+            view_menu.addAction(toggle)
+        self.view_menu = view_menu
 
     def _action(
         self, text: str, shortcut: QKeySequence.StandardKey | None, slot: object
