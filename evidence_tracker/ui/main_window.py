@@ -48,6 +48,7 @@ from evidence_tracker.ui.detail import StudyDetail
 from evidence_tracker.ui.export_actions import ExportActions
 from evidence_tracker.ui.fetch_dialog import FetchDialog
 from evidence_tracker.ui.grading import GradingController
+from evidence_tracker.ui.help_dialog import HelpDialog, ShortcutsDialog, shortcut_rows
 from evidence_tracker.ui.import_actions import ImportActions
 from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
 from evidence_tracker.ui.preferences import PreferencesDialog
@@ -101,6 +102,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
         self.fetch_dialog: FetchDialog | None = None
+        self.help_dialog: HelpDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
         self.resize(1280, 800)
 
         self.model = StudiesTableModel(project, self)
@@ -255,6 +258,15 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu(self.grading.menu)
 
         help_menu = self.menuBar().addMenu("&Help")
+        guide = self._action("&User Guide", QKeySequence.StandardKey.HelpContents,
+                             self.show_guide)
+        if guide.shortcut().isEmpty():
+            guide.setShortcut(QKeySequence("F1"))
+        help_menu.addAction(guide)
+        sheet = self._action("&Keyboard Shortcuts", None, self.show_shortcuts)
+        sheet.setShortcut(QKeySequence("Ctrl+/"))
+        help_menu.addAction(sheet)
+        help_menu.addSeparator()
         about = self._action("&About Evidence Tracker", None, self.show_about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu.addAction(about)
@@ -536,6 +548,24 @@ class MainWindow(QMainWindow):
         """Edit the settings in place; a new reviewer name switches the reviewer."""
         if PreferencesDialog(self.context.settings, self.context.api_key, self).exec():
             self.context.reviewer.set(self.context.settings.reviewer_name)
+
+    def show_guide(self) -> HelpDialog:
+        """F1: the bundled user guide (one window, brought back if open)."""
+        if self.help_dialog is None:
+            self.help_dialog = HelpDialog(self)
+        elif self.help_dialog.isVisible():
+            self.help_dialog.raise_()  # one already open comes to the front
+        self.help_dialog.show()
+        self.help_dialog.activateWindow()
+        return self.help_dialog
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Every shortcut, read from the menus and actions as they are now."""
+        extra = self.findChildren(QAction, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        dialog = ShortcutsDialog(shortcut_rows(self.menuBar(), extra), self)
+        self.shortcuts_dialog = dialog
+        dialog.show()
+        return dialog
 
     def show_about(self) -> None:
         QMessageBox.about(
