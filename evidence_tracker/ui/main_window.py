@@ -54,6 +54,7 @@ from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
 from evidence_tracker.ui.preferences import PreferencesDialog
 from evidence_tracker.ui.sidebar import ALL_STUDIES, Sidebar
 from evidence_tracker.ui.studies_model import StudiesTableModel
+from evidence_tracker.ui.study_menu import StudyMenu
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,10 @@ class MainWindow(QMainWindow):
         self.installEventFilter(self.imports)  # reference files dropped on the window
         self.exports = ExportActions(context, self.current_filter, self)
         self.citations = CitationActions(context, self)
+        self.study_menu = StudyMenu(
+            context, self.table, parent=self, export_selection=self.exports.export_dialog,
+            shared=(self.citations.action_copy_ama, self.citations.action_copy_vancouver,
+                    self.claims.action_link))
 
         self.empty_hint = QLabel()
         self.empty_hint.setObjectName("emptyHint")
