@@ -29,9 +29,10 @@ from evidence_tracker.ui.link_dialog import LinkDialog
 from evidence_tracker.ui.sidebar import ALL_CLINICS, Sidebar
 
 
-def deletion_consequences(links: int, claim: Claim) -> str:
+def deletion_consequences(links: int, studies: int, claim: Claim) -> str:
     """What goes with a deleted claim, in words for the confirmation."""
-    linked = (f"Its {links} link{'s' if links != 1 else ''} to studies, its GRADE and its "
+    to = f"{studies} stud{'y' if studies == 1 else 'ies'}"
+    linked = (f"Its {links} link{'s' if links != 1 else ''} to {to}, its GRADE and its "
               "verdict go with it" if links else "It has no links to studies; its GRADE and "
               "verdict (if any) go with it")
     sources = len(claim.sources)
@@ -332,7 +333,8 @@ class ClaimsController(QObject):
                           QMessageBox.StandardButton.Cancel, self.parent_widget)
         box.setObjectName("deleteClaim")
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setInformativeText(deletion_consequences(len(links), claim))
+        box.setInformativeText(deletion_consequences(
+            len(links), len({v.study.id for v in links}), claim))
         if links:
             box.setDetailedText("\n".join(
                 f"{v.study.key}  {STANCE_LABELS[v.stance]}  ({v.reviewer})" for v in links))

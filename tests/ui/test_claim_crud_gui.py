@@ -91,8 +91,8 @@ def test_delete_asks_names_the_links_and_keeps_the_history(window, qtbot) -> Non
     box = window.claims.delete_box
     assert box is not None and box.isVisible()
     assert "Delete C011?" in box.text()
-    assert box.informativeText().startswith("Its 3 links to studies, its GRADE and its verdict "
-                                            "go with it.")
+    assert box.informativeText().startswith(
+        "Its 3 links to 2 studies, its GRADE and its verdict go with it.")
     assert all(v.study.key in box.detailedText() for v in links)
     qtbot.keyClick(box, Qt.Key.Key_Escape)  # the default answer keeps the claim
     assert not box.isVisible() and c011 in window.claims.claims
