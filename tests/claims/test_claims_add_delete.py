@@ -9,7 +9,7 @@ import pytest
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services import evidence
-from evidence_tracker.store import Project
+from evidence_tracker.store import Project, stats
 from evidence_tracker.store import claims as store
 from evidence_tracker.store.events import history, verify_chain
 
@@ -62,3 +62,9 @@ def test_a_deleted_claim_and_its_links_are_gone_but_its_history_stays(
     # Its code is never given again.
     assert claims_service.add_claim(seeded, "Another claim", reviewer="Bo").code != "C011"
     assert [d["code"] for d in store.deleted_claims(seeded)] == ["C011"]
+
+
+def test_project_counts_leave_deleted_claims_out(seeded: Project) -> None:
+    before = stats.counts(seeded)["claims"]
+    claims_service.delete_claim(seeded, "C001", reviewer="Bo")
+    assert stats.counts(seeded)["claims"] == before - 1
