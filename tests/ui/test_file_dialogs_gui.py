@@ -184,3 +184,36 @@ def test_cancelled_file_dialogs_write_nothing(window, modals: ModalDriver, tmp_p
     imports.action_import.trigger()
     assert imports.preview_dialog is None
     assert actions.last_message == "" and list(tmp_path.glob("*.ris")) == []
+
+
+def test_a_saved_clinic_page_is_opened_through_the_file_dialog(window, modals: ModalDriver,
+                                                              tmp_path: Path) -> None:
+    """Claims → Extract from Page → Open Saved Page…: the page's text and its claims."""
+    page = tmp_path / "new-clinic.html"
+    page.write_text(
+        "<html><head><title>Ketamine for pain | New Clinic</title></head><body>"
+        "<p>Ketamine infusions relieve fibromyalgia pain for months.</p>"
+        "<p>Call us today to book your visit.</p></body></html>", encoding="utf-8")
+    dialog = window.claims.extract_from_page()
+    modals.expect(QFileDialog, choose_file(page))
+    dialog.open_button.click()
+    assert dialog.file_label.text() == str(page)
+    assert dialog.page_title.text() == "Ketamine for pain | New Clinic"
+    assert "relieve fibromyalgia pain" in dialog.text.toPlainText()
+    sentences = [c.sentence for c in dialog.candidates]
+    assert "Ketamine infusions relieve fibromyalgia pain for months." in sentences
+    dialog.reject()
+
+
+def test_new_and_open_project_through_the_file_dialogs(window, qtbot, modals: ModalDriver,
+                                                       tmp_path: Path) -> None:
+    first = window.project.path
+    fresh = tmp_path / "second.sqlite3"
+    modals.expect(QFileDialog, choose_file(fresh))
+    window.action_new.trigger()
+    assert window.project.path == fresh.resolve() and fresh.exists()
+    assert study_store.count_studies(window.project) == 0
+    modals.expect(QFileDialog, choose_file(first))
+    window.action_open.trigger()
+    assert window.project.path == first
+    assert window.model.rowCount() == 4
