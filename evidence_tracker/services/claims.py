@@ -306,6 +306,47 @@ def update_claim(
         return _record_claim(project, current.id, reviewer_id, "edited")
 
 
+def add_claim(
+    project: Project, text: str, *, reviewer: str, category: str | None = None,
+    kind: str | ClaimKind | None = None, pico: Pico | None = None,
+    conditions: Sequence[str] | None = None,
+) -> Claim:
+    """A new claim typed in by a reviewer (not from a page: it has no source yet). The
+    category, kind and conditions are proposed from the text unless given; the next free
+    code is given to it; a ``claim`` event records it."""
+    text = text.strip()
+    if not text:
+        raise ClaimsError("A claim needs a text.")
+    with project.transaction():
+        reviewer_id = require_reviewer(project, reviewer)
+        slugs = list(conditions) if conditions is not None else sent.propose_conditions(
+            text, condition_keyword_map(project))
+        claim_id = store.insert_claim(
+            project, code=store.next_claim_code(project), text=text,
+            category=_category(category or sent.propose_category(text)),
+            pico=pico or Pico(intervention="Ketamine", timepoint=detect_time_frame(text)),
+            created_by=reviewer_id, kind=parse_kind(kind) if kind else suggest_kind(text),
+        )
+        assert claim_id is not None
+        _set_conditions(project, claim_id, slugs)
+        return _record_claim(project, claim_id, reviewer_id, "added")
+
+
+def delete_claim(
+    project: Project, claim: str | int | Claim, *, reviewer: str, reason: str = ""
+) -> Claim:
+    """Delete a claim: a ``claim`` event marks it deleted, with the claim as it was. It and
+    its links, GRADE and verdicts are left out from then on; the events stay in the audit
+    trail (nothing a reviewer wrote is removed). Returns the claim as it was."""
+    current = resolve_claim(project, claim)
+    with project.transaction():
+        reviewer_id = require_reviewer(project, reviewer)
+        append_event(project, CLAIM_EVENT, reviewer_id=reviewer_id, claim_id=current.id,
+                     after={store.DELETED_KEY: True, **_snapshot(current)},
+                     note="deleted" + (f": {reason.strip()}" if reason.strip() else ""))
+    return current
+
+
 def _category(value: str) -> str:
     try:
         return Category(value).value

@@ -250,9 +250,10 @@ def find_claim_id(project: Project, key: str | int) -> int | None:
 
 
 def _claims_where(ids: Sequence[int] | None) -> tuple[str, list[Any]]:
+    live = f" WHERE {live_claim('x.id')}"  # deleted claims are left out
     if ids is None:
-        return "", []
-    return f" WHERE x.id IN ({', '.join('?' for _ in ids)})", list(ids)
+        return live, []
+    return f"{live} AND x.id IN ({', '.join('?' for _ in ids)})", list(ids)
 
 
 def list_claims(project: Project, ids: Sequence[int] | None = None) -> list[Claim]:
@@ -353,7 +354,7 @@ def current_link_rows(
         " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id, e.reviewer_id"
         f" ORDER BY e.id DESC) AS rn FROM events e WHERE {' AND '.join(clauses)}"
         ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
-        "WHERE x.rn = 1 AND x.after IS NOT NULL ORDER BY x.id",
+        f"WHERE x.rn = 1 AND x.after IS NOT NULL AND {live_claim('x.claim_id')} ORDER BY x.id",
         params,
     )
     out = []
@@ -410,5 +411,35 @@ def events_of_kind(project: Project, kind: str) -> list[dict[str, Any]]:
         [kind],
     ):
         r["after"] = json.loads(r["after"]) if r["after"] is not None else None
+        out.append(r)
+    return out
+
+
+# -- deleted claims ----------------------------------------------------------------------
+
+#: The ``claim`` event that deletes a claim has ``"deleted": true`` in ``after``. The row
+#: stays (events refer to it, and nothing a reviewer wrote is removed); the claim and its
+#: links are left out of everything read from then on.
+DELETED_KEY = "deleted"
+
+
+def live_claim(column: str) -> str:
+    """SQL true when the claim id in ``column`` is not deleted: its latest ``claim`` event
+    does not say so (one step down the ``events_claim`` index)."""
+    return (f"coalesce((SELECT json_extract(d.after, '$.{DELETED_KEY}') FROM events d "
+            f"WHERE d.kind = 'claim' AND d.claim_id = {column} ORDER BY d.id DESC LIMIT 1), "
+            "0) = 0")
+
+
+def deleted_claims(project: Project) -> list[dict[str, Any]]:
+    """Deleted claims: id, code and text as they were, when and by whom, newest first."""
+    out = []
+    for r in project.db.query(
+        "SELECT x.id, x.code, x.text, e.occurred_at, coalesce(r.name, '') AS reviewer, e.note "
+        "FROM claims x JOIN events e ON e.id = (SELECT max(m.id) FROM events m "
+        "WHERE m.kind = 'claim' AND m.claim_id = x.id) "
+        f"LEFT JOIN reviewers r ON r.id = e.reviewer_id WHERE NOT ({live_claim('x.id')}) "
+        "ORDER BY e.id DESC"
+    ):
         out.append(r)
     return out

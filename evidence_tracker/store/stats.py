@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evidence_tracker.store.claims import live_claim
 from evidence_tracker.store.database import Project
 
 _COUNTED = {
@@ -10,7 +11,7 @@ _COUNTED = {
     "conditions": "SELECT count(*) FROM conditions",
     "search_runs": "SELECT count(*) FROM search_runs",
     "clinics": "SELECT count(*) FROM clinics",
-    "claims": "SELECT count(*) FROM claims",
+    "claims": f"SELECT count(*) FROM claims x WHERE {live_claim('x.id')}",  # not deleted
     "reviewers": "SELECT count(*) FROM reviewers",
     "events": "SELECT count(*) FROM events",
 }

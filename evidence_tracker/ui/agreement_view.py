@@ -97,6 +97,7 @@ class AgreementDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["", *MEASURE_LABELS.values()])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -124,6 +125,7 @@ class AgreementDialog(QDialog):
                                                        "Reviewers' judgements", "Key"])
         self.conflict_table.verticalHeader().setVisible(False)
         self.conflict_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.conflict_table.setTabKeyNavigation(False)  # Tab leaves the table
         self.conflict_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.conflict_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         ch = self.conflict_table.horizontalHeader()

@@ -467,7 +467,7 @@ class ClaimPage(QWidget):
         self.result: VerdictResult | None = None
         self._shown: tuple[dict[str, str], str] = ({}, "")
         self._plot_width = PLOT_WIDTH
-        self.verdict_button = QPushButton("Confirm / Override &Verdict…")
+        self.verdict_button = QPushButton("Confirm / &Override Verdict…")
         self.verdict_button.setObjectName("verdictButton")
         self.verdict_button.setToolTip("Record the verdict with a rationale (Ctrl+Shift+V)")
         self.verdict_button.clicked.connect(self._verdict_clicked)
@@ -639,7 +639,7 @@ class VerdictDialog(QDialog):
         form.addRow("&Verdict:", self.choice)
         form.addRow("&Rationale:", self.rationale)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.addButton("&Record Verdict",
+        self.save_button = buttons.addButton("Re&cord Verdict",
                                              QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setShortcut(QKeySequence("Ctrl+Return"))
         buttons.accepted.connect(self.accept)

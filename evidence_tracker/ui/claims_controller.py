@@ -9,11 +9,12 @@ everything showing judgements re-reads. Nothing here touches the network.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 
 from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError
+from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services import evidence
 from evidence_tracker.services.evidence import ClaimOverview
 from evidence_tracker.store import conditions as condition_store
@@ -26,6 +27,19 @@ from evidence_tracker.ui.extract_dialog import ExtractDialog
 from evidence_tracker.ui.inclusions_dialog import InclusionsDialog
 from evidence_tracker.ui.link_dialog import LinkDialog
 from evidence_tracker.ui.sidebar import ALL_CLINICS, Sidebar
+
+
+def deletion_consequences(links: int, studies: int, claim: Claim) -> str:
+    """What goes with a deleted claim, in words for the confirmation."""
+    to = f"{studies} stud{'y' if studies == 1 else 'ies'}"
+    linked = (f"Its {links} link{'s' if links != 1 else ''} to {to}, its GRADE and its "
+              "verdict go with it" if links else "It has no links to studies; its GRADE and "
+              "verdict (if any) go with it")
+    sources = len(claim.sources)
+    quoted = (f" It is quoted from {sources} clinic page{'s' if sources != 1 else ''}."
+              if sources else "")
+    return (f"{linked}.{quoted} The audit trail keeps the claim and every judgement about "
+            "it; nothing is erased.")
 
 
 class ClaimsController(QObject):
@@ -53,6 +67,7 @@ class ClaimsController(QObject):
         self.edit_dialog: ClaimEditDialog | None = None
         self.inclusions_dialog: InclusionsDialog | None = None
         self.history_box: QMessageBox | None = None
+        self.claim_menu: QMenu | None = None
 
         self.action_link = self._action("&Link to Claim…", "Ctrl+L", self.link_selected_study)
         self.action_link.setStatusTip("Link the selected study to a claim, with a stance and "
@@ -65,6 +80,17 @@ class ClaimsController(QObject):
         self.action_edit = self._action("E&dit Claim…", "Ctrl+E", self.edit_claim)
         self.action_edit.setStatusTip("Classify the selected claim (kind) and set its scope: "
                                       "population, intervention, comparator, outcome, time")
+        self.action_new = self._action("&New Claim…", "Ctrl+Shift+N", self.new_claim)
+        self.action_new.setStatusTip("Add a claim to the register in testable words")
+        self.action_delete = self._action("De&lete Claim…", "Del", self.delete_claim)
+        self.action_delete.setStatusTip("Delete the selected claim and its links (the audit "
+                                        "trail keeps them)")
+        # Del only where a claim is selected: never a key a text field or the table needs.
+        self.action_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.view.tree.addAction(self.action_delete)
+        #: Review → History of Claim (the window hands it over for the context menu).
+        self.history_action: QAction | None = None
+        self.delete_box: QMessageBox | None = None
         self.action_inclusions = self._action("&Included Studies…", "Ctrl+Shift+I",
                                               self.edit_inclusions)
         self.action_inclusions.setStatusTip("Which studies the selected systematic review "
@@ -72,6 +98,10 @@ class ClaimsController(QObject):
 
         self.view.claim_selected.connect(self.show_claim)
         self.view.claim_selected.connect(self.context.claim_selected)
+        self.view.menu_requested.connect(self.show_claim_menu)
+        self.view.new_button.clicked.connect(lambda _c=False: self.new_claim())
+        self.view.edit_button.clicked.connect(lambda _c=False: self.edit_claim())
+        self.view.delete_button.clicked.connect(lambda _c=False: self.delete_claim())
         self.page.link_requested.connect(
             lambda study_id, claim_id: self.open_link_dialog(study_id, claim_id=claim_id))
         self.page.withdraw_requested.connect(self.withdraw)
@@ -101,7 +131,11 @@ class ClaimsController(QObject):
         study.addAction(self.action_inclusions)
         claims = QMenu("&Claims", menubar)
         claims.addAction(self.action_show)
+        claims.addSeparator()
+        claims.addAction(self.action_new)
         claims.addAction(self.action_edit)
+        claims.addAction(self.action_delete)
+        claims.addSeparator()
         claims.addAction(self.action_verdict)
         claims.addSeparator()
         claims.addAction(self.action_extract)
@@ -252,11 +286,9 @@ class ClaimsController(QObject):
         return dialog
 
     def edit_claim(self, claim_id: int | None = None) -> ClaimEditDialog | None:
-        """Ctrl+E: classify the selected claim and set its scope."""
-        claim_id = claim_id or self.page.claim_id or self.view.selected_claim_id()
-        if not self.active or claim_id is None or claim_id not in self.claims:
-            self.context.show_status(
-                "Select a claim in the claims view first (Claims → Show Claims).", 8000)
+        """Ctrl+E: edit the selected claim's text, category, kind and scope."""
+        claim_id = self._chosen_claim(claim_id)
+        if claim_id is None:
             return None
         dialog = ClaimEditDialog(self.context.project, self.claims[claim_id],
                                  self.context.reviewer, self.parent_widget)
@@ -264,6 +296,92 @@ class ClaimsController(QObject):
         self.edit_dialog = dialog
         dialog.open()
         return dialog
+
+    def new_claim(self) -> ClaimEditDialog:
+        """Ctrl+Shift+N: a new claim (the claims are shown once it is saved)."""
+        dialog = ClaimEditDialog(self.context.project, None, self.context.reviewer,
+                                 self.parent_widget)
+        dialog.accepted.connect(lambda: self._claim_added(dialog))
+        self.edit_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _claim_added(self, dialog: ClaimEditDialog) -> None:
+        self.after_write()
+        if dialog.saved is None:
+            return
+        self.show_claims()
+        self.view.filter.clear()
+        self.view.select_claim(dialog.saved.id)
+        self.context.show_status(f"Added {dialog.saved.code}: {dialog.saved.text}", 10000)
+
+    def _chosen_claim(self, claim_id: int | None) -> int | None:
+        """The claim an action is about: given, or selected in the claims view."""
+        claim_id = claim_id or self.view.selected_claim_id() or self.page.claim_id
+        if not self.active or claim_id is None or claim_id not in self.claims:
+            self.context.show_status(
+                "Select a claim in the claims view first (Claims → Show Claims).", 8000)
+            return None
+        return claim_id
+
+    def delete_claim(self, claim_id: int | None = None) -> QMessageBox | None:
+        """Del: delete a claim after a confirmation that names the links going with it."""
+        claim_id = self._chosen_claim(claim_id)
+        if claim_id is None:
+            return None
+        claim = self.claims[claim_id]
+        links = evidence.current_links(self.context.project, claim=claim.id)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete Claim",
+                          f"Delete {claim.code}?\n\n{claim.text}",
+                          QMessageBox.StandardButton.Cancel, self.parent_widget)
+        box.setObjectName("deleteClaim")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(deletion_consequences(
+            len(links), len({v.study.id for v in links}), claim))
+        if links:
+            box.setDetailedText("\n".join(
+                f"{v.study.key}  {STANCE_LABELS[v.stance]}  ({v.reviewer})" for v in links))
+        delete = box.addButton("&Delete Claim", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter keeps the claim
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _r: self._delete_answered(box, delete, claim))
+        self.delete_box = box
+        box.open()
+        return box
+
+    def _delete_answered(self, box: QMessageBox, delete: object, claim: Claim) -> None:
+        if box.clickedButton() is not delete:
+            return
+        reviewer = self.context.reviewer.require(self.parent_widget)
+        if reviewer is None:
+            return
+        try:
+            claims_service.delete_claim(self.context.project, claim.id, reviewer=reviewer)
+        except ClaimsError as exc:
+            QMessageBox.warning(self.parent_widget, "Delete Claim", str(exc))
+            return
+        self.after_write()
+        self.context.show_status(f"Deleted {claim.code} (its history keeps it).", 10000)
+
+    def show_claim_menu(self, claim_id: int, position: QPoint) -> QMenu:
+        """The claims list's context menu: edit, delete, link the selected study, history."""
+        menu = QMenu(self.parent_widget)
+        menu.setObjectName("claimMenu")
+        menu.addAction(self.action_edit)
+        study = self._current_study()
+        link = menu.addAction("&Link Selected Study…" if study else
+                              "Link Study… (select one in the studies table first)")
+        link.setEnabled(study is not None)
+        link.triggered.connect(lambda _c=False: self.open_link_dialog(study or 0,
+                                                                      claim_id=claim_id))
+        if self.history_action is not None:
+            menu.addAction(self.history_action)
+        menu.addSeparator()
+        menu.addAction(self.action_new)
+        menu.addAction(self.action_delete)
+        self.claim_menu = menu
+        menu.popup(position)
+        return menu
 
     def edit_inclusions(self, study_id: int | None = None) -> InclusionsDialog | None:
         """Ctrl+Shift+I: the studies the selected review includes."""

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -206,9 +207,12 @@ class ClaimsModel(QStandardItemModel):
 
 class ClaimsView(QWidget):
     """Heading, filter and grouping over the claims tree; emits ``claim_selected(id)``
-    (0 when no claim is selected)."""
+    (0 when no claim is selected) and ``menu_requested(id, global position)`` for a claim's
+    context menu (right click, the Menu key or Shift+F10). Its New, Edit and Delete buttons
+    are wired by the controller; nothing here writes."""
 
     claim_selected = Signal(int)
+    menu_requested = Signal(int, QPoint)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -251,7 +255,20 @@ class ClaimsView(QWidget):
         self.tree.setIndentation(14)
         self.tree.setAllColumnsShowFocus(True)
         self.tree.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu_at)
         self._size_columns()
+        self.new_button = QPushButton("Ne&w…")
+        self.new_button.setObjectName("newClaimButton")
+        self.new_button.setToolTip("Add a claim (Ctrl+Shift+N)")
+        self.edit_button = QPushButton("Ed&it…")
+        self.edit_button.setObjectName("editClaimButton")
+        self.edit_button.setToolTip("Edit the selected claim (Ctrl+E)")
+        self.delete_button = QPushButton("&Delete…")
+        self.delete_button.setObjectName("deleteClaimButton")
+        self.delete_button.setToolTip("Delete the selected claim (Del)")
+        for button in (self.edit_button, self.delete_button):
+            button.setEnabled(False)
 
         legend = QLabel("Verdict badges: filled = confirmed by a reviewer · outlined = "
                         "suggested by the evidence rule · ⚠ = evidence changed since the "
@@ -266,12 +283,18 @@ class ClaimsView(QWidget):
         group_label.setBuddy(self.group)
         top.addWidget(group_label)
         top.addWidget(self.group)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
         layout.addWidget(self.heading)
         layout.addWidget(self.summary)
         layout.addLayout(top)
         layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
         layout.addWidget(legend)
 
     def _size_columns(self) -> None:
@@ -373,7 +396,20 @@ class ClaimsView(QWidget):
         return True
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid() and current.data(KIND_ROLE) == "claim":
-            self.claim_selected.emit(int(current.data(CLAIM_ID_ROLE)))
-        else:
-            self.claim_selected.emit(0)
+        is_claim = current.isValid() and current.data(KIND_ROLE) == "claim"
+        for button in (self.edit_button, self.delete_button):
+            button.setEnabled(is_claim)
+        self.claim_selected.emit(int(current.data(CLAIM_ID_ROLE)) if is_claim else 0)
+
+    def _menu_at(self, position: QPoint) -> None:
+        """A claim's context menu; the claim under the pointer is selected first."""
+        index = self.tree.indexAt(position)
+        if not index.isValid():  # the Menu key: the current row
+            index = self.tree.currentIndex()
+        if not index.isValid() or index.data(KIND_ROLE) != "claim":
+            return
+        claim_id = int(index.data(CLAIM_ID_ROLE))
+        self.select_claim(claim_id)
+        rect = self.tree.visualRect(index)
+        where = position if self.tree.indexAt(position).isValid() else rect.center()
+        self.menu_requested.emit(claim_id, self.tree.viewport().mapToGlobal(where))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QMessageBox,
     QWidget,
 )
 
@@ -34,20 +35,26 @@ from evidence_tracker.ui.context import AppContext
 
 
 class ChoiceDialog(QDialog):
-    """A small form of combo boxes (export scope and format, report scope and style)."""
+    """A small form of combo boxes (export scope and format, report scope and style).
+
+    The choices are kept as Python objects beside the combo boxes: Qt turns a ``StrEnum``
+    stored as item data back into a plain ``str`` (which has no ``.extension``), and tuples
+    into lists."""
 
     def __init__(self, title: str, fields: Sequence[tuple[str, str, Sequence[tuple[str, Any]]]],
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.combos: dict[str, QComboBox] = {}
+        self._choices: dict[str, list[Any]] = {}
         form = QFormLayout(self)
         for key, label, options in fields:
             combo = QComboBox()
             combo.setObjectName(f"{key}Choice")
-            for text, data in options:
-                combo.addItem(text, data)
+            for text, _data in options:
+                combo.addItem(text)
             self.combos[key] = combo
+            self._choices[key] = [data for _text, data in options]
             form.addRow(label, combo)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -56,7 +63,9 @@ class ChoiceDialog(QDialog):
         form.addRow(buttons)
 
     def value(self, key: str) -> Any:
-        return self.combos[key].currentData()
+        """The object behind the chosen item (as given, never converted by Qt)."""
+        index = self.combos[key].currentIndex()
+        return self._choices[key][index] if index >= 0 else None
 
 
 class ExportActions(QObject):
@@ -71,10 +80,14 @@ class ExportActions(QObject):
         self.shown_filter = shown_filter
         self.parent_widget = parent
         self.last_message = ""
+        #: Opens a written report with the desktop's viewer; False when none would (a
+        #: hook: tests put a fake here instead of starting a real viewer).
+        self.open_file: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        self.open_failed_box: QMessageBox | None = None
         self.action_export = self._action("&Export Studies…", self.export_dialog,
                                           "Write studies as RIS, BibTeX, CSL-JSON, NBIB, CSV "
                                           "or Excel")
-        self.action_report = self._action("Audit &Report…", self.report_dialog,
+        self.action_report = self._action("Audit Re&port…", self.report_dialog,
                                           "The audit report as HTML or PDF")
         self.action_claimreview = self._action("Export &ClaimReview JSON-LD…",
                                                self.claimreview_dialog,
@@ -189,7 +202,20 @@ class ExportActions(QObject):
 
         def done(scope: str) -> None:
             self._say(f"Wrote the audit report ({scope}) to {path}")
-            if open_when_done:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            if open_when_done and not self.open_file(QUrl.fromLocalFile(str(path))):
+                self.report_not_opened(path)
 
         self._background(work, done, "Audit Report")
+
+    def report_not_opened(self, path: Path) -> None:
+        """Say that no viewer opened the report, and where it is (the file is written)."""
+        self._say(f"Wrote the audit report to {path}, but no application opened it")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Audit Report",
+                          f"The report was written to\n{path}\nbut no application on this "
+                          "computer opened it. Open the file from your file manager or "
+                          "browser.", QMessageBox.StandardButton.Ok, self.parent_widget)
+        box.setObjectName("reportNotOpened")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()  # window-modal, no nested event loop
+        self.open_failed_box = box

@@ -175,7 +175,7 @@ class ExtractDialog(QDialog):
         kind_label.setBuddy(self.kind)
         kind_row = QHBoxLayout()
         kind_row.addWidget(self.kind)
-        tf_label = QLabel("Time &frame:")
+        tf_label = QLabel("Tim&e frame:")
         tf_label.setBuddy(self.time_frame)
         kind_row.addWidget(tf_label)
         kind_row.addWidget(self.time_frame, 1)

@@ -33,6 +33,14 @@ from evidence_tracker.store import StoreError, open_project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.ui.context import AppContext
 
+#: The progress bar's text while records are counted.
+PROGRESS_FORMAT = "%v / %m records"
+
+
+def condition_label(condition: Condition) -> str:
+    """A condition in the combo box: its name and how many studies the project holds."""
+    return f"{condition.name} ({condition.total:,} in project)"
+
 
 class FetchDialog(QDialog):
     """Emits ``fetched`` when records were stored (the window reloads then)."""
@@ -53,10 +61,13 @@ class FetchDialog(QDialog):
         self._cancel: CancelToken | None = None
         self._running = False
         self._count_request = 0
+        #: The last progress reported by the running fetch (what a cancel leaves shown).
+        self._last_progress: fetch_service.FetchProgress | None = None
 
         self.condition = QComboBox()
+        self.condition.setObjectName("fetchCondition")
         for c in conditions:
-            self.condition.addItem(f"{c.name} ({c.total} in project)", c.id)
+            self.condition.addItem(condition_label(c), c.id)
         if selected is not None and (i := self.condition.findData(selected)) >= 0:
             self.condition.setCurrentIndex(i)
         self.query = QPlainTextEdit()
@@ -70,7 +81,7 @@ class FetchDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.progress.setFormat("%v / %m records")
+        self.progress.setFormat(PROGRESS_FORMAT)
         email = context.settings.ncbi_email
         self.status = QLabel(
             "Ready." if email else
@@ -161,6 +172,8 @@ class FetchDialog(QDialog):
             return
         slug, update = condition.slug, self.update_only.isChecked()
         self._cancel = cancel = CancelToken()
+        self._last_progress = None
+        self.progress.setFormat(PROGRESS_FORMAT)
         self._set_running(True)
         self.status.setText(f"Fetching {condition.name}…")
         self.progress.setRange(0, 0)  # busy until PubMed's count is known
@@ -178,6 +191,7 @@ class FetchDialog(QDialog):
         self.tasks.run(work, self._finished, self._failed, self._progress)
 
     def _progress(self, p: fetch_service.FetchProgress) -> None:
+        self._last_progress = p
         if p.total:
             self.progress.setRange(0, p.total)
             self.progress.setValue(min(p.done, p.total))
@@ -200,19 +214,37 @@ class FetchDialog(QDialog):
         if summary.retracted:
             text += f" {len(summary.retracted)} newly retracted: {', '.join(summary.retracted)}."
         self.status.setText(text)
+        self._refresh_counts()
         self.fetched.emit()
 
     def _failed(self, exc: BaseException, _tb: str) -> None:
         self._set_running(False)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        # The bar keeps what was done ("450 / 1,500 records"), never a made-up "0 / 1".
+        last = self._last_progress
+        if last is not None and last.total:
+            self.progress.setRange(0, last.total)
+            self.progress.setValue(min(last.done, last.total))
+        else:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat("No records fetched")
         if isinstance(exc, FetchCancelled):
             self.status.setText("Cancelled. What was fetched is kept; Fetch again to resume.")
         elif isinstance(exc, EutilsError | StoreError | ValueError):
             self.status.setText(f"Stopped: {exc}\nWhat was fetched is kept; Fetch to resume.")
         else:
             raise exc  # a bug: the application's error dialog shows and logs it
+        self._refresh_counts()
         self.fetched.emit()
+
+    def _refresh_counts(self) -> None:
+        """Re-read how many studies each condition holds (the combo box shows it)."""
+        fresh = {c.id: c for c in condition_store.list_conditions(self.context.project)}
+        self.conditions = [fresh.get(c.id, c) for c in self.conditions]
+        for row in range(self.condition.count()):
+            found = fresh.get(self.condition.itemData(row))
+            if found is not None:
+                self.condition.setItemText(row, condition_label(found))
 
     def cancel(self) -> None:
         if self._cancel is not None:

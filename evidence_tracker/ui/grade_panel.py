@@ -95,6 +95,7 @@ class GradePanel(QWidget):
         self.body.setHorizontalHeaderLabels(list(BODY_COLUMNS))
         self.body.verticalHeader().setVisible(False)
         self.body.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.body.setTabKeyNavigation(False)  # Tab moves on to the next field, not cell
         self.body.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.body.setMaximumHeight(150)
         self.body.horizontalHeader().setSectionResizeMode(

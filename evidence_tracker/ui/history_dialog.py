@@ -33,6 +33,7 @@ class HistoryDialog(QDialog):
                                               "After", "Note"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table
         for row, e in enumerate(view.entries):
             kind = KIND_LABELS.get(e.kind, e.kind)
             if e.reverts:

@@ -61,6 +61,7 @@ class ImportPreviewDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["File", "Action", "Matched by", "Record",
                                               "Existing study"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         rows = [(Path(p.path).name, r) for p in self.previews for r in p.records]

@@ -86,6 +86,12 @@ def selection_quotes(selected: str, sentences: Sequence[str]) -> tuple[set[int],
     return covered, "" if covered else sel
 
 
+def states_words(claim: Claim, words: Sequence[str]) -> bool:
+    """Every word occurs in the claim's code or text (not only in a quote or clinic)."""
+    hay = f"{claim.code} {claim.text}".casefold()
+    return all(w in hay for w in words)
+
+
 class LinkDialog(QDialog):
     """One link between ``study_id`` and a claim chosen from ``claims``."""
 
@@ -254,7 +260,7 @@ class LinkDialog(QDialog):
         appraisal_row.addWidget(attribution_label)
         appraisal_row.addWidget(self.attribution)
         appraisal_row.addStretch(1)
-        form.addRow(self._buddy("Reported &certainty:", self.reported_certainty),
+        form.addRow(self._buddy("Reported certaint&y:", self.reported_certainty),
                     appraisal_row)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -305,23 +311,30 @@ class LinkDialog(QDialog):
 
     # -- claim -----------------------------------------------------------------------------
     def _filter_claims(self, text: str) -> None:
+        """Hide the claims that do not match; while words are typed the selection follows
+        the filter (the best match: code or text before a quote or clinic), so Enter never
+        links a claim left selected from before."""
         words = text.casefold().split()
-        first_visible: QListWidgetItem | None = None
+        visible: list[QListWidgetItem] = []
         by_id = {c.id: c for c in self.claims}
         for row in range(self.claim_list.count()):
             item = self.claim_list.item(row)
-            claim = by_id[int(item.data(CLAIM_ROLE))]
-            hidden = not matches(claim, words)
+            hidden = not matches(by_id[int(item.data(CLAIM_ROLE))], words)
             item.setHidden(hidden)
-            if not hidden and first_visible is None:
-                first_visible = item
+            if not hidden:
+                visible.append(item)
+        if not visible:
+            self.claim_list.setCurrentRow(-1)
+            self._claim_changed(None, None)
+            return
         current = self.claim_list.currentItem()
-        if current is None or current.isHidden():
-            if first_visible is None:
-                self.claim_list.setCurrentRow(-1)
-                self._claim_changed(None, None)
-            else:
-                self.claim_list.setCurrentItem(first_visible)
+        if words:
+            best = next((i for i in visible
+                         if states_words(by_id[int(i.data(CLAIM_ROLE))], words)), visible[0])
+            self.claim_list.setCurrentItem(best)
+            self.claim_list.scrollToItem(best)
+        elif current is None or current.isHidden():
+            self.claim_list.setCurrentItem(visible[0])
 
     def select_claim(self, claim_id: int) -> None:
         for row in range(self.claim_list.count()):

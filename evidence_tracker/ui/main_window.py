@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QFileDialog,
     QHeaderView,
     QLabel,
@@ -47,11 +48,13 @@ from evidence_tracker.ui.detail import StudyDetail
 from evidence_tracker.ui.export_actions import ExportActions
 from evidence_tracker.ui.fetch_dialog import FetchDialog
 from evidence_tracker.ui.grading import GradingController
+from evidence_tracker.ui.help_dialog import HelpDialog, ShortcutsDialog, shortcut_rows
 from evidence_tracker.ui.import_actions import ImportActions
 from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
 from evidence_tracker.ui.preferences import PreferencesDialog
 from evidence_tracker.ui.sidebar import ALL_STUDIES, Sidebar
 from evidence_tracker.ui.studies_model import StudiesTableModel
+from evidence_tracker.ui.study_menu import StudyMenu
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,28 @@ CLAIMS_SPLIT = (0.16, 0.46, 0.38)
 #: On a wide window the claim page (SoF table, forest plots) gets the extra room.
 CLAIMS_SPLIT_WIDE = (0.12, 0.40, 0.48)
 WIDE_WINDOW = 1700
+
+
+#: View menu: show or close the appraisal and GRADE docks.
+DOCK_SHORTCUTS = ("Ctrl+Alt+A", "Ctrl+Alt+G")
+
+
+def focus_dock(dock: QDockWidget) -> None:
+    """Bring a dock to the front and put the keyboard in its first field."""
+    dock.raise_()
+    inner = dock.widget()
+    if inner is None:
+        return
+    widget = inner.nextInFocusChain()
+    for _ in range(1000):  # the focus chain is a ring; the guard only bounds a broken one
+        if widget is None or widget is inner:
+            break
+        if inner.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus \
+                and widget.isVisibleTo(inner) and widget.isEnabled():
+            widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        widget = widget.nextInFocusChain()
+    inner.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
 
 class MainWindow(QMainWindow):
@@ -78,6 +103,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
         self.fetch_dialog: FetchDialog | None = None
+        self.help_dialog: HelpDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
         self.resize(1280, 800)
 
         self.model = StudiesTableModel(project, self)
@@ -88,6 +115,7 @@ class MainWindow(QMainWindow):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -109,11 +137,16 @@ class MainWindow(QMainWindow):
         self._studies_sizes: list[int] = []
         self._claims_sizes: list[int] = []
         self.grading = GradingController(context, self)
+        self.claims.history_action = self.grading.action_history_claim  # claims' context menu
         self.imports = ImportActions(context, self)
         self.imports.imported.connect(self.reload)
         self.installEventFilter(self.imports)  # reference files dropped on the window
         self.exports = ExportActions(context, self.current_filter, self)
         self.citations = CitationActions(context, self)
+        self.study_menu = StudyMenu(
+            context, self.table, parent=self, export_selection=self.exports.export_dialog,
+            shared=(self.citations.action_copy_ama, self.citations.action_copy_vancouver,
+                    self.claims.action_link))
 
         self.empty_hint = QLabel()
         self.empty_hint.setObjectName("emptyHint")
@@ -225,10 +258,20 @@ class MainWindow(QMainWindow):
         if prefs.shortcut().isEmpty():
             prefs.setShortcut(QKeySequence("Ctrl+,"))
         edit_menu.addAction(prefs)
+        self._build_view_menu()
         self.claims.add_menus(self.menuBar())
         self.menuBar().addMenu(self.grading.menu)
 
         help_menu = self.menuBar().addMenu("&Help")
+        guide = self._action("&User Guide", QKeySequence.StandardKey.HelpContents,
+                             self.show_guide)
+        if guide.shortcut().isEmpty():
+            guide.setShortcut(QKeySequence("F1"))
+        help_menu.addAction(guide)
+        sheet = self._action("&Keyboard Shortcuts", None, self.show_shortcuts)
+        sheet.setShortcut(QKeySequence("Ctrl+/"))
+        help_menu.addAction(sheet)
+        help_menu.addSeparator()
         about = self._action("&About Evidence Tracker", None, self.show_about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu.addAction(about)
@@ -242,6 +285,19 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(QLabel(" Search: "))
         toolbar.addWidget(self.search_box)
         self.addToolBar(toolbar)
+
+    def _build_view_menu(self) -> None:
+        """View: each dock shown (and focused) or closed by its shortcut."""
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.setObjectName("viewMenu")
+        for dock, key in zip(self.grading.docks, DOCK_SHORTCUTS, strict=True):
+            toggle = dock.toggleViewAction()
+            toggle.setText(f"&{dock.windowTitle()} Panel")
+            toggle.setShortcut(QKeySequence(key))
+            toggle.setStatusTip(f"Show or close the {dock.windowTitle()} panel ({key})")
+            toggle.toggled.connect(lambda shown, d=dock: focus_dock(d) if shown else None)
+            view_menu.addAction(toggle)
+        self.view_menu = view_menu
 
     def _action(
         self, text: str, shortcut: QKeySequence.StandardKey | None, slot: object
@@ -497,6 +553,24 @@ class MainWindow(QMainWindow):
         """Edit the settings in place; a new reviewer name switches the reviewer."""
         if PreferencesDialog(self.context.settings, self.context.api_key, self).exec():
             self.context.reviewer.set(self.context.settings.reviewer_name)
+
+    def show_guide(self) -> HelpDialog:
+        """F1: the bundled user guide (one window, brought back if open)."""
+        if self.help_dialog is None:
+            self.help_dialog = HelpDialog(self)
+        elif self.help_dialog.isVisible():
+            self.help_dialog.raise_()  # one already open comes to the front
+        self.help_dialog.show()
+        self.help_dialog.activateWindow()
+        return self.help_dialog
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Every shortcut, read from the menus and actions as they are now."""
+        extra = self.findChildren(QAction, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        dialog = ShortcutsDialog(shortcut_rows(self.menuBar(), extra), self)
+        self.shortcuts_dialog = dialog
+        dialog.show()
+        return dialog
 
     def show_about(self) -> None:
         QMessageBox.about(

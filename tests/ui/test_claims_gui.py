@@ -216,8 +216,12 @@ def test_linking_a_study_by_keyboard(window, qtbot) -> None:
     visible = [dialog.claim_list.item(r) for r in range(dialog.claim_list.count())
                if not dialog.claim_list.item(r).isHidden()]
     assert [i.text().split()[0] for i in visible] == ["C011", "C052"]
+    # The selection follows the filter: the claim that states the words, not the first
+    # one that quotes them; the arrow keys still choose another.
+    assert dialog.current_claim().code == "C052"
+    qtbot.keyClick(dialog.filter, Qt.Key.Key_Up)
     assert dialog.current_claim().code == "C011"
-    qtbot.keyClick(dialog.filter, Qt.Key.Key_Return)  # the claim is chosen: on to the stance
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # on to the stance
     assert dialog.isVisible()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_1)
     assert dialog.stance() is Stance.SUPPORTS
