@@ -1,0 +1,135 @@
+"""Windowed reads for the studies table and the GUI's incremental refresh.
+
+The table shows a window of a filtered, sorted list that can hold 100,000 studies: it asks
+for the count, then for the ids of the pages it draws (``LIMIT``/``OFFSET`` in the same
+order as :func:`evidence_tracker.store.studies.query_study_ids`), never for every id.
+After a write the GUI asks what the events since the last one it saw touched, so it can
+redraw those rows and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from evidence_tracker.domain.models import Condition
+from evidence_tracker.store.database import Project, StoreError
+from evidence_tracker.store.studies import SORTABLE, StudyFilter, _where, select_in
+
+
+def _order(flt: StudyFilter) -> tuple[str, str]:
+    order = SORTABLE.get(flt.sort)
+    if order is None:
+        raise StoreError(f"Cannot sort studies by {flt.sort!r}")
+    return order, "DESC" if flt.descending else "ASC"
+
+
+def _run(project: Project, flt: StudyFilter, sql: str, params: list[Any]) -> list[Any]:
+    try:
+        return project.conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if flt.search and ("fts5" in str(exc) or "syntax" in str(exc)):
+            raise StoreError(f"Cannot search for {flt.search!r}: {exc}") from exc
+        raise
+
+
+def id_page(project: Project, flt: StudyFilter, offset: int, limit: int) -> list[int]:
+    """The ids of rows ``offset`` .. ``offset + limit`` of ``flt``, in display order.
+
+    The order is the one :func:`~evidence_tracker.store.studies.query_study_ids` gives
+    (the sort key, then the id, in the same direction)."""
+    order, direction = _order(flt)
+    where, params = _where(flt)
+    sql = (f"SELECT s.id FROM studies s{where} ORDER BY {order} {direction}, s.id {direction} "
+           "LIMIT ? OFFSET ?")
+    return [int(r[0]) for r in _run(project, flt, sql, [*params, limit, max(0, offset)])]
+
+
+def position_of(project: Project, flt: StudyFilter, study_id: int) -> int | None:
+    """The row of ``study_id`` in the display order of ``flt`` (None if it is not shown):
+    the number of matching studies that sort before it, counted in SQL."""
+    order, direction = _order(flt)
+    where, params = _where(flt)
+    check = f"SELECT 1 FROM studies s{where}{' AND' if where else ' WHERE'} s.id = ?"
+    if not _run(project, flt, check, [*params, study_id]):
+        return None
+    # SQLite sorts NULL first: ascending, a NULL key comes before every other key.
+    before = "<" if direction == "ASC" else ">"
+    null_first = ("(me.k IS NOT NULL AND shown.k IS NULL)" if direction == "ASC"
+                  else "(me.k IS NULL AND shown.k IS NOT NULL)")
+    sql = (f"WITH me AS (SELECT {order} AS k FROM studies s WHERE s.id = ?), "
+           f"shown AS (SELECT {order} AS k, s.id AS id FROM studies s{where}) "
+           f"SELECT count(*) FROM shown, me WHERE shown.k {before} me.k OR {null_first} "
+           f"OR (shown.k IS me.k AND shown.id {before} ?)")
+    return int(_run(project, flt, sql, [study_id, *params, study_id])[0][0])
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What the events after ``since`` were about; ``last`` is the newest event id."""
+
+    last: int
+    studies: frozenset[int]
+    claims: frozenset[int]
+
+
+def last_event_id(project: Project) -> int:
+    """The newest event's id (0 in a project without events)."""
+    return int(project.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+
+def touched_since(project: Project, since: int) -> Touched:
+    """The studies and claims the events after event ``since`` are about (a range of the
+    primary key: proportional to the new events, not to the project)."""
+    studies: set[int] = set()
+    claims: set[int] = set()
+    last = since
+    for event_id, study_id, claim_id in project.conn.execute(
+            "SELECT id, study_id, claim_id FROM events WHERE id > ? ORDER BY id", (since,)):
+        last = int(event_id)
+        if study_id is not None:
+            studies.add(int(study_id))
+        if claim_id is not None:
+            claims.add(int(claim_id))
+    return Touched(last, frozenset(studies), frozenset(claims))
+
+
+def current_screening(project: Project, study_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Every reviewer's live screening decision about these studies (the latest event per
+    study and reviewer, withdrawn ones and arbiters' copies left out), shaped as
+    :func:`evidence_tracker.store.judgements.current_judgements` rows, oldest first."""
+    rows: list[dict[str, Any]] = []
+    columns = ("id", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id", "reviewer",
+               "before", "after", "note")
+    sql = ("SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
+           "coalesce(r.name, ''), e.before, e.after, e.note FROM events e "
+           "LEFT JOIN reviewers r ON r.id = e.reviewer_id "
+           "WHERE e.kind = 'screening' AND e.study_id IN ({marks}) AND e.claim_id IS NULL "
+           "AND e.id = (SELECT max(x.id) FROM events x WHERE x.kind = 'screening' "
+           "AND x.study_id = e.study_id AND x.claim_id IS NULL "
+           "AND x.reviewer_id IS e.reviewer_id)")
+    for values in select_in(project.conn, sql, study_ids):
+        row = dict(zip(columns, values, strict=True))
+        if row["after"] is None:
+            continue
+        for key in ("after", "before"):
+            row[key] = json.loads(row[key]) if row[key] is not None else None
+        if isinstance(row["after"], dict) and row["after"].get("arbitrated") is not None:
+            continue
+        rows.append(row)
+    rows.sort(key=lambda r: int(r["id"]))
+    return rows
+
+
+def condition_tree(project: Project) -> list[Condition]:
+    """Every condition, in catalogue order, without its counts (a few rows: what the
+    sidebar draws first; :func:`evidence_tracker.store.conditions.list_conditions` counts)."""
+    rows = project.conn.execute(
+        "SELECT c.id, c.slug, c.name, c.query, c.description, coalesce(p.slug, '') "
+        "FROM conditions c LEFT JOIN conditions p ON p.id = c.parent_id "
+        "ORDER BY c.position, c.name")
+    return [Condition(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]))
+            for r in rows]
