@@ -74,7 +74,8 @@ class AppContext(QObject):
     - ``judgements_changed()``: a judgement (vote, appraisal, link, grade...) was recorded.
     - ``studies_changed(frozenset)``: the ids of the studies the new events are about; the
       views showing them redraw those rows, nothing else.
-    - ``claims_changed(frozenset)``: the ids of the claims the new events are about.
+    - ``claims_changed(frozenset)``: the ids of the claims the new events are about (empty
+      after a write that recorded no event: a claim added or edited).
     - ``status_message(str, int)``: text for the status bar, with a timeout in ms (0: keep).
     - ``reviewer.changed(str)``: another reviewer is judging (see :class:`ReviewerSession`).
     """
@@ -135,12 +136,14 @@ class AppContext(QObject):
         """After a write: the views re-read what the new events are about (read from the
         events after the last one announced, so every writer is covered without saying
         what it wrote); ``message`` is shown."""
-        touched = study_list.touched_since(self.project, self.seen_event_id)
+        touched_before = self.seen_event_id
+        touched = study_list.touched_since(self.project, touched_before)
         self.seen_event_id = touched.last
         self.judgements_changed.emit()
         if touched.studies:
             self.studies_changed.emit(touched.studies)
-        if touched.claims:
+        if touched.claims or touched.last == touched_before:
+            # A write that is not an event (a claim added or edited) concerns the claims.
             self.claims_changed.emit(touched.claims)
         if message:
             self.show_status(message, 8000)

@@ -352,11 +352,8 @@ class MainWindow(QMainWindow):
             self._claims_stale = True
 
     def _claims_written(self, _claim_ids: frozenset[int]) -> None:
-        """Judgements about claims (links, grades, verdicts) were recorded: the claims
-        re-read (the studies' rows were redrawn by ``_studies_written``)."""
-        if not self.claims.active:
-            self._claims_stale = True
-            return
+        """Claims or judgements about them (links, grades, verdicts) were recorded: the
+        claims re-read (the studies' rows were redrawn by ``_studies_written``)."""
         self.claims.reload()
         self._claims_stale = False
 
