@@ -20,11 +20,12 @@ from evidence_tracker.store.study_window import (
     condition_tree,
     id_page,
     last_event_id,
+    neighbour,
     position_of,
 )
 
 __all__ = ["SCREENING_GROUPS", "Touched", "condition_tree", "id_page", "last_event_id",
-           "position_of", "screening_status", "touched_since", "with_screening_group"]
+           "neighbour", "position_of", "screening_status", "touched_since", "with_screening_group"]
 
 #: What the decision column can say about a study.
 CONFLICT = "conflict"

@@ -133,3 +133,17 @@ def condition_tree(project: Project) -> list[Condition]:
         "ORDER BY c.position, c.name")
     return [Condition(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]))
             for r in rows]
+
+
+def neighbour(project: Project, flt: StudyFilter, study_id: int | None, *,
+              forward: bool = True) -> int | None:
+    """The study after (or before) ``study_id`` in id order among those ``flt`` matches
+    (``study_id`` None: the first, or the last): one step through the primary key, however
+    many studies there are."""
+    where, params = _where(flt)
+    if study_id is not None:
+        where += f"{' AND' if where else ' WHERE'} s.id {'>' if forward else '<'} ?"
+        params = [*params, study_id]
+    sql = f"SELECT s.id FROM studies s{where} ORDER BY s.id {'ASC' if forward else 'DESC'} LIMIT 1"
+    rows = _run(project, flt, sql, params)
+    return int(rows[0][0]) if rows else None
