@@ -432,7 +432,7 @@ class MainWindow(QMainWindow):
         self.export_shown_dialog = dialog
         if not dialog.exec():
             return dialog
-        fmt: ExportFormat = dialog.value("format")
+        fmt = ExportFormat(dialog.value("format"))  # Qt may hand the enum back as a str
         path, _ = QFileDialog.getSaveFileName(
             self, "Export These Studies", str(Path.home() / f"studies{fmt.extension}"),
             f"{fmt.label} (*{fmt.extension})")
