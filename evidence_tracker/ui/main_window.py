@@ -88,7 +88,8 @@ class MainWindow(QMainWindow):
         self.export_shown_dialog: ChoiceDialog | None = None
         self.resize(1280, 800)
 
-        self.model = StudiesTableModel(project, self, reviewer=context.reviewer.name)
+        # The project is shown by reload() (one count for the filter the sidebar sets).
+        self.model = StudiesTableModel(None, self, reviewer=context.reviewer.name)
         self.table = QTableView()
         self.table.setObjectName("studiesTable")
         self.table.setModel(self.model)
@@ -289,8 +290,12 @@ class MainWindow(QMainWindow):
         table's count now (its rows as they are drawn), the condition counts in the
         background, the claims now or, when the window opens, just after it is drawn."""
         self.context.project_opened(self.project)
+        self.sidebar.blockSignals(True)  # the table is filtered once, below
         self.sidebar.set_conditions(study_list.condition_tree(self.project), total=None)
-        self.model.refresh()
+        self.sidebar.blockSignals(False)
+        selected = self.sidebar.selected_condition()
+        self.context.condition_id = None if selected in (None, ALL_STUDIES) else selected
+        self.model.show_project(self.project, self.current_filter())
         self._update_title()
         self._update_status()
         self.refresh_counts()
@@ -582,8 +587,9 @@ class MainWindow(QMainWindow):
         if self._lock:
             self._lock.release()
         self.context.project, self._lock = project, lock
-        self.model.set_project(project)
+        self.search_box.blockSignals(True)
         self.search_box.clear()
+        self.search_box.blockSignals(False)
         add_recent_project(path)
         self.reload()
         self.check_audit_trail()

@@ -105,6 +105,11 @@ class StudiesTableModel(QAbstractTableModel):
         self._filter = flt
         self.refresh()
 
+    def show_project(self, project: Project | None, flt: StudyFilter) -> None:
+        """Show ``flt`` of ``project`` (one count, however the two changed)."""
+        self._project = project
+        self.set_filter(flt)
+
     def set_reviewer(self, name: str) -> None:
         """The screening column shows ``name``'s decisions (and what blind mode lets them
         see); a screening filter follows the new reviewer."""
@@ -297,6 +302,8 @@ class StudiesTableModel(QAbstractTableModel):
         old_filter = self._filter
         new_filter = replace(old_filter, sort=key,
                              descending=order == Qt.SortOrder.DescendingOrder)
+        if new_filter == old_filter:
+            return  # already in this order (the header says so as the window opens)
         self.layoutAboutToBeChanged.emit()
         # Keep the selection and the current index on the same studies after the re-order:
         # each study a persistent index points at is found again in SQL (a handful).
