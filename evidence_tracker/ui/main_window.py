@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._selection_changed)  # a reset clears it silently
 
         self.sidebar = Sidebar()
+        self._filling_sidebar = False  # reload() fills it and filters the table once
         self.sidebar.condition_selected.connect(self._condition_selected)
         self.detail = StudyDetail(context)
         self.claims = ClaimsController(context, self.sidebar, self.detail, self)
@@ -290,9 +291,11 @@ class MainWindow(QMainWindow):
         table's count now (its rows as they are drawn), the condition counts in the
         background, the claims now or, when the window opens, just after it is drawn."""
         self.context.project_opened(self.project)
-        self.sidebar.blockSignals(True)  # the table is filtered once, below
-        self.sidebar.set_conditions(study_list.condition_tree(self.project), total=None)
-        self.sidebar.blockSignals(False)
+        self._filling_sidebar = True  # the table is filtered once, below
+        try:
+            self.sidebar.set_conditions(study_list.condition_tree(self.project), total=None)
+        finally:
+            self._filling_sidebar = False
         selected = self.sidebar.selected_condition()
         self.context.condition_id = None if selected in (None, ALL_STUDIES) else selected
         self.model.show_project(self.project, self.current_filter())
@@ -474,6 +477,8 @@ class MainWindow(QMainWindow):
         self.search_box.selectAll()
 
     def _condition_selected(self, condition_id: int) -> None:
+        if self._filling_sidebar:
+            return
         self.context.condition_id = None if condition_id == ALL_STUDIES else condition_id
         self.claims.deactivate()
         self.apply_search()
