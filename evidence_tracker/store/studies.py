@@ -314,11 +314,21 @@ _MY_DECISIONS = (
 SCREENING_GROUPS = ("include", "exclude", "maybe", "unscreened")
 
 
+#: Whether the reviewer has a live decision about the study ``s``: their latest screening
+#: event about it, one probe of the events_study index per study (the screening queue
+#: tests only the studies it steps over).
+_DECIDED = (
+    "coalesce((SELECT x.after IS NOT NULL AND json_extract(x.after, '$.arbitrated') IS NULL "
+    "FROM events x WHERE x.kind = 'screening' AND x.study_id = s.id AND x.claim_id IS NULL "
+    "AND x.reviewer_id IS ? ORDER BY x.id DESC LIMIT 1), 0)"
+)
+
+
 def _decision_clause(decision: str, reviewer_id: int | None) -> tuple[str, list[Any]]:
     if decision not in SCREENING_GROUPS:
         raise StoreError(f"No screening group called {decision!r}")
     if decision == "unscreened":
-        return f"s.id NOT IN ({_MY_DECISIONS})", [reviewer_id]
+        return f"NOT {_DECIDED}", [reviewer_id]
     return (f"s.id IN ({_MY_DECISIONS} AND json_extract(e.after, '$.decision') = ?)",
             [reviewer_id, decision])
 

@@ -50,21 +50,36 @@ def id_page(project: Project, flt: StudyFilter, offset: int, limit: int) -> list
 
 def position_of(project: Project, flt: StudyFilter, study_id: int) -> int | None:
     """The row of ``study_id`` in the display order of ``flt`` (None if it is not shown):
-    the number of matching studies that sort before it, counted in SQL."""
+    the matching studies that sort before it, counted as ranges of the sort key's index."""
     order, direction = _order(flt)
     where, params = _where(flt)
-    check = f"SELECT 1 FROM studies s{where}{' AND' if where else ' WHERE'} s.id = ?"
-    if not _run(project, flt, check, [*params, study_id]):
+    also = f"{where} AND" if where else " WHERE"
+    row = _run(project, flt, f"SELECT {order} FROM studies s{also} s.id = ?",
+               [*params, study_id])
+    if not row:
         return None
+    key = row[0][0]
+
+    def count(condition: str, values: list[Any]) -> int:
+        sql = f"SELECT count(*) FROM studies s{also} {condition}"
+        return int(_run(project, flt, sql, [*params, *values])[0][0])
+
     # SQLite sorts NULL first: ascending, a NULL key comes before every other key.
     before = "<" if direction == "ASC" else ">"
-    null_first = ("(me.k IS NOT NULL AND shown.k IS NULL)" if direction == "ASC"
-                  else "(me.k IS NULL AND shown.k IS NOT NULL)")
-    sql = (f"WITH me AS (SELECT {order} AS k FROM studies s WHERE s.id = ?), "
-           f"shown AS (SELECT {order} AS k, s.id AS id FROM studies s{where}) "
-           f"SELECT count(*) FROM shown, me WHERE shown.k {before} me.k OR {null_first} "
-           f"OR (shown.k IS me.k AND shown.id {before} ?)")
-    return int(_run(project, flt, sql, [study_id, *params, study_id])[0][0])
+    if key is None:
+        ties = count(f"{order} IS NULL AND s.id {before} ?", [study_id])
+        return ties + (count(f"{order} IS NOT NULL", []) if direction == "DESC" else 0)
+    nulls = count(f"{order} IS NULL", []) if direction == "ASC" else 0
+    return (nulls + count(f"{order} {before} ?", [key])
+            + count(f"{order} = ? AND s.id {before} ?", [key, study_id]))
+
+
+def count_between(project: Project, flt: StudyFilter, low: int, high: int) -> int:
+    """How many studies ``flt`` matches with ``low < id <= high`` (a primary-key range)."""
+    where, params = _where(flt)
+    sql = (f"SELECT count(*) FROM studies s{where}{' AND' if where else ' WHERE'} "
+           "s.id > ? AND s.id <= ?")
+    return int(_run(project, flt, sql, [*params, low, high])[0][0])
 
 
 @dataclass(frozen=True)

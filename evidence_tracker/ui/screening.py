@@ -340,6 +340,7 @@ class ScreeningDialog(QDialog):
         self.queue_filter = StudyFilter(condition_id=chosen.id if chosen else None,
                                         sort="id", descending=False)
         self.current = self._step(None, skip=True) or self._step(None, skip=False)
+        self._place()
         self._rendered = None
         self.show_current()
         self.text.setFocus()
@@ -374,7 +375,15 @@ class ScreeningDialog(QDialog):
     def progress(self) -> Progress:
         return self.progresses.get(self.condition) or Progress(0)
 
+    def _place(self) -> None:
+        """Where the current study is in the queue, counted from its start (a jump; a
+        step moves the position instead)."""
+        self.position = 0 if self.current is None else max(0, study_list.count_between(
+            self.context.project, self.queue_filter, 0, self.current) - 1)
+
     def show_current(self) -> None:
+        if self._announcing:
+            return  # the window passing on this dialog's own write: already shown
         project = self.context.project
         progress = self.progress
         self.progress_label.setText(
@@ -405,7 +414,6 @@ class ScreeningDialog(QDialog):
                 self.show_current()
                 return
             self._render(stored)
-            self.position = study_list.position_of(project, self.queue_filter, study_id) or 0
         for key in ("include", "exclude", "maybe"):
             self.buttons[key].setEnabled(True)
         self.position_label.setText(f"Study {self.position + 1} of {progress.total}")
@@ -453,13 +461,23 @@ class ScreeningDialog(QDialog):
         if self.current is None:
             return
         if not self.only_open.isChecked():
-            self.current = self._step(self.current, skip=False) or self.current
+            found = self._step(self.current, skip=False)
+            if found is not None:
+                self.current, self.position = found, self.position + 1
         else:
-            found = self._step(self.current, skip=True) or self._step(None, skip=True)
-            if found is None:
-                self.context.show_status(f"All {self.progress.total} studies screened.", 8000)
-            else:
+            found = self._step(self.current, skip=True)
+            if found is not None:  # the position moves by the studies stepped over
+                self.position += study_list.count_between(
+                    self.context.project, self.queue_filter, self.current, found)
                 self.current = found
+            else:  # round to the first undecided one
+                found = self._step(None, skip=True)
+                if found is None:
+                    self.context.show_status(f"All {self.progress.total} studies screened.",
+                                             8000)
+                else:
+                    self.current = found
+                    self._place()
         self.show_current()
 
     def previous(self) -> None:
@@ -468,7 +486,7 @@ class ScreeningDialog(QDialog):
             return
         found = self._step(self.current, skip=False, forward=False)
         if found is not None:
-            self.current = found
+            self.current, self.position = found, max(0, self.position - 1)
             self.show_current()
 
     def _counted(self, study_id: int, before: ScreeningState | None,
@@ -550,6 +568,7 @@ class ScreeningDialog(QDialog):
                           screening.my_decision(project, study_id, self.reviewer))
             if study_list.position_of(project, self.queue_filter, study_id) is not None:
                 self.current = study_id
+                self._place()
         self._announce()
         self.show_current()
 
