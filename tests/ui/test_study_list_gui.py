@@ -20,6 +20,7 @@ from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store.studies import find_study_id, upsert_studies
 from evidence_tracker.ui.export_actions import ChoiceDialog
+from evidence_tracker.ui.screening import TEXT_WIDTH
 from evidence_tracker.ui.studies_model import SCREENING_COLUMN
 
 ANA, BEN, CARL = "Dr Ana", "Dr Ben", "Dr Carl"
@@ -222,3 +223,67 @@ def test_window_opens_without_counting_on_the_gui_thread(make_window, project: P
     window = make_window(project)
     assert counted_on and project not in counted_on  # never the GUI thread's connection
     assert window.sidebar.count_text(_crps(project)) == str(IN_CRPS)
+
+
+# -- screening mode at scale ---------------------------------------------------------------
+
+
+def _screening(window, project: Project):  # type: ignore[no-untyped-def]
+    window.sidebar.select_condition(_crps(project))
+    dialog = window.grading.open_screening()
+    assert dialog is not None
+    return dialog
+
+
+def test_a_decision_costs_what_it_changes(window, project: Project, monkeypatch) -> None:
+    """No recount, no list of every id or every decision per decision: the next study is
+    one step in SQL and the counts move by the decision."""
+    dialog = _screening(window, project)
+    first = dialog.study_id
+    assert dialog.position_label.text() == f"Study 1 of {IN_CRPS}"
+    whole_project = []
+    for name in ("progress", "progress_by_condition", "screened_ids", "queue"):
+        real = getattr(screening, name)
+        monkeypatch.setattr(screening, name, lambda *a, _n=name, _r=real, **k: (
+            whole_project.append(_n), _r(*a, **k))[1])
+    statements: list[str] = []
+    project.conn.set_trace_callback(statements.append)
+    try:
+        dialog.include()
+        dialog.maybe()
+    finally:
+        project.conn.set_trace_callback(None)
+    assert whole_project == []
+    id_lists = [s for s in statements if "SELECT s.id FROM studies" in s and "LIMIT" not in s]
+    assert id_lists == []
+    assert screening.my_decision(project, first, ANA).decision.value == "include"
+    assert dialog.position_label.text() == f"Study 3 of {IN_CRPS}"
+    assert dialog.progress_label.text().startswith(f"<b>2 of {IN_CRPS} screened")
+    assert dialog.progress == screening.progress(project, ANA, "crps")  # moved = recounted
+
+
+def test_condition_box_counts_follow_each_decision(window, project: Project) -> None:
+    dialog = _screening(window, project)
+    combo = dialog.condition_combo
+    crps = combo.findData("crps")
+    assert f"(0 of {IN_CRPS} screened)" in combo.itemText(crps)
+    dialog.include()
+    assert f"(1 of {IN_CRPS} screened)" in combo.itemText(crps)
+    dialog.exclude()
+    dialog.reason_dialog.accept()
+    assert f"(2 of {IN_CRPS} screened)" in combo.itemText(crps)
+    dialog.undo()
+    assert f"(1 of {IN_CRPS} screened)" in combo.itemText(crps)
+    assert dialog.progress == screening.progress(project, ANA, "crps")
+
+
+def test_screening_abstract_wraps_instead_of_scrolling(window, project: Project, qtbot) -> None:
+    dialog = _screening(window, project)
+    dialog.resize(dialog.minimumSizeHint().width(), 600)
+    qtbot.waitExposed(dialog)
+    assert dialog.text.width() < TEXT_WIDTH  # narrower than a fixed 860 px line
+    long_line = " ".join(["ketamine"] * 200)
+    dialog.text.setHtml(f"<p>{long_line}</p>")
+    bar = dialog.text.horizontalScrollBar()
+    assert bar.maximum() == 0 and not bar.isVisible()
+    assert dialog.text.document().size().width() <= dialog.text.viewport().width() + 1
