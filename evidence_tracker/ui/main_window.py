@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,6 +66,8 @@ CLAIMS_SPLIT = (0.16, 0.46, 0.38)
 #: On a wide window the claim page (SoF table, forest plots) gets the extra room.
 CLAIMS_SPLIT_WIDE = (0.12, 0.40, 0.48)
 WIDE_WINDOW = 1700
+#: The claims are read after the window's first paint, or after this if it is not shown.
+FIRST_PAINT_WAIT_MS = 300
 #: The screening filter: (label, group of services.study_list.SCREENING_GROUPS or "").
 SCREENING_FILTERS = (("All decisions", ""), ("Included", "include"), ("Excluded", "exclude"),
                      ("Maybe", "maybe"), ("Unscreened", "unscreened"))
@@ -303,14 +305,24 @@ class MainWindow(QMainWindow):
         self._update_status()
         self.refresh_counts()
         self.claims_loaded = False
-        if defer_claims:
-            QTimer.singleShot(0, self._project_shown)
+        if defer_claims:  # once the centre has been painted (or soon, if never shown)
+            self.centre.installEventFilter(self)
+            QTimer.singleShot(FIRST_PAINT_WAIT_MS, self._project_shown)
         else:
             self._project_shown()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The window's first paint: the claims are read just after it."""
+        if watched is self.centre and event.type() == QEvent.Type.Paint:
+            self.centre.removeEventFilter(self)
+            QTimer.singleShot(0, self._project_shown)
+        return super().eventFilter(watched, event)
 
     def _project_shown(self) -> None:
         """The claims and panels read the project (after the window's first paint when it
         opens: the claims overview reads every claim's evidence)."""
+        if self.claims_loaded:
+            return  # the first paint came before the fallback timer
         self.context.project_changed.emit()
         self._claims_stale = False
         self.claims_loaded = True
