@@ -288,4 +288,4 @@ class ClaimsController(QObject):
 
     def after_write(self) -> None:
         """Re-read what a write may have changed: claims, the page, the study pane."""
-        self.context.judgement_recorded()
+        self.context.judgement_recorded(claims_edited=True)

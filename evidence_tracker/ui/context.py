@@ -74,8 +74,8 @@ class AppContext(QObject):
     - ``judgements_changed()``: a judgement (vote, appraisal, link, grade...) was recorded.
     - ``studies_changed(frozenset)``: the ids of the studies the new events are about; the
       views showing them redraw those rows, nothing else.
-    - ``claims_changed(frozenset)``: the ids of the claims the new events are about (empty
-      after a write that recorded no event: a claim added or edited).
+    - ``claims_changed(frozenset)``: the ids of the claims the new events are about (or
+      empty: claims themselves were added or edited).
     - ``status_message(str, int)``: text for the status bar, with a timeout in ms (0: keep).
     - ``reviewer.changed(str)``: another reviewer is judging (see :class:`ReviewerSession`).
     """
@@ -132,18 +132,17 @@ class AppContext(QObject):
         self.project = project
         self.seen_event_id = study_list.last_event_id(project)
 
-    def judgement_recorded(self, message: str = "") -> None:
+    def judgement_recorded(self, message: str = "", *, claims_edited: bool = False) -> None:
         """After a write: the views re-read what the new events are about (read from the
         events after the last one announced, so every writer is covered without saying
-        what it wrote); ``message`` is shown."""
-        touched_before = self.seen_event_id
-        touched = study_list.touched_since(self.project, touched_before)
+        what it wrote); ``claims_edited``: claims themselves were written (not events: a
+        claim added or edited), so the claims re-read too; ``message`` is shown."""
+        touched = study_list.touched_since(self.project, self.seen_event_id)
         self.seen_event_id = touched.last
         self.judgements_changed.emit()
         if touched.studies:
             self.studies_changed.emit(touched.studies)
-        if touched.claims or touched.last == touched_before:
-            # A write that is not an event (a claim added or edited) concerns the claims.
+        if touched.claims or claims_edited:
             self.claims_changed.emit(touched.claims)
         if message:
             self.show_status(message, 8000)

@@ -287,3 +287,17 @@ def test_screening_abstract_wraps_instead_of_scrolling(window, project: Project,
     bar = dialog.text.horizontalScrollBar()
     assert bar.maximum() == 0 and not bar.isVisible()
     assert dialog.text.document().size().width() <= dialog.text.viewport().width() + 1
+
+
+def test_screening_leaves_the_claims_alone(window, project: Project, monkeypatch) -> None:
+    """Screening decisions are about studies: the claims overview (every claim's evidence)
+    is not read again for them, neither per decision nor when the dialog closes."""
+    reloads: list[int] = []
+    monkeypatch.setattr(window.claims, "reload", lambda: reloads.append(1))
+    dialog = _screening(window, project)
+    dialog.include()
+    dialog.maybe()
+    dialog.close()
+    assert reloads == []
+    row = window.model.row_of(_sid(project, 0))
+    assert window.model.index(row, SCREENING_COLUMN).data() == "Include"
