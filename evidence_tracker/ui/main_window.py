@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         # A write redraws what it touched: rows of the table, the study pane, the counts.
         context.studies_changed.connect(self._studies_written)
         context.claims_changed.connect(self._claims_written)
-        context.reviewer.changed.connect(self.model.set_reviewer)
+        context.reviewer.changed.connect(self._reviewer_changed)
         self.installEventFilter(self.imports)  # reference files dropped on the window
         self.exports = ExportActions(context, self.current_filter, self)
         self.citations = CitationActions(context, self)
@@ -376,6 +376,11 @@ class MainWindow(QMainWindow):
         claims re-read (the studies' rows were redrawn by ``_studies_written``)."""
         self.claims.reload()
         self._claims_stale = False
+
+    def _reviewer_changed(self, name: str) -> None:
+        """The screening column (and a screening filter) follow the new reviewer."""
+        self.model.set_reviewer(name)
+        self._update_status()
 
     def _claims_shown(self, shown: bool) -> None:
         if shown and self._claims_stale:

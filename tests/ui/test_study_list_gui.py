@@ -301,3 +301,22 @@ def test_screening_leaves_the_claims_alone(window, project: Project, monkeypatch
     assert reloads == []
     row = window.model.row_of(_sid(project, 0))
     assert window.model.index(row, SCREENING_COLUMN).data() == "Include"
+
+
+def test_screening_column_and_filter_follow_the_reviewer(window, project: Project) -> None:
+    study_id = _sid(project, 9)
+    screening.screen(project, study_id, "include", reviewer=ANA)
+    window.context.judgement_recorded()
+    row = window.model.row_of(study_id)
+    assert window.model.index(row, SCREENING_COLUMN).data() == "Include"
+    combo = window.screening_filter
+    combo.setCurrentIndex(combo.findData("include"))
+    combo.activated.emit(combo.currentIndex())
+    assert window.model.rowCount() == 1
+    window.context.reviewer.set(BEN)  # Ben has included nothing
+    assert window.model.rowCount() == 0
+    assert window.statusBar().currentMessage().startswith(f"0 of {STUDIES} studies")
+    combo.setCurrentIndex(combo.findData(""))
+    combo.activated.emit(combo.currentIndex())
+    assert window.model.index(window.model.row_of(study_id), SCREENING_COLUMN).data() == \
+        "Unscreened"
