@@ -480,6 +480,12 @@ class ScreeningDialog(QDialog):
                     self._place()
         self.show_current()
 
+    def first(self) -> None:
+        """The first study of the queue, decided or not."""
+        self.current = self._step(None, skip=False)
+        self.position = 0
+        self.show_current()
+
     def previous(self) -> None:
         """The study before this one, decided or not."""
         if self.current is None:
