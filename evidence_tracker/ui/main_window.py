@@ -380,7 +380,8 @@ class MainWindow(QMainWindow):
     def _reviewer_changed(self, name: str) -> None:
         """The screening column (and a screening filter) follow the new reviewer."""
         self.model.set_reviewer(name)
-        self._update_status()
+        if self.model.study_filter.decision:  # another reviewer's decisions: recounted
+            self._update_status()
 
     def _claims_shown(self, shown: bool) -> None:
         if shown and self._claims_stale:
