@@ -19,15 +19,16 @@ from evidence_tracker.store.study_window import (
     Touched,
     condition_tree,
     count_between,
+    count_shown,
     id_page,
     last_event_id,
     neighbour,
     position_of,
 )
 
-__all__ = ["SCREENING_GROUPS", "Touched", "condition_tree", "count_between", "id_page",
-           "last_event_id", "neighbour", "position_of", "screening_status", "touched_since",
-           "with_screening_group"]
+__all__ = ["SCREENING_GROUPS", "Touched", "condition_tree", "count_between", "count_shown",
+           "id_page", "last_event_id", "neighbour", "position_of", "screening_status",
+           "touched_since", "with_screening_group"]
 
 #: What the decision column can say about a study.
 CONFLICT = "conflict"

@@ -17,7 +17,13 @@ from typing import Any
 
 from evidence_tracker.domain.models import Condition
 from evidence_tracker.store.database import Project, StoreError
-from evidence_tracker.store.studies import SORTABLE, StudyFilter, _where, select_in
+from evidence_tracker.store.studies import (
+    SORTABLE,
+    StudyFilter,
+    _where,
+    count_studies,
+    select_in,
+)
 
 
 def _order(flt: StudyFilter) -> tuple[str, str]:
@@ -46,6 +52,15 @@ def id_page(project: Project, flt: StudyFilter, offset: int, limit: int) -> list
     sql = (f"SELECT s.id FROM studies s{where} ORDER BY {order} {direction}, s.id {direction} "
            "LIMIT ? OFFSET ?")
     return [int(r[0]) for r in _run(project, flt, sql, [*params, limit, max(0, offset)])]
+
+
+def count_shown(project: Project, flt: StudyFilter) -> int:
+    """How many studies the table shows for ``flt``: :func:`count_studies`, whose short
+    cuts know nothing of the screening groups, unless ``flt`` asks for one."""
+    if not flt.decision:
+        return count_studies(project, flt)
+    where, params = _where(flt)
+    return int(_run(project, flt, f"SELECT count(*) FROM studies s{where}", params)[0][0])
 
 
 def position_of(project: Project, flt: StudyFilter, study_id: int) -> int | None:

@@ -143,7 +143,7 @@ class StudiesTableModel(QAbstractTableModel):
     def _query_count(self) -> int:
         if self._project is None:
             return 0
-        return study_store.count_studies(self._project, self._filter)
+        return study_list.count_shown(self._project, self._filter)
 
     def update_studies(self, study_ids: set[int] | frozenset[int]) -> None:
         """These studies were written (a judgement, a revision): re-read their rows where
