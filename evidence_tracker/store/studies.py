@@ -274,6 +274,10 @@ class StudyFilter:
     sort: str = "year"
     descending: bool = True
     include_deleted: bool = False
+    #: Only the studies ``reviewer_id``'s current screening decision puts in this group:
+    #: "include", "exclude", "maybe" or "unscreened" ("" for every study).
+    decision: str = ""
+    reviewer_id: int | None = None
 
 
 def _where(flt: StudyFilter) -> tuple[str, list[Any]]:
@@ -291,7 +295,42 @@ def _where(flt: StudyFilter) -> tuple[str, list[Any]]:
         if expr:
             clauses.append("s.id IN (SELECT rowid FROM studies_fts WHERE studies_fts MATCH ?)")
             params.append(expr)
+    if flt.decision:
+        clause, values = _decision_clause(flt.decision, flt.reviewer_id)
+        clauses.append(clause)
+        params.extend(values)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+#: A reviewer's live screening decisions: the latest screening event per study (kept
+#: unless withdrawn or an arbiter's copy), read through the events_study index.
+_MY_DECISIONS = (
+    "SELECT e.study_id FROM events e WHERE e.kind = 'screening' AND e.claim_id IS NULL "
+    "AND e.reviewer_id IS ? AND e.after IS NOT NULL "
+    "AND json_extract(e.after, '$.arbitrated') IS NULL "
+    "AND e.id = (SELECT max(x.id) FROM events x WHERE x.kind = 'screening' "
+    "AND x.study_id = e.study_id AND x.claim_id IS NULL AND x.reviewer_id IS e.reviewer_id)"
+)
+SCREENING_GROUPS = ("include", "exclude", "maybe", "unscreened")
+
+
+#: Whether the reviewer has a live decision about the study ``s``: their latest screening
+#: event about it, one probe of the events_study index per study (the screening queue
+#: tests only the studies it steps over).
+_DECIDED = (
+    "coalesce((SELECT x.after IS NOT NULL AND json_extract(x.after, '$.arbitrated') IS NULL "
+    "FROM events x WHERE x.kind = 'screening' AND x.study_id = s.id AND x.claim_id IS NULL "
+    "AND x.reviewer_id IS ? ORDER BY x.id DESC LIMIT 1), 0)"
+)
+
+
+def _decision_clause(decision: str, reviewer_id: int | None) -> tuple[str, list[Any]]:
+    if decision not in SCREENING_GROUPS:
+        raise StoreError(f"No screening group called {decision!r}")
+    if decision == "unscreened":
+        return f"NOT {_DECIDED}", [reviewer_id]
+    return (f"s.id IN ({_MY_DECISIONS} AND json_extract(e.after, '$.decision') = ?)",
+            [reviewer_id, decision])
 
 
 def query_study_ids(project: Project, flt: StudyFilter = StudyFilter()) -> list[int]:

@@ -15,9 +15,8 @@ from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 
 from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError
 from evidence_tracker.services import claims as claims_service
-from evidence_tracker.services import evidence
+from evidence_tracker.services import evidence, study_list
 from evidence_tracker.services.evidence import ClaimOverview
-from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.ui.claim_edit_dialog import ClaimEditDialog
 from evidence_tracker.ui.claim_page import ClaimPage, VerdictDialog, history_text
 from evidence_tracker.ui.claims_view import ClaimsView, clinic_counts
@@ -149,7 +148,7 @@ class ClaimsController(QObject):
         self.overviews = evidence.list_claims(project, self.context.reviewer.name)
         self.claims = {o.claim.id: o.claim for o in self.overviews}
         self._condition_names = {c.slug: c.name
-                                 for c in condition_store.list_conditions(project)}
+                                 for c in study_list.condition_tree(project)}  # no counts
         self.sidebar.set_claims(
             [(c.id, c.name, c.claims) for c in clinic_counts(self.overviews)],
             total=len(self.overviews))
@@ -410,4 +409,4 @@ class ClaimsController(QObject):
 
     def after_write(self) -> None:
         """Re-read what a write may have changed: claims, the page, the study pane."""
-        self.context.judgement_recorded()
+        self.context.judgement_recorded(claims_edited=True)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 from evidence_tracker.pubmed.eutils import CancelToken, EutilsClient, EutilsConfig, RateLimiters
 from evidence_tracker.services import fetch as fetch_service
 from evidence_tracker.services import settings as settings_service
+from evidence_tracker.services import study_list
 from evidence_tracker.services.settings import ApiKey, Settings
 from evidence_tracker.store import Project
 from evidence_tracker.ui.tasks import TaskRunner
@@ -71,6 +72,10 @@ class AppContext(QObject):
     - ``study_requested(int)``: show this study in the studies table.
     - ``claim_selected(int)``: the claim page shows this claim.
     - ``judgements_changed()``: a judgement (vote, appraisal, link, grade...) was recorded.
+    - ``studies_changed(frozenset)``: the ids of the studies the new events are about; the
+      views showing them redraw those rows, nothing else.
+    - ``claims_changed(frozenset)``: the ids of the claims the new events are about (or
+      empty: claims themselves were added or edited).
     - ``status_message(str, int)``: text for the status bar, with a timeout in ms (0: keep).
     - ``reviewer.changed(str)``: another reviewer is judging (see :class:`ReviewerSession`).
     """
@@ -80,6 +85,8 @@ class AppContext(QObject):
     study_requested = Signal(int)
     claim_selected = Signal(int)
     judgements_changed = Signal()
+    studies_changed = Signal(object)
+    claims_changed = Signal(object)
     status_message = Signal(str, int)
 
     def __init__(
@@ -106,6 +113,8 @@ class AppContext(QObject):
         #: The claim on the claim page, and whether the claims (not the studies) are shown.
         self.claim_id: int | None = None
         self.claims_shown = False
+        #: The newest event the views have been told about (see ``judgement_recorded``).
+        self.seen_event_id = study_list.last_event_id(project)
 
     # -- selection -------------------------------------------------------------------------
     def select_studies(self, current: int | None, selected: list[int]) -> None:
@@ -118,9 +127,23 @@ class AppContext(QObject):
     def show_status(self, text: str, timeout_ms: int = 0) -> None:
         self.status_message.emit(text, timeout_ms)
 
-    def judgement_recorded(self, message: str = "") -> None:
-        """After a write: everything showing judgements re-reads; ``message`` is shown."""
+    def project_opened(self, project: Project) -> None:
+        """A project was opened (or re-read): its events so far are already shown."""
+        self.project = project
+        self.seen_event_id = study_list.last_event_id(project)
+
+    def judgement_recorded(self, message: str = "", *, claims_edited: bool = False) -> None:
+        """After a write: the views re-read what the new events are about (read from the
+        events after the last one announced, so every writer is covered without saying
+        what it wrote); ``claims_edited``: claims themselves were written (not events: a
+        claim added or edited), so the claims re-read too; ``message`` is shown."""
+        touched = study_list.touched_since(self.project, self.seen_event_id)
+        self.seen_event_id = touched.last
         self.judgements_changed.emit()
+        if touched.studies:
+            self.studies_changed.emit(touched.studies)
+        if touched.claims or claims_edited:
+            self.claims_changed.emit(touched.claims)
         if message:
             self.show_status(message, 8000)
 

@@ -27,9 +27,8 @@ from PySide6.QtWidgets import (
 
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.domain.review import KIND_LABELS, ReviewError
-from evidence_tracker.services import review
+from evidence_tracker.services import review, study_list
 from evidence_tracker.store import Project
-from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.ui.agreement_view import AgreementDialog
 from evidence_tracker.ui.appraisal import AppraisalPanel
 from evidence_tracker.ui.context import AppContext
@@ -292,7 +291,7 @@ class GradingController(QObject):
             return None
         condition = None
         selected = self.context.condition_id
-        for c in condition_store.list_conditions(self.project):
+        for c in study_list.condition_tree(self.project):  # names, not counts
             if c.id == selected:
                 condition = c.slug
         if self.screening_dialog is None:

@@ -1,16 +1,26 @@
 """Import with a preview: File → Import with Preview…, PubMed → Import Files… (Ctrl+I), and
 reference files dropped on the window.
 
-Reading and importing files runs on the task runner with a connection of its own; the
-preview dialog only shows what will be added and merged.
+Reading and importing files runs on the task runner with a connection of its own, and so
+does laying out the preview's rows: the dialog shows them through a table model that
+formats only the rows drawn, so a 20,000-record file opens its preview at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,8 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,11 +48,62 @@ ACTION_LABELS = {"new": "Add", "merge": "Merge", "unchanged": "Already present",
                  "skipped": "Skipped"}
 
 
+PLAN_HEADERS = ("File", "Action", "Matched by", "Record", "Existing study")
+PlanRow = tuple[str, str, str, str, str]
+
+
+def plan_rows(previews: Sequence[ImportPreview]) -> list[PlanRow]:
+    """The preview table's text, file by file (plain text: never guessed as rich text);
+    built where the preview is read, off the GUI thread."""
+    rows: list[PlanRow] = []
+    for p in previews:
+        name = Path(p.path).name
+        for r in p.records:
+            existing = f"#{r.study_id} {r.existing_title}" if r.study_id else ""
+            if r.action == "skipped":  # why, and where in the file
+                existing = f"record {r.position}: {r.reason}"
+            rows.append((name, ACTION_LABELS.get(r.action, r.action),
+                         r.matched_by.upper() if r.matched_by else "",
+                         f"{r.key} — {r.title}" if r.key != r.title[:60] else r.title,
+                         existing))
+    return rows
+
+
+class PlanModel(QAbstractTableModel):
+    """The rows of an import plan, read only (a view draws the rows it shows)."""
+
+    def __init__(self, rows: Sequence[PlanRow], parent: QObject | None = None):
+        super().__init__(parent)
+        self.rows = rows
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()  # noqa: B008
+                 ) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()  # noqa: B008
+                    ) -> int:
+        return 0 if parent.isValid() else len(PLAN_HEADERS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole,
+                                               Qt.ItemDataRole.ToolTipRole):
+            return None
+        return self.rows[index.row()][index.column()]
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return PLAN_HEADERS[section]
+        return None
+
+
 class ImportPreviewDialog(QDialog):
-    """What an import will add and merge, file by file; Import commits it."""
+    """What an import will add and merge, file by file; Import commits it. ``rows`` are
+    :func:`plan_rows` of the previews (computed here if not given)."""
 
     def __init__(self, previews: Sequence[ImportPreview], errors: Sequence[str],
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, rows: Sequence[PlanRow] | None = None):
         super().__init__(parent)
         self.setObjectName("importPreview")
         self.setWindowTitle("Import preview")
@@ -56,29 +116,22 @@ class ImportPreviewDialog(QDialog):
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.table = QTableWidget(0, 5)
+        self.plan = PlanModel(plan_rows(self.previews) if rows is None else rows, self)
+        self.table = QTableView()
         self.table.setObjectName("importPlan")
-        self.table.setHorizontalHeaderLabels(["File", "Action", "Matched by", "Record",
-                                              "Existing study"])
+        self.table.setModel(self.plan)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        rows = [(Path(p.path).name, r) for p in self.previews for r in p.records]
-        self.table.setRowCount(len(rows))
-        for n, (name, r) in enumerate(rows):
-            existing = f"#{r.study_id} {r.existing_title}" if r.study_id else ""
-            if r.action == "skipped":  # why, and where in the file
-                existing = f"record {r.position}: {r.reason}"
-            for col, value in enumerate((name, ACTION_LABELS.get(r.action, r.action),
-                                         r.matched_by.upper() if r.matched_by else "",
-                                         f"{r.key} — {r.title}" if r.key != r.title[:60]
-                                         else r.title, existing)):
-                item = QTableWidgetItem(value)  # plain text: never guessed as rich text
-                item.setToolTip(value)
-                self.table.setItem(n, col, item)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: sizing columns to their contents would read every row.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((150, 110, 90, 0, 240)):
+            if width:
+                self.table.setColumnWidth(col, width)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -90,6 +143,10 @@ class ImportPreviewDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def cell(self, row: int, column: int) -> str:
+        """The text of one cell of the plan."""
+        return self.plan.rows[row][column]
 
 
 class ImportActions(QObject):
@@ -126,7 +183,8 @@ class ImportActions(QObject):
         db_path = self.context.project.path
         self.context.show_status(f"Reading {len(paths)} file(s)…")
 
-        def work(_report: object) -> tuple[list[ImportPreview], list[str]]:
+        def work(_report: object
+                 ) -> tuple[list[ImportPreview], list[str], list[PlanRow]]:
             previews, errors = [], []
             with open_project(db_path) as project:
                 for path in paths:
@@ -134,13 +192,14 @@ class ImportActions(QObject):
                         previews.append(import_service.preview_file(project, path))
                     except import_service.ImportFailed as exc:
                         errors.append(str(exc))
-            return previews, errors
+            return previews, errors, plan_rows(previews)
 
         self.context.run_task(work, lambda result: self.show_preview(*result), "Import",
                               self.parent_widget)
 
-    def show_preview(self, previews: list[ImportPreview], errors: list[str]) -> None:
-        dialog = ImportPreviewDialog(previews, errors, self.parent_widget)
+    def show_preview(self, previews: list[ImportPreview], errors: list[str],
+                     rows: list[PlanRow] | None = None) -> None:
+        dialog = ImportPreviewDialog(previews, errors, self.parent_widget, rows=rows)
         self.preview_dialog = dialog
         dialog.accepted.connect(lambda: self.commit_import([Path(p.path) for p in previews]))
         dialog.open()

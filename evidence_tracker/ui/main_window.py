@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QHeaderView,
@@ -32,8 +33,11 @@ from PySide6.QtWidgets import (
 
 from evidence_tracker import APP_NAME, __version__
 from evidence_tracker.config import resolve_db_path
+from evidence_tracker.domain.models import Condition
 from evidence_tracker.pubmed.eutils import RateLimiters
 from evidence_tracker.services import project as project_service
+from evidence_tracker.services import study_list
+from evidence_tracker.services.export import ExportFormat
 from evidence_tracker.services.settings import ApiKey, Settings
 from evidence_tracker.store import Project, StoreError
 from evidence_tracker.store import conditions as condition_store
@@ -45,7 +49,7 @@ from evidence_tracker.ui.claims_controller import ClaimsController
 from evidence_tracker.ui.condition_dialog import NewConditionDialog
 from evidence_tracker.ui.context import AppContext
 from evidence_tracker.ui.detail import StudyDetail
-from evidence_tracker.ui.export_actions import ExportActions
+from evidence_tracker.ui.export_actions import ChoiceDialog, ExportActions
 from evidence_tracker.ui.fetch_dialog import FetchDialog
 from evidence_tracker.ui.grading import GradingController
 from evidence_tracker.ui.help_dialog import HelpDialog, ShortcutsDialog, shortcut_rows
@@ -65,6 +69,11 @@ CLAIMS_SPLIT = (0.16, 0.46, 0.38)
 #: On a wide window the claim page (SoF table, forest plots) gets the extra room.
 CLAIMS_SPLIT_WIDE = (0.12, 0.40, 0.48)
 WIDE_WINDOW = 1700
+#: The claims are read after the window's first paint, or after this if it is not shown.
+FIRST_PAINT_WAIT_MS = 300
+#: The screening filter: (label, group of services.study_list.SCREENING_GROUPS or "").
+SCREENING_FILTERS = (("All decisions", ""), ("Included", "include"), ("Excluded", "exclude"),
+                     ("Maybe", "maybe"), ("Unscreened", "unscreened"))
 
 
 #: View menu: show or close the appraisal and GRADE docks.
@@ -105,9 +114,11 @@ class MainWindow(QMainWindow):
         self.fetch_dialog: FetchDialog | None = None
         self.help_dialog: HelpDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
+        self.export_shown_dialog: ChoiceDialog | None = None
         self.resize(1280, 800)
 
-        self.model = StudiesTableModel(project, self)
+        # The project is shown by reload() (one count for the filter the sidebar sets).
+        self.model = StudiesTableModel(None, self, reviewer=context.reviewer.name)
         self.table = QTableView()
         self.table.setObjectName("studiesTable")
         self.table.setModel(self.model)
@@ -122,7 +133,7 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for col, width in enumerate((72, 44, 120, 300, 110, 110)):
+        for col, width in enumerate((72, 44, 120, 300, 110, 110, 90)):
             self.table.setColumnWidth(col, width)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)
@@ -130,6 +141,7 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._selection_changed)  # a reset clears it silently
 
         self.sidebar = Sidebar()
+        self._filling_sidebar = False  # reload() fills it and filters the table once
         self.sidebar.condition_selected.connect(self._condition_selected)
         self.detail = StudyDetail(context)
         self.claims = ClaimsController(context, self.sidebar, self.detail, self)
@@ -140,6 +152,10 @@ class MainWindow(QMainWindow):
         self.claims.history_action = self.grading.action_history_claim  # claims' context menu
         self.imports = ImportActions(context, self)
         self.imports.imported.connect(self.reload)
+        # A write redraws what it touched: rows of the table, the study pane, the counts.
+        context.studies_changed.connect(self._studies_written)
+        context.claims_changed.connect(self._claims_written)
+        context.reviewer.changed.connect(self._reviewer_changed)
         self.installEventFilter(self.imports)  # reference files dropped on the window
         self.exports = ExportActions(context, self.current_filter, self)
         self.citations = CitationActions(context, self)
@@ -185,6 +201,17 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self.apply_search)
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self.search_box.returnPressed.connect(self.apply_search)
+        self.screening_filter = QComboBox()
+        self.screening_filter.setObjectName("screeningFilter")
+        self.screening_filter.setToolTip("Show the studies by your screening decision")
+        for label, group in SCREENING_FILTERS:
+            self.screening_filter.addItem(label, group)
+        self.screening_filter.activated.connect(lambda _i: self.apply_search())
+        self.action_export_shown = QAction("Export &These Studies…", self)
+        self.action_export_shown.setObjectName("exportShownAction")
+        self.action_export_shown.setStatusTip("Export exactly the studies the table shows "
+                                              "(condition, search and screening filter)")
+        self.action_export_shown.triggered.connect(lambda _c=False: self.export_shown())
 
         self._build_menus()
         self._place_grading()
@@ -193,9 +220,14 @@ class MainWindow(QMainWindow):
             if a is not self.citations.action_copy_ama and not a.shortcut().isEmpty())
         context.status_message.connect(self._show_status)
         context.study_requested.connect(self.go_to_study)
-        context.judgements_changed.connect(self._judgements_changed)
+        context.judgements_changed.connect(self.grading.refresh_panels)
         self._restore_state()
-        self.reload()
+        self._counting = False  # the condition counts are being read in the background
+        self._count_again = False
+        self._claims_stale = False
+        self.claims_loaded = False
+        self.claims.mode_changed.connect(self._claims_shown)
+        self.reload(defer_claims=True)
         self.audit_check: ChainCheck | None = None
         self.audit_warning: QMessageBox | None = None
         self.check_audit_trail()
@@ -228,6 +260,8 @@ class MainWindow(QMainWindow):
         for action in (self.imports.action_import, self.exports.action_export,
                        self.exports.action_claimreview, self.exports.action_report):
             file_menu.addAction(action)
+            if action is self.exports.action_export:
+                file_menu.addAction(self.action_export_shown)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
 
@@ -284,6 +318,7 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Search: "))
         toolbar.addWidget(self.search_box)
+        toolbar.addWidget(self.screening_filter)
         self.addToolBar(toolbar)
 
     def _build_view_menu(self) -> None:
@@ -309,19 +344,109 @@ class MainWindow(QMainWindow):
         return action
 
     # -- state -----------------------------------------------------------------------------
-    def reload(self) -> None:
-        """Re-read everything shown from the project (after open, fetch, import)."""
-        total = study_store.count_studies(self.project)
-        self.sidebar.set_conditions(condition_store.list_conditions(self.project), total=total)
-        self.model.refresh()
-        self.context.project_changed.emit()
+    def reload(self, *, defer_claims: bool = False) -> None:
+        """Re-read everything shown from the project (after open, fetch, import): the
+        table's count now (its rows as they are drawn), the condition counts in the
+        background, the claims now or, when the window opens, just after it is drawn."""
+        self.context.project_opened(self.project)
+        self._filling_sidebar = True  # the table is filtered once, below
+        try:
+            self.sidebar.set_conditions(study_list.condition_tree(self.project), total=None)
+        finally:
+            self._filling_sidebar = False
+        selected = self.sidebar.selected_condition()
+        self.context.condition_id = None if selected in (None, ALL_STUDIES) else selected
+        self.model.show_project(self.project, self.current_filter())
         self._update_title()
         self._update_status()
+        self.refresh_counts()
+        self.claims_loaded = False
+        if defer_claims:  # once the centre has been painted (or soon, if never shown)
+            self.centre.installEventFilter(self)
+            QTimer.singleShot(FIRST_PAINT_WAIT_MS, self._project_shown)
+        else:
+            self._project_shown()
 
-    def _judgements_changed(self) -> None:
-        """After a judgement: re-read everything, keeping the selected study."""
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The window's first paint: the claims are read just after it."""
+        if watched is self.centre and event.type() == QEvent.Type.Paint:
+            self.centre.removeEventFilter(self)
+            QTimer.singleShot(0, self._project_shown)
+        return super().eventFilter(watched, event)
+
+    def _project_shown(self) -> None:
+        """The claims and panels read the project (after the window's first paint when it
+        opens: the claims overview reads every claim's evidence)."""
+        if self.claims_loaded:
+            return  # the first paint came before the fallback timer
+        self.context.project_changed.emit()
+        self._claims_stale = False
+        self.claims_loaded = True
+
+    def refresh_counts(self) -> None:
+        """Count the studies of each condition on a connection of its own (the counts
+        scan the project) and write them beside the conditions when done; a request
+        while counting counts again afterwards."""
+        if self._counting:
+            self._count_again = True
+            return
+        self._counting, self._count_again = True, False
+        path = self.project.path
+
+        def work(_report: object) -> tuple[list[Condition], int]:
+            with project_service.open_for_reading(path) as project:
+                return (condition_store.list_conditions(project),
+                        study_store.count_studies(project))
+
+        def done(result: tuple[list[Condition], int]) -> None:
+            self._counting = False
+            if path == self.project.path:
+                conditions, total = result
+                self.sidebar.update_counts(conditions, total=total)
+            if self._count_again:
+                self.refresh_counts()
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            self._counting = False
+            log.warning("could not count the studies of %s: %s", path, exc)
+
+        self.context.tasks.run(work, done, failed)
+
+    def _studies_written(self, study_ids: frozenset[int]) -> None:
+        """Judgements about these studies were recorded: redraw their rows (and the study
+        pane if it shows one), recount in the background; the claims catch up when shown."""
+        self.model.update_studies(study_ids)
+        if self.model.study_filter.decision:  # the list was counted again
+            self._reselect()
+            self._update_status()
+        if self.detail.study_id in study_ids:
+            self.detail.refresh()
+        self.refresh_counts()
+        if self.claims.active:
+            self.claims.reload()
+        else:
+            self._claims_stale = True
+
+    def _claims_written(self, _claim_ids: frozenset[int]) -> None:
+        """Claims or judgements about them (links, grades, verdicts) were recorded: the
+        claims re-read (the studies' rows were redrawn by ``_studies_written``)."""
+        self.claims.reload()
+        self._claims_stale = False
+
+    def _reviewer_changed(self, name: str) -> None:
+        """The screening column (and a screening filter) follow the new reviewer."""
+        self.model.set_reviewer(name)
+        if self.model.study_filter.decision:  # another reviewer's decisions: recounted
+            self._update_status()
+
+    def _claims_shown(self, shown: bool) -> None:
+        if shown and self._claims_stale:
+            self._claims_stale = False
+            self.claims.reload()
+
+    def _reselect(self) -> None:
+        """Select the context's study again after the list was re-read, if still shown."""
         study_id = self.context.study_id
-        self.reload()
         if study_id is not None:
             self._select_row_of(study_id)
 
@@ -332,15 +457,23 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.project.path.name} — {APP_NAME}")
 
     def _update_status(self) -> None:
+        """"N studies", or under a search or a screening filter "shown of M", M being the
+        studies of the condition chosen in the sidebar (or of the project)."""
         if self.claims.active:
             return
         shown = self.model.rowCount()
-        total = study_store.count_studies(self.project)
-        text = f"{shown} of {total} studies" if shown != total else f"{total} studies"
+        flt = self.model.study_filter
+        scope = StudyFilter(condition_id=flt.condition_id)
+        narrowed = bool(flt.search.strip() or flt.decision)
+        scope_total = study_store.count_studies(self.project, scope) if narrowed else shown
+        text = f"{shown} of {scope_total} studies" if narrowed else f"{shown} studies"
+        if flt.condition_id is not None:
+            text += f" in {self.sidebar.selected_name()}"
         if self.model.last_error:
             text = self.model.last_error
         self.statusBar().showMessage(f"{text}   ·   {self.project.path}")
-        if total == 0:
+        if shown == 0 and (scope_total == 0 if flt.condition_id is None
+                           else study_store.count_studies(self.project) == 0):
             self.empty_hint.setText(
                 "<h3>This project has no studies yet</h3>"
                 "<p>Fetch PubMed records by condition, or import a PubMed XML, MEDLINE "
@@ -356,14 +489,47 @@ class MainWindow(QMainWindow):
             self.centre.setCurrentWidget(self.table)
 
     def current_filter(self) -> StudyFilter:
+        """What the table shows: the sidebar's condition, the search, the screening
+        filter (for the current reviewer), in the table's sort order."""
         condition = self.sidebar.selected_condition()
         old = self.model.study_filter
-        return StudyFilter(
+        flt = StudyFilter(
             search=self.search_box.text(),
             condition_id=None if condition in (None, ALL_STUDIES) else condition,
             sort=old.sort,
             descending=old.descending,
         )
+        return study_list.with_screening_group(self.project, flt,
+                                               self.screening_filter.currentData() or "",
+                                               self.context.reviewer.name)
+
+    def export_shown(self) -> ChoiceDialog | None:
+        """Export exactly the studies the table shows: a format, a file, then the export
+        (its ids read and the file written in the background)."""
+        flt = self.current_filter()
+        dialog = ChoiceDialog("Export These Studies", [
+            ("format", f"{self.model.rowCount()} studies as:",
+             [(f"{f.label} ({f.extension})", f) for f in ExportFormat])], self)
+        dialog.setObjectName("exportShownDialog")
+        self.export_shown_dialog = dialog
+        if not dialog.exec():
+            return dialog
+        fmt = ExportFormat(dialog.value("format"))  # Qt may hand the enum back as a str
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export These Studies", str(Path.home() / f"studies{fmt.extension}"),
+            f"{fmt.label} (*{fmt.extension})")
+        if not path:
+            return dialog
+        db_path = self.project.path
+
+        def work(_report: object) -> list[int]:
+            with project_service.open_for_reading(db_path) as project:
+                return study_store.query_study_ids(project, flt)
+
+        self.context.run_task(
+            work, lambda ids: self.exports.export_to(Path(path), fmt, ("ids", ids)),
+            "Export", self)
+        return dialog
 
     # -- slots -----------------------------------------------------------------------------
     def apply_search(self) -> None:
@@ -385,6 +551,8 @@ class MainWindow(QMainWindow):
         self.search_box.selectAll()
 
     def _condition_selected(self, condition_id: int) -> None:
+        if self._filling_sidebar:
+            return
         self.context.condition_id = None if condition_id == ALL_STUDIES else condition_id
         self.claims.deactivate()
         self.apply_search()
@@ -498,8 +666,9 @@ class MainWindow(QMainWindow):
         if self._lock:
             self._lock.release()
         self.context.project, self._lock = project, lock
-        self.model.set_project(project)
+        self.search_box.blockSignals(True)
         self.search_box.clear()
+        self.search_box.blockSignals(False)
         add_recent_project(path)
         self.reload()
         self.check_audit_trail()

@@ -2,6 +2,10 @@
 single keys — I include, E exclude (asks the reason), M maybe, J/K or arrows for next and
 previous, Ctrl+Z undo, Ctrl+Shift+Z redo — and the progress per condition.
 
+A decision costs what it changes, not the size of the project: the next study is one step
+through the primary key (skipping the reviewer's decided ones in SQL), and the counts are
+read when the dialog starts and then moved by each decision.
+
 Record text is escaped piece by piece; only the highlight spans are markup we add.
 """
 
@@ -34,12 +38,20 @@ from PySide6.QtWidgets import (
 from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.domain.models import ScreeningDecision, StoredStudy
 from evidence_tracker.domain.review import ReviewError
-from evidence_tracker.domain.screening import DECISION_LABELS, ScreeningError, segments
-from evidence_tracker.services import appraisal, review, screening
+from evidence_tracker.domain.screening import (
+    DECISION_LABELS,
+    ScreeningError,
+    ScreeningState,
+    segments,
+)
+from evidence_tracker.services import appraisal, review, screening, study_list
+from evidence_tracker.services.screening import Progress
 from evidence_tracker.store import studies as study_store
+from evidence_tracker.store.studies import StudyFilter
 from evidence_tracker.ui.context import AppContext
 
 HIGHLIGHT = "background-color: #fff1a8;"
+#: The widest the abstract grows (lines of a readable length); narrower, it wraps.
 TEXT_WIDTH = 860
 NO_MODS = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -189,9 +201,17 @@ class ScreeningDialog(QDialog):
         self.setObjectName("screeningDialog")
         self.setWindowTitle("Screening")
         self.resize(1100, 740)
-        self.ids: list[int] = []
-        self.index = 0
+        self.current: int | None = None
         self.condition: str | None = None
+        self.queue_filter = StudyFilter(sort="id", descending=False)
+        #: Screening progress of this reviewer per condition slug (None: all studies),
+        #: read when the dialog starts, then moved by each decision.
+        self.progresses: dict[str | None, Progress] = {}
+        self.position = 0  # of the current study in the queue (0-based)
+        self._rendered: int | None = None  # the study whose text is shown
+        self._names: dict[str, str] = {}
+        self._announcing = False  # this dialog is announcing its own write
+        context.studies_changed.connect(self._studies_written)
         self.reason_dialog: ReasonDialog | None = None
 
         self.condition_combo = QComboBox()
@@ -216,9 +236,11 @@ class ScreeningDialog(QDialog):
         self.text = QTextBrowser()
         self.text.setObjectName("screeningText")
         self.text.setOpenLinks(False)
-        # Lines of a readable length, however wide the window.
-        self.text.setLineWrapMode(QTextBrowser.LineWrapMode.FixedPixelWidth)
-        self.text.setLineWrapColumnOrWidth(TEXT_WIDTH)
+        # The text wraps at the widget's width (never behind a horizontal scrollbar), and
+        # the widget stops growing at a readable line length.
+        self.text.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
+        self.text.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.text.setMaximumWidth(TEXT_WIDTH)
         font = self.text.font()
         font.setPointSizeF(font.pointSizeF() + 1.5)  # reading, not scanning
         self.text.setFont(font)
@@ -300,54 +322,109 @@ class ScreeningDialog(QDialog):
     def start(self, condition: str | None) -> None:
         """Screen ``condition`` (None: all studies), from the first study not yet decided."""
         project = self.context.project
+        by_condition = screening.progress_by_condition(project, self.reviewer)
+        self.progresses = {p.slug: p.progress for p in by_condition}
         self.condition_combo.clear()
         self.condition_combo.addItem("All studies", None)
-        for p in screening.progress_by_condition(project, self.reviewer):
-            self.condition_combo.addItem(f"{p.name}  ({p.progress.text})", p.slug)
+        for p in by_condition:
+            self.condition_combo.addItem(p.slug, p.slug)
         found = self.condition_combo.findData(condition)
         self.condition_combo.setCurrentIndex(max(0, found))
         self.condition = self.condition_combo.currentData()
-        self.ids = screening.queue(project, self.condition)
-        decided = screening.screened_ids(project, self.reviewer)
-        self.index = next((i for i, sid in enumerate(self.ids) if sid not in decided), 0)
+        conditions = {c.slug: c for c in study_list.condition_tree(project)}
+        self._names = {slug: c.name for slug, c in conditions.items()}
+        if self.condition is None:
+            self.progresses[None] = screening.progress(project, self.reviewer, None)
+        self._label_conditions()
+        chosen = conditions.get(self.condition) if self.condition else None
+        self.queue_filter = StudyFilter(condition_id=chosen.id if chosen else None,
+                                        sort="id", descending=False)
+        self.current = self._step(None, skip=True) or self._step(None, skip=False)
+        self._place()
+        self._rendered = None
         self.show_current()
         self.text.setFocus()
+
+    def _label_conditions(self) -> None:
+        """Each condition's name with this reviewer's progress ("3 of 300 screened")."""
+        for i in range(1, self.condition_combo.count()):
+            slug = self.condition_combo.itemData(i)
+            progress = self.progresses.get(slug)
+            name = self._names.get(str(slug), str(slug))
+            self.condition_combo.setItemText(
+                i, f"{name}  ({progress.text})" if progress else name)
 
     def _condition_chosen(self, _index: int) -> None:
         self.start(self.condition_combo.currentData())
 
     @property
     def study_id(self) -> int | None:
-        return self.ids[self.index] if 0 <= self.index < len(self.ids) else None
+        return self.current
+
+    def _unscreened_filter(self) -> StudyFilter:
+        return study_list.with_screening_group(self.context.project, self.queue_filter,
+                                               "unscreened", self.reviewer)
+
+    def _step(self, after: int | None, *, skip: bool, forward: bool = True) -> int | None:
+        """The next (or previous) study of the queue after ``after``; with ``skip``, the
+        next one this reviewer has not decided."""
+        flt = self._unscreened_filter() if skip else self.queue_filter
+        return study_list.neighbour(self.context.project, flt, after, forward=forward)
+
+    @property
+    def progress(self) -> Progress:
+        return self.progresses.get(self.condition) or Progress(0)
+
+    def _place(self) -> None:
+        """Where the current study is in the queue, counted from its start (a jump; a
+        step moves the position instead)."""
+        self.position = 0 if self.current is None else max(0, study_list.count_between(
+            self.context.project, self.queue_filter, 0, self.current) - 1)
 
     def show_current(self) -> None:
+        if self._announcing:
+            return  # the window passing on this dialog's own write: already shown
         project = self.context.project
-        progress = screening.progress(project, self.reviewer, self.condition)
+        progress = self.progress
         self.progress_label.setText(
             f"<b>{progress.text}</b> · {progress.include} include · {progress.exclude} "
             f"exclude · {progress.maybe} maybe")
         self.progress_bar.setMaximum(max(1, progress.total))
         self.progress_bar.setValue(progress.screened)
-        name = self.condition_combo.currentText().split("  (")[0]
+        name = self._names.get(self.condition, "All studies") if self.condition \
+            else "All studies"
         self.setWindowTitle(f"Screening — {name} — {self.reviewer}")
         study_id = self.study_id
-        stored = study_store.get_study(project, study_id) if study_id else None
-        for key in ("include", "exclude", "maybe"):
-            self.buttons[key].setEnabled(stored is not None)
         undo, redo = review.undo_available(project, self.reviewer, ["screening"])
         self.buttons["undo"].setEnabled(undo is not None)
         self.buttons["redo"].setEnabled(redo is not None)
-        if stored is None:
+        if study_id is None:
+            for key in ("include", "exclude", "maybe"):
+                self.buttons[key].setEnabled(False)
             self.text.setHtml(_CSS + "<h2>Nothing to screen</h2><p>This condition has no "
                               "studies yet. Fetch it from PubMed first.</p>")
+            self._rendered = None
             self.side.setText("")
             self.position_label.setText("")
             return
+        if self._rendered != study_id:  # a decision re-draws the side, not the abstract
+            stored = study_store.get_study(project, study_id)
+            if stored is None:
+                self.current = None
+                self.show_current()
+                return
+            self._render(stored)
+        for key in ("include", "exclude", "maybe"):
+            self.buttons[key].setEnabled(True)
+        self.position_label.setText(f"Study {self.position + 1} of {progress.total}")
+        self.side.setText(self._side_html(study_id))
+
+    def _render(self, stored: StoredStudy) -> None:
+        project = self.context.project
         terms = screening.highlight_terms(project, stored.id, self.condition)
         suggestion = appraisal.design_suggestion(project, stored.id)
         self.text.setHtml(screening_html(stored, terms, suggestion.design.label))
-        self.position_label.setText(f"Study {self.index + 1} of {len(self.ids)}")
-        self.side.setText(self._side_html(stored.id))
+        self._rendered = stored.id
 
     def _side_html(self, study_id: int) -> str:
         project = self.context.project
@@ -381,27 +458,54 @@ class ScreeningDialog(QDialog):
     def next(self) -> None:
         """The next study; with "Skip screened", the next one not yet decided (wrapping
         round to the first undecided one)."""
-        if not self.ids:
+        if self.current is None:
             return
         if not self.only_open.isChecked():
-            self.index = min(self.index + 1, len(self.ids) - 1)
+            found = self._step(self.current, skip=False)
+            if found is not None:
+                self.current, self.position = found, self.position + 1
         else:
-            decided = screening.screened_ids(self.context.project, self.reviewer)
-            later = [i for i in range(self.index + 1, len(self.ids))
-                     if self.ids[i] not in decided]
-            earlier = [i for i in range(0, self.index) if self.ids[i] not in decided]
-            if later or earlier:
-                self.index = (later or earlier)[0]
-            else:
-                self.context.show_status(
-                    f"All {len(self.ids)} studies screened.", 8000)
+            found = self._step(self.current, skip=True)
+            if found is not None:  # the position moves by the studies stepped over
+                self.position += study_list.count_between(
+                    self.context.project, self.queue_filter, self.current, found)
+                self.current = found
+            else:  # round to the first undecided one
+                found = self._step(None, skip=True)
+                if found is None:
+                    self.context.show_status(f"All {self.progress.total} studies screened.",
+                                             8000)
+                else:
+                    self.current = found
+                    self._place()
+        self.show_current()
+
+    def first(self) -> None:
+        """The first study of the queue, decided or not."""
+        self.current = self._step(None, skip=False)
+        self.position = 0
         self.show_current()
 
     def previous(self) -> None:
-        if not self.ids or self.index == 0:
+        """The study before this one, decided or not."""
+        if self.current is None:
             return
-        self.index -= 1  # previous always goes back one, decided or not
-        self.show_current()
+        found = self._step(self.current, skip=False, forward=False)
+        if found is not None:
+            self.current, self.position = found, max(0, self.position - 1)
+            self.show_current()
+
+    def _counted(self, study_id: int, before: ScreeningState | None,
+                 after: ScreeningState | None) -> None:
+        """Move the progress of the study's conditions (and of all studies) from the
+        decision ``before`` to ``after``."""
+        slugs: list[str | None] = [None]
+        slugs += study_store.study_conditions(self.context.project, [study_id])[study_id]
+        for slug in slugs:
+            progress = self.progresses.get(slug)
+            if progress is not None:
+                self.progresses[slug] = moved(progress, before, after)
+        self._label_conditions()
 
     # -- deciding --------------------------------------------------------------------------
     def include(self) -> None:
@@ -438,27 +542,61 @@ class ScreeningDialog(QDialog):
         reviewer = self.context.reviewer.require(self)
         if study_id is None or reviewer is None:
             return
+        before = screening.my_decision(self.context.project, study_id, reviewer)
         try:
-            screening.screen(self.context.project, study_id, decision, reviewer=reviewer,
-                             reason=reason, note=note)
+            view = screening.screen(self.context.project, study_id, decision,
+                                    reviewer=reviewer, reason=reason, note=note)
         except (ScreeningError, ClaimsError) as exc:
             QMessageBox.warning(self, "Screening", str(exc))
             return
-        self.judged.emit()
+        self._counted(study_id, before, view.state)
         self.next()
+        self._announce()
 
     def _undo_redo(self, undo: bool) -> None:
         fn = review.undo if undo else review.redo
+        project = self.context.project
+        target = review.undo_available(project, self.reviewer, ["screening"])[0 if undo else 1]
+        if target is None:
+            return
+        study_id = target.study_id
+        before = screening.my_decision(project, study_id, self.reviewer) \
+            if study_id is not None else None
         try:
-            step = fn(self.context.project, self.reviewer, ["screening"])
+            step = fn(project, self.reviewer, ["screening"])
         except (ReviewError, ClaimsError) as exc:
             QMessageBox.warning(self, "Undo", str(exc))
             return
         if step is None:
             return
-        if step.reverted.study_id in self.ids:
-            self.index = self.ids.index(step.reverted.study_id)
+        if study_id is not None:
+            self._counted(study_id, before,
+                          screening.my_decision(project, study_id, self.reviewer))
+            if study_list.position_of(project, self.queue_filter, study_id) is not None:
+                self.current = study_id
+                self._place()
+        self._announce()
+        self.show_current()
+
+    def _announce(self) -> None:
+        """Tell the window what was written (its table redraws the row), and the undo
+        actions; the progress here has been moved already."""
         self.judged.emit()
+        self._announcing = True
+        try:
+            self.context.judgement_recorded()
+        finally:
+            self._announcing = False
+
+    def _studies_written(self, _study_ids: frozenset[int]) -> None:
+        """Someone else wrote (the window's Undo, another panel): count again."""
+        if self._announcing or not self.isVisible():
+            return
+        project = self.context.project
+        self.progresses = {p.slug: p.progress
+                           for p in screening.progress_by_condition(project, self.reviewer)}
+        self.progresses[None] = screening.progress(project, self.reviewer, None)
+        self._label_conditions()
         self.show_current()
 
     def undo(self) -> None:
@@ -466,3 +604,15 @@ class ScreeningDialog(QDialog):
 
     def redo(self) -> None:
         self._undo_redo(False)
+
+
+def moved(progress: Progress, before: ScreeningState | None,
+          after: ScreeningState | None) -> Progress:
+    """``progress`` with one study's decision changed from ``before`` to ``after``."""
+    counts = {"include": progress.include, "exclude": progress.exclude,
+              "maybe": progress.maybe}
+    if before is not None:
+        counts[before.decision.value] -= 1
+    if after is not None:
+        counts[after.decision.value] += 1
+    return Progress(progress.total, **counts)

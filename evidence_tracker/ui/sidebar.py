@@ -32,9 +32,13 @@ class Sidebar(QTreeWidget):
         self._claims_root = QTreeWidgetItem(["Claims"])
         self._clinics: list[tuple[int, str, int]] = []
         self._claims_total = 0
+        self._all_item = QTreeWidgetItem()
+        self._condition_items: dict[int, QTreeWidgetItem] = {}
         self.set_conditions([], total=0)
 
-    def set_conditions(self, conditions: list[Condition], *, total: int) -> None:
+    def set_conditions(self, conditions: list[Condition], *, total: int | None) -> None:
+        """The conditions as a tree (``total`` None: counts not known yet, shown blank
+        until :meth:`update_counts`)."""
         selected = self.selected_condition()
         clinic = self.selected_clinic()
         self.blockSignals(True)
@@ -47,24 +51,23 @@ class Sidebar(QTreeWidget):
             font.setBold(True)
             root.setFont(0, font)
         self.addTopLevelItem(self._conditions_root)
-        all_item = QTreeWidgetItem(["All studies", str(total)])
+        all_item = QTreeWidgetItem(["All studies", ""])
         all_item.setData(0, CONDITION_ID_ROLE, ALL_STUDIES)
         self._conditions_root.addChild(all_item)
+        self._all_item = all_item
+        self._condition_items = {}
         items: dict[str, QTreeWidgetItem] = {}
         for c in conditions:
-            count = str(c.total)
-            if c.new_since_viewed and c.new_since_viewed != c.total:
-                count += f" ({c.new_since_viewed} new)"
-            item = QTreeWidgetItem([c.name, count])
+            item = QTreeWidgetItem([c.name, ""])
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setData(0, CONDITION_ID_ROLE, c.id)
-            item.setToolTip(
-                0, f"{c.name}\n{c.total} studies, {c.new_since_viewed} new since you last "
-                f"looked, {c.unscreened} unscreened\n\nPubMed query:\n{c.query}",
-            )
+            item.setToolTip(0, f"{c.name}\n\nPubMed query:\n{c.query}")
             parent = items.get(c.parent_slug, self._conditions_root)
             parent.addChild(item)
             items[c.slug] = item
+            self._condition_items[c.id] = item
+        if total is not None:
+            self.update_counts(conditions, total=total)
         self.addTopLevelItem(self._claims_root)
         self._fill_claims()
         self.expandAll()
@@ -77,6 +80,29 @@ class Sidebar(QTreeWidget):
             return
         self.blockSignals(False)
         self.select_condition(selected if selected is not None else ALL_STUDIES)
+
+    def update_counts(self, conditions: list[Condition], *, total: int) -> None:
+        """Write the counts beside the conditions drawn (the tree, the selection and the
+        signals stay as they are)."""
+        self._all_item.setText(1, str(total))
+        for c in conditions:
+            item = self._condition_items.get(c.id)
+            if item is None:
+                continue
+            count = str(c.total)
+            if c.new_since_viewed and c.new_since_viewed != c.total:
+                count += f" ({c.new_since_viewed} new)"
+            item.setText(1, count)
+            item.setToolTip(
+                0, f"{c.name}\n{c.total} studies, {c.new_since_viewed} new since you last "
+                f"looked, {c.unscreened} unscreened\n\nPubMed query:\n{c.query}",
+            )
+
+    def count_text(self, condition_id: int) -> str:
+        """The count shown beside a condition (``ALL_STUDIES``: the whole project)."""
+        item = self._all_item if condition_id == ALL_STUDIES else \
+            self._condition_items.get(condition_id)
+        return item.text(1) if item is not None else ""
 
     def set_claims(self, clinics: list[tuple[int, str, int]], *, total: int) -> None:
         """The claims section: all claims, then each clinic as (id, name, claim count).
@@ -146,6 +172,10 @@ class Sidebar(QTreeWidget):
             return None
         value = items[0].data(0, CONDITION_ID_ROLE)
         return int(value) if value is not None else None
+
+    def selected_name(self) -> str:
+        items = self.selectedItems()
+        return items[0].text(0) if items else ""
 
     def _item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         """A click on a section heading opens its first entry (all studies, all claims)."""

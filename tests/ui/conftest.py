@@ -38,7 +38,8 @@ def isolated_qsettings(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
 @pytest.fixture
 def make_window(qtbot):
     """Open a MainWindow on a project the way the app does (with its lock, and the settings
-    read once)."""
+    read once), and wait until what it reads after the first paint (the condition counts,
+    the claims, the audit-trail check) has arrived."""
 
     def make(project: Project) -> MainWindow:
         lock = ProjectLock(project.path)
@@ -47,6 +48,8 @@ def make_window(qtbot):
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
+        qtbot.waitUntil(lambda: window.claims_loaded and not window.context.tasks.busy,
+                        timeout=10000)
         return window
 
     return make

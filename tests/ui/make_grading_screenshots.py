@@ -169,8 +169,7 @@ def build(out: Path) -> None:
     dialog.resize(1400, 820)
     settle(app)
     save(dialog, out, "screening-mode.png")
-    dialog.index = 0
-    dialog.show_current()
+    dialog.first()
     settle(app)
     save(dialog, out, "screening-mode-decided.png")
     reasons = dialog.exclude()

@@ -117,10 +117,9 @@ def test_import_preview_then_commit(window, qtbot, tmp_path: Path) -> None:
     assert isinstance(dialog, ImportPreviewDialog)
     assert dialog.summary.text() == "refs.ris: 3 RIS records: 1 new, 0 merged into existing " \
         "studies, 1 already present, 1 duplicates within the import"
-    table = dialog.table
-    assert [table.item(r, 1).text() for r in range(table.rowCount())] == [
+    assert [dialog.cell(r, 1) for r in range(dialog.table.model().rowCount())] == [
         "Already present", "Add", "Duplicate in import"]
-    assert table.item(0, 2).text() == "PMID" and table.item(0, 4).text().startswith("#")
+    assert dialog.cell(0, 2) == "PMID" and dialog.cell(0, 4).startswith("#")
     before = study_store.count_studies(window.project)
     assert before == 4  # nothing written by the preview
     dialog.import_button.click()

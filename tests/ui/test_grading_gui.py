@@ -105,7 +105,8 @@ def test_screening_by_single_keys(window, project, qtbot, warnings) -> None:
     dialog.activateWindow()
     qtbot.waitActive(dialog)
     first, second, third = (_sid(project, p) for p in PMIDS)
-    assert dialog.ids == [first, second, third]
+    assert dialog.study_id == first and dialog.progress.total == 3
+    assert dialog.position_label.text() == "Study 1 of 3"
     assert dialog.progress_label.text().startswith("<b>0 of 3 screened")
     # The condition's search terms are highlighted in the abstract.
     assert "#fff1a8" in dialog.text.toHtml()
@@ -149,13 +150,14 @@ def test_screening_by_single_keys(window, project, qtbot, warnings) -> None:
 def test_exclusion_reason_list_is_editable(window, project, qtbot, monkeypatch) -> None:
     screening.set_exclusion_reasons(project, ["Paediatric", "Other"])
     dialog = _grading(window).open_screening()
+    first = dialog.study_id
     reasons = dialog.exclude()
     assert [reasons.list.item(i).text() for i in range(reasons.list.count())] == \
         ["1. Paediatric", "2. Other"]
     reasons.list.setCurrentRow(1)
     reasons.note.setText("conference abstract")
     reasons.accept()
-    state = screening.my_decision(project, dialog.ids[0], ANA)
+    state = screening.my_decision(project, first, ANA)
     assert state.reason == "Other" and state.note == "conference abstract"
     dialog.close()
 

@@ -30,9 +30,9 @@ def test_preview_shows_the_skipped_record_and_import_skips_it(window, qtbot,
     dialog = actions.preview_dialog
     assert isinstance(dialog, ImportPreviewDialog)
     assert dialog.summary.text().endswith(", 1 skipped (cannot be stored)")
-    table = dialog.table
-    assert [table.item(r, 1).text() for r in range(table.rowCount())] == ["Skipped", "Add"]
-    assert table.item(0, 4).text() == "record 1: no title, no DOI and no PMID"
+    plan = dialog.table.model()
+    assert [dialog.cell(r, 1) for r in range(plan.rowCount())] == ["Skipped", "Add"]
+    assert dialog.cell(0, 4) == "record 1: no title, no DOI and no PMID"
     assert dialog.import_button.isEnabled()
     before = study_store.count_studies(window.project)
     dialog.import_button.click()
