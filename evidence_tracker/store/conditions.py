@@ -75,26 +75,34 @@ def mark_condition_viewed(project: Project, condition_id: int) -> None:
         )
 
 
-_LIST_SQL = """
+#: Every condition with its counts, from indexes only: its study_conditions rows (by
+#: condition, arrival, study), the small index of deleted studies, and the maintained
+#: screening decisions (db/0005). No study row is read.
+LIST_SQL = """
+WITH live AS (
+    SELECT sc.condition_id, sc.study_id, sc.added_at FROM study_conditions sc
+     WHERE sc.study_id NOT IN (SELECT id FROM studies INDEXED BY studies_deleted
+                                WHERE deleted = 1)
+), counts AS (
+    SELECT l.condition_id, count(*) AS total,
+           sum(c.last_viewed_at IS NULL OR l.added_at > c.last_viewed_at) AS new_since_viewed,
+           sum(NOT EXISTS (SELECT 1 FROM screening_current j WHERE j.study_id = l.study_id))
+               AS unscreened
+      FROM live l JOIN conditions c ON c.id = l.condition_id
+     GROUP BY l.condition_id
+)
 SELECT c.id, c.slug, c.name, c.query, c.description, coalesce(p.slug, '') AS parent_slug,
-       (SELECT count(*) FROM study_conditions sc JOIN studies s ON s.id = sc.study_id
-         WHERE sc.condition_id = c.id AND s.deleted = 0) AS total,
-       (SELECT count(*) FROM study_conditions sc JOIN studies s ON s.id = sc.study_id
-         WHERE sc.condition_id = c.id AND s.deleted = 0
-           AND (c.last_viewed_at IS NULL OR sc.added_at > c.last_viewed_at)) AS new_since_viewed,
-       (SELECT count(*) FROM study_conditions sc JOIN studies s ON s.id = sc.study_id
-         WHERE sc.condition_id = c.id AND s.deleted = 0
-           AND NOT EXISTS (SELECT 1 FROM current_judgements j
-                            WHERE j.kind = 'screening' AND j.study_id = sc.study_id))
-         AS unscreened
+       coalesce(n.total, 0) AS total, coalesce(n.new_since_viewed, 0) AS new_since_viewed,
+       coalesce(n.unscreened, 0) AS unscreened
 FROM conditions c LEFT JOIN conditions p ON p.id = c.parent_id
+LEFT JOIN counts n ON n.condition_id = c.id
 ORDER BY c.position, c.name
 """
 
 
 def list_conditions(project: Project) -> list[Condition]:
     """Every condition with its counts: total, new since last viewed, unscreened."""
-    return [Condition(**row) for row in project.db.query(_LIST_SQL)]
+    return [Condition(**row) for row in project.db.query(LIST_SQL)]
 
 
 def get_condition(project: Project, slug: str) -> Condition:

@@ -19,8 +19,10 @@ from evidence_tracker.store.database import Project, StoreError, utcnow
 from evidence_tracker.store.study_columns import (
     COMPARED,
     FTS_COLUMNS,
+    FTS_STORED,
     ROW_FIELDS,
     StudyRow,
+    fts_stored,
     read_json,
     row_to_study,
     to_json,
@@ -63,14 +65,25 @@ _INSERT_FTS = (
     f"INSERT INTO studies_fts(rowid, {', '.join(name for name, _ in FTS_COLUMNS)}) "
     f"VALUES (?{', ?' * len(FTS_COLUMNS)})"
 )
+_WRITE_FTS_TEXT = (
+    f"INSERT OR REPLACE INTO study_fts_text(study_id, {', '.join(FTS_STORED)}) "
+    f"VALUES (?{', ?' * len(FTS_STORED)})"
+)
+
+
+def _index_text(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Index (study id, *full-text row) rows: the text made from lists is stored once in
+    ``study_fts_text``, where the index reads it back (it keeps no copy of its own)."""
+    conn.executemany(_WRITE_FTS_TEXT, [(row[0], *fts_stored(row[1:])) for row in rows])
+    conn.executemany(_INSERT_FTS, rows)
 
 
 def _find_existing(conn: sqlite3.Connection, row: StudyRow) -> sqlite3.Row | None:
     if row.pmid:
         return conn.execute("SELECT * FROM studies WHERE pmid = ?", (row.pmid,)).fetchone()
     if row.doi:
-        return conn.execute(
-            "SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) = lower(?)", (row.doi,)
+        return conn.execute(  # the studies_doi_key index
+            "SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) = ?", (doi_key(row.doi),)
         ).fetchone()
     return None
 
@@ -89,9 +102,9 @@ def select_in(
 def _doi_only_copies(conn: sqlite3.Connection, dois: list[str]) -> dict[str, sqlite3.Row]:
     """Stored studies without a PMID that have one of these DOIs, by ``doi_key``."""
     found: dict[str, sqlite3.Row] = {}
-    rows = select_in(  # the PMID index finds the rows without one
-        conn, "SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) IN ({marks}) "
-        "ORDER BY id", dois, mark="lower(?)",
+    rows = select_in(  # the studies_doi_key index
+        conn, "SELECT * FROM studies WHERE lower(doi) IN ({marks}) AND pmid IS NULL "
+        "ORDER BY id", [doi_key(doi) for doi in dois],
     )
     for row in rows:
         found.setdefault(doi_key(row["doi"]), row)
@@ -198,7 +211,7 @@ def _upsert_batch(
         else:
             study_id = existing["id"]
             if fts_rows:  # before the FTS row of this study is deleted and written again
-                conn.executemany(_INSERT_FTS, fts_rows)
+                _index_text(conn, fts_rows)
                 fts_rows.clear()
             changed, retracted, noticed = overwrite_study(
                 conn, existing, dict(zip(ROW_FIELDS, values, strict=True)), record.fts, now
@@ -215,7 +228,7 @@ def _upsert_batch(
                 (study_id, condition_id, search_run_id, now),
             )
     if fts_rows:
-        conn.executemany(_INSERT_FTS, fts_rows)
+        _index_text(conn, fts_rows)
 
 
 def overwrite_study(
@@ -237,9 +250,11 @@ def overwrite_study(
     )
     row = {**row, "revised_at": now, "fetched_at": now}
     sets = ", ".join(f"{k} = ?" for k in row)
-    conn.execute(f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id))
+    # The full-text index keeps no copy of the text: it unindexes the row's words as the
+    # row holds them now, so before the row changes.
     conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
-    conn.execute(_INSERT_FTS, (study_id, *fts))
+    conn.execute(f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id))
+    _index_text(conn, [(study_id, *fts)])
     retracted = bool(row["retracted"]) and not existing["retracted"]
     noticed = (not retracted and bool(row["has_notice"])
                and existing["comments_corrections"] != row["comments_corrections"])
@@ -276,11 +291,18 @@ class StudyFilter:
     include_deleted: bool = False
 
 
+# "Not deleted", answered from the small partial index of deleted studies (the flag in the
+#: wide study row would cost a read of that row, overflow pages and all, per study).
+def live_clause(column: str = "s.id") -> str:
+    """SQL true when the study ``column`` names is not deleted."""
+    return f"{column} NOT IN (SELECT id FROM studies INDEXED BY studies_deleted WHERE deleted = 1)"
+
+
 def _where(flt: StudyFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if not flt.include_deleted:
-        clauses.append("s.deleted = 0")
+        clauses.append(live_clause())
     if flt.condition_id is not None:
         clauses.append(
             "s.id IN (SELECT study_id FROM study_conditions WHERE condition_id = ?)"
@@ -294,14 +316,32 @@ def _where(flt: StudyFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def query_study_ids(project: Project, flt: StudyFilter = StudyFilter()) -> list[int]:
-    """Ids of the studies matching ``flt``, in display order (sorting happens in SQL)."""
+def study_ids_sql(
+    flt: StudyFilter = StudyFilter(), *, offset: int = 0, limit: int | None = None,
+) -> tuple[str, list[Any]]:
+    """The query behind :func:`query_study_ids` (also what the query-plan tests read).
+
+    Every sort key has an index in its ORDER BY's collation (db/0005), so a page of ids
+    reads only that index."""
     order = SORTABLE.get(flt.sort)
     if order is None:
         raise StoreError(f"Cannot sort studies by {flt.sort!r}")
     direction = "DESC" if flt.descending else "ASC"
     where, params = _where(flt)
     sql = f"SELECT s.id FROM studies s{where} ORDER BY {order} {direction}, s.id {direction}"
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+    return sql, params
+
+
+def query_study_ids(
+    project: Project, flt: StudyFilter = StudyFilter(), *, offset: int = 0,
+    limit: int | None = None,
+) -> list[int]:
+    """Ids of the studies matching ``flt``, in display order (sorting happens in SQL);
+    ``offset`` and ``limit`` give one window of them."""
+    sql, params = study_ids_sql(flt, offset=offset, limit=limit)
     try:
         return [r[0] for r in project.conn.execute(sql, params)]
     except sqlite3.OperationalError as exc:
@@ -343,8 +383,8 @@ def find_study_id(project: Project, key: str) -> int | None:
         sql, arg = "SELECT id FROM studies WHERE id = ?", key[1:]
     elif key.isdigit():
         sql, arg = "SELECT id FROM studies WHERE pmid = ?", key
-    else:
-        sql, arg = "SELECT id FROM studies WHERE lower(doi) = lower(?)", key
+    else:  # the studies_doi_key index
+        sql, arg = "SELECT id FROM studies WHERE lower(doi) = ? ORDER BY id", doi_key(key)
     row = project.conn.execute(sql, (arg,)).fetchone()
     return int(row[0]) if row else None
 
@@ -407,6 +447,22 @@ def iter_studies(
                 yield _stored(project, rows[study_id], conds[study_id])
 
 
-def count_studies(project: Project, flt: StudyFilter = StudyFilter()) -> int:
+def count_studies_sql(flt: StudyFilter = StudyFilter()) -> tuple[str, list[Any]]:
+    """The query behind :func:`count_studies`."""
+    if not flt.search.strip() and flt.condition_id is None and not flt.include_deleted:
+        # All live studies: rows counted from the smallest index, less the deleted ones.
+        return ("SELECT (SELECT count(*) FROM studies) - (SELECT count(*) FROM studies "
+                "INDEXED BY studies_deleted WHERE deleted = 1)", [])
     where, params = _where(flt)
-    return int(project.conn.execute(f"SELECT count(*) FROM studies s{where}", params).fetchone()[0])
+    return f"SELECT count(*) FROM studies s{where}", params
+
+
+def count_studies(project: Project, flt: StudyFilter = StudyFilter()) -> int:
+    """How many studies match ``flt`` (from indexes: no study row is read)."""
+    sql, params = count_studies_sql(flt)
+    try:
+        return int(project.conn.execute(sql, params).fetchone()[0])
+    except sqlite3.OperationalError as exc:
+        if flt.search and ("fts5" in str(exc) or "syntax" in str(exc)):
+            raise StoreError(f"Cannot search for {flt.search!r}: {exc}") from exc
+        raise

@@ -9,7 +9,7 @@ from typing import Any
 
 from evidence_tracker.domain.raw import decompress_raw
 from evidence_tracker.store.database import Project
-from evidence_tracker.store.studies import select_in
+from evidence_tracker.store.studies import live_clause, select_in
 
 
 def study_facts(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -57,8 +57,7 @@ def condition_study_stats(project: Project, ids: Sequence[int]) -> tuple[int, st
     marks = ", ".join("?" for _ in ids)
     row = project.conn.execute(
         "SELECT count(*), coalesce(max(sc.added_at), '') FROM study_conditions sc "
-        f"JOIN studies s ON s.id = sc.study_id WHERE s.deleted = 0 "
-        f"AND sc.condition_id IN ({marks})",
+        f"WHERE sc.condition_id IN ({marks}) AND {live_clause('sc.study_id')}",
         list(ids),
     ).fetchone()
     return int(row[0]), str(row[1])
