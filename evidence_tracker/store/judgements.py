@@ -208,7 +208,7 @@ def _queue(condition_id: int | None) -> tuple[str, str, list[str], list[Any]]:
     """(FROM clause, study id column, conditions, parameters) of the screening queue of a
     condition (its study_conditions index, in id order) or of all studies."""
     if condition_id is None:
-        return "studies s", "s.id", [live_clause("s.id")], []
+        return "studies s INDEXED BY studies_deleted", "s.id", ["s.deleted = 0"], []
     return ("study_conditions sc", "sc.study_id",
             ["sc.condition_id = ?", live_clause("sc.study_id")], [condition_id])
 
