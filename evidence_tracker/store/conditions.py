@@ -7,6 +7,7 @@ from typing import Any
 
 from evidence_tracker.domain.models import Condition
 from evidence_tracker.store.database import Project, StoreError, utcnow
+from evidence_tracker.store.studies import live_clause
 
 
 def upsert_conditions(project: Project, catalogue: Iterable[Mapping[str, Any]]) -> int:
@@ -75,27 +76,30 @@ def mark_condition_viewed(project: Project, condition_id: int) -> None:
         )
 
 
-#: Every condition with its counts, from indexes only: its study_conditions rows (by
-#: condition, arrival, study), the small index of deleted studies, and the maintained
-#: screening decisions (db/0005). No study row is read.
-LIST_SQL = """
-WITH live AS (
-    SELECT sc.condition_id, sc.study_id, sc.added_at FROM study_conditions sc
-     WHERE sc.study_id NOT IN (SELECT id FROM studies INDEXED BY studies_deleted
-                                WHERE deleted = 1)
-), counts AS (
-    SELECT l.condition_id, count(*) AS total,
-           sum(c.last_viewed_at IS NULL OR l.added_at > c.last_viewed_at) AS new_since_viewed,
-           sum(NOT EXISTS (SELECT 1 FROM screening_current j WHERE j.study_id = l.study_id))
-               AS unscreened
-      FROM live l JOIN conditions c ON c.id = l.condition_id
-     GROUP BY l.condition_id
+#: Every condition with its counts, from indexes only: each condition's range of the
+#: study_conditions index (the conditions as the outer loop, so "new since viewed" compares
+#: with one value per range), the index of the deleted flag, and the studies someone has a
+#: current screening decision about (screening_current, db/0005). No study row is read.
+LIST_SQL = f"""
+WITH totals AS (
+    SELECT c.id AS condition_id, count(*) AS total,
+           sum(c.last_viewed_at IS NULL OR sc.added_at > c.last_viewed_at) AS new_since_viewed
+      FROM conditions c CROSS JOIN study_conditions sc ON sc.condition_id = c.id
+     WHERE {live_clause('sc.study_id')}
+     GROUP BY c.id
+), screened AS (
+    SELECT sc.condition_id, count(*) AS screened
+      FROM (SELECT DISTINCT study_id FROM screening_current) d
+           CROSS JOIN study_conditions sc ON sc.study_id = d.study_id
+     WHERE {live_clause('d.study_id')}
+     GROUP BY sc.condition_id
 )
 SELECT c.id, c.slug, c.name, c.query, c.description, coalesce(p.slug, '') AS parent_slug,
-       coalesce(n.total, 0) AS total, coalesce(n.new_since_viewed, 0) AS new_since_viewed,
-       coalesce(n.unscreened, 0) AS unscreened
+       coalesce(t.total, 0) AS total, coalesce(t.new_since_viewed, 0) AS new_since_viewed,
+       coalesce(t.total, 0) - coalesce(k.screened, 0) AS unscreened
 FROM conditions c LEFT JOIN conditions p ON p.id = c.parent_id
-LEFT JOIN counts n ON n.condition_id = c.id
+LEFT JOIN totals t ON t.condition_id = c.id
+LEFT JOIN screened k ON k.condition_id = c.id
 ORDER BY c.position, c.name
 """
 

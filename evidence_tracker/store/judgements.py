@@ -170,7 +170,7 @@ def screening_counts(
         "SELECT j.decision, count(*) FROM screening_current j WHERE j.reviewer_id = ? "
         f"AND {scope} GROUP BY j.decision", [reviewer_id, *params],
     ):
-        if decision in out and decision != "total":
+        if decision in ("include", "exclude", "maybe"):
             out[decision] = int(count)
     return out
 
@@ -178,17 +178,26 @@ def screening_counts(
 def screening_counts_by_condition(
     project: Project, reviewer_id: int | None
 ) -> dict[int, dict[str, int]]:
-    """:func:`screening_counts` of every condition with live studies, in one pass over
-    the study_conditions index (condition id -> counts)."""
+    """:func:`screening_counts` of every condition with live studies (condition id ->
+    counts): the totals from the study_conditions index, the decisions from the reviewer's
+    own (so the work grows with the conditions and the reviewer's decisions)."""
     out: dict[int, dict[str, int]] = {}
-    for condition_id, total, include, exclude, maybe in project.conn.execute(
-        "SELECT sc.condition_id, count(*), sum(j.decision = 'include'), "
-        "sum(j.decision = 'exclude'), sum(j.decision = 'maybe') FROM study_conditions sc "
-        "LEFT JOIN screening_current j ON j.reviewer_id = ? AND j.study_id = sc.study_id "
-        f"WHERE {live_clause('sc.study_id')} GROUP BY sc.condition_id", [reviewer_id],
+    for condition_id, total in project.conn.execute(
+        "SELECT sc.condition_id, count(*) FROM study_conditions sc "
+        f"WHERE {live_clause('sc.study_id')} GROUP BY sc.condition_id"
     ):
-        out[int(condition_id)] = {"total": int(total), "include": int(include or 0),
-                                  "exclude": int(exclude or 0), "maybe": int(maybe or 0)}
+        out[int(condition_id)] = {"total": int(total), "include": 0, "exclude": 0, "maybe": 0}
+    if reviewer_id is None:
+        return out
+    for condition_id, decision, count in project.conn.execute(
+        "SELECT sc.condition_id, j.decision, count(*) FROM screening_current j "
+        "CROSS JOIN study_conditions sc ON sc.study_id = j.study_id "
+        f"WHERE j.reviewer_id = ? AND {live_clause('j.study_id')} "
+        "GROUP BY sc.condition_id, j.decision", [reviewer_id],
+    ):
+        counts = out.get(int(condition_id))
+        if counts is not None and decision in ("include", "exclude", "maybe"):
+            counts[decision] = int(count)
     return out
 
 
