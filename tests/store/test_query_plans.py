@@ -22,12 +22,10 @@ from conftest import make_study
 from evidence_tracker.domain.claims import Pico
 from evidence_tracker.domain.models import Author
 from evidence_tracker.services import evidence, review, screening
-from evidence_tracker.store import Project, open_project
+from evidence_tracker.store import Project, open_project, study_facts
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import conditions as condition_store
-from evidence_tracker.store import judgements as judgement_store
 from evidence_tracker.store import studies as study_store
-from evidence_tracker.store import study_facts
 from evidence_tracker.store.events import ensure_reviewer
 
 #: Tables that grow with the project (studies, decisions): never read row by row.
