@@ -6,6 +6,7 @@
 CREATE INDEX studies_first_author ON studies(first_author COLLATE NOCASE);
 CREATE INDEX studies_journal ON studies(journal COLLATE NOCASE);
 CREATE INDEX studies_title ON studies(title COLLATE NOCASE);
+CREATE INDEX studies_pmid_number ON studies(CAST(pmid AS INTEGER));
 
 -- DOIs are compared case-insensitively (domain/identifiers.doi_key): look them up by the
 -- key itself, not by scanning every row for lower(doi) (a DOI-only import was quadratic).

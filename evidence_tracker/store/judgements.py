@@ -14,7 +14,7 @@ from typing import Any
 
 from evidence_tracker.store.database import Project
 from evidence_tracker.store.events import append_event, event_filter
-from evidence_tracker.store.studies import count_studies, live_clause, select_in
+from evidence_tracker.store.studies import StudyFilter, count_studies, live_clause, select_in
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -203,14 +203,7 @@ def screening_counts_by_condition(
 
 def queue_size(project: Project, condition_id: int | None = None) -> int:
     """How many live studies the screening queue of a condition (or all studies) holds."""
-    if condition_id is None:
-        return count_studies(project)
-    scope, params = _queue_scope(None, "sc.study_id")
-    row = project.conn.execute(
-        f"SELECT count(*) FROM study_conditions sc WHERE sc.condition_id = ? AND {scope}",
-        [condition_id, *params],
-    ).fetchone()
-    return int(row[0])
+    return count_studies(project, StudyFilter(condition_id=condition_id))
 
 
 def _queue(condition_id: int | None) -> tuple[str, str, list[str], list[Any]]:

@@ -298,7 +298,13 @@ def live_clause(column: str = "s.id") -> str:
     return f"{column} NOT IN (SELECT id FROM studies INDEXED BY studies_deleted WHERE deleted = 1)"
 
 
-def _where(flt: StudyFilter) -> tuple[str, list[Any]]:
+#: From this many full-text hits on, a sorted list of them is read in the sort index's
+#: order, each study tested against the hits, rather than reading every hit's wide row
+#: for its sort key and sorting them.
+MANY_HITS = 2000
+
+
+def _where(flt: StudyFilter, *, many_hits: bool = False) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if not flt.include_deleted:
@@ -312,15 +318,19 @@ def _where(flt: StudyFilter) -> tuple[str, list[Any]]:
     if flt.search.strip():
         expr = fts_match_expression(flt.search, syntax=flt.search_syntax)
         if expr:
-            clauses.append("s.id IN (SELECT rowid FROM studies_fts WHERE studies_fts MATCH ?)")
+            # "+" keeps the planner from driving the query from the hits (see MANY_HITS).
+            clauses.append(f"{'+' if many_hits else ''}s.id IN "
+                           "(SELECT rowid FROM studies_fts WHERE studies_fts MATCH ?)")
             params.append(expr)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def study_ids_sql(
     flt: StudyFilter = StudyFilter(), *, offset: int = 0, limit: int | None = None,
+    many_hits: bool = False,
 ) -> tuple[str, list[Any]]:
-    """The query behind :func:`query_study_ids` (also what the query-plan tests read).
+    """The query behind :func:`query_study_ids` (``many_hits``: the search matches at
+    least :data:`MANY_HITS` studies).
 
     Every sort key has an index in its ORDER BY's collation (db/0005), so a page of ids
     reads only that index."""
@@ -328,7 +338,7 @@ def study_ids_sql(
     if order is None:
         raise StoreError(f"Cannot sort studies by {flt.sort!r}")
     direction = "DESC" if flt.descending else "ASC"
-    where, params = _where(flt)
+    where, params = _where(flt, many_hits=many_hits)
     source = "studies s"
     if flt.sort == "id" and where == f" WHERE {live_clause()}":
         # The live studies in id order straight from the deleted-flag index.
@@ -348,8 +358,9 @@ def query_study_ids(
 ) -> list[int]:
     """Ids of the studies matching ``flt``, in display order (sorting happens in SQL);
     ``offset`` and ``limit`` give one window of them."""
-    sql, params = study_ids_sql(flt, offset=offset, limit=limit)
     try:
+        sql, params = study_ids_sql(flt, offset=offset, limit=limit,
+                                    many_hits=_many_hits(project, flt))
         return [r[0] for r in project.conn.execute(sql, params)]
     except sqlite3.OperationalError as exc:
         if flt.search and ("fts5" in str(exc) or "syntax" in str(exc)):
@@ -454,11 +465,28 @@ def iter_studies(
                 yield _stored(project, rows[study_id], conds[study_id])
 
 
+def _many_hits(project: Project, flt: StudyFilter) -> bool:
+    """Whether the filter's search matches at least :data:`MANY_HITS` studies (counted no
+    further than that)."""
+    expr = fts_match_expression(flt.search, syntax=flt.search_syntax) if flt.search.strip() \
+        else ""
+    if not expr:
+        return False
+    row = project.conn.execute(
+        "SELECT count(*) FROM (SELECT rowid FROM studies_fts WHERE studies_fts MATCH ? "
+        "LIMIT ?)", (expr, MANY_HITS)).fetchone()
+    return int(row[0]) >= MANY_HITS
+
+
 def count_studies_sql(flt: StudyFilter = StudyFilter()) -> tuple[str, list[Any]]:
     """The query behind :func:`count_studies`."""
     if not flt.search.strip() and flt.condition_id is None and not flt.include_deleted:
         # All live studies: a range of the deleted-flag index.
         return "SELECT count(*) FROM studies INDEXED BY studies_deleted WHERE deleted = 0", []
+    if not flt.search.strip() and flt.condition_id is not None and not flt.include_deleted:
+        # A condition's live studies: its range of the study_conditions index.
+        return ("SELECT count(*) FROM study_conditions sc WHERE sc.condition_id = ? AND "
+                f"{live_clause('sc.study_id')}", [flt.condition_id])
     where, params = _where(flt)
     return f"SELECT count(*) FROM studies s{where}", params
 

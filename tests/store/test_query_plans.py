@@ -148,12 +148,27 @@ HOT: list[tuple[str, Case, bool]] = [
     ("study by DOI", lambda p: study_store.find_study_id(p, "10.1000/ET.31000003"), True),
 ]
 for _sort in study_store.SORTABLE:
-    if _sort in ("pmid", "retracted"):
-        continue  # not offered as table headers the GUI sorts a 100k project by
+    if _sort == "retracted":
+        continue  # not a column the studies table sorts by (ui/studies_model.py COLUMNS)
     for _descending in (False, True):
         HOT.append((f"studies sorted by {_sort}{' desc' if _descending else ''}",
                     lambda p, s=_sort, d=_descending: study_store.query_study_ids(
                         p, study_store.StudyFilter(sort=s, descending=d), limit=200), False))
+
+
+def _search_page(project: Project) -> list[int]:
+    """A page of a search matching many studies (here: any number of them)."""
+    many = study_store.MANY_HITS
+    study_store.MANY_HITS = 1
+    try:
+        return study_store.query_study_ids(
+            project, study_store.StudyFilter(search="ketamine study", sort="first_author"),
+            limit=200)
+    finally:
+        study_store.MANY_HITS = many
+
+
+HOT.append(("a page of a search with many hits", _search_page, False))
 HOT.append(("a condition's studies by year", lambda p: study_store.query_study_ids(
     p, study_store.StudyFilter(condition_id=_crps(p)), limit=200), False))
 
