@@ -84,3 +84,62 @@ CREATE VIRTUAL TABLE studies_fts USING fts5(
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 INSERT INTO studies_fts(studies_fts) VALUES ('rebuild');
+
+-- How many live studies each condition holds and when the newest of them arrived,
+-- maintained as studies join conditions and are deleted (or come back), so that a
+-- claim's evidence state (store/study_facts.py condition_study_stats), read for every
+-- claim in the claims list, costs a row per condition instead of a count of its studies.
+CREATE TABLE condition_stats (
+    condition_id INTEGER PRIMARY KEY REFERENCES conditions(id) ON DELETE CASCADE,
+    live         INTEGER NOT NULL DEFAULT 0,
+    last_added   TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO condition_stats(condition_id, live, last_added)
+SELECT sc.condition_id, count(*), max(sc.added_at) FROM study_conditions sc
+ WHERE sc.study_id NOT IN (SELECT id FROM studies WHERE deleted = 1)
+ GROUP BY sc.condition_id;
+
+CREATE TRIGGER study_conditions_stats_insert AFTER INSERT ON study_conditions
+WHEN (SELECT deleted FROM studies WHERE id = NEW.study_id) = 0
+BEGIN
+    INSERT INTO condition_stats(condition_id, live, last_added)
+    VALUES (NEW.condition_id, 1, NEW.added_at)
+    ON CONFLICT(condition_id) DO UPDATE SET live = live + 1,
+        last_added = max(last_added, excluded.last_added);
+END;
+
+-- The newest arrival is looked for again only when the one leaving was it.
+CREATE TRIGGER study_conditions_stats_delete AFTER DELETE ON study_conditions
+WHEN (SELECT deleted FROM studies WHERE id = OLD.study_id) = 0
+BEGIN
+    UPDATE condition_stats SET live = live - 1,
+        last_added = CASE WHEN last_added > OLD.added_at THEN last_added
+            ELSE coalesce((SELECT max(sc.added_at) FROM study_conditions sc
+                            WHERE sc.condition_id = OLD.condition_id
+                              AND sc.study_id NOT IN (SELECT id FROM studies
+                                                       WHERE deleted = 1)), '') END
+     WHERE condition_id = OLD.condition_id;
+END;
+
+CREATE TRIGGER studies_stats_deleted AFTER UPDATE OF deleted ON studies
+WHEN OLD.deleted <> NEW.deleted
+BEGIN
+    INSERT INTO condition_stats(condition_id, live, last_added)
+    SELECT sc.condition_id, 0, '' FROM study_conditions sc WHERE sc.study_id = NEW.id
+    ON CONFLICT(condition_id) DO NOTHING;
+    UPDATE condition_stats SET
+        live = live + iif(NEW.deleted = 1, -1, 1),
+        last_added = CASE
+            WHEN NEW.deleted = 0 THEN max(last_added, (
+                SELECT added_at FROM study_conditions
+                 WHERE study_id = NEW.id AND condition_id = condition_stats.condition_id))
+            WHEN last_added > (
+                SELECT added_at FROM study_conditions
+                 WHERE study_id = NEW.id AND condition_id = condition_stats.condition_id)
+                THEN last_added
+            ELSE coalesce((SELECT max(sc.added_at) FROM study_conditions sc
+                            WHERE sc.condition_id = condition_stats.condition_id
+                              AND sc.study_id NOT IN (SELECT id FROM studies
+                                                       WHERE deleted = 1)), '') END
+     WHERE condition_id IN (SELECT condition_id FROM study_conditions WHERE study_id = NEW.id);
+END;
