@@ -21,6 +21,8 @@ CREATE INDEX studies_deleted ON studies(deleted);
 -- A condition's studies in id order (its screening queue), arrival time covered.
 DROP INDEX study_conditions_condition;
 CREATE INDEX study_conditions_condition ON study_conditions(condition_id, study_id, added_at);
+-- ... and by arrival: what came since a condition was last looked at.
+CREATE INDEX study_conditions_arrival ON study_conditions(condition_id, added_at);
 
 -- A reviewer's events newest first (undo and redo read only the top of their stacks).
 CREATE INDEX events_reviewer ON events(reviewer_id, id);

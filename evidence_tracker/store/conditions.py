@@ -76,18 +76,12 @@ def mark_condition_viewed(project: Project, condition_id: int) -> None:
         )
 
 
-#: Every condition with its counts, from indexes only: each condition's range of the
-#: study_conditions index (the conditions as the outer loop, so "new since viewed" compares
-#: with one value per range), the index of the deleted flag, and the studies someone has a
-#: current screening decision about (screening_current, db/0005). No study row is read.
+#: Every condition with its counts, without counting its studies: the total from the
+#: maintained condition_stats, what arrived since the condition was last viewed from its
+#: range of the arrival index, and the unscreened ones as the total less those someone
+#: has a current screening decision about (screening_current, db/0005). No study row is read.
 LIST_SQL = f"""
-WITH totals AS (
-    SELECT c.id AS condition_id, count(*) AS total,
-           sum(c.last_viewed_at IS NULL OR sc.added_at > c.last_viewed_at) AS new_since_viewed
-      FROM conditions c CROSS JOIN study_conditions sc ON sc.condition_id = c.id
-     WHERE {live_clause('sc.study_id')}
-     GROUP BY c.id
-), screened AS (
+WITH screened AS (
     SELECT sc.condition_id, count(*) AS screened
       FROM (SELECT DISTINCT study_id FROM screening_current) d
            CROSS JOIN study_conditions sc ON sc.study_id = d.study_id
@@ -95,10 +89,14 @@ WITH totals AS (
      GROUP BY sc.condition_id
 )
 SELECT c.id, c.slug, c.name, c.query, c.description, coalesce(p.slug, '') AS parent_slug,
-       coalesce(t.total, 0) AS total, coalesce(t.new_since_viewed, 0) AS new_since_viewed,
-       coalesce(t.total, 0) - coalesce(k.screened, 0) AS unscreened
+       coalesce(n.live, 0) AS total,
+       CASE WHEN c.last_viewed_at IS NULL THEN coalesce(n.live, 0)
+            ELSE (SELECT count(*) FROM study_conditions sc INDEXED BY study_conditions_arrival
+                   WHERE sc.condition_id = c.id AND sc.added_at > c.last_viewed_at
+                     AND {live_clause('sc.study_id')}) END AS new_since_viewed,
+       coalesce(n.live, 0) - coalesce(k.screened, 0) AS unscreened
 FROM conditions c LEFT JOIN conditions p ON p.id = c.parent_id
-LEFT JOIN totals t ON t.condition_id = c.id
+LEFT JOIN condition_stats n ON n.condition_id = c.id
 LEFT JOIN screened k ON k.condition_id = c.id
 ORDER BY c.position, c.name
 """
