@@ -14,7 +14,7 @@ from typing import Any
 
 from evidence_tracker.store.database import Project
 from evidence_tracker.store.events import append_event, event_filter
-from evidence_tracker.store.studies import StudyFilter, count_studies, live_clause, select_in
+from evidence_tracker.store.studies import count_studies, live_clause, select_in
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -179,12 +179,11 @@ def screening_counts_by_condition(
     project: Project, reviewer_id: int | None
 ) -> dict[int, dict[str, int]]:
     """:func:`screening_counts` of every condition with live studies (condition id ->
-    counts): the totals from the study_conditions index, the decisions from the reviewer's
-    own (so the work grows with the conditions and the reviewer's decisions)."""
+    counts): the totals from the maintained condition_stats, the decisions from the
+    reviewer's own (so the work grows with the conditions and the reviewer's decisions)."""
     out: dict[int, dict[str, int]] = {}
     for condition_id, total in project.conn.execute(
-        "SELECT sc.condition_id, count(*) FROM study_conditions sc "
-        f"WHERE {live_clause('sc.study_id')} GROUP BY sc.condition_id"
+        "SELECT condition_id, live FROM condition_stats WHERE live > 0"
     ):
         out[int(condition_id)] = {"total": int(total), "include": 0, "exclude": 0, "maybe": 0}
     if reviewer_id is None:
@@ -202,8 +201,13 @@ def screening_counts_by_condition(
 
 
 def queue_size(project: Project, condition_id: int | None = None) -> int:
-    """How many live studies the screening queue of a condition (or all studies) holds."""
-    return count_studies(project, StudyFilter(condition_id=condition_id))
+    """How many live studies the screening queue of a condition (or all studies) holds
+    (a condition's from its maintained condition_stats row)."""
+    if condition_id is None:
+        return count_studies(project)
+    row = project.conn.execute("SELECT live FROM condition_stats WHERE condition_id = ?",
+                               (condition_id,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _queue(condition_id: int | None) -> tuple[str, str, list[str], list[Any]]:
