@@ -145,13 +145,9 @@ class ConditionProgress:
 
 def progress_by_condition(project: Project, reviewer: str) -> list[ConditionProgress]:
     """Screening progress for every condition with studies, in catalogue order."""
-    reviewer_id = store.reviewer_id(project, reviewer)
-    out = []
-    for cid, slug, name, _ in store.condition_rows(project):
-        counts = store.screening_counts(project, reviewer_id, cid)
-        if counts["total"]:
-            out.append(ConditionProgress(slug, name, Progress(**counts)))
-    return out
+    counts = store.screening_counts_by_condition(project, store.reviewer_id(project, reviewer))
+    return [ConditionProgress(slug, name, Progress(**counts[cid]))
+            for cid, slug, name, _ in store.condition_rows(project) if cid in counts]
 
 
 def queue(project: Project, condition: str | None = None) -> list[int]:
@@ -167,8 +163,42 @@ def screened_ids(project: Project, reviewer: str) -> dict[int, ScreeningState]:
     if reviewer_id is None:
         return {}
     return {r["study_id"]: ScreeningState.from_json(r["after"])
-            for r in store.current_judgements(project, KIND, reviewer_id=reviewer_id)
-            if r["claim_id"] is None and r["study_id"] is not None}
+            for r in store.screening_decisions(project, reviewer_id)}
+
+
+def next_to_screen(
+    project: Project, reviewer: str, condition: str | None = None, after: int | None = None,
+) -> int | None:
+    """The first study of the queue after ``after`` (None: from the start) that
+    ``reviewer`` has not decided, wrapping round to the first one; None when every study
+    is decided. An index seek per decision, whatever the project's size."""
+    condition_id = _condition_id(project, condition)
+    reviewer_id = store.reviewer_id(project, reviewer)
+    if reviewer_id is None:  # has decided nothing
+        return store.queue_step(project, condition_id, after) or \
+            store.queue_step(project, condition_id, None)
+    found = store.queue_step(project, condition_id, after, unscreened_by=reviewer_id)
+    if found is None and after is not None:
+        found = store.queue_step(project, condition_id, None, unscreened_by=reviewer_id)
+    return found
+
+
+def queue_neighbour(
+    project: Project, study_id: int | None, condition: str | None = None, *,
+    forward: bool = True,
+) -> int | None:
+    """The study after (or before) ``study_id`` in the queue, decided or not (None: the
+    first or last one); None past the end."""
+    return store.queue_step(project, _condition_id(project, condition), study_id,
+                            forward=forward)
+
+
+def queue_position(project: Project, study_id: int, condition: str | None = None
+                   ) -> tuple[int, int]:
+    """(0-based position of ``study_id`` in the queue, queue length), from indexes."""
+    condition_id = _condition_id(project, condition)
+    return (store.queue_position(project, condition_id, study_id),
+            store.queue_size(project, condition_id))
 
 
 def highlight_terms(project: Project, study_id: int | None = None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from evidence_tracker.domain.models import Condition
 from evidence_tracker.store.database import Project, StoreError, utcnow
+from evidence_tracker.store.studies import live_clause
 
 
 def upsert_conditions(project: Project, catalogue: Iterable[Mapping[str, Any]]) -> int:
@@ -75,26 +76,35 @@ def mark_condition_viewed(project: Project, condition_id: int) -> None:
         )
 
 
-_LIST_SQL = """
+#: Every condition with its counts, without counting its studies: the total from the
+#: maintained condition_stats, what arrived since the condition was last viewed from its
+#: range of the arrival index, and the unscreened ones as the total less those someone
+#: has a current screening decision about (screening_current, db/0005). No study row is read.
+LIST_SQL = f"""
+WITH screened AS (
+    SELECT sc.condition_id, count(*) AS screened
+      FROM (SELECT DISTINCT study_id FROM screening_current) d
+           CROSS JOIN study_conditions sc ON sc.study_id = d.study_id
+     WHERE {live_clause('d.study_id')}
+     GROUP BY sc.condition_id
+)
 SELECT c.id, c.slug, c.name, c.query, c.description, coalesce(p.slug, '') AS parent_slug,
-       (SELECT count(*) FROM study_conditions sc JOIN studies s ON s.id = sc.study_id
-         WHERE sc.condition_id = c.id AND s.deleted = 0) AS total,
-       (SELECT count(*) FROM study_conditions sc JOIN studies s ON s.id = sc.study_id
-         WHERE sc.condition_id = c.id AND s.deleted = 0
-           AND (c.last_viewed_at IS NULL OR sc.added_at > c.last_viewed_at)) AS new_since_viewed,
-       (SELECT count(*) FROM study_conditions sc JOIN studies s ON s.id = sc.study_id
-         WHERE sc.condition_id = c.id AND s.deleted = 0
-           AND NOT EXISTS (SELECT 1 FROM current_judgements j
-                            WHERE j.kind = 'screening' AND j.study_id = sc.study_id))
-         AS unscreened
+       coalesce(n.live, 0) AS total,
+       CASE WHEN c.last_viewed_at IS NULL THEN coalesce(n.live, 0)
+            ELSE (SELECT count(*) FROM study_conditions sc INDEXED BY study_conditions_arrival
+                   WHERE sc.condition_id = c.id AND sc.added_at > c.last_viewed_at
+                     AND {live_clause('sc.study_id')}) END AS new_since_viewed,
+       coalesce(n.live, 0) - coalesce(k.screened, 0) AS unscreened
 FROM conditions c LEFT JOIN conditions p ON p.id = c.parent_id
+LEFT JOIN condition_stats n ON n.condition_id = c.id
+LEFT JOIN screened k ON k.condition_id = c.id
 ORDER BY c.position, c.name
 """
 
 
 def list_conditions(project: Project) -> list[Condition]:
     """Every condition with its counts: total, new since last viewed, unscreened."""
-    return [Condition(**row) for row in project.db.query(_LIST_SQL)]
+    return [Condition(**row) for row in project.db.query(LIST_SQL)]
 
 
 def get_condition(project: Project, slug: str) -> Condition:

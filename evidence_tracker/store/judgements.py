@@ -14,7 +14,7 @@ from typing import Any
 
 from evidence_tracker.store.database import Project
 from evidence_tracker.store.events import append_event, event_filter
-from evidence_tracker.store.studies import select_in
+from evidence_tracker.store.studies import count_studies, live_clause, select_in
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -79,19 +79,21 @@ def events_of_kind(
 
 
 def reviewer_events(
-    project: Project, reviewer_id: int, kinds: Sequence[str]
+    project: Project, reviewer_id: int, kinds: Sequence[str], *, last: int | None = None,
 ) -> list[dict[str, Any]]:
-    """A reviewer's events of the given kinds, oldest first (for undo and redo)."""
+    """A reviewer's events of the given kinds, oldest first (for undo and redo); ``last``:
+    only the newest ``last`` of them (read newest first through the events_reviewer index)."""
     if not kinds:
         return []
     marks = ", ".join("?" for _ in kinds)
+    limit = "" if last is None else f" LIMIT {int(last)}"
     rows = project.db.query(
         "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
         "e.before, e.after, e.note, e.reverts FROM events e "
-        f"WHERE e.reviewer_id = ? AND e.kind IN ({marks}) ORDER BY e.id",
+        f"WHERE e.reviewer_id = ? AND e.kind IN ({marks}) ORDER BY e.id DESC{limit}",
         [reviewer_id, *kinds],
     )
-    return [_decode(r) for r in rows]
+    return [_decode(r) for r in reversed(list(rows))]
 
 
 def get_event(project: Project, event_id: int) -> dict[str, Any] | None:
@@ -153,28 +155,122 @@ def design_facts(project: Project, study_ids: Iterable[int]) -> dict[int, dict[s
     return out
 
 
+def _queue_scope(condition_id: int | None, column: str) -> tuple[str, list[Any]]:
+    """SQL keeping ``column`` (a study id) to live studies of the condition (or all)."""
+    live = live_clause(column)
+    if condition_id is None:
+        return live, []
+    return (f"{live} AND EXISTS (SELECT 1 FROM study_conditions q WHERE q.study_id = {column}"
+            " AND q.condition_id = ?)"), [condition_id]
+
+
 def screening_counts(
     project: Project, reviewer_id: int | None, condition_id: int | None = None
 ) -> dict[str, int]:
     """Studies (not deleted) of a condition (or all) and the reviewer's current screening
-    decisions about them: {"total": n, "include": i, "exclude": e, "maybe": m}."""
-    where = "s.deleted = 0"
-    params: list[Any] = [reviewer_id]
-    if condition_id is not None:
-        where += " AND s.id IN (SELECT study_id FROM study_conditions WHERE condition_id = ?)"
-        params.append(condition_id)
+    decisions about them: {"total": n, "include": i, "exclude": e, "maybe": m}.
+
+    From indexes and the maintained ``screening_current`` (db/0005): the work grows with
+    the reviewer's decisions, not with every event of the project."""
+    out = {"total": queue_size(project, condition_id), "include": 0, "exclude": 0, "maybe": 0}
+    if reviewer_id is None:
+        return out
+    scope, params = _queue_scope(condition_id, "j.study_id")
+    for decision, count in project.conn.execute(
+        "SELECT j.decision, count(*) FROM screening_current j WHERE j.reviewer_id = ? "
+        f"AND {scope} GROUP BY j.decision", [reviewer_id, *params],
+    ):
+        if decision in ("include", "exclude", "maybe"):
+            out[decision] = int(count)
+    return out
+
+
+def screening_counts_by_condition(
+    project: Project, reviewer_id: int | None
+) -> dict[int, dict[str, int]]:
+    """:func:`screening_counts` of every condition with live studies (condition id ->
+    counts): the totals from the maintained condition_stats, the decisions from the
+    reviewer's own (so the work grows with the conditions and the reviewer's decisions)."""
+    out: dict[int, dict[str, int]] = {}
+    for condition_id, total in project.conn.execute(
+        "SELECT condition_id, live FROM condition_stats WHERE live > 0"
+    ):
+        out[int(condition_id)] = {"total": int(total), "include": 0, "exclude": 0, "maybe": 0}
+    if reviewer_id is None:
+        return out
+    for condition_id, decision, count in project.conn.execute(
+        "SELECT sc.condition_id, j.decision, count(*) FROM screening_current j "
+        "CROSS JOIN study_conditions sc ON sc.study_id = j.study_id "
+        f"WHERE j.reviewer_id = ? AND {live_clause('j.study_id')} "
+        "GROUP BY sc.condition_id, j.decision", [reviewer_id],
+    ):
+        counts = out.get(int(condition_id))
+        if counts is not None and decision in ("include", "exclude", "maybe"):
+            counts[decision] = int(count)
+    return out
+
+
+def queue_size(project: Project, condition_id: int | None = None) -> int:
+    """How many live studies the screening queue of a condition (or all studies) holds
+    (a condition's from its maintained condition_stats row)."""
+    if condition_id is None:
+        return count_studies(project)
+    row = project.conn.execute("SELECT live FROM condition_stats WHERE condition_id = ?",
+                               (condition_id,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _queue(condition_id: int | None) -> tuple[str, str, list[str], list[Any]]:
+    """(FROM clause, study id column, conditions, parameters) of the screening queue of a
+    condition (its study_conditions index, in id order) or of all studies."""
+    if condition_id is None:
+        return "studies s INDEXED BY studies_deleted", "s.id", ["s.deleted = 0"], []
+    return ("study_conditions sc", "sc.study_id",
+            ["sc.condition_id = ?", live_clause("sc.study_id")], [condition_id])
+
+
+def queue_step(
+    project: Project, condition_id: int | None, after: int | None, *, forward: bool = True,
+    unscreened_by: int | None = None,
+) -> int | None:
+    """The study after (``forward``) or before ``after`` (None: from the start or end) in
+    the screening queue of a condition (or all studies), in id order; None past the end.
+    ``unscreened_by``: the next one that reviewer has no current decision about.
+
+    One index seek, plus one per study the reviewer already decided on the way."""
+    source, column, clauses, params = _queue(condition_id)
+    if after is not None:
+        clauses.append(f"{column} {'>' if forward else '<'} ?")
+        params.append(after)
+    if unscreened_by is not None:
+        clauses.append("NOT EXISTS (SELECT 1 FROM screening_current j WHERE "
+                       f"j.reviewer_id = ? AND j.study_id = {column})")
+        params.append(unscreened_by)
     row = project.conn.execute(
-        "WITH mine AS (SELECT study_id, json_extract(after, '$.decision') AS decision FROM ("
-        " SELECT e.study_id, e.after, ROW_NUMBER() OVER (PARTITION BY e.study_id"
-        " ORDER BY e.id DESC) AS rn FROM events e WHERE e.kind = 'screening'"
-        " AND e.claim_id IS NULL AND e.reviewer_id IS ?) WHERE rn = 1 AND after IS NOT NULL) "
-        "SELECT count(*), sum(m.decision = 'include'), sum(m.decision = 'exclude'), "
-        "sum(m.decision = 'maybe') FROM studies s LEFT JOIN mine m ON m.study_id = s.id "
-        f"WHERE {where}",
-        params,
+        f"SELECT {column} FROM {source} WHERE {' AND '.join(clauses)} "
+        f"ORDER BY {column} {'ASC' if forward else 'DESC'} LIMIT 1", params,
     ).fetchone()
-    return {"total": int(row[0] or 0), "include": int(row[1] or 0),
-            "exclude": int(row[2] or 0), "maybe": int(row[3] or 0)}
+    return int(row[0]) if row else None
+
+
+def queue_position(project: Project, condition_id: int | None, study_id: int) -> int:
+    """How many studies of the queue come before ``study_id`` (its 0-based position)."""
+    source, column, clauses, params = _queue(condition_id)
+    row = project.conn.execute(
+        f"SELECT count(*) FROM {source} WHERE {' AND '.join([*clauses, f'{column} < ?'])}",
+        [*params, study_id]).fetchone()
+    return int(row[0])
+
+
+def screening_decisions(project: Project, reviewer_id: int) -> list[dict[str, Any]]:
+    """The reviewer's current screening events (``after`` decoded), from the maintained
+    ``screening_current``: one event read per decided study."""
+    rows = project.db.query(
+        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
+        "e.before, e.after, e.note FROM screening_current j JOIN events e ON e.id = j.event_id "
+        "WHERE j.reviewer_id = ? ORDER BY e.id", [reviewer_id],
+    )
+    return [_decode(r) for r in rows]
 
 
 def condition_rows(project: Project) -> list[tuple[int, str, str, str]]:

@@ -19,8 +19,10 @@ from evidence_tracker.store.database import Project, StoreError, utcnow
 from evidence_tracker.store.study_columns import (
     COMPARED,
     FTS_COLUMNS,
+    FTS_STORED,
     ROW_FIELDS,
     StudyRow,
+    fts_stored,
     read_json,
     row_to_study,
     to_json,
@@ -63,14 +65,25 @@ _INSERT_FTS = (
     f"INSERT INTO studies_fts(rowid, {', '.join(name for name, _ in FTS_COLUMNS)}) "
     f"VALUES (?{', ?' * len(FTS_COLUMNS)})"
 )
+_WRITE_FTS_TEXT = (
+    f"INSERT OR REPLACE INTO study_fts_text(study_id, {', '.join(FTS_STORED)}) "
+    f"VALUES (?{', ?' * len(FTS_STORED)})"
+)
+
+
+def _index_text(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Index (study id, *full-text row) rows: the text made from lists is stored once in
+    ``study_fts_text``, where the index reads it back (it keeps no copy of its own)."""
+    conn.executemany(_WRITE_FTS_TEXT, [(row[0], *fts_stored(row[1:])) for row in rows])
+    conn.executemany(_INSERT_FTS, rows)
 
 
 def _find_existing(conn: sqlite3.Connection, row: StudyRow) -> sqlite3.Row | None:
     if row.pmid:
         return conn.execute("SELECT * FROM studies WHERE pmid = ?", (row.pmid,)).fetchone()
     if row.doi:
-        return conn.execute(
-            "SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) = lower(?)", (row.doi,)
+        return conn.execute(  # the studies_doi_key index
+            "SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) = ?", (doi_key(row.doi),)
         ).fetchone()
     return None
 
@@ -89,9 +102,9 @@ def select_in(
 def _doi_only_copies(conn: sqlite3.Connection, dois: list[str]) -> dict[str, sqlite3.Row]:
     """Stored studies without a PMID that have one of these DOIs, by ``doi_key``."""
     found: dict[str, sqlite3.Row] = {}
-    rows = select_in(  # the PMID index finds the rows without one
-        conn, "SELECT * FROM studies WHERE pmid IS NULL AND lower(doi) IN ({marks}) "
-        "ORDER BY id", dois, mark="lower(?)",
+    rows = select_in(  # the studies_doi_key index
+        conn, "SELECT * FROM studies WHERE lower(doi) IN ({marks}) AND pmid IS NULL "
+        "ORDER BY id", [doi_key(doi) for doi in dois],
     )
     for row in rows:
         found.setdefault(doi_key(row["doi"]), row)
@@ -198,7 +211,7 @@ def _upsert_batch(
         else:
             study_id = existing["id"]
             if fts_rows:  # before the FTS row of this study is deleted and written again
-                conn.executemany(_INSERT_FTS, fts_rows)
+                _index_text(conn, fts_rows)
                 fts_rows.clear()
             changed, retracted, noticed = overwrite_study(
                 conn, existing, dict(zip(ROW_FIELDS, values, strict=True)), record.fts, now
@@ -215,7 +228,7 @@ def _upsert_batch(
                 (study_id, condition_id, search_run_id, now),
             )
     if fts_rows:
-        conn.executemany(_INSERT_FTS, fts_rows)
+        _index_text(conn, fts_rows)
 
 
 def overwrite_study(
@@ -237,9 +250,11 @@ def overwrite_study(
     )
     row = {**row, "revised_at": now, "fetched_at": now}
     sets = ", ".join(f"{k} = ?" for k in row)
-    conn.execute(f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id))
+    # The full-text index keeps no copy of the text: it unindexes the row's words as the
+    # row holds them now, so before the row changes.
     conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
-    conn.execute(_INSERT_FTS, (study_id, *fts))
+    conn.execute(f"UPDATE studies SET {sets} WHERE id = ?", (*row.values(), study_id))
+    _index_text(conn, [(study_id, *fts)])
     retracted = bool(row["retracted"]) and not existing["retracted"]
     noticed = (not retracted and bool(row["has_notice"])
                and existing["comments_corrections"] != row["comments_corrections"])
@@ -280,20 +295,36 @@ class StudyFilter:
     reviewer_id: int | None = None
 
 
-def _where(flt: StudyFilter) -> tuple[str, list[Any]]:
+# "Not deleted" is answered from the index of the deleted flag (the flag in the wide study
+# row would cost a read of that row, overflow pages and all, per study).
+def live_clause(column: str = "s.id") -> str:
+    """SQL true when the study ``column`` names is not deleted."""
+    return f"{column} NOT IN (SELECT id FROM studies INDEXED BY studies_deleted WHERE deleted = 1)"
+
+
+#: From this many full-text hits on, a sorted list of them is read in the sort index's
+#: order, each study tested against the hits, rather than reading every hit's wide row
+#: for its sort key and sorting them.
+MANY_HITS = 2000
+
+
+def _where(flt: StudyFilter, *, many_hits: bool = False) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if not flt.include_deleted:
-        clauses.append("s.deleted = 0")
+        clauses.append(live_clause())
     if flt.condition_id is not None:
-        clauses.append(
-            "s.id IN (SELECT study_id FROM study_conditions WHERE condition_id = ?)"
-        )
+        # A test per study as the sort index is read in order (the study_conditions key),
+        # rather than reading each of the condition's wide rows for its sort key.
+        clauses.append("EXISTS (SELECT 1 FROM study_conditions q WHERE q.study_id = s.id "
+                       "AND q.condition_id = ?)")
         params.append(flt.condition_id)
     if flt.search.strip():
         expr = fts_match_expression(flt.search, syntax=flt.search_syntax)
         if expr:
-            clauses.append("s.id IN (SELECT rowid FROM studies_fts WHERE studies_fts MATCH ?)")
+            # "+" keeps the planner from driving the query from the hits (see MANY_HITS).
+            clauses.append(f"{'+' if many_hits else ''}s.id IN "
+                           "(SELECT rowid FROM studies_fts WHERE studies_fts MATCH ?)")
             params.append(expr)
     if flt.decision:
         clause, values = _decision_clause(flt.decision, flt.reviewer_id)
@@ -333,15 +364,42 @@ def _decision_clause(decision: str, reviewer_id: int | None) -> tuple[str, list[
             [reviewer_id, decision])
 
 
-def query_study_ids(project: Project, flt: StudyFilter = StudyFilter()) -> list[int]:
-    """Ids of the studies matching ``flt``, in display order (sorting happens in SQL)."""
+def study_ids_sql(
+    flt: StudyFilter = StudyFilter(), *, offset: int = 0, limit: int | None = None,
+    many_hits: bool = False,
+) -> tuple[str, list[Any]]:
+    """The query behind :func:`query_study_ids` (``many_hits``: the search matches at
+    least :data:`MANY_HITS` studies).
+
+    Every sort key has an index in its ORDER BY's collation (db/0005), so a page of ids
+    reads only that index."""
     order = SORTABLE.get(flt.sort)
     if order is None:
         raise StoreError(f"Cannot sort studies by {flt.sort!r}")
     direction = "DESC" if flt.descending else "ASC"
-    where, params = _where(flt)
-    sql = f"SELECT s.id FROM studies s{where} ORDER BY {order} {direction}, s.id {direction}"
+    where, params = _where(flt, many_hits=many_hits)
+    source = "studies s"
+    if flt.sort == "id" and where == f" WHERE {live_clause()}":
+        # The live studies in id order straight from the deleted-flag index.
+        source, where = "studies s INDEXED BY studies_deleted", " WHERE s.deleted = 0"
+    sql = f"SELECT s.id FROM {source}{where} ORDER BY {order} {direction}"
+    if flt.sort != "id":
+        sql += f", s.id {direction}"
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+    return sql, params
+
+
+def query_study_ids(
+    project: Project, flt: StudyFilter = StudyFilter(), *, offset: int = 0,
+    limit: int | None = None,
+) -> list[int]:
+    """Ids of the studies matching ``flt``, in display order (sorting happens in SQL);
+    ``offset`` and ``limit`` give one window of them."""
     try:
+        sql, params = study_ids_sql(flt, offset=offset, limit=limit,
+                                    many_hits=_many_hits(project, flt))
         return [r[0] for r in project.conn.execute(sql, params)]
     except sqlite3.OperationalError as exc:
         if flt.search and ("fts5" in str(exc) or "syntax" in str(exc)):
@@ -382,8 +440,8 @@ def find_study_id(project: Project, key: str) -> int | None:
         sql, arg = "SELECT id FROM studies WHERE id = ?", key[1:]
     elif key.isdigit():
         sql, arg = "SELECT id FROM studies WHERE pmid = ?", key
-    else:
-        sql, arg = "SELECT id FROM studies WHERE lower(doi) = lower(?)", key
+    else:  # the studies_doi_key index
+        sql, arg = "SELECT id FROM studies WHERE lower(doi) = ? ORDER BY id", doi_key(key)
     row = project.conn.execute(sql, (arg,)).fetchone()
     return int(row[0]) if row else None
 
@@ -446,6 +504,39 @@ def iter_studies(
                 yield _stored(project, rows[study_id], conds[study_id])
 
 
-def count_studies(project: Project, flt: StudyFilter = StudyFilter()) -> int:
+def _many_hits(project: Project, flt: StudyFilter) -> bool:
+    """Whether the filter's search matches at least :data:`MANY_HITS` studies (counted no
+    further than that)."""
+    expr = fts_match_expression(flt.search, syntax=flt.search_syntax) if flt.search.strip() \
+        else ""
+    if not expr:
+        return False
+    row = project.conn.execute(
+        "SELECT count(*) FROM (SELECT rowid FROM studies_fts WHERE studies_fts MATCH ? "
+        "LIMIT ?)", (expr, MANY_HITS)).fetchone()
+    return int(row[0]) >= MANY_HITS
+
+
+def count_studies_sql(flt: StudyFilter = StudyFilter()) -> tuple[str, list[Any]]:
+    """The query behind :func:`count_studies`."""
+    plain = not flt.search.strip() and not flt.include_deleted and not flt.decision
+    if plain and flt.condition_id is None:
+        # All live studies: a range of the deleted-flag index.
+        return "SELECT count(*) FROM studies INDEXED BY studies_deleted WHERE deleted = 0", []
+    if plain and flt.condition_id is not None:
+        # A condition's live studies: its range of the study_conditions index.
+        return ("SELECT count(*) FROM study_conditions sc WHERE sc.condition_id = ? AND "
+                f"{live_clause('sc.study_id')}", [flt.condition_id])
     where, params = _where(flt)
-    return int(project.conn.execute(f"SELECT count(*) FROM studies s{where}", params).fetchone()[0])
+    return f"SELECT count(*) FROM studies s{where}", params
+
+
+def count_studies(project: Project, flt: StudyFilter = StudyFilter()) -> int:
+    """How many studies match ``flt`` (from indexes: no study row is read)."""
+    sql, params = count_studies_sql(flt)
+    try:
+        return int(project.conn.execute(sql, params).fetchone()[0])
+    except sqlite3.OperationalError as exc:
+        if flt.search and ("fts5" in str(exc) or "syntax" in str(exc)):
+            raise StoreError(f"Cannot search for {flt.search!r}: {exc}") from exc
+        raise

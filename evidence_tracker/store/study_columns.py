@@ -157,6 +157,20 @@ FTS_COLUMNS: tuple[tuple[str, Callable[[Study], str]], ...] = (
     ("keywords", lambda study: "; ".join(study.keywords)),
 )
 
+#: The full-text columns whose text is the ``studies`` column of the same name; the others
+#: (made from the authors, MeSH and keywords lists) are stored in ``study_fts_text``. The
+#: index keeps no copy: it reads them back through the view ``studies_fts_source`` (db/0005).
+FTS_FROM_STUDIES = frozenset({"title", "abstract", "journal"})
+#: The ``study_fts_text`` columns, in :data:`FTS_COLUMNS` order.
+FTS_STORED = tuple(name for name, _ in FTS_COLUMNS if name not in FTS_FROM_STUDIES)
+_FTS_STORED_AT = tuple(i for i, (name, _) in enumerate(FTS_COLUMNS) if name in FTS_STORED)
+
+
+def fts_stored(fts: tuple[str, ...]) -> tuple[str, ...]:
+    """The part of a full-text row (:func:`fts_row`) kept in ``study_fts_text``."""
+    return tuple(fts[i] for i in _FTS_STORED_AT)
+
+
 def fts_row(study: Study) -> tuple[str, ...]:
     """The study's full-text row, in :data:`FTS_COLUMNS` order."""
     return tuple(text(study) for _, text in FTS_COLUMNS)

@@ -51,14 +51,13 @@ def study_ids_by_pmid(project: Project, pmids: Sequence[str]) -> dict[str, int]:
 
 
 def condition_study_stats(project: Project, ids: Sequence[int]) -> tuple[int, str]:
-    """(number of study-condition rows, latest ``added_at``) over conditions ``ids``."""
+    """(number of study-condition rows of live studies, latest ``added_at``) over
+    conditions ``ids``: a row each of the maintained ``condition_stats`` (db/0005)."""
     if not ids:
         return 0, ""
     marks = ", ".join("?" for _ in ids)
     row = project.conn.execute(
-        "SELECT count(*), coalesce(max(sc.added_at), '') FROM study_conditions sc "
-        f"JOIN studies s ON s.id = sc.study_id WHERE s.deleted = 0 "
-        f"AND sc.condition_id IN ({marks})",
-        list(ids),
+        "SELECT coalesce(sum(live), 0), coalesce(max(last_added), '') FROM condition_stats "
+        f"WHERE condition_id IN ({marks})", list(ids),
     ).fetchone()
     return int(row[0]), str(row[1])

@@ -22,6 +22,7 @@ from evidence_tracker.store.studies import (
     StudyFilter,
     _where,
     count_studies,
+    query_study_ids,
     select_in,
 )
 
@@ -43,24 +44,13 @@ def _run(project: Project, flt: StudyFilter, sql: str, params: list[Any]) -> lis
 
 
 def id_page(project: Project, flt: StudyFilter, offset: int, limit: int) -> list[int]:
-    """The ids of rows ``offset`` .. ``offset + limit`` of ``flt``, in display order.
-
-    The order is the one :func:`~evidence_tracker.store.studies.query_study_ids` gives
-    (the sort key, then the id, in the same direction)."""
-    order, direction = _order(flt)
-    where, params = _where(flt)
-    sql = (f"SELECT s.id FROM studies s{where} ORDER BY {order} {direction}, s.id {direction} "
-           "LIMIT ? OFFSET ?")
-    return [int(r[0]) for r in _run(project, flt, sql, [*params, limit, max(0, offset)])]
+    """The ids of rows ``offset`` .. ``offset + limit`` of ``flt``, in display order."""
+    return query_study_ids(project, flt, offset=max(0, offset), limit=limit)
 
 
 def count_shown(project: Project, flt: StudyFilter) -> int:
-    """How many studies the table shows for ``flt``: :func:`count_studies`, whose short
-    cuts know nothing of the screening groups, unless ``flt`` asks for one."""
-    if not flt.decision:
-        return count_studies(project, flt)
-    where, params = _where(flt)
-    return int(_run(project, flt, f"SELECT count(*) FROM studies s{where}", params)[0][0])
+    """How many studies the table shows for ``flt`` (screening groups included)."""
+    return count_studies(project, flt)
 
 
 def position_of(project: Project, flt: StudyFilter, study_id: int) -> int | None:

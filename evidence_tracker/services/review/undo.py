@@ -14,6 +14,7 @@ from evidence_tracker.domain.review import (
     UNDOABLE_KINDS,
     StackEvent,
     can_see_others,
+    is_arbitration,
     undo_stacks,
     value_text,
 )
@@ -49,14 +50,41 @@ class UndoStep:
         return KIND_LABELS.get(self.kind, self.kind).lower()
 
 
+#: How many of a reviewer's newest events undo and redo read first (doubled while that
+#: window cannot tell the tops of the stacks).
+UNDO_WINDOW = 256
+
+
 def _stacks(
     project: Project, reviewer: str, kinds: Sequence[str]
 ) -> tuple[list[StackEvent], list[StackEvent]]:
+    """The reviewer's (done, undone) stacks, exact at their tops (what undo and redo
+    use), from the newest events only: a window of them is enough once it holds the
+    events on top of both stacks, so the work does not grow with the reviewer's history."""
     reviewer_id = store.reviewer_id(project, reviewer)
     if reviewer_id is None:
         return [], []
-    return undo_stacks([StackEvent.from_row(r)
-                        for r in store.reviewer_events(project, reviewer_id, kinds)])
+    window = UNDO_WINDOW
+    while True:
+        events = [StackEvent.from_row(r)
+                  for r in store.reviewer_events(project, reviewer_id, kinds, last=window)]
+        stacks = undo_stacks(events)
+        if len(events) < window or _tops_known(events, *stacks):
+            return stacks
+        window *= 4
+
+
+def _tops_known(
+    events: Sequence[StackEvent], done: Sequence[StackEvent], undone: Sequence[StackEvent],
+) -> bool:
+    """Whether stacks built from ``events`` (the newest of a longer history) have the
+    tops the whole history gives: nothing in them reverts an older event, the done stack
+    is not empty, and a new judgement among them cleared any older undone stack."""
+    first = events[0].id if events else 0
+    if any(e.reverts is not None and e.reverts < first for e in events) or not done:
+        return False
+    return bool(undone) or any(e.reverts is None and not is_arbitration(e.after)
+                               for e in events)
 
 
 def undo_available(
