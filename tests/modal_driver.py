@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLineEdit, QWidget
 
 Handler = Callable[[Any], None]
 
@@ -55,8 +55,14 @@ def choose_file(path: Path | str | list[Path]) -> Handler:
     def handle(dialog: QFileDialog) -> None:
         paths = path if isinstance(path, list) else [Path(path)]
         dialog.setDirectory(str(paths[0].parent))
-        dialog.selectFile(" ".join(f'"{p.name}"' for p in paths) if len(paths) > 1
-                          else paths[0].name)
+        names = (" ".join(f'"{p.name}"' for p in paths) if len(paths) > 1
+                 else paths[0].name)
+        dialog.selectFile(names)
+        # selectFile leaves the name field alone while it has the keyboard focus (Qt's
+        # rule), so a dialog that got the focus would keep its default name: type it in.
+        name_field = dialog.findChild(QLineEdit, "fileNameEdit")
+        if name_field is not None:
+            name_field.setText(names)
         dialog.accept()
     return handle
 

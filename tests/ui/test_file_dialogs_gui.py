@@ -163,7 +163,7 @@ def test_import_through_the_file_dialog_and_preview(window, qtbot, modals: Modal
     qtbot.waitUntil(lambda: imports.preview_dialog is not None, timeout=10000)
     dialog = imports.preview_dialog
     assert isinstance(dialog, ImportPreviewDialog)
-    assert dialog.table.rowCount() == 3
+    assert dialog.table.model().rowCount() == 3
     dialog.import_button.click()
     qtbot.waitUntil(lambda: study_store.count_studies(window.project) == 6, timeout=10000)
     for pmid in ("40000001", "40000002"):
