@@ -288,6 +288,7 @@ def _pull(project: Project, conn: Any, report: SyncReport, page_size: int,
             known = team_local.known_event_uids(
                 project, [ident for _, table, ident, *_ in page if table == "events"])
             for seq, table, ident, digest, record, author in page:
+                cursor = seq
                 if table == "events":
                     if ident in known:
                         continue
@@ -309,7 +310,6 @@ def _pull(project: Project, conn: Any, report: SyncReport, page_size: int,
                 elif table in ("completions", "unblinded"):
                     # In this same local step: a pull killed after it cannot lose them.
                     _catch_up(project, conn, table, record, seq, report)
-                cursor = seq
             team_local.update_link(project, pull_cursor=cursor)
         report.pages += 1
         if progress is not None:

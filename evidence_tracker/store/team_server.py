@@ -60,7 +60,9 @@ def supported_schema_version() -> int:
 
 def connect(url: str, password: str | None = None, *, timeout: int = 10) -> psycopg.Connection:
     """A connection to the server (``password`` from the keyring, if the URL has none)."""
-    kwargs: dict[str, Any] = {"connect_timeout": timeout, "application_name": "evidence-tracker"}
+    # Autocommit: each ``conn.transaction()`` is then a real BEGIN ... COMMIT on the server.
+    kwargs: dict[str, Any] = {"connect_timeout": timeout, "application_name": "evidence-tracker",
+                              "autocommit": True}
     if password:
         kwargs["password"] = password
     try:
@@ -209,9 +211,10 @@ def _insert(conn: psycopg.Connection, table: str, columns: Sequence[str],
     if not rows:
         return []
     temp = f"push_{table}"
-    conn.execute(sql.SQL("CREATE TEMP TABLE {} (LIKE team.{} INCLUDING DEFAULTS) "
-                         "ON COMMIT DROP").format(sql.Identifier(temp), sql.Identifier(table)))
     cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+    conn.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM team.{} "
+                         "WITH NO DATA").format(sql.Identifier(temp), cols,
+                                                sql.Identifier(table)))
     with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(temp), cols)) as copy:
         for row in rows:

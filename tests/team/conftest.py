@@ -10,17 +10,21 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import keyring
-import keyring.backend
 import psycopg
 import pytest
+from conftest import make_study
 from team.pg_cluster import Cluster, PostgresUnavailable, running_cluster
 
+from evidence_tracker.services import project as project_service
+from evidence_tracker.services import screening
 from evidence_tracker.services import team as team_service
+from evidence_tracker.store import Project
+from evidence_tracker.store.studies import upsert_studies
 
 
 @pytest.fixture(scope="session")
@@ -65,40 +69,10 @@ class TeamServer:
 PASSWORD = "correct-horse-battery"
 
 
-class FileKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend keeping secrets in a JSON file (the tests' system keyring)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-
-    def _load(self) -> dict[str, str]:
-        return json.loads(self.path.read_text()) if self.path.exists() else {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._load().get(f"{service}\n{username}")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        data = self._load()
-        data[f"{service}\n{username}"] = password
-        self.path.write_text(json.dumps(data))
-
-    def delete_password(self, service: str, username: str) -> None:
-        data = self._load()
-        data.pop(f"{service}\n{username}", None)
-        self.path.write_text(json.dumps(data))
-
-
 @pytest.fixture(autouse=True)
-def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FileKeyring]:
+def no_password_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords come from the test keyring (tests/conftest.py MemoryKeyring)."""
     monkeypatch.delenv(team_service.PASSWORD_ENV, raising=False)
-    previous = keyring.get_keyring()
-    backend = FileKeyring(tmp_path / "keyring.json")
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -107,3 +81,46 @@ def team_server(pg_cluster: Cluster) -> TeamServer:
     result = team_service.init_server(pg_cluster.url(dbname), "ketamine-crps")
     assert result.project_id
     return TeamServer(pg_cluster, dbname, result.project_id)
+
+
+@dataclass
+class Machine:
+    """One person's computer: a local project file linked to the team server."""
+
+    login: str
+    project: Project
+    server: TeamServer
+
+    def screen(self, pmid: str, decision: str = "include", reason: str = "") -> int:
+        return screening.screen(self.project, pmid, decision, reviewer=self.login,
+                                reason=reason).event_id
+
+    def sync(self, **kwargs: Any) -> team_service.SyncReport:
+        return team_service.sync(self.project, **kwargs)
+
+    def decisions(self) -> dict[tuple[str, str], str]:
+        """(reviewer, pmid) -> decision, as this project holds them now."""
+        rows = self.project.conn.execute(
+            "SELECT r.name, s.pmid, e.after FROM current_judgements e "
+            "JOIN reviewers r ON r.id = e.reviewer_id JOIN studies s ON s.id = e.study_id "
+            "WHERE e.kind = 'screening'").fetchall()
+        return {(name, pmid): json.loads(after)["decision"] for name, pmid, after in rows}
+
+
+@pytest.fixture
+def machines(team_server: TeamServer, tmp_path: Path
+             ) -> Iterator[Callable[..., Machine]]:
+    opened: list[Project] = []
+
+    def make(login: str, *, studies: int = 3, folder: str | None = None) -> Machine:
+        path = tmp_path / (folder or login) / "project.sqlite3"
+        project = project_service.open_or_create(path)
+        opened.append(project)
+        upsert_studies(project, [make_study(pmid=str(1000 + i)) for i in range(studies)])
+        team_service.join(project, team_server.url(login), team_server.project_id,
+                          password=PASSWORD)
+        return Machine(login, project, team_server)
+
+    yield make
+    for project in opened:
+        project.close()

@@ -64,7 +64,7 @@ def test_blind_reviewer_sees_only_own_rows_until_complete(
 def test_blind_reviewer_attacks_with_psql_are_refused(
         team_server: TeamServer, two_reviewers: tuple[str, str], attack: str,
         refusal: str | None) -> None:
-    ana, ben = two_reviewers
+    _, ben = two_reviewers
     done = team_server.cluster.psql(team_server.url(ben, PASSWORD), attack)
     if refusal is None:
         assert done.returncode == 0, done.stderr
