@@ -202,11 +202,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT m.role FROM team.members m WHERE m.role_name = who
 $$;
 
--- The blind rule, the same as domain.blinding (tests/team/test_blind_rule.py checks that
--- both agree case by case): a viewer sees their own judgements; everyone's once the
--- arbiter unblinded the stage; others' once the subject is complete (every assigned
--- reviewer judged it; with fewer than two assigned, two reviewers did) and the viewer
--- judged it too or is not one of the assigned reviewers (an arbiter). The director reads
+-- The blind rule, the same as domain.blinding.may_see (tests/team/test_blind_rule.py
+-- checks that both agree case by case): a viewer sees their own judgements; everyone's
+-- once the arbiter unblinded the stage, or once the subject is complete (every assigned
+-- reviewer judged it; with fewer than two assigned, two reviewers did). The director reads
 -- everything. Only judgement kinds are blind; other events are seen by all.
 CREATE FUNCTION team.may_see(viewer name, author name, project uuid, kind text,
                              subject_study text, subject_claim uuid) RETURNS boolean
@@ -233,13 +232,9 @@ BEGIN
     SELECT coalesce(array_agg(a.role_name), '{}') INTO assigned
     FROM team.assignments a WHERE a.project_id = project AND a.stage = may_see.kind;
     IF cardinality(assigned) >= 2 THEN
-        IF NOT assigned <@ judged THEN
-            RETURN false;
-        END IF;
-    ELSIF cardinality(judged) < 2 THEN
-        RETURN false;
+        RETURN assigned <@ judged;
     END IF;
-    RETURN viewer = ANY (judged) OR NOT viewer = ANY (assigned);
+    RETURN cardinality(judged) >= 2;
 END
 $$;
 
