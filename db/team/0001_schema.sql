@@ -134,9 +134,12 @@ CREATE TABLE team.events (
     occurred_at  text NOT NULL,            -- the client's clock (ISO 8601): for display only
     content_hash text NOT NULL,
     seq          bigint NOT NULL UNIQUE,
-    received_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+    received_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- What the judgement is about, as one indexable key (kind|study|claim).
+    subject      text GENERATED ALWAYS AS (kind || '|' || coalesce(study_key, '') || '|'
+                                           || coalesce(claim_id::text, '')) STORED
 );
-CREATE INDEX events_subject ON team.events (project_id, kind, study_key, claim_id);
+CREATE INDEX events_subject ON team.events (project_id, subject, reviewer);
 -- Stages the arbiter unblinded: everyone then sees every judgement of that stage.
 CREATE TABLE team.unblinded (
     project_id  uuid NOT NULL REFERENCES team.projects(id),
@@ -208,7 +211,7 @@ $$;
 -- reviewer judged it; with fewer than two assigned, two reviewers did). The director reads
 -- everything. Only judgement kinds are blind; other events are seen by all.
 CREATE FUNCTION team.may_see(viewer name, author name, project uuid, kind text,
-                             subject_study text, subject_claim uuid) RETURNS boolean
+                             subject text) RETURNS boolean
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     judged name[];
@@ -225,10 +228,7 @@ BEGIN
         RETURN true;
     END IF;
     SELECT coalesce(array_agg(DISTINCT e.reviewer), '{}') INTO judged
-    FROM team.events e
-    WHERE e.project_id = project AND e.kind = may_see.kind
-      AND e.study_key IS NOT DISTINCT FROM subject_study
-      AND e.claim_id IS NOT DISTINCT FROM subject_claim;
+    FROM team.events e WHERE e.project_id = project AND e.subject = may_see.subject;
     SELECT coalesce(array_agg(a.role_name), '{}') INTO assigned
     FROM team.assignments a WHERE a.project_id = project AND a.stage = may_see.kind;
     IF cardinality(assigned) >= 2 THEN
@@ -295,10 +295,7 @@ BEGIN
         RETURN NULL;
     END IF;
     SELECT coalesce(array_agg(DISTINCT e.reviewer), '{}') INTO judged
-    FROM team.events e
-    WHERE e.project_id = NEW.project_id AND e.kind = NEW.kind
-      AND e.study_key IS NOT DISTINCT FROM NEW.study_key
-      AND e.claim_id IS NOT DISTINCT FROM NEW.claim_id;
+    FROM team.events e WHERE e.project_id = NEW.project_id AND e.subject = NEW.subject;
     SELECT coalesce(array_agg(a.role_name), '{}') INTO assigned
     FROM team.assignments a WHERE a.project_id = NEW.project_id AND a.stage = NEW.kind;
     done := CASE WHEN cardinality(assigned) >= 2 THEN assigned <@ judged
@@ -306,8 +303,7 @@ BEGIN
     IF done THEN
         INSERT INTO team.completions(project_id, kind, study_key, claim_id, subject, seq)
         VALUES (NEW.project_id, NEW.kind, coalesce(NEW.study_key, ''), NEW.claim_id,
-                NEW.kind || '|' || coalesce(NEW.study_key, '') || '|'
-                    || coalesce(NEW.claim_id::text, ''), 0)
+                NEW.subject, 0)
         ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
@@ -325,14 +321,14 @@ $$;
 ALTER FUNCTION team.is_active(name) OWNER TO evidence_definer;
 ALTER FUNCTION team.member_role(name) OWNER TO evidence_definer;
 ALTER FUNCTION team.last_seq() OWNER TO evidence_definer;
-ALTER FUNCTION team.may_see(name, name, uuid, text, text, uuid) OWNER TO evidence_definer;
+ALTER FUNCTION team.may_see(name, name, uuid, text, text) OWNER TO evidence_definer;
 ALTER FUNCTION team.may_add(text) OWNER TO evidence_definer;
 ALTER FUNCTION team.stamp_row() OWNER TO evidence_definer;
 ALTER FUNCTION team.require_active() OWNER TO evidence_definer;
 ALTER FUNCTION team.log_completion() OWNER TO evidence_definer;
 ALTER FUNCTION team.refuse_change() OWNER TO evidence_owner;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA team FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION team.may_see(name, name, uuid, text, text, uuid), team.may_add(text),
+GRANT EXECUTE ON FUNCTION team.may_see(name, name, uuid, text, text), team.may_add(text),
     team.is_active(name), team.member_role(name), team.last_seq()
     TO evidence_reviewer, evidence_arbiter, evidence_director;
 GRANT SELECT ON ALL TABLES IN SCHEMA team TO evidence_definer;
@@ -401,7 +397,7 @@ BEGIN
 END
 $policies$;
 CREATE POLICY read_visible ON team.events FOR SELECT
-    USING (team.may_see(current_user, reviewer, project_id, kind, study_key, claim_id));
+    USING (team.may_see(current_user, reviewer, project_id, kind, subject));
 CREATE POLICY add_own ON team.events FOR INSERT
     WITH CHECK (reviewer = current_user AND team.may_add(kind));
 CREATE POLICY arbiter_unblinds ON team.unblinded FOR INSERT

@@ -287,6 +287,10 @@ def _pull(project: Project, conn: Any, report: SyncReport, page_size: int,
         with project.transaction():
             known = team_local.known_event_uids(
                 project, [ident for _, table, ident, *_ in page if table == "events"])
+            # Studies first, together (their events come later in seq order).
+            team_local.apply_studies(project, [(ident, digest, record) for _, table, ident,
+                                               digest, record, _ in page if table == "studies"])
+            reviewer_ids: dict[str, int] = {}
             for seq, table, ident, digest, record, author in page:
                 cursor = seq
                 if table == "events":
@@ -297,10 +301,8 @@ def _pull(project: Project, conn: Any, report: SyncReport, page_size: int,
                             project, "server_hash", f"event {ident} from the server does not "
                             "match its content hash; not applied")
                         continue
-                    if team_local.apply_event(project, ident, digest, record):
+                    if team_local.apply_event(project, ident, digest, record, reviewer_ids):
                         report.pulled += 1
-                elif table == "studies":
-                    team_local.apply_study(project, ident, digest, record)
                 elif table == "conditions":
                     team_local.apply_condition(project, ident, digest, record)
                 elif table == "claims":
@@ -323,9 +325,8 @@ def _catch_up(project: Project, conn: Any, table: str, record: dict[str, Any], c
     """A subject completed or a stage unblinded: its rows below the cursor are visible now."""
     link = team_local.require_link(project)
     if table == "completions":
-        rows = iter(team_server.events_of_subject(conn, link.project_uuid, record["kind"],
-                                                  record.get("study_key"),
-                                                  record.get("claim_id"), cursor))
+        rows = iter(team_server.events_of_subject(conn, link.project_uuid, record["subject"],
+                                                  cursor))
     else:
         rows = team_server.events_of_stage(conn, link.project_uuid, record["stage"], cursor)
     chunk: list[tuple[str, str, dict[str, Any]]] = []

@@ -323,17 +323,27 @@ def known_event_uids(project: Project, uids: Iterable[str]) -> set[str]:
     return found
 
 
-def apply_study(project: Project, key: str, digest: str, record: dict[str, Any]) -> None:
-    """A study from the team: added if new; a newer revision of the record replaces ours
+def apply_studies(project: Project, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+    """Studies from the team: added if new; a newer revision of a record replaces ours
     (the store keeps the older one in study_revisions), an older one is left aside."""
-    study = msgspec.convert(record, Study)
-    study_id = _find_study(project, key)
-    if study_id is not None:
-        stored = get_study(project, study_id)
-        if stored is not None and stored.study.revised_date > study.revised_date:
-            return
-    upsert_studies(project, [study])
-    _mark_study(project, key, digest)
+    if not items:
+        return
+    keep: dict[str, tuple[str, Study]] = {}
+    for key, digest, record in items:
+        study = msgspec.convert(record, Study)
+        if key in keep and keep[key][1].revised_date > study.revised_date:
+            continue
+        study_id = _find_study(project, key)
+        if study_id is not None:
+            row = project.conn.execute("SELECT revised_date FROM studies WHERE id = ?",
+                                       (study_id,)).fetchone()
+            if row is not None and str(row[0] or "") > study.revised_date:
+                continue
+        keep[key] = (digest, study)
+    with project.transaction():
+        upsert_studies(project, [study for _, study in keep.values()])
+        for key, (digest, _) in keep.items():
+            _mark_study(project, key, digest)
 
 
 def apply_condition(project: Project, slug: str, digest: str, record: dict[str, Any]) -> None:
@@ -410,7 +420,8 @@ def apply_source(project: Project, uid: str, digest: str, record: dict[str, Any]
                  (uid, digest, claim[0], record["page"], record["quote"]))
 
 
-def apply_event(project: Project, uid: str, digest: str, record: dict[str, Any]) -> bool:
+def apply_event(project: Project, uid: str, digest: str, record: dict[str, Any],
+                reviewer_ids: dict[str, int] | None = None) -> bool:
     """Another machine's event (or ours, from another machine): appended to the local
     chain with its author and time; False (and a conflict noted) when its study or claim
     is not here."""
@@ -434,7 +445,11 @@ def apply_event(project: Project, uid: str, digest: str, record: dict[str, Any])
         row = conn.execute("SELECT event_id FROM team_event_ids WHERE uid = ?",
                            (record["reverts"],)).fetchone()
         reverts = int(row[0]) if row else None
-    reviewer_id = ensure_reviewer(project, str(record["reviewer"]))
+    reviewer_ids = {} if reviewer_ids is None else reviewer_ids
+    name = str(record["reviewer"])
+    if name not in reviewer_ids:
+        reviewer_ids[name] = ensure_reviewer(project, name)
+    reviewer_id = reviewer_ids[name]
     event_id = append_event(
         project, str(record["kind"]), reviewer_id=reviewer_id,
         after=None if record.get("after") is None else json.loads(record["after"]),

@@ -320,8 +320,7 @@ UNION ALL
 SELECT seq, 'unblinded', stage, '', jsonb_build_object('stage', stage), by_role
   FROM team.unblinded WHERE project_id = %(p)s AND seq > %(c)s
 UNION ALL
-SELECT seq, 'completions', subject, '', jsonb_build_object(
-        'kind', kind, 'study_key', nullif(study_key, ''), 'claim_id', claim_id::text), ''
+SELECT seq, 'completions', subject, '', jsonb_build_object('subject', subject), ''
   FROM team.completions WHERE project_id = %(p)s AND seq > %(c)s
 ORDER BY 1 LIMIT %(n)s
 """
@@ -345,15 +344,13 @@ SELECT id::text, content_hash, jsonb_build_object(
 """
 
 
-def events_of_subject(conn: psycopg.Connection, project_id: str, kind: str,
-                      study_key: str | None, claim_id: str | None, cursor: int
+def events_of_subject(conn: psycopg.Connection, project_id: str, subject: str, cursor: int
                       ) -> list[tuple[str, str, dict[str, Any]]]:
     """A subject's events up to ``cursor`` that this login may see now, in seq order."""
     with conn.transaction():
         return [tuple(r) for r in conn.execute(
-            _EVENT_SELECT + " AND kind = %(k)s AND study_key IS NOT DISTINCT FROM %(s)s "
-            "AND claim_id IS NOT DISTINCT FROM %(cl)s::uuid ORDER BY seq",
-            {"p": project_id, "c": cursor, "k": kind, "s": study_key, "cl": claim_id})]
+            _EVENT_SELECT + " AND subject = %(s)s ORDER BY seq",
+            {"p": project_id, "c": cursor, "s": subject})]
 
 
 def events_of_stage(conn: psycopg.Connection, project_id: str, kind: str, cursor: int

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import make_study
-from team.conftest import PASSWORD, TeamServer
+from team.conftest import PASSWORD
 
 from evidence_tracker import cli
 from evidence_tracker.cli.common import Session
