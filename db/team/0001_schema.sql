@@ -310,6 +310,20 @@ BEGIN
 END
 $$;
 
+-- LISTEN/NOTIFY only hints "project P has rows up to N": notifications bypass row
+-- security, so they carry no content. Clients poll as well, and sync after a reconnect.
+CREATE FUNCTION team.notify_new_rows() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT n.project_id, max(n.seq) AS last FROM new_rows n GROUP BY n.project_id LOOP
+        PERFORM pg_notify('evidence_tracker', r.project_id::text || ':' || r.last::text);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION team.refuse_change() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -327,6 +341,7 @@ ALTER FUNCTION team.stamp_row() OWNER TO evidence_definer;
 ALTER FUNCTION team.require_active() OWNER TO evidence_definer;
 ALTER FUNCTION team.log_completion() OWNER TO evidence_definer;
 ALTER FUNCTION team.refuse_change() OWNER TO evidence_owner;
+ALTER FUNCTION team.notify_new_rows() OWNER TO evidence_owner;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA team FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION team.may_see(name, name, uuid, text, text), team.may_add(text),
     team.is_active(name), team.member_role(name), team.last_seq()
@@ -362,6 +377,9 @@ BEGIN
                        'FOR EACH ROW EXECUTE FUNCTION team.refuse_change()', t);
         EXECUTE format('CREATE TRIGGER no_truncate BEFORE TRUNCATE ON team.%I '
                        'FOR EACH STATEMENT EXECUTE FUNCTION team.refuse_change()', t);
+        EXECUTE format('CREATE TRIGGER hint AFTER INSERT ON team.%I REFERENCING NEW TABLE '
+                       'AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION team.notify_new_rows()',
+                       t);
     END LOOP;
 END
 $triggers$;

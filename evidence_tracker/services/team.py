@@ -348,3 +348,39 @@ def _apply_missing(project: Project, rows: list[tuple[str, str, dict[str, Any]]]
             if ident not in known and team_local.apply_event(project, ident, digest, record):
                 applied += 1
     return applied
+
+
+class ChangeListener:
+    """Waits for the server's hint that the linked project has new rows (LISTEN/NOTIFY).
+
+    :meth:`wait` says ``"hint"`` (sync now), ``"reconnected"`` (the listening connection
+    died and was opened again: sync, something may have been missed) or ``"timeout"``
+    (nothing heard: the caller polls anyway, every 30-60 s). It holds no project, only
+    where to listen, so a background thread can own it.
+    """
+
+    def __init__(self, link: team_local.TeamLink, password: str | None = None) -> None:
+        self.url = link.server_url
+        self.project_uuid = link.project_uuid
+        self.password = password or password_for(link.server_url)
+        self.conn: Any = None
+
+    def wait(self, timeout: float) -> str:
+        reconnected = False
+        if self.conn is None or self.conn.closed:
+            self.conn = team_server.listen(self.url, self.password)
+        try:
+            hints = team_server.wait_hints(self.conn, timeout)
+        except ServerUnreachable:
+            self.close()
+            self.conn = team_server.listen(self.url, self.password)  # raises when offline
+            reconnected = True
+            hints = {}
+        if self.project_uuid in hints:
+            return "hint"
+        return "reconnected" if reconnected else "timeout"
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

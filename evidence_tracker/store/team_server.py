@@ -379,3 +379,30 @@ def unblind(conn: psycopg.Connection, project_id: str, stage: str) -> None:
     except (psycopg.errors.InsufficientPrivilege,
             psycopg.errors.CheckViolation) as exc:
         raise Refused(f"Only the arbiter can unblind a stage: {_first_line(exc)}") from exc
+
+
+CHANNEL = "evidence_tracker"
+
+
+def listen(url: str, password: str | None = None) -> psycopg.Connection:
+    """A connection listening for the server's hints (autocommit, as LISTEN needs)."""
+    conn = connect(url, password)
+    conn.execute(f"LISTEN {CHANNEL}")
+    return conn
+
+
+def wait_hints(conn: psycopg.Connection, timeout: float) -> dict[str, int]:
+    """Hints received within ``timeout`` seconds: project id -> the last seq it has.
+    Raises ServerUnreachable when the listening connection has died."""
+    hints: dict[str, int] = {}
+    try:
+        for note in conn.notifies(timeout=timeout, stop_after=1):
+            project, _, seq = note.payload.partition(":")
+            if seq.isdigit():
+                hints[project] = max(hints.get(project, 0), int(seq))
+        if conn.closed or conn.broken:
+            raise ServerUnreachable("The listening connection to the team server was closed.")
+    except psycopg.OperationalError as exc:
+        raise ServerUnreachable(f"The listening connection to the team server died "
+                                f"({_first_line(exc)}).") from exc
+    return hints
