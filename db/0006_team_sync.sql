@@ -27,7 +27,8 @@ CREATE INDEX team_event_ids_unpushed ON team_event_ids(event_id) WHERE pushed_ha
 CREATE TABLE team_claim_ids (
     claim_id    INTEGER PRIMARY KEY REFERENCES claims(id) ON DELETE CASCADE,
     uid         TEXT NOT NULL UNIQUE,
-    pushed_hash TEXT
+    pushed_hash TEXT,
+    wire_code   TEXT          -- the code on the server, when it is kept apart here (C055-ben)
 );
 CREATE TABLE team_source_ids (
     source_id   INTEGER PRIMARY KEY REFERENCES claim_sources(id) ON DELETE CASCADE,

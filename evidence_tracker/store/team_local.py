@@ -224,7 +224,7 @@ def pending_claims(project: Project) -> tuple[list[tuple[str, str, dict[str, Any
     """(claims, sources) new or changed since the last push."""
     claims = []
     for row in project.conn.execute(
-            "SELECT t.uid, t.pushed_hash, c.code, c.text, c.category, c.population, "
+            "SELECT t.uid, t.pushed_hash, coalesce(t.wire_code, c.code), c.text, c.category, c.population, "
             "c.intervention, c.comparator, c.outcome, c.timepoint, c.kind, r.name, "
             "(SELECT json_group_array(k.slug) FROM claim_conditions cc "
             " JOIN conditions k ON k.id = cc.condition_id WHERE cc.claim_id = c.id) "
@@ -374,7 +374,7 @@ def apply_claim(project: Project, uid: str, digest: str, record: dict[str, Any],
         conn.execute("UPDATE team_claim_ids SET pushed_hash = ? WHERE claim_id = ?",
                      (digest, row[0]))
         return
-    code = record.get("code")
+    code = wire_code = record.get("code")
     if code and conn.execute("SELECT 1 FROM claims WHERE code = ?", (code,)).fetchone():
         new_code = f"{code}-{author}"
         record_conflict(project, "claim_code",
@@ -388,8 +388,9 @@ def apply_claim(project: Project, uid: str, digest: str, record: dict[str, Any],
         f"VALUES (?, {', '.join('?' * len(columns))}, ?, ?)",
         [code, *values, utcnow(), created_by])
     claim_id = int(cur.lastrowid or 0)
-    conn.execute("INSERT INTO team_claim_ids(claim_id, uid, pushed_hash) VALUES (?, ?, ?)",
-                 (claim_id, uid, digest))
+    conn.execute("INSERT INTO team_claim_ids(claim_id, uid, pushed_hash, wire_code) "
+                 "VALUES (?, ?, ?, ?)",
+                 (claim_id, uid, digest, wire_code if wire_code != code else None))
     for slug in record.get("conditions") or []:
         conn.execute("INSERT OR IGNORE INTO claim_conditions(claim_id, condition_id) "
                      "SELECT ?, id FROM conditions WHERE slug = ?", (claim_id, slug))

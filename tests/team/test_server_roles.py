@@ -131,3 +131,22 @@ def test_app_login_is_not_owner_superuser_or_bypassrls(
     assert definer is not None
     assert definer[:4] == (True, "evidence_definer", True, False)
     assert any(c.startswith("search_path=") for c in definer[4])
+
+
+def test_only_the_arbiter_records_a_resolution(
+        team_server: TeamServer, two_reviewers: tuple[str, str]) -> None:
+    _, ben = two_reviewers
+    arbiter = team_server.add("ari", "arbiter")
+
+    def resolution(login: str) -> None:
+        record_after = '{"of": "screening", "final": {"decision": "include"}}'
+        with team_server.connect(login) as conn:
+            conn.execute(
+                "INSERT INTO team.events(id, project_id, kind, study_key, after, occurred_at, "
+                "content_hash, seq) VALUES (%s, %s, 'resolution', 'pmid:1', %s, "
+                "'2026-12-01T10:00:00Z', 'x', 0)",
+                (team_wire.new_uid(), team_server.project_id, record_after))
+
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        resolution(ben)
+    resolution(arbiter)

@@ -239,12 +239,16 @@ def test_two_offline_reviewers_creating_claim_with_the_same_code(
     assert texts == {codes[0]: "Ketamine ends CRPS pain for good",
                      f"{codes[0]}-{ben.login}": "Ketamine infusions work within an hour"}
     assert any(k == "claim_code" for _, k, _ in team_local.conflicts(ana.project))
+    ana.sync()  # with ben's claim here as C055-ben: nothing to push back
     # The 54 seeded claims are one claim each on the server, not one per machine: only
     # the two new claims share a code.
     with psycopg.connect(team_server.admin_url) as admin:
         shared = admin.execute("SELECT code FROM team.claims GROUP BY code "
                                "HAVING count(DISTINCT id) > 1").fetchall()
+        revisions = admin.execute("SELECT count(*) FROM team.claims WHERE code LIKE %s",
+                                  (codes[0] + "%",)).fetchone()
     assert shared == [(codes[0],)]
+    assert revisions == (2,)  # nobody pushed the renamed copy back as a new revision
 
 
 def test_same_pmid_at_two_revisions_keeps_the_newer(
@@ -338,3 +342,24 @@ def test_unreachable_server_means_offline_and_nothing_lost(
         ana.sync()
     status = team_service.status(ana.project)
     assert status.offline and status.pending_events == 1 and status.last_sync_at is None
+
+
+def test_sync_cli_offline_exit_status_and_json_state(
+        team_server: TeamServer, machines: MakeMachine) -> None:
+    import io
+    import json
+
+    from evidence_tracker import cli
+    from evidence_tracker.cli.common import Session
+    from evidence_tracker.services.settings import Settings
+
+    ana = machines(team_server.add("ana"))
+    ana.screen("1000")
+    team_local.update_link(ana.project, server_url=team_server.url(ana.login).replace(
+        f":{team_server.cluster.port}/", ":1/"))
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(cli.parse_args(["--db", str(ana.project.path), "sync", "--json"]), out, err,
+                   Session(Settings()))
+    assert code == 3 and "working offline" in err.getvalue()
+    state = json.loads(out.getvalue())
+    assert state["offline"] and state["pending_events"] == 1 and state["linked"]
