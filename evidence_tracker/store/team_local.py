@@ -224,8 +224,8 @@ def pending_claims(project: Project) -> tuple[list[tuple[str, str, dict[str, Any
     """(claims, sources) new or changed since the last push."""
     claims = []
     for row in project.conn.execute(
-            "SELECT t.uid, t.pushed_hash, coalesce(t.wire_code, c.code), c.text, c.category, c.population, "
-            "c.intervention, c.comparator, c.outcome, c.timepoint, c.kind, r.name, "
+            "SELECT t.uid, t.pushed_hash, coalesce(t.wire_code, c.code), c.text, c.category, "
+            "c.population, c.intervention, c.comparator, c.outcome, c.timepoint, c.kind, r.name, "
             "(SELECT json_group_array(k.slug) FROM claim_conditions cc "
             " JOIN conditions k ON k.id = cc.condition_id WHERE cc.claim_id = c.id) "
             "FROM claims c JOIN team_claim_ids t ON t.claim_id = c.id "
