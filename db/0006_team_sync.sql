@@ -13,7 +13,8 @@ CREATE TABLE team_link (
     last_sync_at      TEXT,
     last_attempt_at   TEXT,
     last_error        TEXT NOT NULL DEFAULT '',
-    clock_skew_seconds REAL
+    clock_skew_seconds REAL,
+    last_verified_at  TEXT                           -- the last full re-hash of pushed events
 );
 -- Every event's UUID; origin 'server' = pulled from the team; pushed_hash = the content
 -- hash the server holds (NULL: not pushed yet).
@@ -21,7 +22,8 @@ CREATE TABLE team_event_ids (
     event_id    INTEGER PRIMARY KEY REFERENCES events(id),
     uid         TEXT NOT NULL UNIQUE,
     origin      TEXT NOT NULL DEFAULT 'local' CHECK (origin IN ('local', 'server')),
-    pushed_hash TEXT
+    pushed_hash TEXT,
+    pushed_chain TEXT     -- events.hash when pushed: a re-chained edit shows without hashing
 );
 CREATE INDEX team_event_ids_unpushed ON team_event_ids(event_id) WHERE pushed_hash IS NULL;
 CREATE TABLE team_claim_ids (

@@ -294,6 +294,12 @@ BEGIN
     IF NEW.kind NOT IN ('screening', 'appraisal', 'grade', 'link') THEN
         RETURN NULL;
     END IF;
+    -- A reviewer judging again changes nothing: only a new judge can complete a subject.
+    IF EXISTS (SELECT FROM team.events e WHERE e.project_id = NEW.project_id
+               AND e.subject = NEW.subject AND e.reviewer = NEW.reviewer AND e.id <> NEW.id)
+    THEN
+        RETURN NULL;
+    END IF;
     SELECT coalesce(array_agg(DISTINCT e.reviewer), '{}') INTO judged
     FROM team.events e WHERE e.project_id = NEW.project_id AND e.subject = NEW.subject;
     SELECT coalesce(array_agg(a.role_name), '{}') INTO assigned

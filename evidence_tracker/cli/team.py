@@ -51,6 +51,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        "status 3 when the server cannot be reached (you keep working offline).")
     s.add_argument("--json", action="store_true", help="print the sync state as one JSON object")
     s.add_argument("--status", action="store_true", help="only show the sync state")
+    s.add_argument("--verify", action="store_true",
+                   help="hash every event already pushed again, to find local edits (done "
+                   "once a day anyway)")
 
 
 def run(
@@ -106,7 +109,7 @@ def _sync(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) 
     code = EXIT_OK
     if not args.status:
         try:
-            report = team_service.sync(project)
+            report = team_service.sync(project, verify=args.verify)
             for problem in report.problems:
                 err.write(f"evidence-tracker: {problem}\n")
             if not args.json:

@@ -12,6 +12,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,6 +36,8 @@ PAGE_SIZE = 2000
 PUSH_BATCH = 5000
 #: A clock this far from the server's is reported (times are for display only).
 SKEW_WARNING_SECONDS = 15 * 60
+#: Every pushed event is hashed again at least this often (and with ``verify=True``).
+FULL_CHECK_EVERY = timedelta(days=1)
 
 __all__ = ["JUDGEMENT_KINDS", "Refused", "SchemaMismatch", "ServerUnreachable", "TeamError"]
 
@@ -203,17 +206,22 @@ def status(project: Project) -> SyncStatus:
 
 
 def sync(project: Project, *, password: str | None = None, page_size: int = PAGE_SIZE,
-         push_batch: int = PUSH_BATCH, progress: Callable[[SyncReport], None] | None = None
-         ) -> SyncReport:
+         push_batch: int = PUSH_BATCH, progress: Callable[[SyncReport], None] | None = None,
+         verify: bool = False) -> SyncReport:
     """Push what this reviewer wrote, then pull what they may see. Raises TeamError
-    (ServerUnreachable: offline; Refused; SchemaMismatch) after recording it locally."""
+    (ServerUnreachable: offline; Refused; SchemaMismatch) after recording it locally.
+
+    Pushed events edited since are looked for at every sync by their chain hash (an edit
+    re-chained so that ``verify`` passes), and by hashing every one of them again once a
+    day or with ``verify`` (an edit that broke the chain; ``verify`` finds those too)."""
     link = team_local.require_link(project)
     report = SyncReport()
     team_local.update_link(project, last_attempt_at=utcnow())
     try:
         with team_server.connect(link.server_url,
                                  password or password_for(link.server_url)) as conn:
-            _sync(project, conn, link, report, page_size, push_batch, progress)
+            _sync(project, conn, link, report, page_size, push_batch, progress,
+                  verify or _full_check_due(link))
     except ServerUnreachable as exc:
         team_local.update_link(project, last_error=f"offline: {exc}")
         raise
@@ -227,9 +235,19 @@ def sync(project: Project, *, password: str | None = None, page_size: int = PAGE
     return report
 
 
+def _full_check_due(link: team_local.TeamLink) -> bool:
+    if not link.last_verified_at:
+        return True
+    try:
+        last = datetime.fromisoformat(link.last_verified_at)
+    except ValueError:
+        return True
+    return datetime.now(UTC) - last > FULL_CHECK_EVERY
+
+
 def _sync(project: Project, conn: Any, link: team_local.TeamLink, report: SyncReport,
           page_size: int, push_batch: int,
-          progress: Callable[[SyncReport], None] | None) -> None:
+          progress: Callable[[SyncReport], None] | None, full_check: bool) -> None:
     server = team_server.state(conn)  # refuses a schema it does not speak, before anything
     if (link.server_generation and server.generation != link.server_generation) \
             or server.last_seq < link.pull_cursor:
@@ -243,8 +261,11 @@ def _sync(project: Project, conn: Any, link: team_local.TeamLink, report: SyncRe
         pending = team_local.count_pending_events(project, link.login)
         raise Refused(f"{link.login} is not an active member of the team server; "
                       f"{pending} event(s) stay in this project, unsent.")
-    tampered = team_local.tampered_events(project)
-    for uid in tampered:
+    tampered = set(team_local.rechained_events(project))
+    if full_check:
+        tampered.update(team_local.tampered_events(project))
+        team_local.update_link(project, last_verified_at=utcnow())
+    for uid in sorted(tampered):
         report.problems.append(f"Event {uid} was changed in this project after it was pushed.")
         team_local.record_conflict(project, "tampered",
                                    f"event {uid} was changed locally after it was pushed")

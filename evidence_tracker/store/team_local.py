@@ -35,11 +35,12 @@ class TeamLink:
     last_attempt_at: str | None
     last_error: str
     clock_skew_seconds: float | None
+    last_verified_at: str | None
 
 
 _LINK_COLUMNS = ("server_url", "project_uuid", "login", "server_generation", "pull_cursor",
                  "linked_at", "last_sync_at", "last_attempt_at", "last_error",
-                 "clock_skew_seconds")
+                 "clock_skew_seconds", "last_verified_at")
 
 
 def get_link(project: Project) -> TeamLink | None:
@@ -181,8 +182,18 @@ def count_pending_events(project: Project, login: str) -> int:
     return int(row[0])
 
 
+def rechained_events(project: Project) -> list[str]:
+    """UUIDs of pushed local events whose chain hash changed since the push: edited and
+    re-chained so that ``verify`` passes (one SQL comparison, run at every sync)."""
+    return [r[0] for r in project.conn.execute(
+        "SELECT t.uid FROM team_event_ids t JOIN events e ON e.id = t.event_id "
+        "WHERE t.origin = 'local' AND t.pushed_chain IS NOT NULL "
+        "AND t.pushed_chain IS NOT e.hash ORDER BY e.id")]
+
+
 def tampered_events(project: Project) -> list[str]:
-    """UUIDs of pushed local events whose content no longer matches what was pushed."""
+    """UUIDs of pushed local events whose content no longer matches what was pushed (every
+    pushed event hashed again: the periodic full check)."""
     rows = project.conn.execute(_EVENT_WIRE_SELECT + " WHERE t.origin = 'local' "
                                 "AND t.pushed_hash IS NOT NULL ORDER BY e.id")
     return [row[0] for row in rows if team_wire.content_hash(_event_wire(row)) != row[11]]
@@ -264,7 +275,8 @@ def mark_pushed(project: Project, batch: WireBatch) -> None:
     """After the server committed ``batch``: remember what it holds (one local step)."""
     conn = project.conn
     with project.transaction():
-        conn.executemany("UPDATE team_event_ids SET pushed_hash = ? WHERE uid = ?",
+        conn.executemany("UPDATE team_event_ids SET pushed_hash = ?, pushed_chain = "
+                         "(SELECT hash FROM events WHERE id = event_id) WHERE uid = ?",
                          [(h, uid) for uid, h, _ in batch.events])
         conn.executemany("UPDATE team_claim_ids SET pushed_hash = ? WHERE uid = ?",
                          [(h, uid) for uid, h, _ in batch.claims])

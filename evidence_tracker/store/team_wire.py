@@ -13,9 +13,10 @@ True
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from typing import Any
+
+import orjson
 
 WIRE_VERSION = "evidence-tracker-team/1"
 #: The namespace of the deterministic UUIDs (claims seeded in every project, sources).
@@ -23,10 +24,10 @@ NAMESPACE = uuid.UUID("5b0f4a52-7f6e-4b7e-9a53-2f6a1d3c9e11")
 
 
 def content_hash(record: dict[str, Any]) -> str:
-    """SHA-256 over a record's canonical JSON (sorted keys): equal content, equal hash."""
-    payload = json.dumps([WIRE_VERSION, record], sort_keys=True, ensure_ascii=True,
-                         separators=(",", ":"))
-    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+    """SHA-256 over a record's canonical JSON (sorted keys, UTF-8): equal content, equal
+    hash. Both ends of the sync use this one function."""
+    payload = orjson.dumps([WIRE_VERSION, record], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(payload).hexdigest()
 
 
 def study_key(pmid: str | None, doi: str | None) -> str:

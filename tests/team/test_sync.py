@@ -11,8 +11,9 @@ import pytest
 from team.conftest import Machine, TeamServer
 
 from evidence_tracker.domain.claims import Pico
+from evidence_tracker.services import project as project_service
 from evidence_tracker.services import team as team_service
-from evidence_tracker.store import team_local
+from evidence_tracker.store import event_chain, team_local
 from evidence_tracker.store.claims import insert_claim, next_claim_code
 from evidence_tracker.store.events import append_event, ensure_reviewer
 
@@ -195,25 +196,40 @@ def test_deactivated_reviewer_with_psql_is_refused_by_the_server(
     assert server_events(team_server) == []
 
 
+def _tamper(machine: Machine, script: str) -> None:
+    """Edit the project behind the application's back, as with the sqlite3 shell."""
+    path = machine.project.path
+    machine.project.close()
+    conn = sqlite3.connect(path)
+    conn.create_function("evidence_event_hash", 11, event_chain.event_hash)
+    conn.executescript("DROP TRIGGER events_append_only_update;" + script
+                       + "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
+                       "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;")
+    conn.close()
+    machine.project = project_service.open_or_create(path)
+
+
+_NAIVE_EDIT = ("UPDATE events SET after = '{\"decision\": \"include\", \"reason\": \"\", "
+               "\"note\": \"\"}' WHERE kind = 'screening';")
+# The careful forger re-chains the event so that `evidence-tracker verify` passes.
+_RECHAINED_EDIT = _NAIVE_EDIT + (
+    "UPDATE events SET hash = evidence_event_hash(prev_hash, id, occurred_at, "
+    "(SELECT name FROM reviewers WHERE id = reviewer_id), kind, study_id, claim_id, before, "
+    "after, note, reverts);")
+
+
+@pytest.mark.parametrize(("edit", "verify"), [(_RECHAINED_EDIT, False), (_NAIVE_EDIT, True)])
 def test_tampering_with_an_already_pushed_event_is_detected(
-        team_server: TeamServer, machines: MakeMachine) -> None:
+        team_server: TeamServer, machines: MakeMachine, edit: str, verify: bool) -> None:
     ana = machines(team_server.add("ana"))
     ana.screen("1000", "exclude", "Wrong population")
     ana.sync()
-    path = ana.project.path
-    ana.project.close()
-    conn = sqlite3.connect(path)  # behind the application's back, as with the sqlite3 shell
-    conn.executescript(
-        "DROP TRIGGER events_append_only_update;"
-        "UPDATE events SET after = '{\"decision\": \"include\", \"reason\": \"\", "
-        "\"note\": \"\"}' WHERE kind = 'screening';"
-        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
-        "SELECT RAISE(ABORT, 'events are append-only'); END;")
-    conn.close()
-    from evidence_tracker.services import project as project_service
-    ana.project = project_service.open_or_create(path)
+    ana.sync()  # the daily full check is done: the next sync relies on the chain hashes
+    _tamper(ana, edit)
     try:
-        report = ana.sync()
+        if edit == _RECHAINED_EDIT:
+            assert project_service.verify_audit_trail(ana.project).ok  # verify is fooled
+        report = ana.sync(verify=verify)
         assert any("changed in this project after it was pushed" in p for p in report.problems)
         assert [k for _, k, _ in team_local.conflicts(ana.project)] == ["tampered"]
     finally:
