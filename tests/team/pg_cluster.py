@@ -111,7 +111,8 @@ def running_cluster() -> Iterator[Cluster]:
         if bin_dir is None:
             raise PostgresUnavailable("postgresql was installed but no initdb was found")
     runas = _runas_postgres()
-    root = Path(tempfile.mkdtemp(prefix="et-pg-"))
+    # As root the cluster belongs to `postgres`, who must reach it: /tmp, not root's $TMPDIR.
+    root = Path(tempfile.mkdtemp(prefix="et-pg-", dir="/tmp" if runas else None))
     data_dir, socket_dir = root / "data", root / "run"
     socket_dir.mkdir()
     if runas:
