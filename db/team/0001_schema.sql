@@ -279,7 +279,7 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Ask the team administrator to reactivate the account.';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END
 $$;
 
@@ -367,7 +367,8 @@ BEGIN
     END LOOP;
     FOREACH t IN ARRAY ARRAY['studies', 'conditions', 'claims', 'claim_sources', 'events',
                              'unblinded'] LOOP
-        EXECUTE format('CREATE TRIGGER active BEFORE INSERT ON team.%I FOR EACH ROW '
+        -- Once per statement: whether the person is active does not depend on the row.
+        EXECUTE format('CREATE TRIGGER active BEFORE INSERT ON team.%I FOR EACH STATEMENT '
                        'EXECUTE FUNCTION team.require_active()', t);
     END LOOP;
     FOREACH t IN ARRAY ARRAY['schema_version', 'server_info', 'projects', 'members',
