@@ -14,7 +14,16 @@ from types import ModuleType
 from typing import TextIO
 
 from evidence_tracker import __version__
-from evidence_tracker.cli import claims, export, findings, grading, pubmed, studies, verify
+from evidence_tracker.cli import (
+    claims,
+    export,
+    findings,
+    grading,
+    pubmed,
+    studies,
+    team,
+    verify,
+)
 from evidence_tracker.cli.common import Session
 from evidence_tracker.config import resolve_db_path
 from evidence_tracker.services import project as project_service
@@ -24,7 +33,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 #: Command modules, in the order their commands appear in --help.
 COMMAND_MODULES: tuple[ModuleType, ...] = (studies, pubmed, claims, findings, grading,
-                                           export, verify)
+                                           export, verify, team)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -76,37 +76,47 @@ def keyring_available() -> bool:
     return bool(keyring.get_keyring().priority > 0)
 
 
-def get_api_key() -> str:
-    """The NCBI API key: ``$NCBI_API_KEY`` if set, else the system keyring, else ''."""
-    env = os.environ.get(API_KEY_ENV, "").strip()
+def get_secret(user: str, env_var: str, what: str) -> str:
+    """A secret: ``$env_var`` if set, else the system keyring entry ``user``, else ''."""
+    env = os.environ.get(env_var, "").strip()
     if env:
         return env
     try:
-        return keyring.get_password(KEYRING_SERVICE, KEYRING_USER) or ""
+        return keyring.get_password(KEYRING_SERVICE, user) or ""
     except keyring.errors.NoKeyringError:
-        return ""  # headless machines: no keyring, no key (NCBI_API_KEY can give one)
+        return ""  # headless machines: no keyring, no secret (the variable can give one)
     except keyring.errors.KeyringError as exc:
-        log.warning("cannot read the API key from the keyring: %s", type(exc).__name__)
+        log.warning("cannot read the %s from the keyring: %s", what, type(exc).__name__)
         return ""
+
+
+def set_secret(user: str, value: str, env_var: str, what: str) -> None:
+    """Store (or, for '', delete) a secret in the system keyring."""
+    if not keyring_available():
+        raise SecretStoreUnavailable(
+            f"No system keyring is available, so the {what} cannot be stored safely. "
+            f"Set the {env_var} environment variable instead."
+        )
+    try:
+        if value:
+            keyring.set_password(KEYRING_SERVICE, user, value)
+        else:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                keyring.delete_password(KEYRING_SERVICE, user)
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreUnavailable(
+            f"The system keyring refused to store the {what} ({type(exc).__name__})."
+        ) from exc
+
+
+def get_api_key() -> str:
+    """The NCBI API key: ``$NCBI_API_KEY`` if set, else the system keyring, else ''."""
+    return get_secret(KEYRING_USER, API_KEY_ENV, "API key")
 
 
 def set_api_key(value: str) -> None:
     """Store (or, for '', delete) the API key in the system keyring."""
-    if not keyring_available():
-        raise SecretStoreUnavailable(
-            "No system keyring is available, so the NCBI API key cannot be stored safely. "
-            f"Set the {API_KEY_ENV} environment variable instead."
-        )
-    try:
-        if value:
-            keyring.set_password(KEYRING_SERVICE, KEYRING_USER, value)
-        else:
-            with contextlib.suppress(keyring.errors.PasswordDeleteError):
-                keyring.delete_password(KEYRING_SERVICE, KEYRING_USER)
-    except keyring.errors.KeyringError as exc:
-        raise SecretStoreUnavailable(
-            f"The system keyring refused to store the API key ({type(exc).__name__})."
-        ) from exc
+    set_secret(KEYRING_USER, value, API_KEY_ENV, "NCBI API key")
 
 
 class ApiKey:

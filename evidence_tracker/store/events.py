@@ -69,9 +69,11 @@ def append_event(
     note: str = "",
     reverts: int | None = None,
     before: Any = _UNSET,
+    occurred_at: str | None = None,
 ) -> int:
     """Record a judgement; ``before`` is read from the current state in the same step
-    (unless the caller worked it out). Returns the new event's id."""
+    (unless the caller worked it out). Returns the new event's id. ``occurred_at``: when
+    another machine recorded it (an event pulled from the team server), else now."""
     with project.transaction():
         if before is _UNSET:
             before = current_state(
@@ -82,6 +84,7 @@ def append_event(
             claim_id=_int(claim_id), reverts=_int(reverts), note=str(note),
             before=None if before is None else json.dumps(before, ensure_ascii=False),
             after=None if after is None else json.dumps(after, ensure_ascii=False),
+            occurred_at=occurred_at,
         )
 
 
@@ -93,7 +96,7 @@ def _int(value: int | None) -> int | None:
 def _insert_chained(
     project: Project, kind: str, *, reviewer_id: int | None, study_id: int | None,
     claim_id: int | None, before: str | None, after: str | None, note: str,
-    reverts: int | None,
+    reverts: int | None, occurred_at: str | None = None,
 ) -> int:
     """Insert one event after the last one, with its link; inside the caller's step."""
     conn = project.conn
@@ -104,7 +107,7 @@ def _insert_chained(
     if reviewer_id is not None:
         row = conn.execute("SELECT name FROM reviewers WHERE id = ?", (reviewer_id,)).fetchone()
         reviewer = row[0] if row else None
-    occurred_at = utcnow()
+    occurred_at = occurred_at or utcnow()
     digest = event_chain.event_hash(prev_hash, event_id, occurred_at, reviewer, kind,
                                     study_id, claim_id, before, after, note, reverts)
     conn.execute(
