@@ -1,2 +1,0 @@
--- Placeholder so that 0006 applies on this branch: number 0005 belongs to perf-store's
--- migration. At merge, keep perf-store's 0005 and delete this file.
