@@ -9,12 +9,14 @@ in step with the table and sidebar. The parts never reach back into the window.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QFileDialog,
     QHeaderView,
     QLabel,
@@ -46,7 +48,7 @@ from evidence_tracker.ui.context import AppContext
 from evidence_tracker.ui.detail import StudyDetail
 from evidence_tracker.ui.export_actions import ExportActions
 from evidence_tracker.ui.fetch_dialog import FetchDialog
-from evidence_tracker.ui.grading import GradingController
+from evidence_tracker.ui.grading import DOCK_WIDTH, GradingController
 from evidence_tracker.ui.import_actions import ImportActions
 from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
 from evidence_tracker.ui.preferences import PreferencesDialog
@@ -62,6 +64,8 @@ CLAIMS_SPLIT = (0.16, 0.46, 0.38)
 #: On a wide window the claim page (SoF table, forest plots) gets the extra room.
 CLAIMS_SPLIT_WIDE = (0.12, 0.40, 0.48)
 WIDE_WINDOW = 1700
+#: How the sidebar, the list and the right pane share a change of the window's width.
+PANE_STRETCH = (1, 4, 3)
 
 
 class MainWindow(QMainWindow):
@@ -133,7 +137,10 @@ class MainWindow(QMainWindow):
         self.right.addWidget(self.claims.page)
         splitter.addWidget(self.right)
         splitter.setSizes([250, 650, 380])
-        splitter.setStretchFactor(1, 1)
+        # A wider window widens every pane (a narrower one, or an open dock, narrows them),
+        # the list most, so the sidebar's names and the pane's text gain room too.
+        for pane, stretch in enumerate(PANE_STRETCH):
+            splitter.setStretchFactor(pane, stretch)
         splitter.setCollapsible(0, False)
         # Docks (appraisal, GRADE) take room from the panes: the condition and clinic names
         # stay readable, the table and the claim page give way instead.
@@ -180,6 +187,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(*self.grading.docks)
         for dock in self.grading.docks:
             dock.hide()
+            dock.visibilityChanged.connect(partial(self._dock_visibility, dock))
+            dock.topLevelChanged.connect(self._fit_to_screen_soon)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -509,6 +518,38 @@ class MainWindow(QMainWindow):
         )
 
     # -- window state ----------------------------------------------------------------------
+    def fit_to_screen(self) -> None:
+        """Keep the whole window on its screen's available area: a dock opening, or a
+        geometry saved on a larger monitor, shrinks the panes rather than the screen."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        available = screen.availableGeometry()
+        frame = self.frameGeometry()
+        border_w, border_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), available.width() - border_w)
+        height = min(self.height(), available.height() - border_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        left = max(available.left(), min(frame.left(), available.right() + 1 - frame.width()))
+        top = max(available.top(), min(frame.top(), available.bottom() + 1 - frame.height()))
+        if (left, top) != (frame.left(), frame.top()):
+            self.move(left, top)
+
+    def _dock_visibility(self, dock: QDockWidget, shown: bool) -> None:
+        """A dock opens at its preferred width where the panes leave room for it."""
+        if shown and not dock.isFloating():
+            self.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self._fit_to_screen_soon()  # once the dock's size hints have reached the layout
+
+    def _fit_to_screen_soon(self, *_args: object) -> None:
+        QTimer.singleShot(0, self.fit_to_screen)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_to_screen_soon()
+
     def _restore_state(self) -> None:
         s = QSettings()
         geometry = s.value("mainWindow/geometry")
