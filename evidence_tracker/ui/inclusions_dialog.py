@@ -24,6 +24,7 @@ from evidence_tracker.domain.claims import ClaimsError
 from evidence_tracker.services import evidence
 from evidence_tracker.store import Project
 from evidence_tracker.ui.context import ReviewerSession
+from evidence_tracker.ui.theme import Tone, style_text
 
 STUDY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -73,7 +74,7 @@ class InclusionsDialog(QDialog):
         self.hint = QLabel(source)
         self.hint.setObjectName("inclusionsHint")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
+        style_text(self.hint)
         self.studies = QListWidget()
         self.studies.setObjectName("inclusionsList")
         infos = evidence.study_briefs(project, ordered)
@@ -96,7 +97,7 @@ class InclusionsDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("inclusionsError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        style_text(self.error, Tone.BAD, bold=True)
         self.error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.addButton("&Save Included Studies",

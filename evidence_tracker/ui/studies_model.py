@@ -22,6 +22,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from evidence_tracker.store import Project, StoreError
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
+from evidence_tracker.ui.theme import colours
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class StudiesTableModel(QAbstractTableModel):
             return None
         col = index.column()
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor("#b00020")) if row["retracted"] else None
+            return QBrush(QColor(colours().danger)) if row["retracted"] else None
         if role == Qt.ItemDataRole.FontRole:
             if row["retracted"]:
                 font = QFont()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -238,12 +238,14 @@ def wants_dark(choice: ThemeChoice, scheme: Qt.ColorScheme) -> bool:
     return choice is ThemeChoice.DARK
 
 
-class ThemeKeeper:
-    """Applies a theme choice to the application and, for System, follows the desktop's
+class ThemeKeeper(QObject):
+    """Keeps the application in the chosen theme; for System, it follows the desktop's
     light/dark switch. The platform's own palette is kept whenever it already matches the
     wanted scheme; otherwise the theme's palette replaces it."""
 
     def __init__(self, app: QApplication):
+        super().__init__(app)
+        self.setObjectName("themeKeeper")
         self.app = app
         self.choice = ThemeChoice.SYSTEM
         app.styleHints().colorSchemeChanged.connect(self._scheme_changed)
@@ -253,9 +255,17 @@ class ThemeKeeper:
         # An empty palette resolves to the platform's, and keeps following it.
         self.app.setPalette(QPalette())
         dark = wants_dark(choice, self.app.styleHints().colorScheme())
-        platform_dark = self.app.palette().base().color().lightness() < 128
-        if dark != platform_dark:
+        if dark != (self.app.palette().base().color().lightness() < 128):
             self.app.setPalette(dark_palette() if dark else light_palette())
 
     def _scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
         self.apply(self.choice)
+
+
+def apply_theme(choice: ThemeChoice) -> None:
+    """Put the application in ``choice``'s theme (the one keeper follows the desktop)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    keeper = app.findChild(ThemeKeeper, "themeKeeper") or ThemeKeeper(app)
+    keeper.apply(choice)
