@@ -189,12 +189,12 @@ class RecordingPainter(QPainter):
     def next_cell(self) -> None:
         self._fill = None
 
-    def drawRoundedRect(self, rect: Any, *args: Any) -> None:  # noqa: N802 (Qt's name)
+    def drawRoundedRect(self, rect: Any, *args: Any) -> None:
         self._fill = (QRect(rect.toRect() if hasattr(rect, "toRect") else rect),
                       self.brush().color().name())
         super().drawRoundedRect(rect, *args)
 
-    def drawText(self, rect: Any, *args: Any) -> None:  # noqa: N802 (Qt's name)
+    def drawText(self, rect: Any, *args: Any) -> None:
         under = None
         if isinstance(rect, QRect) and self._fill is not None and \
                 self._fill[0].intersects(rect):
