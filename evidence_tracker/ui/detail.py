@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from PySide6.QtCore import QEvent, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from evidence_tracker.domain.claims import STANCE_LABELS, Claim
@@ -184,6 +184,7 @@ class StudyDetail(QTextBrowser):
         super().__init__(parent)
         self.context = context
         self.study_id: int | None = None
+        self._stale = False  # rendered in another palette than the current one
         self.setOpenLinks(False)
         self.anchorClicked.connect(self._open_link)
         self.setObjectName("studyDetail")
@@ -195,6 +196,7 @@ class StudyDetail(QTextBrowser):
     def show_study(self, study_id: int | None) -> None:
         """Render ``study_id`` (None, or a study no longer there: the hint)."""
         self.study_id = study_id
+        self._stale = False
         project = self.context.project
         stored = study_store.get_study(project, study_id) if study_id else None
         theme = colours(self)
@@ -213,7 +215,14 @@ class StudyDetail(QTextBrowser):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self.refresh()  # colours follow a light/dark switch
+            self._stale = True  # colours follow a light/dark switch, when next shown
+            if self.isVisible():
+                self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def selected_text(self) -> str:
         """The text selected in the pane, on one line (offered as a link's quote)."""

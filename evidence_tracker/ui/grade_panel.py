@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -78,6 +78,7 @@ class GradePanel(QWidget):
         self.dirty = False  # edited since loaded or saved
         self._loading = False
         self._claim_facts = ("", "")  # the claim label's heading and facts (HTML)
+        self._stale = False  # drawn in another palette than the current one
 
         self.claim_combo = QComboBox()
         self.claim_combo.setObjectName("gradeClaimCombo")
@@ -343,10 +344,20 @@ class GradePanel(QWidget):
                                  f"{facts}</span>")
 
     def changeEvent(self, event: QEvent) -> None:
-        """Colours follow a light/dark switch (unsaved edits stay)."""
+        """Colours follow a light/dark switch (unsaved edits stay), when next shown."""
         super().changeEvent(event)
-        if event.type() != QEvent.Type.PaletteChange or not hasattr(self, "start_reason"):
-            return
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "start_reason"):
+            self._stale = True
+            if self.isVisible():
+                self._restyle()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._restyle()
+
+    def _restyle(self) -> None:
+        self._stale = False
         for label in (self.start_reason, *self.hints.values()):
             style_text(label)
         if self.claim_id is not None:

@@ -62,10 +62,16 @@ SEARCH_DELAY_MS = 250
 #: Share of the splitter's width for sidebar, list and claim page in claims mode.
 CLAIMS_SPLIT = (0.16, 0.46, 0.38)
 #: On a wide window the claim page (SoF table, forest plots) gets the extra room.
-CLAIMS_SPLIT_WIDE = (0.12, 0.40, 0.48)
+CLAIMS_SPLIT_WIDE = (0.12, 0.48, 0.40)
 WIDE_WINDOW = 1700
 #: How the sidebar, the list and the right pane share a change of the window's width.
 PANE_STRETCH = (1, 4, 3)
+#: In claims mode the claim page gives way first (a dock beside it grades the same claim):
+#: the claims' text keeps a readable column.
+CLAIMS_PANE_STRETCH = (0, 1, 3)
+#: The claims list's width that leaves its text column about 360 px beside the counts and
+#: verdicts; a dock takes its room from the claim page until the page is at its minimum.
+CLAIMS_LIST_WIDTH = 800
 
 
 class MainWindow(QMainWindow):
@@ -139,8 +145,8 @@ class MainWindow(QMainWindow):
         splitter.setSizes([250, 650, 380])
         # A wider window widens every pane (a narrower one, or an open dock, narrows them),
         # the list most, so the sidebar's names and the pane's text gain room too.
-        for pane, stretch in enumerate(PANE_STRETCH):
-            splitter.setStretchFactor(pane, stretch)
+        for pane, factor in enumerate(PANE_STRETCH):
+            splitter.setStretchFactor(pane, factor)
         splitter.setCollapsible(0, False)
         # Docks (appraisal, GRADE) take room from the panes: the condition and clinic names
         # stay readable, the table and the claim page give way instead.
@@ -375,6 +381,10 @@ class MainWindow(QMainWindow):
             self.table.scrollTo(self.model.index(self.model.row_of(study_id), 0))
             self.table.setFocus()
 
+    def _set_pane_stretch(self, stretch: tuple[int, int, int]) -> None:
+        for pane, factor in enumerate(stretch):
+            self.splitter.setStretchFactor(pane, factor)
+
     def _claims_mode_changed(self, claims: bool) -> None:
         """Claims mode: the claims list in the centre and the claim page on the right, each
         mode keeping its own splitter sizes."""
@@ -387,7 +397,10 @@ class MainWindow(QMainWindow):
             split = CLAIMS_SPLIT_WIDE if total >= WIDE_WINDOW else CLAIMS_SPLIT
             sizes = self._claims_sizes or [int(total * f) for f in split]
             self.splitter.setSizes(sizes)
+            self._set_pane_stretch(CLAIMS_PANE_STRETCH)
+            self._balance_claims_panes()
         else:
+            self._set_pane_stretch(PANE_STRETCH)
             self._claims_sizes = self.splitter.sizes()
             if self._studies_sizes:
                 self.splitter.setSizes(self._studies_sizes)
@@ -540,8 +553,21 @@ class MainWindow(QMainWindow):
     def _dock_visibility(self, dock: QDockWidget, shown: bool) -> None:
         """A dock opens at its preferred width where the panes leave room for it."""
         if shown and not dock.isFloating():
-            self.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+            # on a narrow window the dock starts at its minimum: the panes need the room
+            width = DOCK_WIDTH if self.width() >= WIDE_WINDOW else dock.minimumSizeHint().width()
+            self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
         self._fit_to_screen_soon()  # once the dock's size hints have reached the layout
+        QTimer.singleShot(0, self._balance_claims_panes)
+
+    def _balance_claims_panes(self) -> None:
+        """In claims mode the list keeps ``CLAIMS_LIST_WIDTH`` while the page can give it."""
+        if not self.claims.active:
+            return
+        side, claims, page = self.splitter.sizes()
+        wanted = min(CLAIMS_LIST_WIDTH,
+                     claims + page - self.claims.page.minimumSizeHint().width())
+        if claims < wanted:
+            self.splitter.setSizes([side, wanted, claims + page - wanted])
 
     def _fit_to_screen_soon(self, *_args: object) -> None:
         QTimer.singleShot(0, self.fit_to_screen)
