@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -142,6 +143,9 @@ class MainWindow(QMainWindow):
         self.right.addWidget(self.detail)
         self.right.addWidget(self.claims.page)
         splitter.addWidget(self.right)
+        for stack in (self.centre, self.right):
+            stack.currentChanged.connect(partial(_size_by_current_page, stack))
+            _size_by_current_page(stack)
         splitter.setSizes([250, 650, 380])
         # A wider window widens every pane (a narrower one, or an open dock, narrows them),
         # the list most, so the sidebar's names and the pane's text gain room too.
@@ -401,6 +405,7 @@ class MainWindow(QMainWindow):
             self._balance_claims_panes()
         else:
             self._set_pane_stretch(PANE_STRETCH)
+            self.right.show()  # folded for a dock in claims mode
             self._claims_sizes = self.splitter.sizes()
             if self._studies_sizes:
                 self.splitter.setSizes(self._studies_sizes)
@@ -551,23 +556,36 @@ class MainWindow(QMainWindow):
             self.move(left, top)
 
     def _dock_visibility(self, dock: QDockWidget, shown: bool) -> None:
-        """A dock opens at its preferred width where the panes leave room for it."""
+        """A dock opens at its preferred width where the panes leave room for it; on a
+        narrow window in claims mode it stands in for the claim page (the page folds away
+        while a dock is open; its splitter handle brings it back)."""
         if shown and not dock.isFloating():
-            # on a narrow window the dock starts at its minimum: the panes need the room
-            width = DOCK_WIDTH if self.width() >= WIDE_WINDOW else dock.minimumSizeHint().width()
-            self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+            narrow = self.width() < WIDE_WINDOW
+            if narrow and self.claims.active:
+                self.right.hide()  # hidden, its minimum width no longer holds the dock back
+            # the panels' full width (a form scrolling sideways is worse than narrower panes)
+            self.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         self._fit_to_screen_soon()  # once the dock's size hints have reached the layout
         QTimer.singleShot(0, self._balance_claims_panes)
 
     def _balance_claims_panes(self) -> None:
-        """In claims mode the list keeps ``CLAIMS_LIST_WIDTH`` while the page can give it."""
+        """In claims mode the list keeps ``CLAIMS_LIST_WIDTH`` while the page can give it;
+        a page folded for a dock comes back when no dock is open."""
         if not self.claims.active:
             return
+        docked = [d for d in self.grading.docks if d.isVisible() and not d.isFloating()]
+        if self.right.isHidden():
+            if docked:  # the room the page left goes to the dock, up to its width
+                self.resizeDocks(docked, [DOCK_WIDTH] * len(docked), Qt.Orientation.Horizontal)
+                return
+            self.right.show()
         side, claims, page = self.splitter.sizes()
+        if page == 0:
+            page = claims - min(CLAIMS_LIST_WIDTH, int(claims * 0.55))
+            claims -= page
         wanted = min(CLAIMS_LIST_WIDTH,
                      claims + page - self.claims.page.minimumSizeHint().width())
-        if claims < wanted:
-            self.splitter.setSizes([side, wanted, claims + page - wanted])
+        self.splitter.setSizes([side, max(claims, wanted), claims + page - max(claims, wanted)])
 
     def _fit_to_screen_soon(self, *_args: object) -> None:
         QTimer.singleShot(0, self.fit_to_screen)
@@ -597,6 +615,18 @@ class MainWindow(QMainWindow):
         if self._lock:
             self._lock.release()
         super().closeEvent(event)
+
+
+def _size_by_current_page(stack: QStackedWidget, _index: int = 0) -> None:
+    """A stack as small as its current page allows (not as its largest page: the claims
+    view's minimum kept the studies table wide, and a dock beside it narrow)."""
+    for i in range(stack.count()):
+        page = stack.widget(i)
+        policy = (QSizePolicy.Policy.Preferred if page is stack.currentWidget()
+                  else QSizePolicy.Policy.Ignored)
+        if page is not None:
+            page.setSizePolicy(policy, policy)
+    stack.updateGeometry()
 
 
 def recent_projects() -> list[str]:

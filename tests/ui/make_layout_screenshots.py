@@ -5,8 +5,10 @@ Run (the screen size comes from an offscreen platform configuration this script 
 It re-runs itself with ``QT_QPA_PLATFORM=offscreen:configfile=…`` (and ``QT_SCALE_FACTOR``),
 fills a demo project (synthetic records from the fake E-utilities server, fetched through
 the real fetch service; links and verdicts through the services), and for each theme saves
-the studies view, the claims view and the claims view with the GRADE dock open, as
-``DIR/{studies,claims,claims-grade}-WxH[-xN]-{light,dark}.png``. It exits non-zero, saying
+the studies view (alone and with the appraisal dock), the claims view and the claims
+view with the GRADE dock open, as
+``DIR/{studies,studies-appraisal,claims,claims-grade}-WxH[-xN]-{light,dark}.png``.
+It exits non-zero, saying
 why, when the window leaves the screen, a key widget has no size, or a claim's text in the
 claims list is cut although it would fit two lines of a readable column.
 """
@@ -51,8 +53,11 @@ def problems_in(window, app, screen_size: tuple[int, int]) -> list[str]:  # type
     if frame.width() > available.width() or frame.height() > available.height():
         found.append(f"window {frame.width()}x{frame.height()} larger than the screen "
                      f"{available.width()}x{available.height()}")
-    key = [window.sidebar, window.centre.currentWidget(), window.right.currentWidget()]
-    key += [d for d in window.grading.docks if d.isVisible()]
+    key = [window.sidebar, window.centre.currentWidget()]
+    docked = [d for d in window.grading.docks if d.isVisible()]
+    if not (window.claims.active and docked and window.width() < 1700):
+        key.append(window.right.currentWidget())  # folded for a dock on a narrow window
+    key += docked
     for widget in key:
         if widget.width() < 150 or widget.height() < 150 or not widget.isVisible():
             found.append(f"{widget.objectName() or type(widget).__name__} is "
@@ -122,6 +127,10 @@ def render(out: Path, screen_size: tuple[int, int], scale: int) -> int:
             failures.extend(f"{path.name}: {p}" for p in problems_in(window, app, screen_size))
 
         shoot("studies")
+        window.grading.show_appraisal()
+        shoot("studies-appraisal")
+        for dock in window.grading.docks:
+            dock.hide()
         window.sidebar.select_clinic(0)
         claim = demo.claims_by_code(window.claims, "C011")
         window.claims.view.select_claim(claim)
