@@ -63,7 +63,7 @@ SEARCH_DELAY_MS = 250
 #: Share of the splitter's width for sidebar, list and claim page in claims mode.
 CLAIMS_SPLIT = (0.16, 0.46, 0.38)
 #: On a wide window the claim page (SoF table, forest plots) gets the extra room.
-CLAIMS_SPLIT_WIDE = (0.12, 0.48, 0.40)
+CLAIMS_SPLIT_WIDE = (0.15, 0.45, 0.40)
 WIDE_WINDOW = 1700
 #: How the sidebar, the list and the right pane share a change of the window's width.
 PANE_STRETCH = (1, 4, 3)
@@ -402,7 +402,7 @@ class MainWindow(QMainWindow):
             sizes = self._claims_sizes or [int(total * f) for f in split]
             self.splitter.setSizes(sizes)
             self._set_pane_stretch(CLAIMS_PANE_STRETCH)
-            self._balance_claims_panes()
+            self._balance_claims_panes()  # a dock may be open already
         else:
             self._set_pane_stretch(PANE_STRETCH)
             self.right.show()  # folded for a dock in claims mode
@@ -569,8 +569,9 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._balance_claims_panes)
 
     def _balance_claims_panes(self) -> None:
-        """In claims mode the list keeps ``CLAIMS_LIST_WIDTH`` while the page can give it;
-        a page folded for a dock comes back when no dock is open."""
+        """With a dock open in claims mode the list keeps ``CLAIMS_LIST_WIDTH`` while the
+        page can give it; a page folded for a dock comes back, in the mode's proportions,
+        when no dock is open."""
         if not self.claims.active:
             return
         docked = [d for d in self.grading.docks if d.isVisible() and not d.isFloating()]
@@ -579,13 +580,19 @@ class MainWindow(QMainWindow):
                 self.resizeDocks(docked, [DOCK_WIDTH] * len(docked), Qt.Orientation.Horizontal)
                 return
             self.right.show()
+            side, claims, _page = self.splitter.sizes()
+            total = side + claims
+            split = CLAIMS_SPLIT_WIDE if total >= WIDE_WINDOW else CLAIMS_SPLIT
+            page = int(total * split[2])
+            self.splitter.setSizes([side, claims - page, page])
+            return
+        if not docked:
+            return
         side, claims, page = self.splitter.sizes()
-        if page == 0:
-            page = claims - min(CLAIMS_LIST_WIDTH, int(claims * 0.55))
-            claims -= page
         wanted = min(CLAIMS_LIST_WIDTH,
                      claims + page - self.claims.page.minimumSizeHint().width())
-        self.splitter.setSizes([side, max(claims, wanted), claims + page - max(claims, wanted)])
+        if claims < wanted:
+            self.splitter.setSizes([side, wanted, claims + page - wanted])
 
     def _fit_to_screen_soon(self, *_args: object) -> None:
         QTimer.singleShot(0, self.fit_to_screen)
