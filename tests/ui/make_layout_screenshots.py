@@ -1,7 +1,8 @@
 """Screenshots of the main window on one screen size, light and dark, with layout checks.
 
 Run (the screen size comes from an offscreen platform configuration this script writes):
-    .venv/bin/python tests/ui/make_layout_screenshots.py --screen 1920x1080 [--scale 2] [DIR]
+    .venv/bin/python tests/ui/make_layout_screenshots.py --screen 1920x1080 [--scale 2]
+        [--themes light,dark] [DIR]
 It re-runs itself with ``QT_QPA_PLATFORM=offscreen:configfile=…`` (and ``QT_SCALE_FACTOR``),
 fills a demo project (synthetic records from the fake E-utilities server, fetched through
 the real fetch service; links and verdicts through the services), and for each theme saves
@@ -24,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from evidence_tracker.ui.theme import ThemeChoice
 
 #: The claim text column must give at least this many pixels per line at 1920 px.
 MIN_TEXT_WIDTH_WIDE = 360
@@ -92,13 +95,14 @@ def problems_in(window, app, screen_size: tuple[int, int]) -> list[str]:  # type
     return found
 
 
-def render(out: Path, screen_size: tuple[int, int], scale: int) -> int:
+def render(out: Path, screen_size: tuple[int, int], scale: int,
+           themes: list[ThemeChoice]) -> int:
     import make_claims_screenshot as demo
     from screenshot_support import fetch_demo, isolate_settings, settle
 
     from evidence_tracker.services import project as project_service
     from evidence_tracker.ui.app import make_application, open_main_window
-    from evidence_tracker.ui.theme import ThemeChoice, apply_theme
+    from evidence_tracker.ui.theme import apply_theme
 
     tmp = Path(tempfile.mkdtemp())
     isolate_settings(tmp, demo.REVIEWER)
@@ -110,7 +114,7 @@ def render(out: Path, screen_size: tuple[int, int], scale: int) -> int:
     width, height = screen_size
     suffix = f"{width}x{height}" + (f"-x{scale}" if scale != 1 else "")
     failures = []
-    for theme in (ThemeChoice.LIGHT, ThemeChoice.DARK):
+    for theme in themes:
         apply_theme(theme)
         window = open_main_window(db)
         window.resize(width, height)  # as large as the screen: fit_to_screen trims the frame
@@ -153,7 +157,7 @@ def main(argv: list[str]) -> int:
     options = dict(a[2:].split("=", 1) if "=" in a else (a[2:], "") for a in argv
                    if a.startswith("--"))
     # "--screen 1920x1080" is also accepted (the value as the next argument)
-    for name in ("screen", "scale"):
+    for name in ("screen", "scale", "themes"):
         if name in options and not options[name] and f"--{name}" in argv:
             value = argv[argv.index(f"--{name}") + 1]
             options[name] = value
@@ -168,7 +172,8 @@ def main(argv: list[str]) -> int:
             env["ET_LAYOUT_CHILD"] = "1"
             return subprocess.run([sys.executable, __file__, *argv], env=env,
                                   check=False).returncode
-    return render(out, (width, height), scale)
+    themes = (options.get("themes") or "light,dark").split(",")
+    return render(out, (width, height), scale, [ThemeChoice(t) for t in themes])
 
 
 if __name__ == "__main__":
