@@ -12,6 +12,9 @@ view with the GRADE dock open, as
 It exits non-zero, saying
 why, when the window leaves the screen, a key widget has no size, or a claim's text in the
 claims list is cut although it would fit two lines of a readable column.
+
+With ``--root-shot`` it runs on the display it is given (an X server: Xvfb) and saves the
+whole X screen with ImageMagick's ``import -window root``: tests/ui/make_readme_screenshots.sh.
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ def problems_in(window, app, screen_size: tuple[int, int]) -> list[str]:  # type
 
 
 def render(out: Path, screen_size: tuple[int, int], scale: int,
-           themes: list[ThemeChoice]) -> int:
+           themes: list[ThemeChoice], root_shot: bool = False) -> int:
     import make_claims_screenshot as demo
     from screenshot_support import fetch_demo, isolate_settings, settle
 
@@ -127,7 +130,13 @@ def render(out: Path, screen_size: tuple[int, int], scale: int,
         def shoot(name: str, window=window, theme=theme) -> None:  # type: ignore[no-untyped-def]
             settle(app)
             path = out / f"{name}-{suffix}-{theme.value}.png"
-            window.grab().save(str(path))
+            if root_shot:  # the X screen as a user sees it (under Xvfb)
+                from PySide6.QtTest import QTest
+
+                QTest.qWait(400)
+                subprocess.run(["import", "-window", "root", str(path)], check=True)
+            else:
+                window.grab().save(str(path))
             failures.extend(f"{path.name}: {p}" for p in problems_in(window, app, screen_size))
 
         shoot("studies")
@@ -138,7 +147,7 @@ def render(out: Path, screen_size: tuple[int, int], scale: int,
         window.sidebar.select_clinic(0)
         claim = demo.claims_by_code(window.claims, "C011")
         window.claims.view.select_claim(claim)
-        window.claims.page.browser.scrollToAnchor("sof")
+        window.claims.page.browser.verticalScrollBar().setValue(0)  # heading and verdict
         shoot("claims")
         window.grading.show_grade()
         shoot("claims-grade")
@@ -166,14 +175,15 @@ def main(argv: list[str]) -> int:
     scale = int(options.get("scale", "1") or 1)
     out = Path(args[0]) if args else Path("/tmp/layout-shots")
     out.mkdir(parents=True, exist_ok=True)
-    if os.environ.get("ET_LAYOUT_CHILD") != "1":
+    root_shot = "root-shot" in options
+    if os.environ.get("ET_LAYOUT_CHILD") != "1" and not root_shot:
         with tempfile.TemporaryDirectory() as folder:
             env = child_environment(width, height, scale, Path(folder))
             env["ET_LAYOUT_CHILD"] = "1"
             return subprocess.run([sys.executable, __file__, *argv], env=env,
                                   check=False).returncode
     themes = (options.get("themes") or "light,dark").split(",")
-    return render(out, (width, height), scale, [ThemeChoice(t) for t in themes])
+    return render(out, (width, height), scale, [ThemeChoice(t) for t in themes], root_shot)
 
 
 if __name__ == "__main__":
