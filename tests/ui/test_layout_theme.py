@@ -253,3 +253,27 @@ def test_theme_choice_sets_the_application_palette(qapp: QApplication) -> None:
         assert qapp.palette().base().color() == light.base().color()
     finally:
         qapp.setPalette(light)
+
+
+def test_condition_and_clinic_names_are_whole_at_1920(make_window, tmp_path: Path,
+                                                      qtbot) -> None:
+    """The count column leaves the names room: no condition or clinic name is cut in a
+    1920-pixel window (every one was, beside the counts)."""
+    from PySide6.QtWidgets import QTreeWidgetItemIterator
+
+    window = make_window(audited_project(tmp_path / "p.sqlite3"))
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.width() == 1920)
+    sidebar = window.sidebar
+    cut = []
+    it = QTreeWidgetItemIterator(sidebar)
+    while it.value() is not None:
+        item = it.value()
+        rect = sidebar.visualItemRect(item)
+        text_width = sidebar.fontMetrics().horizontalAdvance(item.text(0))
+        indent = rect.left() - sidebar.header().sectionPosition(0)
+        name_room = sidebar.header().sectionSize(0) - indent
+        if item.parent() is not None and text_width + 8 > name_room:
+            cut.append(item.text(0))
+        it += 1
+    assert not cut
