@@ -277,3 +277,33 @@ def test_condition_and_clinic_names_are_whole_at_1920(make_window, tmp_path: Pat
             cut.append(item.text(0))
         it += 1
     assert not cut
+
+
+def test_preferences_switch_to_dark_and_back(qtbot, qapp: QApplication, memory_keyring,
+                                             isolated_user_dirs: Path) -> None:
+    """Preferences → Appearance: Dark paints the open window dark at once and is kept for
+    the next start; System returns to the desktop's palette."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from evidence_tracker.services import settings as settings_service
+    from evidence_tracker.ui.preferences import PreferencesDialog
+    from evidence_tracker.ui.theme import saved_choice
+
+    system = QPalette(qapp.palette())
+
+    def choose(choice: ThemeChoice) -> None:
+        dialog = PreferencesDialog(settings_service.load_settings(), settings_service.ApiKey())
+        qtbot.addWidget(dialog)
+        assert dialog.theme.currentData() == saved_choice().value
+        dialog.theme.setCurrentIndex(dialog.theme.findData(choice.value))
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+    try:
+        choose(ThemeChoice.DARK)
+        assert saved_choice() is ThemeChoice.DARK
+        assert qapp.palette().base().color().lightness() < 128
+        choose(ThemeChoice.SYSTEM)
+        assert saved_choice() is ThemeChoice.SYSTEM
+        assert qapp.palette().base().color() == system.base().color()
+    finally:
+        qapp.setPalette(system)
