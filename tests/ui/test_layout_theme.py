@@ -154,6 +154,19 @@ def test_study_pane_reads_on_a_dark_palette(dark: Colours, tmp_path: Path) -> No
         assert _assert_readable(html, dark) > 5
 
 
+def test_screening_view_reads_on_a_dark_palette(dark: Colours, tmp_path: Path) -> None:
+    """The screening view of a retracted study (banner), with matched terms highlighted."""
+    from evidence_tracker.ui.screening import screening_html
+
+    project = audited_project(tmp_path / "p.sqlite3")
+    study_id = study_store.find_study_id(project, "21111111")
+    stored = study_store.get_study(project, study_id) if study_id else None
+    assert stored is not None and stored.study.retracted
+    html = screening_html(stored, ["ketamine", "pain"], "Randomised controlled trial", dark)
+    assert 'class="hit"' in html
+    assert _assert_readable(html, dark) > 3
+
+
 def project_claims(project: Any, links: Any) -> list[Any]:
     from evidence_tracker.store import claims as claim_store
 
