@@ -63,7 +63,7 @@ SEARCH_DELAY_MS = 250
 #: Share of the splitter's width for sidebar, list and claim page in claims mode.
 CLAIMS_SPLIT = (0.16, 0.46, 0.38)
 #: On a wide window the claim page (SoF table, forest plots) gets the extra room.
-CLAIMS_SPLIT_WIDE = (0.15, 0.45, 0.40)
+CLAIMS_SPLIT_WIDE = (0.17, 0.44, 0.39)
 WIDE_WINDOW = 1700
 #: How the sidebar, the list and the right pane share a change of the window's width.
 PANE_STRETCH = (1, 4, 3)

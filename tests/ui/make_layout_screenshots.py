@@ -144,6 +144,7 @@ def render(out: Path, screen_size: tuple[int, int], scale: int,
         shoot("studies-appraisal")
         for dock in window.grading.docks:
             dock.hide()
+        settle(app)  # as a user's next click would find it
         window.sidebar.select_clinic(0)
         claim = demo.claims_by_code(window.claims, "C011")
         window.claims.view.select_claim(claim)
