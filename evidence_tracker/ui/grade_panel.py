@@ -357,9 +357,8 @@ class GradePanel(QWidget):
             self._restyle()
 
     def _restyle(self) -> None:
+        """The rich-text labels again, in the new palette's colours."""
         self._stale = False
-        for label in (self.start_reason, *self.hints.values()):
-            style_text(label)
         if self.claim_id is not None:
             self._show_claim_label()
             self._recompute()

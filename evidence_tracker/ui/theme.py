@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
-from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -167,12 +167,39 @@ def colours(widget: QWidget | None = None) -> Colours:
     return Colours.from_palette(palette)
 
 
+class _TextStyle(QObject):
+    """Keeps a widget's text colour in step with the application's palette."""
+
+    def __init__(self, widget: QWidget, tone: Tone | None, bold: bool):
+        super().__init__(widget)
+        self.setObjectName("textStyle")
+        self.widget, self.tone, self.bold = widget, tone, bold
+        widget.installEventFilter(self)
+        self.apply()
+
+    def apply(self) -> None:
+        # The application's palette: the widget's own text role is this style's colour.
+        c = colours()
+        colour = c.muted if self.tone is None else c.tone(self.tone)
+        sheet = f"color: {colour};" + (" font-weight: bold;" if self.bold else "")
+        if self.widget.styleSheet() != sheet:
+            self.widget.setStyleSheet(sheet)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.PaletteChange:
+            self.apply()  # a light/dark switch
+        return False
+
+
 def style_text(widget: QWidget, tone: Tone | None = None, *, bold: bool = False) -> None:
-    """Colour a label's text: muted (``tone`` None) or a tone, from the current palette.
-    For dialogs, which live shorter than a theme; panels re-style on a palette change."""
-    c = colours(widget)
-    colour = c.muted if tone is None else c.tone(tone)
-    widget.setStyleSheet(f"color: {colour};" + (" font-weight: bold;" if bold else ""))
+    """Colour a widget's text: muted (``tone`` None) or a tone, from the palette, and keep
+    it so when the palette changes."""
+    style = widget.findChild(_TextStyle, "textStyle", Qt.FindChildOption.FindDirectChildrenOnly)
+    if style is None:
+        _TextStyle(widget, tone, bold)
+    else:
+        style.tone, style.bold = tone, bold
+        style.apply()
 
 
 # -- the application's palette -------------------------------------------------------------

@@ -320,3 +320,30 @@ def test_preferences_switch_to_dark_and_back(qtbot, qapp: QApplication, memory_k
         assert qapp.palette().base().color() == system.base().color()
     finally:
         qapp.setPalette(system)
+
+
+def test_styled_text_follows_a_palette_switch(qapp: QApplication, qtbot) -> None:
+    """A hint or warning styled from the palette takes the new theme's colour at once
+    (it kept the light grey on a dark window until restart)."""
+    from PySide6.QtWidgets import QLabel
+
+    from evidence_tracker.ui.theme import Tone, style_text
+
+    system = QPalette(qapp.palette())
+    hint, error = QLabel("a hint"), QLabel("an error")
+    for label in (hint, error):
+        qtbot.addWidget(label)
+        label.show()
+    style_text(hint)
+    style_text(error, Tone.BAD, bold=True)
+    try:
+        qapp.setPalette(dark_palette())
+        QApplication.processEvents()
+        dark = Colours.from_palette(qapp.palette())
+        assert hint.styleSheet() == f"color: {dark.muted};"
+        assert error.styleSheet() == f"color: {dark.danger}; font-weight: bold;"
+        assert contrast_ratio(dark.muted, dark_palette().window().color().name()) >= MIN_CONTRAST
+    finally:
+        qapp.setPalette(system)
+    QApplication.processEvents()
+    assert hint.styleSheet() == f"color: {Colours.from_palette(system).muted};"
