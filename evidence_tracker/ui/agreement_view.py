@@ -36,6 +36,7 @@ from evidence_tracker.domain.review import KIND_LABELS, ReviewError
 from evidence_tracker.domain.screening import DECISION_LABELS, ScreeningError
 from evidence_tracker.services import review, screening
 from evidence_tracker.ui.context import AppContext
+from evidence_tracker.ui.theme import colours, style_text
 
 MEASURE_LABELS = {"screening": "Screening", "stance": "Stance", "certainty": "GRADE certainty",
                   "design": "Study design"}
@@ -112,7 +113,7 @@ class AgreementDialog(QDialog):
             "judgements; n: studies or claims both reviewers judged. Landis & Koch: 0.41–0.60 "
             "moderate, 0.61–0.80 substantial, above 0.80 almost perfect.")
         legend.setWordWrap(True)
-        legend.setStyleSheet("color: #555;")
+        style_text(legend)
         agreement_tab = QWidget()
         a_layout = QVBoxLayout(agreement_tab)
         a_layout.addWidget(self.summary)
@@ -303,8 +304,8 @@ class AgreementDialog(QDialog):
         judged = {j.reviewer for j in c.judgements}
         if arbiter in judged:
             self.arbiter_label.setText(
-                f"<span style='color:#b00020;'>You ({escape(arbiter)}) judged this: an arbiter "
-                "must be someone else. Switch reviewer in the toolbar.</span>")
+                f"<span style='color:{colours(self).danger};'>You ({escape(arbiter)}) judged "
+                "this: an arbiter must be someone else. Switch reviewer in the toolbar.</span>")
             self.resolve_button.setEnabled(False)
         else:
             self.arbiter_label.setText(f"Resolving as arbiter <b>{escape(arbiter or '?')}</b>.")

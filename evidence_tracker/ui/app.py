@@ -22,6 +22,7 @@ from evidence_tracker.services.settings import ApiKey, Settings
 from evidence_tracker.store import StoreError
 from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
 from evidence_tracker.ui.main_window import MainWindow, add_recent_project
+from evidence_tracker.ui.theme import apply_theme, saved_choice
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(__version__)
+    # Light or dark as chosen in Preferences (System: as the desktop, following its switch).
+    apply_theme(saved_choice())
     return app
 
 

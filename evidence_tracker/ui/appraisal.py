@@ -49,11 +49,12 @@ from evidence_tracker.services import appraisal
 from evidence_tracker.services import review as review_service
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.ui.context import AppContext
+from evidence_tracker.ui.theme import Tone, colours, style_text
 
 NOT_REPORTED = "not reported"
 ROB_COMBO_WIDTH = 170
-ROB_COLOURS = {"low": "#1b7f3b", "some_concerns": "#8a5a00", "moderate": "#8a5a00",
-               "high": "#b00020", "serious": "#b00020", "critical": "#7a0010"}
+ROB_TONES = {"low": Tone.GOOD, "some_concerns": Tone.CAUTION, "moderate": Tone.CAUTION,
+             "high": Tone.BAD, "serious": Tone.BAD, "critical": Tone.BAD}
 
 
 def short_domain(label: str) -> str:
@@ -113,7 +114,7 @@ class AppraisalPanel(QWidget):
         self.suggestion_label = QLabel()
         self.suggestion_label.setObjectName("designSuggestion")
         self.suggestion_label.setWordWrap(True)
-        self.suggestion_label.setStyleSheet("color: #444;")
+        style_text(self.suggestion_label)
         self.use_suggestion = QPushButton("Use Suggestion")
         self.use_suggestion.clicked.connect(self._use_suggestion)
 
@@ -140,7 +141,7 @@ class AppraisalPanel(QWidget):
         self.overall = QComboBox()
         self.overall.setObjectName("robOverall")
         self.overall_hint = QLabel()
-        self.overall_hint.setStyleSheet("color: #555;")
+        style_text(self.overall_hint)
 
         self.funding = _editable_combo(FUNDING_CHOICES, "who paid for the study")
         self.conflicts = _editable_combo(CONFLICT_CHOICES, "authors' conflicts of interest")
@@ -228,8 +229,9 @@ class AppraisalPanel(QWidget):
             return
         s = stored.study
         key = f"PMID {s.pmid}" if s.pmid else (f"doi:{s.doi}" if s.doi else f"#{stored.id}")
-        flag = ' <b style="color:#b00020;">RETRACTED</b>' if s.retracted else ""
-        self.heading.setText(f"<b>{escape(s.title)}</b><br><span style='color:#555;'>"
+        theme = colours(self)
+        flag = f' <b style="color:{theme.danger};">RETRACTED</b>' if s.retracted else ""
+        self.heading.setText(f"<b>{escape(s.title)}</b><br><span style='color:{theme.muted};'>"
                              f"{escape(_byline(stored))} · {escape(key)}</span>{flag}")
         self.suggestion = appraisal.design_suggestion(project, stored.id)
         self.suggestion_label.setText(
@@ -267,7 +269,7 @@ class AppraisalPanel(QWidget):
         self.overall = QComboBox()
         self.overall.setObjectName("robOverall")
         self.overall_hint = QLabel()
-        self.overall_hint.setStyleSheet("color: #555;")
+        style_text(self.overall_hint)
         self.rob_box.setTitle(f"Risk of bias — {tool.label}")
         judgements = rob_judgements(tool)
         if not judgements:
@@ -309,7 +311,9 @@ class AppraisalPanel(QWidget):
         tool = self.current_tool()
         implied = overall_rob(tool, self._domain_values())
         chosen = self.overall.currentData() or implied
-        colour = ROB_COLOURS.get(chosen, "#555")
+        theme = colours(self)
+        tone = ROB_TONES.get(chosen)
+        colour = theme.tone(tone) if tone else theme.muted
         text = rob_label(tool, implied) if implied else "judge every domain"
         self.overall_hint.setText(f"Domains imply: <b style='color:{colour};'>"
                                   f"{escape(text)}</b>")
@@ -346,17 +350,19 @@ class AppraisalPanel(QWidget):
             n = f"n={state.participants}, " if state.participants else ""
             lines.append(f"<b>{escape(name)}</b>: {escape(state.design.label)}; {n}"
                          f"{escape(rob.lower())}")
+        theme = colours(self)
         if hidden:
-            lines.append(f"<span style='color:#8a5a00;'>{hidden} appraisal(s) by other "
+            lines.append(f"<span style='color:{theme.warn};'>{hidden} appraisal(s) by other "
                          "reviewers hidden until you have appraised (blind mode).</span>")
         subject = review_service.Subject("appraisal", self.study_id)
         status = review_service.subject_state(self.context.project, subject)
         if status.status == "conflict" and not hidden:
-            lines.append("<span style='color:#b00020;'>Reviewers disagree: an arbiter resolves "
-                         "this in Review → Agreement & Conflicts.</span>")
+            lines.append(f"<span style='color:{theme.danger};'>Reviewers disagree: an arbiter "
+                         "resolves this in Review → Agreement & Conflicts.</span>")
         elif status.status == "resolved" and status.resolution is not None:
             lines.append(f"Resolved by {escape(status.resolution.arbiter)}.")
-        self.others.setText(("<span style='color:#555;'><b>OTHER REVIEWERS</b></span><br>"
+        self.others.setText((f"<span style='color:{theme.muted};'><b>OTHER REVIEWERS</b>"
+                             "</span><br>"
                              + "<br>".join(lines)) if lines else "")
         self.others.setVisible(bool(lines))
 

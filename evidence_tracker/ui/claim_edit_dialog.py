@@ -32,6 +32,7 @@ from evidence_tracker.domain.claims import (
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.store import Project
 from evidence_tracker.ui.context import ReviewerSession
+from evidence_tracker.ui.theme import Tone, style_text
 
 #: The scope fields in the order a reviewer reads a claim, with their labels and hints.
 SCOPE_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -93,7 +94,7 @@ class ClaimEditDialog(QDialog):
         self.kind_note = QLabel("" if claim is None or claim.kind else
                                 "Not classified yet: the kind shown follows the category.")
         self.kind_note.setObjectName("claimKindNote")
-        self.kind_note.setStyleSheet("color: #8a4b00;")
+        style_text(self.kind_note, Tone.CAUTION)
         self.fields: dict[str, QLineEdit] = {}
         form = QFormLayout()
         form.addRow(self._buddy("Te&xt:", self.text), self.text)
@@ -116,7 +117,7 @@ class ClaimEditDialog(QDialog):
         self.error.setObjectName("claimEditError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        style_text(self.error, Tone.BAD, bold=True)
         self.error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -9,7 +9,6 @@ page turns into signals (they are reachable with Tab and Enter, like any link).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from html import escape
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
@@ -17,7 +16,6 @@ from PySide6.QtGui import (
     QDesktopServices,
     QImage,
     QKeySequence,
-    QPalette,
     QResizeEvent,
     QTextDocument,
 )
@@ -64,64 +62,23 @@ from evidence_tracker.services import evidence
 from evidence_tracker.services.evidence import ClaimDetail, LinkView, Suggestion, VerdictStatus
 from evidence_tracker.store import Project
 from evidence_tracker.store.events import Event
-from evidence_tracker.ui.claims_delegate import (
-    REREVIEW_COLOUR,
-    STANCE_COLOURS,
-    STATE_TEXT,
-    VERDICT_COLOURS,
-)
+from evidence_tracker.ui.claims_delegate import STATE_TEXT
 from evidence_tracker.ui.claims_view import category_label, verdict_state
 from evidence_tracker.ui.context import ReviewerSession
+from evidence_tracker.ui.theme import LIGHT, Colours, Tone, style_text
 
 PICO_LABELS = {"population": "Population", "intervention": "Intervention",
                "comparator": "Comparator", "outcome": "Outcome", "timepoint": "Time point"}
 STANCE_ORDER = (Stance.SUPPORTS, Stance.PARTLY_SUPPORTS, Stance.CONTRADICTS,
                 Stance.NOT_RELEVANT)
 
-@dataclass(frozen=True, slots=True)
-class PageColours:
-    """The page's colours, taken from the widget's palette so that light and dark themes
-    both read (the defaults are the light ones, for tests and exports)."""
-
-    text: str = "#1d1d1f"
-    muted: str = "#555555"
-    base: str = "#ffffff"
-    panel: str = "#f1f3f6"  # the statement's box, table headings
-    rule: str = "#c9ccd1"
-    hit: str = "#fff1a8"
-    hit_text: str = "#1d1d1f"
-    warn: str = "#8a4b00"
-    danger: str = "#b00020"
-
-    @classmethod
-    def from_palette(cls, palette: QPalette) -> PageColours:
-        text, base = palette.text().color(), palette.base().color()
-        dark = base.lightness() < 128
-
-        def mix(share: float) -> str:
-            r, g, b = (round(t * share + k * (1 - share)) for t, k in (
-                (text.red(), base.red()), (text.green(), base.green()),
-                (text.blue(), base.blue())))
-            return f"#{r:02x}{g:02x}{b:02x}"
-
-        return cls(text=text.name(), muted=mix(0.68), base=base.name(), panel=mix(0.08),
-                   rule=mix(0.3), hit="#6b5d12" if dark else "#fff1a8",
-                   hit_text=text.name(), warn="#f0a64a" if dark else "#8a4b00",
-                   danger="#ff6b81" if dark else "#b00020")
-
-    @property
-    def plot(self) -> PlotColours:
-        return PlotColours(ink=self.text, muted=self.muted,
-                           study="#8ab4e8" if self.dark else "#2f5d8a", pooled=self.text,
-                           background=self.base)
-
-    @property
-    def dark(self) -> bool:
-        r, g, b = (int(self.base[i:i + 2], 16) for i in (1, 3, 5))
-        return (r + g + b) / 3 < 128
+def plot_colours(c: Colours) -> PlotColours:
+    """The forest plots' colours on the page's palette."""
+    return PlotColours(ink=c.text, muted=c.muted, study="#8ab4e8" if c.dark else "#2f5d8a",
+                       pooled=c.text, background=c.base)
 
 
-def page_css(c: PageColours) -> str:
+def page_css(c: Colours) -> str:
     return f"""
 <style>
 body {{ color: {c.text}; }}
@@ -146,17 +103,17 @@ td.statement {{ background-color: {c.panel}; color: {c.text}; font-size: 11pt; }
 """
 
 
-_CSS = page_css(PageColours())
+_CSS = page_css(LIGHT)
 
 
 def _date(timestamp: str) -> str:
     return timestamp[:10]
 
 
-def badge_html(verdict: Verdict, *, filled: bool) -> str:
+def badge_html(verdict: Verdict, *, filled: bool, colours: Colours = LIGHT) -> str:
     """A verdict badge as a one-cell table (QTextDocument styles table cells reliably)."""
-    strong, tint = VERDICT_COLOURS[verdict]
-    bg, fg = (strong, "#ffffff") if filled else (tint, strong)
+    strong, tint = colours.verdict(verdict)
+    bg, fg = (strong, colours.on_tone()) if filled else (tint, strong)
     return (f'<table cellspacing="0" cellpadding="4" style="border: 1px solid {strong};">'
             f'<tr><td bgcolor="{bg}"><span style="color: {fg}; font-weight: bold;">'
             f"&nbsp;{escape(VERDICT_LABELS[verdict])}&nbsp;</span></td></tr></table>")
@@ -181,10 +138,10 @@ def _study_line(link_or_brief: evidence.StudyBrief, design: str = "") -> str:
     return f'{title}{year}{retracted}<br><span class="meta">{" · ".join(bits)}</span>'
 
 
-def _verdict_html(status: VerdictStatus, result: VerdictResult) -> list[str]:
+def _verdict_html(status: VerdictStatus, result: VerdictResult, c: Colours) -> list[str]:
     state = verdict_state(status)
     parts = ['<p class="section">Verdict</p>']
-    badge = badge_html(status.verdict, filled=state != "suggested")
+    badge = badge_html(status.verdict, filled=state != "suggested", colours=c)
     if status.confirmed is not None:
         how = "Confirmed" if status.confirmed is status.suggested.verdict else "Overridden"
         who = f"{how} by {escape(status.reviewer)} on {escape(_date(status.decided_at))}"
@@ -195,7 +152,7 @@ def _verdict_html(status: VerdictStatus, result: VerdictResult) -> list[str]:
                      "has confirmed a verdict yet.</p>")
     if status.needs_rereview:
         reasons = "; ".join(escape(r) for r in status.rereview_reasons)
-        parts.append(f'<p class="warn" style="color: {REREVIEW_COLOUR};">⚠ '
+        parts.append('<p class="warn">⚠ '
                      f"{STATE_TEXT['rereview']}: {reasons}.</p>")
     # The GRADE informative statement is what a reader takes away: set it apart.
     parts.append('<table width="100%" cellspacing="0" cellpadding="8" style="margin-top: 6px;">'
@@ -325,7 +282,7 @@ def _link_html(link: LinkView, reviewer: str, design: str = "") -> str:
 
 
 def _links_html(links: Sequence[LinkView], reviewer: str,
-                designs: Mapping[int, str] | None = None) -> list[str]:
+                designs: Mapping[int, str] | None = None, c: Colours = LIGHT) -> list[str]:
     """The links by stance; ``designs`` are the body's (appraised) designs by study id."""
     designs = designs or {}
     parts = [f'<p class="section">Linked studies ({len({v.study.id for v in links})})</p>']
@@ -336,7 +293,7 @@ def _links_html(links: Sequence[LinkView], reviewer: str,
         group = [v for v in links if v.stance is stance]
         if not group:
             continue
-        colour = STANCE_COLOURS[stance]
+        colour = c.stance(stance)
         # Count studies, as the claims list does; several reviewers may link one study.
         studies = len({v.study.id for v in group})
         count = (f"{studies}" if studies == len(group)
@@ -371,7 +328,7 @@ def _suggestion_html(s: Suggestion) -> str:
 def claim_html(
     detail: ClaimDetail, *, condition_names: Mapping[str, str] | None = None,
     reviewer: str = "", result: VerdictResult | None = None,
-    colours: PageColours | None = None, plot_width: int = 640,
+    colours: Colours | None = None, plot_width: int = 640,
 ) -> str:
     """The whole claim page (pure: easy to test and to look at). ``result`` is the
     suggested verdict with its working, as the viewing reviewer may see it; forest plots
@@ -387,7 +344,7 @@ def claim_html(
              f'<p class="meta">Conditions: {conditions}</p>']
     if result is None:
         result = detail.verdict.suggested
-    parts += _verdict_html(detail.verdict, result)
+    parts += _verdict_html(detail.verdict, result, colours or LIGHT)
     parts += _question_html(claim)
     parts += _sof_html(result)
     parts += _forest_html(result, plot_width)
@@ -395,7 +352,7 @@ def claim_html(
     parts += _body_html(result)
     parts += _sources_html(claim)
     designs = {b.study_id: b.design.label for b in result.body.counted}
-    parts += _links_html(detail.links, reviewer, designs)
+    parts += _links_html(detail.links, reviewer, designs, colours or LIGHT)
     parts.append('<p class="section">Suggested studies</p>')
     if detail.suggestions:
         parts.append('<p class="meta">Ranked by full-text match within the claim\'s '
@@ -508,7 +465,7 @@ class ClaimPage(QWidget):
         """Lay the page out again (a new claim, a new palette or a new width)."""
         scroll = self.browser.verticalScrollBar().value()
         # The page's own palette: on a change it is updated before the browser's is.
-        colours = PageColours.from_palette(self.palette())
+        colours = Colours.from_palette(self.palette())
         if self.detail is None:
             self.browser.setHtml(page_css(colours) + EMPTY_HTML.removeprefix(_CSS))
             return
@@ -537,7 +494,7 @@ class ClaimPage(QWidget):
     def _wanted_width(self) -> int:
         return max(320, min(PLOT_WIDTH, self.browser.viewport().width() - 40))
 
-    def _plots(self, result: VerdictResult | None, colours: PageColours,
+    def _plots(self, result: VerdictResult | None, colours: Colours,
                width: int) -> dict[str, QImage]:
         """The forest plots as images exactly ``width`` points wide at the screen's pixel
         ratio (a scaled image loses its thin lines), text at its size in points."""
@@ -549,7 +506,7 @@ class ClaimPage(QWidget):
         images = {}
         for n, row in enumerate(plotted(result.sof)):
             image = QImage()
-            image.loadFromData(forest_png(row, colours.plot, dpi=dpi, width=inches), "PNG")
+            image.loadFromData(forest_png(row, plot_colours(colours), dpi=dpi, width=inches), "PNG")
             image.setDevicePixelRatio(ratio)
             images[forest_url(n)] = image
         return images
@@ -613,7 +570,7 @@ class VerdictDialog(QDialog):
         if status.needs_rereview:
             warn = _plain_label("⚠ Needs re-review: " + "; ".join(status.rereview_reasons)
                                 + ".", "verdictRereview")
-            warn.setStyleSheet(f"color: {REREVIEW_COLOUR}; font-weight: bold;")
+            style_text(warn, Tone.CAUTION, bold=True)
             infos.append(warn)
 
         self.choice = QComboBox()
@@ -632,7 +589,7 @@ class VerdictDialog(QDialog):
         self.error.setObjectName("verdictError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        style_text(self.error, Tone.BAD, bold=True)
         self.error.hide()
 
         form = QFormLayout()

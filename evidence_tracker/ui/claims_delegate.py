@@ -1,6 +1,6 @@
-"""Painting of the claims view's rows, and the colours and item roles it shares with
-the claim page: two-line claim rows (code and wrapped text; evidence counts; a verdict
-badge with its state in words) drawn by :class:`ClaimsDelegate`.
+"""Painting of the claims view's rows, and the item roles it shares with the claim page:
+two-line claim rows (code and wrapped text; evidence counts; a verdict badge with its state
+in words) drawn by :class:`ClaimsDelegate`, in the colours of the view's palette.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from evidence_tracker.domain.claims import VERDICT_LABELS
 from evidence_tracker.domain.models import Stance, Verdict
+from evidence_tracker.ui.theme import Colours, Tone
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -21,22 +22,6 @@ COUNTS_ROLE = Qt.ItemDataRole.UserRole + 4  # (supports, partly, contradicts)
 VERDICT_ROLE = Qt.ItemDataRole.UserRole + 5  # Verdict value
 STATE_ROLE = Qt.ItemDataRole.UserRole + 6  # "suggested", "confirmed" or "rereview"
 
-#: Badge colours per verdict: (strong colour, light tint). Confirmed badges are filled
-#: with the strong colour; suggested ones are outlined on the tint.
-VERDICT_COLOURS: dict[Verdict, tuple[str, str]] = {
-    Verdict.SUPPORTED: ("#1e7b34", "#e3f4e7"),
-    Verdict.PARTLY_SUPPORTED: ("#5d7a00", "#eef5d9"),
-    Verdict.NOT_SUPPORTED: ("#b45309", "#fdf0e1"),
-    Verdict.CONTRADICTED: ("#b42318", "#fde8e7"),
-    Verdict.INSUFFICIENT: ("#5f6673", "#eef0f3"),
-}
-STANCE_COLOURS: dict[Stance, str] = {
-    Stance.SUPPORTS: "#1e7b34",
-    Stance.PARTLY_SUPPORTS: "#5d7a00",
-    Stance.CONTRADICTS: "#b42318",
-    Stance.NOT_RELEVANT: "#5f6673",
-}
-REREVIEW_COLOUR = "#a15c00"
 STATE_TEXT = {"suggested": "Suggested", "confirmed": "Confirmed", "rereview": "Needs re-review"}
 
 
@@ -58,10 +43,11 @@ def elided_lines(text: str, fm: QFontMetrics, width: int, max_lines: int) -> lis
 
 
 def paint_badge(
-    painter: QPainter, rect: QRect, text: str, verdict: Verdict, *, filled: bool
+    painter: QPainter, rect: QRect, text: str, verdict: Verdict, *, filled: bool,
+    theme: Colours,
 ) -> int:
     """A rounded badge at the left of ``rect``, vertically centred; returns its width."""
-    strong, tint = (QColor(c) for c in VERDICT_COLOURS[verdict])
+    strong, tint = (QColor(c) for c in theme.verdict(verdict))
     font = QFont(painter.font())
     font.setBold(True)
     fm = QFontMetrics(font)
@@ -74,7 +60,7 @@ def paint_badge(
     painter.setBrush(strong if filled else tint)
     painter.drawRoundedRect(box.adjusted(0, 0, -1, -1), height / 2, height / 2)
     painter.setFont(font)
-    painter.setPen(QColor("#ffffff") if filled else strong)
+    painter.setPen(QColor(theme.on_tone()) if filled else strong)
     label = fm.elidedText(text, Qt.TextElideMode.ElideRight, width - 12)
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
     painter.restore()
@@ -107,24 +93,25 @@ class ClaimsDelegate(QStyledItemDelegate):
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         palette = opt.palette
         ink = palette.highlightedText().color() if selected else palette.text().color()
+        theme = Colours.from_palette(palette)
         painter.save()
         painter.setFont(opt.font)
         fm = QFontMetrics(opt.font)
         if kind == "group":
-            self._paint_group(painter, rect, text, index, ink)
+            self._paint_group(painter, rect, text, index, ink, theme)
         elif index.column() == 0:
             self._paint_claim(painter, rect, text, str(index.data(CODE_ROLE) or ""), fm, ink,
-                              selected)
+                              selected, theme)
         elif index.column() == 1:
             self._paint_counts(painter, rect, index.data(COUNTS_ROLE) or (0, 0, 0), fm, ink,
-                               selected)
+                               selected, theme)
         else:
-            self._paint_verdict(painter, rect, index, fm, ink, selected)
+            self._paint_verdict(painter, rect, index, fm, ink, selected, theme)
         painter.restore()
 
     @staticmethod
     def _paint_group(painter: QPainter, rect: QRect, text: str, index: Index,
-                     ink: QColor) -> None:
+                     ink: QColor, theme: Colours) -> None:
         font = QFont(painter.font())
         if index.column() == 0:
             font.setBold(True)
@@ -139,19 +126,19 @@ class ClaimsDelegate(QStyledItemDelegate):
             painter.setFont(font)
             painter.setPen(ink)
         else:
-            painter.setPen(QColor("#6b7280"))
+            painter.setPen(QColor(theme.muted))
         flags = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
         painter.drawText(rect, flags, QFontMetrics(font).elidedText(
             text, Qt.TextElideMode.ElideRight, rect.width()))
 
     def _paint_claim(self, painter: QPainter, rect: QRect, text: str, code: str,
-                     fm: QFontMetrics, ink: QColor, selected: bool) -> None:
+                     fm: QFontMetrics, ink: QColor, selected: bool, theme: Colours) -> None:
         normal = QFont(painter.font())
         small = QFont(normal)
         small.setPointSizeF(small.pointSizeF() * 0.88)
         small.setBold(True)
         painter.setFont(small)
-        painter.setPen(ink if selected else QColor("#6b7280"))
+        painter.setPen(ink if selected else QColor(theme.muted))
         code_rect = QRect(rect.left(), rect.top(), self.CODE_WIDTH, fm.lineSpacing())
         painter.drawText(code_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          code)
@@ -166,7 +153,7 @@ class ClaimsDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _paint_counts(painter: QPainter, rect: QRect, counts: tuple[int, int, int],
-                      fm: QFontMetrics, ink: QColor, selected: bool) -> None:
+                      fm: QFontMetrics, ink: QColor, selected: bool, theme: Colours) -> None:
         labels = ("supp.", "partly", "contra.")
         stances = (Stance.SUPPORTS, Stance.PARTLY_SUPPORTS, Stance.CONTRADICTS)
         cell = rect.width() // 3
@@ -177,18 +164,18 @@ class ClaimsDelegate(QStyledItemDelegate):
         for i, (n, label, stance) in enumerate(zip(counts, labels, stances, strict=True)):
             top = QRect(rect.left() + i * cell, rect.top(), cell, fm.lineSpacing())
             bottom = top.translated(0, fm.lineSpacing())
-            colour = ink if selected else (
-                QColor(STANCE_COLOURS[stance]) if n else QColor("#a0a6b0"))
+            # a zero is muted, not faint: it must read as well as a count
+            colour = ink if selected else QColor(theme.stance(stance) if n else theme.muted)
             painter.setFont(bold)
             painter.setPen(colour)
             painter.drawText(top, Qt.AlignmentFlag.AlignCenter, str(n))
             painter.setFont(small)
-            painter.setPen(ink if selected else QColor("#6b7280"))
+            painter.setPen(ink if selected else QColor(theme.muted))
             painter.drawText(bottom, Qt.AlignmentFlag.AlignCenter, label)
 
     @staticmethod
     def _paint_verdict(painter: QPainter, rect: QRect, index: Index, fm: QFontMetrics,
-                       ink: QColor, selected: bool) -> None:
+                       ink: QColor, selected: bool, theme: Colours) -> None:
         try:
             verdict = Verdict(index.data(VERDICT_ROLE))
         except ValueError:
@@ -197,13 +184,13 @@ class ClaimsDelegate(QStyledItemDelegate):
         line = fm.lineSpacing()
         badge_rect = QRect(rect.left(), rect.top() - 1, rect.width(), line + 2)
         paint_badge(painter, badge_rect, VERDICT_LABELS[verdict], verdict,
-                    filled=state != "suggested")
+                    filled=state != "suggested", theme=theme)
         small = QFont(painter.font())
         small.setPointSizeF(small.pointSizeF() * 0.85)
         if state == "rereview":
             small.setBold(True)
         painter.setFont(small)
-        colour = QColor(REREVIEW_COLOUR) if state == "rereview" else QColor("#6b7280")
+        colour = QColor(theme.tone(Tone.CAUTION) if state == "rereview" else theme.muted)
         painter.setPen(ink if selected else colour)
         label = ("⚠ " if state == "rereview" else "") + STATE_TEXT[state]
         state_rect = QRect(rect.left() + 4, rect.top() + line + 2, rect.width() - 4, line)

@@ -40,6 +40,7 @@ from evidence_tracker.ui.claims_delegate import (
     VERDICT_ROLE,
     ClaimsDelegate,
 )
+from evidence_tracker.ui.theme import style_text
 
 COLUMNS = ("Claim", "Evidence", "Verdict")
 NO_CLINIC = "No clinic recorded"
@@ -231,7 +232,7 @@ class ClaimsView(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("claimsSummary")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary.setStyleSheet("color: #555;")
+        style_text(self.summary)
         self.filter = QLineEdit()
         self.filter.setObjectName("claimsFilter")
         self.filter.setPlaceholderText("Filter claims: words of the text, a quote, code…")
@@ -275,7 +276,7 @@ class ClaimsView(QWidget):
                         "verdict")
         legend.setObjectName("claimsLegend")
         legend.setWordWrap(True)
-        legend.setStyleSheet("color: #555;")
+        style_text(legend)
 
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)

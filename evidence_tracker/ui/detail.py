@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, QUrl
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from evidence_tracker.domain.claims import STANCE_LABELS, Claim
@@ -24,20 +24,25 @@ from evidence_tracker.services import evidence, review
 from evidence_tracker.services.evidence import LinkView
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import studies as study_store
-from evidence_tracker.ui.claims_delegate import STANCE_COLOURS
 from evidence_tracker.ui.context import AppContext
+from evidence_tracker.ui.theme import LIGHT, Colours, Tone, colours
 
-_CSS = """
+
+def detail_css(c: Colours) -> str:
+    """The pane's look in the palette's colours (banners keep their tint, in either theme)."""
+    return f"""
 <style>
-h2 { font-size: 15pt; margin: 0 0 6px 0; }
-.meta { color: #444; margin: 2px 0; }
-.banner { background: #fde7e9; color: #8a0015; border: 1px solid #b00020; padding: 6px;
-          font-weight: bold; }
-.notice { background: #fff4ce; color: #5c4400; border: 1px solid #c79b00; padding: 6px; }
-.label { font-weight: bold; }
-.section { color: #333; font-size: 9pt; text-transform: uppercase; margin-top: 10px; }
-.mesh-major { font-weight: bold; }
-.empty { color: #777; }
+body {{ color: {c.text}; }}
+h2 {{ font-size: 15pt; margin: 0 0 6px 0; }}
+.meta {{ color: {c.muted}; margin: 2px 0; }}
+.banner {{ background: {c.tint(Tone.BAD)}; color: {c.danger}; border: 1px solid {c.danger};
+          padding: 6px; font-weight: bold; }}
+.notice {{ background: {c.tint(Tone.CAUTION)}; color: {c.warn}; border: 1px solid {c.warn};
+          padding: 6px; }}
+.label {{ font-weight: bold; }}
+.section {{ color: {c.muted}; font-size: 9pt; text-transform: uppercase; margin-top: 10px; }}
+.mesh-major {{ font-weight: bold; }}
+.empty {{ color: {c.muted}; }}
 </style>
 """
 
@@ -66,10 +71,10 @@ def _source_line(s: Study) -> str:
     return line.strip()
 
 
-def study_html(stored: StoredStudy) -> str:
+def study_html(stored: StoredStudy, colours: Colours = LIGHT) -> str:
     """The detail pane's HTML for one study (pure: easy to test and to look at)."""
     s = stored.study
-    parts = [_CSS]
+    parts = [detail_css(colours)]
     if s.retracted:
         parts.append(
             '<p class="banner">⚠ RETRACTED PUBLICATION — do not rely on this study; '
@@ -132,27 +137,27 @@ def study_html(stored: StoredStudy) -> str:
     return "".join(parts)
 
 
-#: The look of the linked-claims section (it also restyles the record's headings, as it
-#: always has: the pane is one document).
-_LINKS_CSS = """
+def links_css(c: Colours) -> str:
+    """The look of the linked-claims section (it also restyles the record's headings, as it
+    always has: the pane is one document)."""
+    return f"""
 <style>
-h2 { font-size: 14pt; margin: 2px 0 4px 0; }
-.meta { color: #555; margin: 1px 0; }
-.section { color: #333; font-size: 9pt; font-weight: bold; text-transform: uppercase;
-           margin-top: 14px; margin-bottom: 2px; }
-.quote { color: #222; font-style: italic; margin: 2px 0 2px 18px; }
-.empty { color: #777; }
+h2 {{ font-size: 14pt; margin: 2px 0 4px 0; }}
+.meta {{ color: {c.muted}; margin: 1px 0; }}
+.section {{ color: {c.muted}; font-size: 9pt; font-weight: bold; text-transform: uppercase;
+           margin-top: 14px; margin-bottom: 2px; }}
+.quote {{ color: {c.text}; font-style: italic; margin: 2px 0 2px 18px; }}
+.empty {{ color: {c.muted}; }}
 </style>
 """
 
-EMPTY_HTML = (
-    _CSS + '<p class="empty">Select a study to see its abstract, MeSH terms and links.</p>'
-)
+EMPTY_HTML = '<p class="empty">Select a study to see its abstract, MeSH terms and links.</p>'
 
 
-def study_links_html(links: Sequence[LinkView], claims: Mapping[int, Claim]) -> str:
+def study_links_html(links: Sequence[LinkView], claims: Mapping[int, Claim],
+                     colours: Colours = LIGHT) -> str:
     """The 'Linked claims' section, appended after the record."""
-    parts = [_LINKS_CSS, '<p class="section">Linked claims</p>']
+    parts = [links_css(colours), '<p class="section">Linked claims</p>']
     if not links:
         parts.append('<p class="empty">Not linked to a claim yet: press Ctrl+L (Study → Link '
                      "to Claim…) to link it.</p>")
@@ -160,7 +165,7 @@ def study_links_html(links: Sequence[LinkView], claims: Mapping[int, Claim]) -> 
         claim = claims.get(v.claim_id)
         code = escape(claim.code) if claim else f"#{v.claim_id}"
         text = escape(claim.text) if claim else ""
-        colour = STANCE_COLOURS[v.stance]
+        colour = colours.stance(v.stance)
         parts.append(f'<p style="margin: 6px 0 0 0;"><b>{code}</b> '
                      f'<span style="color: {colour}; font-weight: bold;">'
                      f"{STANCE_LABELS[v.stance]}</span> — {text}</p>")
@@ -179,6 +184,7 @@ class StudyDetail(QTextBrowser):
         super().__init__(parent)
         self.context = context
         self.study_id: int | None = None
+        self._stale = False  # rendered in another palette than the current one
         self.setOpenLinks(False)
         self.anchorClicked.connect(self._open_link)
         self.setObjectName("studyDetail")
@@ -190,19 +196,33 @@ class StudyDetail(QTextBrowser):
     def show_study(self, study_id: int | None) -> None:
         """Render ``study_id`` (None, or a study no longer there: the hint)."""
         self.study_id = study_id
+        self._stale = False
         project = self.context.project
         stored = study_store.get_study(project, study_id) if study_id else None
+        theme = colours(self)
         if stored is None:
-            self.setHtml(EMPTY_HTML)
+            self.setHtml(detail_css(theme) + EMPTY_HTML)
             return
         links = review.filter_links(project, evidence.current_links(project, study=study_id),
                                     self.context.reviewer.name)
         claims = {c.id: c for c in claim_store.list_claims(
             project, sorted({v.claim_id for v in links}))} if links else {}
-        self.setHtml(study_html(stored) + study_links_html(links, claims))
+        self.setHtml(study_html(stored, theme) + study_links_html(links, claims, theme))
 
     def refresh(self) -> None:
         self.show_study(self.study_id)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._stale = True  # colours follow a light/dark switch, when next shown
+            if self.isVisible():
+                self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def selected_text(self) -> str:
         """The text selected in the pane, on one line (offered as a link's quote)."""

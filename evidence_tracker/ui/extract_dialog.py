@@ -39,6 +39,7 @@ from evidence_tracker.store import Project
 from evidence_tracker.store import claims as claims_store
 from evidence_tracker.ui.claims_view import category_label
 from evidence_tracker.ui.context import ReviewerSession
+from evidence_tracker.ui.theme import Tone, colours, style_text
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Score", "Sentence", "Why", "Most similar claim", "Decision")
@@ -68,7 +69,7 @@ class ExtractDialog(QDialog):
         self.open_button.clicked.connect(self.open_file_dialog)
         self.file_label = QLabel("or paste the page's text below")
         self.file_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.file_label.setStyleSheet("color: #555;")
+        style_text(self.file_label)
         self.clinic = QLineEdit()
         self.clinic.setObjectName("extractClinic")
         self.clinic.setPlaceholderText("The clinic that publishes the page")
@@ -124,7 +125,7 @@ class ExtractDialog(QDialog):
         self.match_label = QLabel()
         self.match_label.setTextFormat(Qt.TextFormat.PlainText)
         self.match_label.setWordWrap(True)
-        self.match_label.setStyleSheet("color: #333;")
+        style_text(self.match_label)
         self.accept_button = QPushButton("&Accept as New Claim  [A]")
         self.accept_button.setObjectName("candidateAccept")
         self.merge_button = QPushButton("&Merge into Similar Claim  [M]")
@@ -253,7 +254,7 @@ class ExtractDialog(QDialog):
                 item.setToolTip(3, f"{c.match.code}: {c.match.text}")
             if c.status != "new":  # already decided on an earlier visit: greyed
                 for col in range(len(COLUMNS)):
-                    item.setForeground(col, QColor("#777777"))
+                    item.setForeground(col, QColor(colours(self).muted))
             self.table.addTopLevelItem(item)
         new = sum(c.status == "new" for c in self.candidates)
         self.status.setText(
@@ -323,7 +324,8 @@ class ExtractDialog(QDialog):
             return
         self.decisions[row] = decision
         item.setText(4, decision)
-        colour = QColor("#777777") if decision == "Rejected" else QColor("#1e7b34")
+        theme = colours(self)
+        colour = QColor(theme.muted if decision == "Rejected" else theme.tone(Tone.GOOD))
         item.setForeground(4, colour)
         font = item.font(4)
         font.setBold(True)

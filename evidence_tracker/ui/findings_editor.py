@@ -39,6 +39,7 @@ from evidence_tracker.domain.findings import (
     Finding,
 )
 from evidence_tracker.domain.sentences import normalise
+from evidence_tracker.ui.theme import Tone, style_text
 
 COLUMNS = ("Time point", "Outcome", "Direction", "Effect (95% CI)", "N", "Comparator",
            "Quotes")
@@ -116,7 +117,7 @@ class FindingDialog(QDialog):
         self.error.setObjectName("findingError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        style_text(self.error, Tone.BAD, bold=True)
         self.error.hide()
 
         effect_row = QHBoxLayout()
@@ -229,7 +230,7 @@ class FindingsEditor(QWidget):
         self.remove_button.clicked.connect(self.remove_current)
         self.hint = QLabel()
         self.hint.setObjectName("findingsHint")
-        self.hint.setStyleSheet("color: #555;")
+        style_text(self.hint)
         self.hint.setWordWrap(True)
         buttons = QVBoxLayout()
         buttons.addWidget(self.add_button)

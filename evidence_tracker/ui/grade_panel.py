@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,9 +46,8 @@ from evidence_tracker.services import grading
 from evidence_tracker.services import review as review_service
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.ui.context import AppContext
+from evidence_tracker.ui.theme import colours, style_text
 
-CERTAINTY_COLOURS = {Certainty.HIGH: "#1b7f3b", Certainty.MODERATE: "#3d7a00",
-                     Certainty.LOW: "#8a5a00", Certainty.VERY_LOW: "#b00020"}
 DOWN_CHOICES = ((0, "0  not serious"), (-1, "−1  serious"), (-2, "−2  very serious"))
 UP_CHOICES = ((0, "0  none"), (1, "+1"), (2, "+2  very large"))
 BODY_COLUMNS = ("Study", "Design", "Stance", "Risk of bias", "n", "Route", "Follow-up")
@@ -78,6 +77,8 @@ class GradePanel(QWidget):
         self.hints: dict[str, QLabel] = {}
         self.dirty = False  # edited since loaded or saved
         self._loading = False
+        self._claim_facts = ("", "")  # the claim label's heading and facts (HTML)
+        self._stale = False  # drawn in another palette than the current one
 
         self.claim_combo = QComboBox()
         self.claim_combo.setObjectName("gradeClaimCombo")
@@ -109,7 +110,7 @@ class GradePanel(QWidget):
         self.start_combo.currentIndexChanged.connect(self._changed)
         self.start_reason = QLabel()
         self.start_reason.setWordWrap(True)
-        self.start_reason.setStyleSheet("color: #555;")
+        style_text(self.start_reason)
 
         down_box = QGroupBox("Downgrading (rate down)")
         down_grid = QGridLayout(down_box)
@@ -176,7 +177,7 @@ class GradePanel(QWidget):
             combo.addItem(text, value)
         combo.currentIndexChanged.connect(self._changed)
         hint = QLabel()
-        hint.setStyleSheet("color: #666;")
+        style_text(hint)
         note = QPlainTextEdit()
         note.setObjectName(f"footnote_{key}")
         note.setPlaceholderText("Footnote: why this rating")
@@ -232,9 +233,9 @@ class GradePanel(QWidget):
         p = claim.pico
         facts = [("Population", p.population), ("Intervention", p.intervention),
                  ("Time point", p.timepoint), ("Conditions", ", ".join(claim.conditions))]
-        self.claim_label.setText(
-            f"<b>{escape(claim.text)}</b><br><span style='color:#555;'>"
-            + " · ".join(f"{k}: {escape(v)}" for k, v in facts if v) + "</span>")
+        self._claim_facts = (f"<b>{escape(claim.text)}</b><br>", " · ".join(
+            f"{k}: {escape(v)}" for k, v in facts if v))
+        self._show_claim_label()
         viewer = self.context.reviewer.name  # "" (nobody named) is blinded too, never None
         self.suggestion = grading.suggest(project, claim, viewer)
         self._fill_body(grading.body_of_evidence(project, claim, viewer))
@@ -324,39 +325,67 @@ class GradePanel(QWidget):
             self.result.setText("")
             return
         cert = a.certainty
-        colour = CERTAINTY_COLOURS[cert]
+        theme = colours(self)
+        colour = theme.certainty(cert)
         arithmetic = f"{CERTAINTY_LABELS[a.start]} {_signed(a.down)}"
         if a.upgrades_apply and a.up:
             arithmetic += f" {_signed(a.up)}"
         problems = a.problems()
-        warn = (f"<br><span style='color:#b00020;'>{escape(problems[0])}</span>"
+        warn = (f"<br><span style='color:{theme.danger};'>{escape(problems[0])}</span>"
                 if problems else "")
         self.result.setText(
             f"<span style='font-size:15pt; color:{colour}; font-weight:bold;'>"
             f"Certainty: {escape(certainty_text(cert))}"
             f"{' at most' if a.provisional else ''}</span> "
-            f"<span style='color:#555;'>({escape(arithmetic)})</span>{warn}")
+            f"<span style='color:{theme.muted};'>({escape(arithmetic)})</span>{warn}")
+
+    def _show_claim_label(self) -> None:
+        heading, facts = self._claim_facts
+        self.claim_label.setText(f"{heading}<span style='color:{colours(self).muted};'>"
+                                 f"{facts}</span>")
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Colours follow a light/dark switch (unsaved edits stay), when next shown."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "start_reason"):
+            self._stale = True
+            if self.isVisible():
+                self._restyle()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._restyle()
+
+    def _restyle(self) -> None:
+        """The rich-text labels again, in the new palette's colours."""
+        self._stale = False
+        if self.claim_id is not None:
+            self._show_claim_label()
+            self._recompute()
+            self._show_others()
 
     def _show_others(self) -> None:
         if self.claim_id is None:
             return
+        theme = colours(self)
         viewer = self.context.reviewer.name
         shown, hidden = grading.grades(self.context.project, self.claim_id, viewer)
         lines = [f"<b>{escape(name)}</b>: {escape(certainty_text(a.certainty))}"
                  for name, a in shown if name != viewer]
         if hidden:
-            lines.append(f"<span style='color:#8a5a00;'>{hidden} grade(s) by other reviewers "
+            lines.append(f"<span style='color:{theme.warn};'>{hidden} grade(s) by other reviewers "
                          "hidden until you have graded (blind mode).</span>")
         state = review_service.subject_state(
             self.context.project, review_service.Subject("grade", None, self.claim_id))
         if state.status == "conflict" and not hidden:
-            lines.append("<span style='color:#b00020;'>Reviewers disagree: an arbiter "
+            lines.append(f"<span style='color:{theme.danger};'>Reviewers disagree: an arbiter "
                          "resolves this in Review → Agreement & Conflicts.</span>")
         elif state.status == "resolved" and state.resolution is not None:
             final = state.final or {}
             lines.append(f"Resolved by {escape(state.resolution.arbiter)}: "
                          f"{escape(certainty_text(final.get('certainty')))}")
-        self.others.setText(("<p style='color:#555;'><b>OTHER REVIEWERS</b></p>"
+        self.others.setText((f"<p style='color:{theme.muted};'><b>OTHER REVIEWERS</b></p>"
                              + "<br>".join(lines)) if lines else "")
 
     # -- writing ---------------------------------------------------------------------------

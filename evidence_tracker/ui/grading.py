@@ -38,6 +38,9 @@ from evidence_tracker.ui.screening import ScreeningDialog
 
 NEW_REVIEWER = "New reviewer…"
 DOCK_WIDTH = 470
+#: Narrower than the panels' own width (they scroll): with every pane at its minimum a
+#: dock still fits a 1280-pixel screen beside them.
+DOCK_MIN_WIDTH = 320
 
 
 class GradingController(QObject):
@@ -86,7 +89,7 @@ class GradingController(QObject):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(panel)
-        scroll.setMinimumWidth(DOCK_WIDTH)
+        scroll.setMinimumWidth(DOCK_MIN_WIDTH)
         dock.setWidget(scroll)
         dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
                              | Qt.DockWidgetArea.RightDockWidgetArea)

@@ -25,6 +25,7 @@ from evidence_tracker.services import evidence
 from evidence_tracker.services import review as review_service
 from evidence_tracker.store import Project
 from evidence_tracker.ui.context import ReviewerSession
+from evidence_tracker.ui.theme import Tone, style_text
 
 STUDY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -77,7 +78,7 @@ class InclusionsDialog(QDialog):
         self.hint = QLabel(source)
         self.hint.setObjectName("inclusionsHint")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
+        style_text(self.hint)
         self.studies = QListWidget()
         self.studies.setObjectName("inclusionsList")
         infos = evidence.study_briefs(project, ordered)
@@ -100,7 +101,7 @@ class InclusionsDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("inclusionsError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        style_text(self.error, Tone.BAD, bold=True)
         self.error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.addButton("&Save Included Studies",

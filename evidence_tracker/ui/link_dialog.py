@@ -55,6 +55,7 @@ from evidence_tracker.store import studies as study_store
 from evidence_tracker.ui.claims_view import category_label, matches
 from evidence_tracker.ui.context import ReviewerSession
 from evidence_tracker.ui.findings_editor import FindingsEditor
+from evidence_tracker.ui.theme import Tone, style_text
 
 CLAIM_ROLE = Qt.ItemDataRole.UserRole + 1
 STANCE_KEYS = {Qt.Key.Key_1: Stance.SUPPORTS, Qt.Key.Key_2: Stance.PARTLY_SUPPORTS,
@@ -133,7 +134,7 @@ class LinkDialog(QDialog):
             meta.append(f"PMID {study.pmid}")
         meta_label = QLabel(" · ".join(meta))
         meta_label.setTextFormat(Qt.TextFormat.PlainText)
-        meta_label.setStyleSheet("color: #555;")
+        style_text(meta_label)
 
         self.filter = QLineEdit()
         self.filter.setObjectName("claimFilter")
@@ -159,7 +160,7 @@ class LinkDialog(QDialog):
         self.claim_text.setObjectName("linkClaimText")
         self.claim_text.setTextFormat(Qt.TextFormat.PlainText)
         self.claim_text.setWordWrap(True)
-        self.claim_text.setStyleSheet("color: #333;")
+        style_text(self.claim_text)
 
         self.stance_group = QButtonGroup(self)
         stance_row = QHBoxLayout()
@@ -222,11 +223,11 @@ class LinkDialog(QDialog):
         self.error.setObjectName("linkError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        style_text(self.error, Tone.BAD, bold=True)
         self.error.hide()
         self.existing_note = QLabel()
         self.existing_note.setTextFormat(Qt.TextFormat.PlainText)
-        self.existing_note.setStyleSheet("color: #8a4b00;")
+        style_text(self.existing_note, Tone.CAUTION)
         self.existing_note.hide()
 
         outcome_row = QHBoxLayout()
@@ -241,7 +242,7 @@ class LinkDialog(QDialog):
         claim_box.addWidget(self.claim_text)
         quote_hint = QLabel("Tick the sentence(s) of the abstract that justify the stance "
                             "(↑/↓ to move, Space to tick).")
-        quote_hint.setStyleSheet("color: #555;")
+        style_text(quote_hint)
         quote_box = QVBoxLayout()
         quote_box.addWidget(quote_hint)
         quote_box.addWidget(self.quote_list)

@@ -9,10 +9,11 @@ in step with the table and sidebar. The parts never reach back into the window.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -51,7 +53,7 @@ from evidence_tracker.ui.context import AppContext
 from evidence_tracker.ui.detail import StudyDetail
 from evidence_tracker.ui.export_actions import ChoiceDialog, ExportActions
 from evidence_tracker.ui.fetch_dialog import FetchDialog
-from evidence_tracker.ui.grading import GradingController
+from evidence_tracker.ui.grading import DOCK_WIDTH, GradingController
 from evidence_tracker.ui.help_dialog import HelpDialog, ShortcutsDialog, shortcut_rows
 from evidence_tracker.ui.import_actions import ImportActions
 from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
@@ -67,7 +69,7 @@ SEARCH_DELAY_MS = 250
 #: Share of the splitter's width for sidebar, list and claim page in claims mode.
 CLAIMS_SPLIT = (0.16, 0.46, 0.38)
 #: On a wide window the claim page (SoF table, forest plots) gets the extra room.
-CLAIMS_SPLIT_WIDE = (0.12, 0.40, 0.48)
+CLAIMS_SPLIT_WIDE = (0.17, 0.44, 0.39)
 WIDE_WINDOW = 1700
 #: The claims are read after the window's first paint, or after this if it is not shown.
 FIRST_PAINT_WAIT_MS = 300
@@ -96,6 +98,14 @@ def focus_dock(dock: QDockWidget) -> None:
             return
         widget = widget.nextInFocusChain()
     inner.setFocus(Qt.FocusReason.ShortcutFocusReason)
+#: How the sidebar, the list and the right pane share a change of the window's width.
+PANE_STRETCH = (1, 4, 3)
+#: In claims mode the claim page gives way first (a dock beside it grades the same claim):
+#: the claims' text keeps a readable column.
+CLAIMS_PANE_STRETCH = (0, 1, 3)
+#: The claims list's width that leaves its text column about 360 px beside the counts and
+#: verdicts; a dock takes its room from the claim page until the page is at its minimum.
+CLAIMS_LIST_WIDTH = 800
 
 
 class MainWindow(QMainWindow):
@@ -181,8 +191,14 @@ class MainWindow(QMainWindow):
         self.right.addWidget(self.detail)
         self.right.addWidget(self.claims.page)
         splitter.addWidget(self.right)
+        for stack in (self.centre, self.right):
+            stack.currentChanged.connect(partial(_size_by_current_page, stack))
+            _size_by_current_page(stack)
         splitter.setSizes([250, 650, 380])
-        splitter.setStretchFactor(1, 1)
+        # A wider window widens every pane (a narrower one, or an open dock, narrows them),
+        # the list most, so the sidebar's names and the pane's text gain room too.
+        for pane, factor in enumerate(PANE_STRETCH):
+            splitter.setStretchFactor(pane, factor)
         splitter.setCollapsible(0, False)
         # Docks (appraisal, GRADE) take room from the panes: the condition and clinic names
         # stay readable, the table and the claim page give way instead.
@@ -245,6 +261,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(*self.grading.docks)
         for dock in self.grading.docks:
             dock.hide()
+            dock.visibilityChanged.connect(partial(self._dock_visibility, dock))
+            dock.topLevelChanged.connect(self._fit_to_screen_soon)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -590,6 +608,10 @@ class MainWindow(QMainWindow):
             self.table.scrollTo(self.model.index(self.model.row_of(study_id), 0))
             self.table.setFocus()
 
+    def _set_pane_stretch(self, stretch: tuple[int, int, int]) -> None:
+        for pane, factor in enumerate(stretch):
+            self.splitter.setStretchFactor(pane, factor)
+
     def _claims_mode_changed(self, claims: bool) -> None:
         """Claims mode: the claims list in the centre and the claim page on the right, each
         mode keeping its own splitter sizes."""
@@ -602,7 +624,11 @@ class MainWindow(QMainWindow):
             split = CLAIMS_SPLIT_WIDE if total >= WIDE_WINDOW else CLAIMS_SPLIT
             sizes = self._claims_sizes or [int(total * f) for f in split]
             self.splitter.setSizes(sizes)
+            self._set_pane_stretch(CLAIMS_PANE_STRETCH)
+            self._balance_claims_panes()  # a dock may be open already
         else:
+            self._set_pane_stretch(PANE_STRETCH)
+            self.right.show()  # folded for a dock in claims mode
             self._claims_sizes = self.splitter.sizes()
             if self._studies_sizes:
                 self.splitter.setSizes(self._studies_sizes)
@@ -752,6 +778,71 @@ class MainWindow(QMainWindow):
         )
 
     # -- window state ----------------------------------------------------------------------
+    def fit_to_screen(self) -> None:
+        """Keep the whole window on its screen's available area: a dock opening, or a
+        geometry saved on a larger monitor, shrinks the panes rather than the screen."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        available = screen.availableGeometry()
+        frame = self.frameGeometry()
+        border_w, border_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), available.width() - border_w)
+        height = min(self.height(), available.height() - border_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        left = max(available.left(), min(frame.left(), available.right() + 1 - frame.width()))
+        top = max(available.top(), min(frame.top(), available.bottom() + 1 - frame.height()))
+        if (left, top) != (frame.left(), frame.top()):
+            self.move(left, top)
+
+    def _dock_visibility(self, dock: QDockWidget, shown: bool) -> None:
+        """A dock opens at its preferred width where the panes leave room for it; on a
+        narrow window in claims mode it stands in for the claim page (the page folds away
+        while a dock is open; its splitter handle brings it back)."""
+        if shown and not dock.isFloating():
+            narrow = self.width() < WIDE_WINDOW
+            if narrow and self.claims.active:
+                self.right.hide()  # hidden, its minimum width no longer holds the dock back
+            # the panels' full width (a form scrolling sideways is worse than narrower panes)
+            self.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self._fit_to_screen_soon()  # once the dock's size hints have reached the layout
+        QTimer.singleShot(0, self._balance_claims_panes)
+
+    def _balance_claims_panes(self) -> None:
+        """With a dock open in claims mode the list keeps ``CLAIMS_LIST_WIDTH`` while the
+        page can give it; a page folded for a dock comes back, in the mode's proportions,
+        when no dock is open."""
+        if not self.claims.active:
+            return
+        docked = [d for d in self.grading.docks if d.isVisible() and not d.isFloating()]
+        if self.right.isHidden():
+            if docked:  # the room the page left goes to the dock, up to its width
+                self.resizeDocks(docked, [DOCK_WIDTH] * len(docked), Qt.Orientation.Horizontal)
+                return
+            self.right.show()
+            side, claims, _page = self.splitter.sizes()
+            total = side + claims
+            split = CLAIMS_SPLIT_WIDE if total >= WIDE_WINDOW else CLAIMS_SPLIT
+            page = int(total * split[2])
+            self.splitter.setSizes([side, claims - page, page])
+            return
+        if not docked:
+            return
+        side, claims, page = self.splitter.sizes()
+        wanted = min(CLAIMS_LIST_WIDTH,
+                     claims + page - self.claims.page.minimumSizeHint().width())
+        if claims < wanted:
+            self.splitter.setSizes([side, wanted, claims + page - wanted])
+
+    def _fit_to_screen_soon(self, *_args: object) -> None:
+        QTimer.singleShot(0, self.fit_to_screen)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_to_screen_soon()
+
     def _restore_state(self) -> None:
         s = QSettings()
         geometry = s.value("mainWindow/geometry")
@@ -773,6 +864,18 @@ class MainWindow(QMainWindow):
         if self._lock:
             self._lock.release()
         super().closeEvent(event)
+
+
+def _size_by_current_page(stack: QStackedWidget, _index: int = 0) -> None:
+    """A stack as small as its current page allows (not as its largest page: the claims
+    view's minimum kept the studies table wide, and a dock beside it narrow)."""
+    for i in range(stack.count()):
+        page = stack.widget(i)
+        policy = (QSizePolicy.Policy.Preferred if page is stack.currentWidget()
+                  else QSizePolicy.Policy.Ignored)
+        if page is not None:
+            page.setSizePolicy(policy, policy)
+    stack.updateGeometry()
 
 
 def recent_projects() -> list[str]:

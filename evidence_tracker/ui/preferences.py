@@ -1,4 +1,5 @@
-"""Preferences: reviewer name, NCBI contact email, and the NCBI API key (keyring only).
+"""Preferences: reviewer name, NCBI contact email, the NCBI API key (keyring only), and
+the appearance (light, dark or as the system; kept in QSettings).
 
 The dialog edits the application's settings object in place and saves it; nothing is
 re-read from disk. The caller announces a new reviewer (blind review depends on it).
@@ -7,6 +8,7 @@ re-read from disk. The caller announces a new reviewer (blind review depends on 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -19,6 +21,13 @@ from PySide6.QtWidgets import (
 
 from evidence_tracker.services import settings as settings_service
 from evidence_tracker.services.settings import ApiKey, Settings
+from evidence_tracker.ui.theme import (
+    ThemeChoice,
+    apply_theme,
+    save_choice,
+    saved_choice,
+    style_text,
+)
 
 
 class PreferencesDialog(QDialog):
@@ -42,12 +51,18 @@ class PreferencesDialog(QDialog):
         form.addRow("&Reviewer name:", self.reviewer)
         form.addRow("NCBI &email:", self.email)
         form.addRow("NCBI &API key:", self.api_key)
+        self.theme = QComboBox()
+        self.theme.setObjectName("themeChoice")
+        for choice in ThemeChoice:
+            self.theme.addItem(choice.label, choice.value)
+        self.theme.setCurrentIndex(self.theme.findData(saved_choice().value))
+        form.addRow("&Appearance:", self.theme)
         hint = QLabel(
             "The API key is kept in the system keyring, never in settings files or logs. "
             "Get one from your NCBI account settings."
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        style_text(hint)
         if not settings_service.keyring_available():
             self.api_key.setEnabled(False)
             self.api_key.setPlaceholderText("no system keyring here: set NCBI_API_KEY instead")
@@ -71,6 +86,10 @@ class PreferencesDialog(QDialog):
         self.settings.reviewer_name = self.reviewer.text().strip()
         self.settings.ncbi_email = email
         settings_service.save_settings(self.settings)
+        choice = ThemeChoice(self.theme.currentData())
+        if choice is not saved_choice():
+            save_choice(choice)
+            apply_theme(choice)
         key = self.api_key.text().strip()
         if key != self._stored_key:
             try:

@@ -49,38 +49,44 @@ from evidence_tracker.services.screening import Progress
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
 from evidence_tracker.ui.context import AppContext
+from evidence_tracker.ui.theme import LIGHT, Colours, Tone, colours, style_text
 
-HIGHLIGHT = "background-color: #fff1a8;"
 #: The widest the abstract grows (lines of a readable length); narrower, it wraps.
 TEXT_WIDTH = 860
 NO_MODS = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
-DECISION_COLOURS = {ScreeningDecision.INCLUDE: "#1b7f3b", ScreeningDecision.EXCLUDE: "#b00020",
-                    ScreeningDecision.MAYBE: "#8a5a00"}
-_CSS = """
+DECISION_TONES = {ScreeningDecision.INCLUDE: Tone.GOOD, ScreeningDecision.EXCLUDE: Tone.BAD,
+                  ScreeningDecision.MAYBE: Tone.CAUTION}
+
+
+def screening_css(c: Colours) -> str:
+    return f"""
 <style>
-h2 { font-size: 15pt; margin: 0 0 6px 0; }
-.meta { color: #444; margin: 2px 0; }
-.label { font-weight: bold; }
-.section { color: #555; font-size: 9pt; font-weight: bold; margin-top: 12px; }
-.banner { background: #fde7e9; color: #8a0015; border: 1px solid #b00020; padding: 4px;
-          font-weight: bold; }
-p { margin: 4px 0 8px 0; }
+body {{ color: {c.text}; }}
+h2 {{ font-size: 15pt; margin: 0 0 6px 0; }}
+.meta {{ color: {c.muted}; margin: 2px 0; }}
+.label {{ font-weight: bold; }}
+.section {{ color: {c.muted}; font-size: 9pt; font-weight: bold; margin-top: 12px; }}
+.banner {{ background: {c.tint(Tone.BAD)}; color: {c.danger}; border: 1px solid {c.danger};
+          padding: 4px; font-weight: bold; }}
+.hit {{ background-color: {c.hit}; color: {c.hit_text}; }}
+p {{ margin: 4px 0 8px 0; }}
 </style>
 """
 
 
 def marked(text: str, terms: Sequence[str]) -> str:
     """``text`` escaped, with the matches of ``terms`` highlighted."""
-    return "".join(f'<span style="{HIGHLIGHT}">{escape(t)}</span>' if hit else escape(t)
+    return "".join(f'<span class="hit">{escape(t)}</span>' if hit else escape(t)
                    for t, hit in segments(text, terms))
 
 
-def screening_html(stored: StoredStudy, terms: Sequence[str], design: str) -> str:
+def screening_html(stored: StoredStudy, terms: Sequence[str], design: str,
+                   colours: Colours = LIGHT) -> str:
     """The focused view of one study (pure: easy to test and to look at)."""
     s = stored.study
-    parts = [_CSS]
+    parts = [screening_css(colours)]
     if s.retracted:
         parts.append('<p class="banner">⚠ RETRACTED PUBLICATION</p>')
     parts.append(f"<h2>{marked(s.title, terms) or '(no title)'}</h2>")
@@ -278,8 +284,8 @@ class ScreeningDialog(QDialog):
         bottom.addStretch()
         self.position_label = QLabel()
         bottom.addWidget(self.position_label)
-        self.buttons["include"].setStyleSheet("color: #1b7f3b; font-weight: bold;")
-        self.buttons["exclude"].setStyleSheet("color: #b00020; font-weight: bold;")
+        style_text(self.buttons["include"], Tone.GOOD, bold=True)
+        style_text(self.buttons["exclude"], Tone.BAD, bold=True)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -401,7 +407,8 @@ class ScreeningDialog(QDialog):
         if study_id is None:
             for key in ("include", "exclude", "maybe"):
                 self.buttons[key].setEnabled(False)
-            self.text.setHtml(_CSS + "<h2>Nothing to screen</h2><p>This condition has no "
+            self.text.setHtml(screening_css(colours(self)) + "<h2>Nothing to screen</h2>"
+                              "<p>This condition has no "
                               "studies yet. Fetch it from PubMed first.</p>")
             self._rendered = None
             self.side.setText("")
@@ -423,33 +430,35 @@ class ScreeningDialog(QDialog):
         project = self.context.project
         terms = screening.highlight_terms(project, stored.id, self.condition)
         suggestion = appraisal.design_suggestion(project, stored.id)
-        self.text.setHtml(screening_html(stored, terms, suggestion.design.label))
+        self.text.setHtml(screening_html(stored, terms, suggestion.design.label,
+                                         colours(self)))
         self._rendered = stored.id
 
     def _side_html(self, study_id: int) -> str:
         project = self.context.project
         mine = screening.my_decision(project, study_id, self.reviewer)
-        parts = ['<p style="color:#555; font-weight:bold;">YOUR DECISION</p>']
+        c = colours(self)
+        parts = [f'<p style="color:{c.muted}; font-weight:bold;">YOUR DECISION</p>']
         if mine is None:
-            parts.append('<p style="font-size:14pt; color:#777;">Not screened</p>')
+            parts.append(f'<p style="font-size:14pt; color:{c.muted};">Not screened</p>')
         else:
-            colour = DECISION_COLOURS[mine.decision]
+            colour = c.tone(DECISION_TONES[mine.decision])
             parts.append(f'<p style="font-size:14pt; color:{colour}; font-weight:bold;">'
                          f"{escape(DECISION_LABELS[mine.decision])}</p>")
             if mine.reason:
                 parts.append(f"<p>{escape(mine.reason)}</p>")
         shown, hidden = screening.decisions(project, study_id, self.reviewer)
         others = [j for j in shown if j.reviewer != self.reviewer]
-        parts.append('<p style="color:#555; font-weight:bold; margin-top:16px;">'
+        parts.append(f'<p style="color:{c.muted}; font-weight:bold; margin-top:16px;">'
                      "OTHER REVIEWERS</p>")
         for j in others:
             parts.append(f"<p>{escape(j.reviewer)}: {escape(j.text)}</p>")
         if hidden:
-            parts.append(f'<p style="color:#8a5a00;">{hidden} decision(s) hidden until you '
+            parts.append(f'<p style="color:{c.warn};">{hidden} decision(s) hidden until you '
                          "have decided (blind mode).</p>")
         elif not others:
-            parts.append('<p style="color:#777;">None yet.</p>')
-        parts.append('<p style="color:#555; font-weight:bold; margin-top:16px;">KEYS</p>'
+            parts.append(f'<p style="color:{c.muted};">None yet.</p>')
+        parts.append(f'<p style="color:{c.muted}; font-weight:bold; margin-top:16px;">KEYS</p>'
                      "<p>I include · E exclude · M maybe<br>J / → next · K / ← previous<br>"
                      "Ctrl+Z undo · Ctrl+Shift+Z redo</p>")
         return "".join(parts)

@@ -26,6 +26,7 @@ from evidence_tracker.services import study_list
 from evidence_tracker.store import Project, StoreError
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import StudyFilter
+from evidence_tracker.ui.theme import colours
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +250,7 @@ class StudiesTableModel(QAbstractTableModel):
         if col == SCREENING_COLUMN:
             return self._screening_data(study_id, role)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor("#b00020")) if row["retracted"] else None
+            return QBrush(QColor(colours().danger)) if row["retracted"] else None
         if role == Qt.ItemDataRole.FontRole:
             if row["retracted"]:
                 font = QFont()

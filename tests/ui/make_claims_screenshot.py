@@ -18,7 +18,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView
 from screenshot_support import fetch_demo, isolate_settings, save, settle
 
@@ -26,6 +25,7 @@ from evidence_tracker.domain.findings import Direction, EffectEstimate, EffectMe
 from evidence_tracker.store.events import append_event
 from evidence_tracker.ui.claims_controller import ClaimsController
 from evidence_tracker.ui.main_window import MainWindow
+from evidence_tracker.ui.theme import dark_palette
 
 ROOT = Path(__file__).resolve().parents[2]
 RCT_2009 = (
@@ -251,23 +251,6 @@ def build(out: Path, readme: bool) -> None:
     extract.reject()
     window.close()
     shutil.rmtree(tmp, ignore_errors=True)
-
-
-def dark_palette() -> QPalette:
-    """A dark palette, as a desktop's dark theme gives one."""
-    palette = QPalette()
-    for role, colour in ((QPalette.ColorRole.Window, "#202124"),
-                         (QPalette.ColorRole.WindowText, "#e8eaed"),
-                         (QPalette.ColorRole.Base, "#1b1b1d"),
-                         (QPalette.ColorRole.AlternateBase, "#26262a"),
-                         (QPalette.ColorRole.Text, "#e8eaed"),
-                         (QPalette.ColorRole.Button, "#2d2e31"),
-                         (QPalette.ColorRole.ButtonText, "#e8eaed"),
-                         (QPalette.ColorRole.Link, "#8ab4f8"),
-                         (QPalette.ColorRole.Highlight, "#3d6fb4"),
-                         (QPalette.ColorRole.HighlightedText, "#ffffff")):
-        palette.setColor(role, QColor(colour))
-    return palette
 
 
 def claims_by_code(claims: ClaimsController, code: str) -> int:

@@ -35,7 +35,8 @@ from evidence_tracker.store import Project
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store.events import append_event, ensure_reviewer
 from evidence_tracker.store.studies import upsert_studies
-from evidence_tracker.ui.claim_page import ClaimPage, PageColours, claim_html, forest_url
+from evidence_tracker.ui.claim_page import ClaimPage, claim_html, forest_url, plot_colours
+from evidence_tracker.ui.theme import LIGHT, Colours
 
 REVIEWER, OTHER = "Dr Ana Reviewer", "Dr Other"
 QUOTE = "Pain fell more with ketamine at 4 weeks (MD -1.8, 95% CI -2.9 to -0.7)."
@@ -144,10 +145,10 @@ def test_colours_come_from_the_palette() -> None:
     palette = QPalette()
     palette.setColor(QPalette.ColorRole.Base, QColor("#101010"))
     palette.setColor(QPalette.ColorRole.Text, QColor("#f0f0f0"))
-    dark = PageColours.from_palette(palette)
+    dark = Colours.from_palette(palette)
     assert dark.text == "#f0f0f0" and dark.base == "#101010" and dark.dark
-    assert dark.plot.background == "#101010" and dark.plot.ink == "#f0f0f0"
-    assert not PageColours().dark
+    assert plot_colours(dark).background == "#101010" and plot_colours(dark).ink == "#f0f0f0"
+    assert not LIGHT.dark
     # muted text sits between text and base, so it reads on either
     assert int(dark.muted[1:3], 16) < 0xf0 and int(dark.muted[1:3], 16) > 0x10
 
