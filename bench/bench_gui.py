@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ IMPORT_RECORDS = 2_000  # the file previewed and imported while stalls are measu
 IMPORT_COPY = 9  # its records: a renumbered copy of the corpus no project holds
 FETCH_RECORDS = 1_000
 STALL_TICK_MS = 10
+SLOW_AFTER = 60.0  # seconds: an interaction slower than this is not repeated
 SEARCH_TEXT = "patients"
 
 
@@ -251,9 +252,19 @@ def _one_decision(gui: GuiDriver, dialog: Any) -> tuple[float, float]:
     return seconds
 
 
+def rounds_of(rounds: int, slow_after: float, *samples: list[Any]) -> Iterator[int]:
+    """Round numbers up to ``rounds``, stopping early once the latest sample of any of
+    ``samples`` took over ``slow_after`` wall seconds (at 100k some interactions take
+    minutes; the table marks a figure from fewer rounds)."""
+    for n in range(rounds):
+        if n and any(s and s[-1][0] > slow_after for s in samples):
+            return
+        yield n
+
+
 def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
                 import_records: int = IMPORT_RECORDS, fetch_records: int = FETCH_RECORDS,
-                stalls: bool = True) -> dict[str, Any]:
+                stalls: bool = True, slow_after: float = SLOW_AFTER) -> dict[str, Any]:
     """Child process: every GUI interaction, ``rounds`` times; medians and all rounds."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -269,7 +280,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
     import_file = workdir / "import.xml"
     write_articles(import_file, articles(corpus, import_records, first_copy=IMPORT_COPY))
 
-    for _ in range(rounds):
+    for _ in rounds_of(rounds, slow_after, times["window open to first paint"]):
         times["window open to first paint"].append(gui.open_window())
     window = gui.window
     log("window open")
@@ -279,14 +290,14 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
         times[BASELINE].append(gui.timed(lambda: None, lambda: gui.shown(table.viewport())))
     for name, title in (("sort by first author", "First author"), ("sort by journal", "Journal")):
         col = gui.column(title)
-        for n in range(rounds):
+        for n in rounds_of(rounds, slow_after, times[name]):
             order = (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder)[n % 2]
             times[name].append(gui.timed(lambda c=col, o=order: table.sortByColumn(c, o),
                                          lambda: gui.shown(table.viewport())))
     log("sorted")
 
     search = gui.child(QLineEdit, "searchBox")
-    for _ in range(rounds):
+    for _ in rounds_of(rounds, slow_after, times["clear the search (all rows back)"]):
         search.setText(SEARCH_TEXT)
         QTest.keyClick(search, Qt.Key.Key_Return)
         gui.shown(table.viewport())
@@ -300,7 +311,8 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
     log("searched")
 
     screen_action = gui.action("Screening Mode")
-    for _ in range(rounds):
+    for _ in rounds_of(rounds, slow_after, times["screening mode opens"],
+                       times["one screening decision"]):
         seconds = gui.timed(screen_action.trigger, lambda: (
             gui.wait_until(lambda: _screening_dialog(gui) is not None),
             gui.shown(_screening_dialog(gui))))
@@ -309,10 +321,11 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
     log("screened")
 
     context = window.context
-    study_ids = screening.queue(gui.project)
-    for n in range(rounds):
+    study_ids = [r[0] for r in gui.project.conn.execute(
+        "SELECT id FROM studies ORDER BY id DESC LIMIT ?", (rounds,))]
+    for n in rounds_of(rounds, slow_after, times["reload after a judgement is written"]):
         # A judgement written (as another part of the app does), then announced.
-        screening.screen(gui.project, study_ids[-1 - n], "maybe", reviewer=REVIEWERS[1])
+        screening.screen(gui.project, study_ids[n], "maybe", reviewer=REVIEWERS[1])
         times["reload after a judgement is written"].append(gui.timed(
             context.judgement_recorded, lambda: gui.shown(table.viewport())))
     log("reloaded")
@@ -322,7 +335,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
     claims = window.claims
     claims.show_claims()
     gui.settle()
-    for _ in range(rounds):
+    for _ in rounds_of(rounds, slow_after, times["claim page with the most links"]):
         claims.show_claim(0)
         gui.settle()
         times["claim page with the most links"].append(gui.timed(
@@ -333,7 +346,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
 
     imports = gui.child(ImportActions)
     preview = preview_file(gui.project, import_file)
-    for _ in range(rounds):
+    for _ in rounds_of(rounds, slow_after, times["import-preview dialog build (GUI thread)"]):
         times["import-preview dialog build (GUI thread)"].append(gui.timed(
             lambda: imports.show_preview([preview], []),
             lambda: gui.shown(imports.preview_dialog)))
@@ -443,7 +456,8 @@ def run_cli(db: Path, args: list[str]) -> tuple[float, float, float]:
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure_cli(db: Path, workdir: Path, rounds: int) -> dict[str, Any]:
+def measure_cli(db: Path, workdir: Path, rounds: int, slow_after: float = SLOW_AFTER
+                ) -> dict[str, Any]:
     commands = {
         "CLI screen --progress": ["screen", "--progress", "--reviewer", REVIEWERS[0]],
         f"CLI search {SEARCH_TEXT} --json": ["search", SEARCH_TEXT, "--json"],
@@ -455,8 +469,10 @@ def measure_cli(db: Path, workdir: Path, rounds: int) -> dict[str, Any]:
     }
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     peaks: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(rounds):
+    for n in range(rounds):
         for name, args in commands.items():
+            if n and times[name][-1][0] > slow_after:
+                continue
             seconds, cpu, peak = run_cli(db, args)
             times[name].append((seconds, cpu))
             peaks[name].append(peak)
@@ -495,7 +511,8 @@ def child_env(workdir: Path) -> dict[str, str]:
 
 def measure_size(size: int, cache: Path, rounds: int, *, corpus: Path, rebuild: bool,
                  cli: bool, stalls: bool, import_records: int = IMPORT_RECORDS,
-                 fetch_records: int = FETCH_RECORDS) -> dict[str, Any]:
+                 fetch_records: int = FETCH_RECORDS, slow_after: float = SLOW_AFTER
+                 ) -> dict[str, Any]:
     cached = build_project(cache, size, corpus=corpus, rebuild=rebuild)
     with tempfile.TemporaryDirectory(prefix=f"bench-gui-{size}-", dir=cache) as tmp:
         workdir = Path(tmp)
@@ -506,15 +523,22 @@ def measure_size(size: int, cache: Path, rounds: int, *, corpus: Path, rebuild: 
         result: dict[str, Any] = {"size": size, "studies": studies,
                                   "bytes_per_study": per_study}
         log(f"{size}: {studies} studies, {per_study:.0f} bytes per study; GUI ...")
-        proc = subprocess.run(
+        child = subprocess.Popen(
             [sys.executable, __file__, "--child", str(db), "--workdir", str(workdir),
              "--rounds", str(rounds), "--corpus", str(corpus),
              "--import-records", str(import_records), "--fetch-records", str(fetch_records),
+             "--slow-after", str(slow_after),
              *([] if stalls else ["--skip-stalls"])],
-            env=env, stdout=subprocess.PIPE, text=True, check=False)
-        if proc.returncode != 0:
-            raise RuntimeError(f"the GUI measurement of {size} failed ({proc.returncode})")
-        gui = json.loads(proc.stdout.strip().splitlines()[-1])
+            env=env, stdout=subprocess.PIPE, text=True)
+        try:
+            stdout, _ = child.communicate()
+        finally:  # interrupted: the child goes too
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+        if child.returncode != 0:
+            raise RuntimeError(f"the GUI measurement of {size} failed ({child.returncode})")
+        gui = json.loads(stdout.strip().splitlines()[-1])
         result["times"] = gui["times"]
         # A stall is one run's worst tick (no CPU figure).
         result["times"].update({k: [(v, None)] for k, v in gui["stalls"].items()})
@@ -522,7 +546,7 @@ def measure_size(size: int, cache: Path, rounds: int, *, corpus: Path, rebuild: 
         if cli:
             log(f"{size}: CLI ...")
             os.environ.update(env)
-            found = measure_cli(db, workdir, rounds)
+            found = measure_cli(db, workdir, rounds, slow_after)
             result["times"].update(found["times"])
             result["cli_peak_rss_mb"] = {k: max(v) for k, v in found["peaks"].items()}
         return result
@@ -570,7 +594,9 @@ def report(results: list[dict[str, Any]], rounds: int) -> str:
             "n/a (one size)" if target.growth else "-")
         if checks:
             verdicts.append(all(checks))
-        cells = [f"{_seconds(w)} ({_seconds(c)})" for w, c in zip(wall, cpu, strict=True)]
+        cells = [f"{_seconds(w)} ({_seconds(c)})" + (f" n={len(v)}" if v and len(v) < rounds
+                                                      and c is not None else "")
+                 for w, c, v in zip(wall, cpu, values, strict=True)]
         rows.append([name, *cells, *growth, target.note, verdict])
     width = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = [" | ".join(c.ljust(w) for c, w in zip(r, width, strict=True)).rstrip()
@@ -619,6 +645,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fetch-records", type=int, default=FETCH_RECORDS,
                         help="records fetched from the fake E-utilities (%(default)s)")
     parser.add_argument("--skip-stalls", action="store_true", help="no import and fetch")
+    parser.add_argument("--slow-after", type=float, default=SLOW_AFTER,
+                        help="an interaction slower than this many seconds is not repeated "
+                        "(%(default)s)")
+    parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
+                        help="print the table of earlier --json outputs (sizes merged)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -626,10 +657,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         result = measure_gui(args.child, args.workdir, args.rounds, corpus=args.corpus,
                              import_records=args.import_records,
-                             fetch_records=args.fetch_records, stalls=not args.skip_stalls)
+                             fetch_records=args.fetch_records, stalls=not args.skip_stalls,
+                             slow_after=args.slow_after)
         print(json.dumps(result))
         return 0
 
+    if args.report:
+        merged = {r["size"]: r for path in args.report for r in json.loads(path.read_text())}
+        print(report([merged[s] for s in sorted(merged)], args.rounds))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     try:
         corpus = args.corpus or real_corpus(args.cache)
@@ -639,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [measure_size(size, args.cache, args.rounds, corpus=corpus,
                             rebuild=args.rebuild, cli=not args.skip_cli,
                             stalls=not args.skip_stalls, import_records=args.import_records,
-                            fetch_records=args.fetch_records)
+                            fetch_records=args.fetch_records, slow_after=args.slow_after)
                for size in sizes]
     print(report(results, args.rounds))
     if args.json:

@@ -6,6 +6,8 @@ CLI command run, and the table and JSON written."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,13 +35,20 @@ def corpus(tmp_path: Path) -> Path:
 def test_bench_builds_drives_the_window_and_prints_the_table(tmp_path: Path,
                                                            corpus: Path) -> None:
     out = tmp_path / "out.json"
-    proc = subprocess.run(
+    # Its own process group: a timeout ends the bench and its GUI child together.
+    proc = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "bench_gui.py"), "--sizes", str(SIZE),
          "--rounds", "1", "--skip-cli", "--cache", str(tmp_path / "cache"), "--corpus",
          str(corpus), "--import-records", "40", "--fetch-records", "30", "--json", str(out)],
-        capture_output=True, text=True, timeout=300, check=False,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 0, stderr[-3000:]
     (result,) = json.loads(out.read_text())
     assert result["studies"] == SIZE  # every copy renumbered: none merged as a duplicate
     gui_names = [n for n in bench_gui.INTERACTIONS if not n.startswith("CLI")]
@@ -51,8 +60,8 @@ def test_bench_builds_drives_the_window_and_prints_the_table(tmp_path: Path,
     assert 0 < result["gui_peak_rss_mb"] < 4096
     assert result["bytes_per_study"] > 1000
     for name in gui_names:
-        assert name in proc.stdout
-    assert "bytes per study on disk" in proc.stdout
+        assert name in stdout
+    assert "bytes per study on disk" in stdout
 
 
 def test_the_project_holds_the_judgements_mix(tmp_path: Path, corpus: Path) -> None:
