@@ -235,6 +235,13 @@ def _screening_dialog(gui: GuiDriver) -> Any:
     return dialog if dialog is not None and dialog.isVisible() else None
 
 
+def _log_times(times: dict[str, list[tuple[float, float]]], *names: str) -> None:
+    """Each figure as soon as it is measured (a long run leaves a trail if stopped)."""
+    for name in names:
+        rounds = ", ".join(f"{wall:.3f} s (CPU {cpu:.3f})" for wall, cpu in times[name])
+        log(f"{name}: {rounds}")
+
+
 def _one_decision(gui: GuiDriver, dialog: Any) -> tuple[float, float]:
     """Key I (include) in the screening dialog, until it shows the next study; then the
     dialog is closed (which records the session: the window re-reads, not timed)."""
@@ -283,7 +290,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
     for _ in rounds_of(rounds, slow_after, times["window open to first paint"]):
         times["window open to first paint"].append(gui.open_window())
     window = gui.window
-    log("window open")
+    _log_times(times, "window open to first paint")
 
     table = window.table
     for _ in range(rounds):  # what waiting and painting alone cost, under this load
@@ -294,7 +301,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
             order = (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder)[n % 2]
             times[name].append(gui.timed(lambda c=col, o=order: table.sortByColumn(c, o),
                                          lambda: gui.shown(table.viewport())))
-    log("sorted")
+    _log_times(times, BASELINE, "sort by first author", "sort by journal")
 
     search = gui.child(QLineEdit, "searchBox")
     for _ in rounds_of(rounds, slow_after, times["clear the search (all rows back)"]):
@@ -308,7 +315,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
 
         times["clear the search (all rows back)"].append(
             gui.timed(clear, lambda: gui.shown(table.viewport())))
-    log("searched")
+    _log_times(times, "clear the search (all rows back)")
 
     screen_action = gui.action("Screening Mode")
     for _ in rounds_of(rounds, slow_after, times["screening mode opens"],
@@ -318,7 +325,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
             gui.shown(_screening_dialog(gui))))
         times["screening mode opens"].append(seconds)
         times["one screening decision"].append(_one_decision(gui, _screening_dialog(gui)))
-    log("screened")
+    _log_times(times, "screening mode opens", "one screening decision")
 
     context = window.context
     study_ids = [r[0] for r in gui.project.conn.execute(
@@ -328,7 +335,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
         screening.screen(gui.project, study_ids[n], "maybe", reviewer=REVIEWERS[1])
         times["reload after a judgement is written"].append(gui.timed(
             context.judgement_recorded, lambda: gui.shown(table.viewport())))
-    log("reloaded")
+    _log_times(times, "reload after a judgement is written")
 
     overviews = evidence.list_claims(gui.project)
     top = max(overviews, key=lambda o: sum(o.counts.values()))  # the most linked studies
@@ -342,7 +349,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
             lambda: claims.show_claim(top.claim.id), lambda: gui.shown(claims.page)))
     window.show_studies()
     gui.settle()
-    log("claim page")
+    _log_times(times, "claim page with the most links")
 
     imports = gui.child(ImportActions)
     preview = preview_file(gui.project, import_file)
@@ -352,7 +359,7 @@ def measure_gui(db: Path, workdir: Path, rounds: int, *, corpus: Path,
             lambda: gui.shown(imports.preview_dialog)))
         imports.preview_dialog.reject()
         gui.settle()
-    log("preview dialog")
+    _log_times(times, "import-preview dialog build (GUI thread)")
 
     worst: dict[str, float] = {}
     if stalls:
