@@ -477,15 +477,21 @@ def measure_cli(db: Path, workdir: Path, env: dict[str, str], rounds: int,
     }
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     peaks: dict[str, list[float]] = {name: [] for name in commands}
+    failures: dict[str, str] = {}
     for n in range(rounds):
         for name, args in commands.items():
-            if n and times[name][-1][0] > slow_after:
+            if name in failures or (n and times[name][-1][0] > slow_after):
                 continue
-            seconds, cpu, peak = run_cli(db, args, env)
+            try:
+                seconds, cpu, peak = run_cli(db, args, env)
+            except RuntimeError as exc:  # reported in the table; the other commands go on
+                failures[name] = str(exc).splitlines()[-1][-200:]
+                log(f"{name}: FAILED {failures[name]}")
+                continue
             times[name].append((seconds, cpu))
             peaks[name].append(peak)
             log(f"{name}: {seconds:.2f} s (CPU {cpu:.2f} s), peak {peak:.0f} MB")
-    return {"times": times, "peaks": peaks}
+    return {"times": times, "peaks": peaks, "failures": failures}
 
 
 # =========================================================================== parent
@@ -562,8 +568,10 @@ def measure_size(size: int, cache: Path, rounds: int, *, corpus: Path, rebuild: 
         if cli:
             log(f"{size}: CLI ...")
             cli_found = measure_cli(db, workdir, env, rounds, slow_after)
-            result["times"].update(cli_found["times"])
-            result["cli_peak_rss_mb"] = {k: max(v) for k, v in cli_found["peaks"].items()}
+            result["times"].update({k: v for k, v in cli_found["times"].items() if v})
+            result["cli_peak_rss_mb"] = {k: max(v) for k, v in cli_found["peaks"].items()
+                                         if v}
+            result["cli_failures"] = cli_found["failures"]
         return result
 
 
@@ -605,6 +613,8 @@ def report(results: list[dict[str, Any]], rounds: int) -> str:
             checks.append(all(m is not None and m < target.seconds for m in wall))
         if target.growth is not None and len(wall) >= 2 and wall[-2] and wall[-1]:
             checks.append(wall[-1] / wall[-2] <= target.growth)
+        if any(name in by_size[s].get("cli_failures", {}) for s in sizes):
+            checks.append(False)  # the command failed at some size (see below the table)
         verdict = ("PASS" if all(checks) else "FAIL") if checks else (
             "n/a (one size)" if target.growth else "-")
         if checks:
@@ -639,6 +649,8 @@ def report(results: list[dict[str, Any]], rounds: int) -> str:
             else:
                 memory.append(f"{short} peak RSS {peak:.0f} MB")
         lines.append(f"{r['size']} ({r['studies']} studies): " + "; ".join(memory))
+        for name, error in r.get("cli_failures", {}).items():
+            lines.append(f"{r['size']}: {name} FAILED: {error}")
     lines.append(f"{sum(verdicts)} of {len(verdicts)} interaction targets met")
     return "\n".join(lines)
 
