@@ -1,7 +1,9 @@
 """Benchmark: the GUI and CLI at 1k, 10k and 100k studies (issue 14).
 
     python bench/bench_gui.py [--sizes 1000,10000,100000] [--rounds 3] [--json out.json]
-                              [--cache DIR] [--rebuild] [--skip-cli] [--skip-stalls]
+                              [--cache DIR] [--rebuild] [--skip-cli | --skip-gui]
+                              [--skip-stalls] [--slow-after 60] [--corpus FILE]
+    python bench/bench_gui.py --report a.json b.json     # one table from earlier runs
 
 The projects are built from real PubMed records with a realistic judgements mix by
 ``bench/build_projects.py`` and cached (by size and schema version). Each size is measured
@@ -18,11 +20,14 @@ the GUI's peak memory is that size's alone:
   process by bench/bench_fetch.py so its work does not share our GIL);
 - the CLI commands as child processes (wall time and the child's peak RSS).
 
-Each figure is the median of ``--rounds`` rounds. The baseline is the 1k project of the same
-run: the table prints each size's median, growth 10k→100k (and 1k→10k), and the issue's
-target with PASS/FAIL (absolute times on a shared box are noise; growth is the steadier
-signal). Also printed: bytes per study on disk (database file incl. WAL, after a checkpoint,
-divided by the studies) and the GUI process's peak RSS.
+Each figure is the median of ``--rounds`` rounds (an interaction slower than ``--slow-after``
+seconds is run once; the table marks it n=1). Baselines, in the same run: the next smaller
+project (growth 1k→10k and 10k→100k) and a no-op interaction (Qt settled, table repainted:
+the floor of the measurement under the machine's load). Each cell is wall seconds with the
+measured process's CPU seconds in brackets (steadier on a shared box); the verdict applies
+the issue's target to wall time. A failing CLI command is reported as FAIL with its error.
+Also printed: bytes per study on disk (database file incl. WAL, after a checkpoint, divided
+by the studies), the GUI process's peak RSS and each CLI command's.
 """
 
 from __future__ import annotations
