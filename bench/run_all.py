@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ("bench_parse.py", "bench_fetch.py", "bench_event_chain.py")
+BENCHES = ("bench_parse.py", "bench_fetch.py", "bench_event_chain.py", "bench_gui.py")
 
 
 def main() -> int:
