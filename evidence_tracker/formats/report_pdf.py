@@ -310,7 +310,7 @@ def _map_table(report: Report, width: float) -> Table:
         line.append(Paragraph(str(row.studies), st["cellc"]))
         data.append(line)
     return Table(data, colWidths=[first] + [col] * len(columns) + [last], repeatRows=1,
-                 style=TableStyle(commands))
+                 splitInRow=1, style=TableStyle(commands))
 
 
 def _legend() -> Paragraph:
@@ -345,7 +345,9 @@ def _facts(claim: ClaimSection) -> Table:
 
 
 def _grid(data: list[list[Any]], widths: list[float]) -> Table:
-    return Table(data, colWidths=widths, repeatRows=1, style=TableStyle([
+    # splitInRow: a row taller than a page (a step naming hundreds of studies) continues on
+    # the next page instead of failing the whole report.
+    return Table(data, colWidths=widths, repeatRows=1, splitInRow=1, style=TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
@@ -522,7 +524,7 @@ def _unreviewed(report: Report, width: float) -> list[Any]:
                               "</font>" for s in c.sources)
         data.append([Paragraph(f"<b>{c.code}</b> {text(c.text)}", small),
                      Paragraph(quotes or "—", small)])
-    out.append(Table(data, colWidths=[width * 0.38, width * 0.62], repeatRows=1,
+    out.append(Table(data, colWidths=[width * 0.38, width * 0.62], repeatRows=1, splitInRow=1,
                      style=TableStyle([
                          ("VALIGN", (0, 0), (-1, -1), "TOP"),
                          ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),

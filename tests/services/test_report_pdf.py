@@ -7,14 +7,16 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from report_project import FM_QUOTE, audited_project
 
+from evidence_tracker.domain.verdicts.types import VerdictStep
 from evidence_tracker.formats.prisma_diagram import layout, svg
 from evidence_tracker.formats.report_model import PrismaCounts
-from evidence_tracker.formats.report_pdf import markup, text
+from evidence_tracker.formats.report_pdf import markup, text, write_pdf
 from evidence_tracker.services.report import build_report, write_report
 from evidence_tracker.store import Project
 
@@ -83,3 +85,20 @@ def test_empty_project_report(tmp_path: Path, project: Project) -> None:
     assert report.claims == [] or all(not c.studies for c in report.claims)
     write_report(project, tmp_path / "empty.pdf")
     assert (tmp_path / "empty.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_a_step_taller_than_a_page_splits_across_pages(tmp_path: Path) -> None:
+    """At 100k studies a claim with 334 links gave a verdict step whose reason was taller
+    than a page, and reportlab raised LayoutError: the report must split the row."""
+    project = audited_project(tmp_path / "audit.sqlite3")
+    report = build_report(project)
+    project.close()
+    long_reason = " ".join(f"PMID {30000000 + i} (randomised trial, low risk of bias) "
+                           "supports the claim at 4 weeks." for i in range(400))
+    claim = report.reviewed_claims[0]
+    tall = replace(claim, steps=(*claim.steps, VerdictStep("Studies", "334 counted",
+                                                           long_reason)))
+    report = replace(report, claims=tuple(tall if c is claim else c for c in report.claims))
+    out = tmp_path / "tall.pdf"
+    write_pdf(report, str(out))
+    assert len(re.findall(rb"/Type /Page\b", out.read_bytes())) >= 6
