@@ -141,6 +141,12 @@ def appraisals(
     return [(j.reviewer, AppraisalState.from_json(j.after)) for j in shown], hidden
 
 
+#: Up to this many studies, their appraisals are read study by study (the claims list asks
+#: for each claim's few linked studies: reading every appraisal per claim was claims x
+#: appraisals JSON decodes); more, and one read of every appraisal is cheaper.
+FEW_STUDIES = 500
+
+
 def effective_appraisals(
     project: Project, study_ids: list[int], viewer: str | None
 ) -> dict[int, AppraisalState]:
@@ -149,7 +155,11 @@ def effective_appraisals(
     wanted = set(study_ids)
     standing = {s.study_id: r for s, r in review.resolutions(project).items()
                 if s.kind == KIND and s.study_id in wanted}
-    items = [j for j in review.judgements(project, KIND) if j.study_id in wanted]
+    if len(wanted) <= FEW_STUDIES:  # each study's own rows, from the events index
+        items = [j for study_id in sorted(wanted)
+                 for j in review.judgements(project, KIND, study_id=study_id)]
+    else:
+        items = [j for j in review.judgements(project, KIND) if j.study_id in wanted]
     shown, _ = review.visible(project, items, viewer)
     out: dict[int, AppraisalState] = {}
     for j in shown:  # oldest first: later ones win, then the viewer's own
