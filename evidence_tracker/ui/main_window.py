@@ -52,6 +52,7 @@ from evidence_tracker.ui.instance import ProjectLock, ProjectLocked
 from evidence_tracker.ui.preferences import PreferencesDialog
 from evidence_tracker.ui.sidebar import ALL_STUDIES, Sidebar
 from evidence_tracker.ui.studies_model import StudiesTableModel
+from evidence_tracker.ui.sync_controller import SyncController
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ class MainWindow(QMainWindow):
         self.installEventFilter(self.imports)  # reference files dropped on the window
         self.exports = ExportActions(context, self.current_filter, self)
         self.citations = CitationActions(context, self)
+        self.team_sync = SyncController(context, self)
+        self.statusBar().addPermanentWidget(self.team_sync.widget)
 
         self.empty_hint = QLabel()
         self.empty_hint.setObjectName("emptyHint")
@@ -166,6 +169,7 @@ class MainWindow(QMainWindow):
         self.audit_check: ChainCheck | None = None
         self.audit_warning: QMessageBox | None = None
         self.check_audit_trail()
+        self.team_sync.start()
 
     # -- construction ----------------------------------------------------------------------
     @property
@@ -195,6 +199,8 @@ class MainWindow(QMainWindow):
         for action in (self.imports.action_import, self.exports.action_export,
                        self.exports.action_claimreview, self.exports.action_report):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.team_sync.action_sync_now)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
 
@@ -525,6 +531,7 @@ class MainWindow(QMainWindow):
         s.setValue("mainWindow/splitter", self.splitter.saveState())
         if self.fetch_dialog is not None:
             self.fetch_dialog.cancel()
+        self.team_sync.stop()
         self.context.tasks.shutdown()
         self.project.close()
         if self._lock:
