@@ -183,7 +183,9 @@ class SyncController(QObject):
         self.sync_now()
 
     def _listener_lost(self, message: str) -> None:
+        """The server went away: a sync now records it, so the state says offline."""
         log.info("team server hints unavailable: %s", message)
+        self.sync_now()
 
     # -- syncing ---------------------------------------------------------------------------
     def sync_now(self) -> None:
