@@ -75,6 +75,7 @@ def test_status_widget_shows_each_sync_state(
         team_server: TeamServer, machines, window_for: Window, qtbot: QtBot,
         project) -> None:
     solo = window_for(project=project)
+    qtbot.waitUntil(lambda: not solo.context.tasks.busy)  # the state was read
     assert status_text(solo) == "Team: not linked"
     assert not solo.team_sync.action_sync_now.isEnabled()
 
@@ -87,8 +88,9 @@ def test_status_widget_shows_each_sync_state(
 
     window.team_sync.debounce.setInterval(600_000)  # the write waits: pending shows
     screening.screen(window.project, "1000", "include", reviewer=ana.login)
-    window.context.judgement_recorded()
-    assert status_text(window).endswith("· 1 pending")
+    window.context.judgement_recorded()  # the state is read again off the GUI thread
+    qtbot.waitUntil(lambda: status_text(window).endswith("· 1 pending"), timeout=SYNC_WAIT_MS)
+    assert status_text(window).startswith("Synced ")
 
     link = team_local.require_link(window.project)
     good_url = link.server_url
@@ -110,7 +112,7 @@ def test_status_widget_shows_each_sync_state(
     assert status_text(window).startswith("Sync refused · Synced ")
     assert "1 pending" in status_text(window) and "1 conflict(s)" in status_text(window)
     dialog = window.team_sync.show_dialog()
-    assert dialog.table.rowCount() == 1
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=SYNC_WAIT_MS)
     assert dialog.table.item(0, 1).text() == "refused"
     assert ana.login in dialog.table.item(0, 2).text()
 
@@ -120,8 +122,9 @@ def test_status_widget_shows_each_sync_state(
     wait_synced(qtbot, window, done)
     assert status_text(window).startswith("Synced ")
     assert "pending" not in status_text(window)  # the refused event was kept, then sent
+    qtbot.waitUntil(lambda: "Sync refused" not in dialog.summary.text(), timeout=SYNC_WAIT_MS)
     assert dialog.table.rowCount() == 1  # the refusal stays listed
-    assert "Sync refused" not in dialog.summary.text()
+    assert dialog.table.item(0, 1).text() == "refused"
 
 
 def screen_in_dialog(window: MainWindow, decisions: dict[str, str]) -> None:
