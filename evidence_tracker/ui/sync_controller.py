@@ -11,6 +11,7 @@ judgements makes every view re-read (``AppContext.judgements_changed``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,11 +235,12 @@ class SyncController(QObject):
         self.show_state(self.state)
         path = self.context.project.path
 
-        def work(_report: object) -> SyncOutcome:
+        def work(progress: Callable[[int], None]) -> SyncOutcome:
             # Its own connection: the GUI's lives on the GUI thread.
             with open_project(path, create=False) as project:
                 try:
-                    report, error = team_service.sync(project), None
+                    report, error = team_service.sync(
+                        project, progress=lambda r: progress(r.pulled + r.caught_up)), None
                 except TeamError as exc:  # recorded in the project by the service
                     report, error = None, exc
                 return SyncOutcome(path, report, error, team_service.status(project))
@@ -249,7 +251,12 @@ class SyncController(QObject):
             self.context.show_status(f"Team sync failed: {exc}", 15000)
             self.refresh()
 
-        self.context.tasks.run(work, self._synced, failed)
+        self.context.tasks.run(work, self._synced, failed, self._received)
+
+    def _received(self, count: int) -> None:
+        """A pulled page was applied (a first sync of 50,000 events is 25 pages)."""
+        if self.syncing:
+            self.widget.setText(f"Syncing… {count} received")
 
     def _synced(self, outcome: SyncOutcome) -> None:
         self.syncing = False
