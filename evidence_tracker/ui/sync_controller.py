@@ -104,12 +104,10 @@ class SyncController(QObject):
     finished = Signal(object)
 
     def __init__(self, context: AppContext, parent_widget: QWidget, *,
-                 poll_ms: int = POLL_MS, debounce_ms: int = DEBOUNCE_MS,
-                 listen: bool = True):
+                 poll_ms: int = POLL_MS, debounce_ms: int = DEBOUNCE_MS):
         super().__init__(parent_widget)
         self.context = context
         self.parent_widget = parent_widget
-        self.listen = listen
         self.widget = SyncStatusWidget()
         self.widget.clicked.connect(self.show_dialog)
         self.dialog: SyncDialog | None = None
@@ -197,11 +195,10 @@ class SyncController(QObject):
             self.poll.stop()
             return
         self.poll.start()
-        if self.listen:
-            self.listener = HintListener(link, self)
-            self.listener.heard.connect(self._heard)
-            self.listener.lost.connect(self._listener_lost)
-            self.listener.start()
+        self.listener = HintListener(link, self)
+        self.listener.heard.connect(self._heard)
+        self.listener.lost.connect(self._listener_lost)
+        self.listener.start()
         self.sync_now()
 
     def _written(self) -> None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
@@ -299,3 +300,26 @@ def test_a_first_sync_in_the_background_keeps_the_window_responsive(
     assert any(t.startswith("Syncing… ") and t.endswith(" received") for t in progress)
     assert len(during) > 10 and max(gaps) < MAX_GAP_S, max(gaps)
     qtbot.waitUntil(lambda: status_text(window).startswith("Synced "), timeout=SYNC_WAIT_MS)
+
+
+def test_a_dead_listening_connection_is_replaced_and_followed_by_a_sync(
+        team_server: TeamServer, machines, window_for: Window, qtbot: QtBot) -> None:
+    ana: Machine = machines(team_server.add("ana"))
+    window = window_for(ana)
+    wait_synced(qtbot, window, 0)
+    window.team_sync.poll.stop()  # only the reconnection can make it sync
+
+    def listening() -> list[int]:
+        with psycopg.connect(team_server.admin_url, autocommit=True) as admin:
+            return [pid for (pid,) in admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE usename = %s AND query LIKE 'LISTEN%%'",
+                (ana.login,))]
+
+    qtbot.waitUntil(lambda: len(listening()) == 1, timeout=SYNC_WAIT_MS)
+    (pid,) = listening()
+    done = window.team_sync.syncs
+    with psycopg.connect(team_server.admin_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    wait_synced(qtbot, window, done)  # "reconnected": something may have been missed
+    qtbot.waitUntil(lambda: len(listening()) == 1 and listening() != [pid],
+                    timeout=SYNC_WAIT_MS)
