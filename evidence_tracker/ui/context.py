@@ -71,6 +71,8 @@ class AppContext(QObject):
     - ``study_requested(int)``: show this study in the studies table.
     - ``claim_selected(int)``: the claim page shows this claim.
     - ``judgements_changed()``: a judgement (vote, appraisal, link, grade...) was recorded.
+    - ``judged_quietly()``: a judgement was recorded where the window does not re-read yet
+      (screening mode); the team sync still follows it.
     - ``status_message(str, int)``: text for the status bar, with a timeout in ms (0: keep).
     - ``reviewer.changed(str)``: another reviewer is judging (see :class:`ReviewerSession`).
     """
@@ -80,6 +82,7 @@ class AppContext(QObject):
     study_requested = Signal(int)
     claim_selected = Signal(int)
     judgements_changed = Signal()
+    judged_quietly = Signal()
     status_message = Signal(str, int)
 
     def __init__(

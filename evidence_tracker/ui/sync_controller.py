@@ -134,6 +134,7 @@ class SyncController(QObject):
         self.debounce.setInterval(debounce_ms)
         self.debounce.timeout.connect(self.sync_now)
         context.judgements_changed.connect(self._written)
+        context.judged_quietly.connect(self._written)
         context.project_changed.connect(self._project_changed)
 
     # -- state -----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from evidence_tracker.store import Project, team_local
 from evidence_tracker.store.events import append_event, ensure_reviewer
 from evidence_tracker.ui.instance import ProjectLock
 from evidence_tracker.ui.main_window import MainWindow
+from evidence_tracker.ui.screening import ScreeningDialog
 
 SYNC_WAIT_MS = 20_000
 N_EVENTS = 3_000
@@ -135,8 +136,8 @@ def test_status_widget_shows_each_sync_state(
     assert dialog.table.item(0, 1).text() == "refused"
 
 
-def screen_in_dialog(window: MainWindow, decisions: dict[str, str]) -> None:
-    """Screen through the GUI's screening dialog, study by study, then close it."""
+def screen_in_dialog(window: MainWindow, decisions: dict[str, str]) -> ScreeningDialog:
+    """Screen through the GUI's screening dialog, study by study (left open)."""
     dialog = window.grading.open_screening()
     assert dialog is not None
     by_id = {window.project.conn.execute("SELECT id FROM studies WHERE pmid = ?",
@@ -151,7 +152,7 @@ def screen_in_dialog(window: MainWindow, decisions: dict[str, str]) -> None:
             reason_dialog = dialog.exclude()
             assert reason_dialog is not None
             reason_dialog.accept()
-    dialog.done(0)  # closing it records the screening session: the window re-reads, syncs
+    return dialog
 
 
 def others_seen(window: MainWindow, viewer: str) -> dict[str, int]:
@@ -181,9 +182,12 @@ def test_two_windows_screen_blind_through_one_postgresql(
     wait_synced(qtbot, win_b, 0)
 
     b_syncs = win_b.team_sync.syncs
-    screen_in_dialog(win_a, ANA)
+    a_dialog = screen_in_dialog(win_a, ANA)
+    # sent while screening goes on (debounced), not only when the dialog closes
     qtbot.waitUntil(lambda: team_service.status(win_a.project).pending_events == 0
                     and not win_a.team_sync.syncing, timeout=SYNC_WAIT_MS)
+    assert a_dialog.isVisible()
+    a_dialog.done(0)
     wait_synced(qtbot, win_b, b_syncs)  # the hint: ben's window syncs, and gets nothing
     assert others_seen(win_b, ben.login) == {"shown": 0, "hidden": 0}
     b_dialog = win_b.grading.open_screening()
@@ -195,7 +199,7 @@ def test_two_windows_screen_blind_through_one_postgresql(
     agreement_b.close()
 
     a_syncs = win_a.team_sync.syncs
-    screen_in_dialog(win_b, BEN)
+    screen_in_dialog(win_b, BEN).done(0)
     # ben's sync pushes, completes every study and catches up ana's; ana hears and pulls
     qtbot.waitUntil(lambda: others_seen(win_b, ben.login)["shown"] == 5, timeout=SYNC_WAIT_MS)
     wait_synced(qtbot, win_a, a_syncs)
