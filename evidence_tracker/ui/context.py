@@ -76,6 +76,8 @@ class AppContext(QObject):
       views showing them redraw those rows, nothing else.
     - ``claims_changed(frozenset)``: the ids of the claims the new events are about (or
       empty: claims themselves were added or edited).
+    - ``judged_quietly()``: a judgement was recorded where the window does not re-read yet
+      (screening mode); the team sync still follows it.
     - ``status_message(str, int)``: text for the status bar, with a timeout in ms (0: keep).
     - ``reviewer.changed(str)``: another reviewer is judging (see :class:`ReviewerSession`).
     """
@@ -87,6 +89,7 @@ class AppContext(QObject):
     judgements_changed = Signal()
     studies_changed = Signal(object)
     claims_changed = Signal(object)
+    judged_quietly = Signal()
     status_message = Signal(str, int)
 
     def __init__(

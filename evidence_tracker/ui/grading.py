@@ -300,6 +300,7 @@ class GradingController(QObject):
         if self.screening_dialog is None:
             self.screening_dialog = ScreeningDialog(self.context, self.parent_widget)
             self.screening_dialog.judged.connect(self.update_undo_actions)
+            self.screening_dialog.judged.connect(self.context.judged_quietly)
             self.screening_dialog.finished.connect(
                 lambda _r: self.context.judgement_recorded())
         self.screening_dialog.start(condition)

@@ -61,6 +61,7 @@ from evidence_tracker.ui.preferences import PreferencesDialog
 from evidence_tracker.ui.sidebar import ALL_STUDIES, Sidebar
 from evidence_tracker.ui.studies_model import StudiesTableModel
 from evidence_tracker.ui.study_menu import StudyMenu
+from evidence_tracker.ui.sync_controller import SyncController
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,8 @@ class MainWindow(QMainWindow):
             context, self.table, parent=self, export_selection=self.exports.export_dialog,
             shared=(self.citations.action_copy_ama, self.citations.action_copy_vancouver,
                     self.claims.action_link))
+        self.team_sync = SyncController(context, self)
+        self.statusBar().addPermanentWidget(self.team_sync.widget)
 
         self.empty_hint = QLabel()
         self.empty_hint.setObjectName("emptyHint")
@@ -247,6 +250,7 @@ class MainWindow(QMainWindow):
         self.audit_check: ChainCheck | None = None
         self.audit_warning: QMessageBox | None = None
         self.check_audit_trail()
+        self.team_sync.start()
 
     # -- construction ----------------------------------------------------------------------
     @property
@@ -280,6 +284,8 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
             if action is self.exports.action_export:
                 file_menu.addAction(self.action_export_shown)
+        file_menu.addSeparator()
+        file_menu.addAction(self.team_sync.action_sync_now)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
 
@@ -859,6 +865,7 @@ class MainWindow(QMainWindow):
         s.setValue("mainWindow/splitter", self.splitter.saveState())
         if self.fetch_dialog is not None:
             self.fetch_dialog.cancel()
+        self.team_sync.stop()
         self.context.tasks.shutdown()
         self.project.close()
         if self._lock:
