@@ -56,7 +56,7 @@ class PreferencesDialog(QDialog):
         for choice in ThemeChoice:
             self.theme.addItem(choice.label, choice.value)
         self.theme.setCurrentIndex(self.theme.findData(saved_choice().value))
-        form.addRow("&Appearance:", self.theme)
+        form.addRow("&Theme:", self.theme)
         hint = QLabel(
             "The API key is kept in the system keyring, never in settings files or logs. "
             "Get one from your NCBI account settings."
