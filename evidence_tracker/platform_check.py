@@ -34,9 +34,9 @@ class SystemLibrary(NamedTuple):
     fedora: str
 
 
-#: The libraries PySide6's ``libqxcb.so``, ``libQt6XcbQpa.so.6`` and ``libQt6Gui.so.6`` link
-#: to (``ldd`` on them; tests/packaging checks this list against the installed plugin),
-#: except libc, libstdc++, libm, libgcc_s and zlib, which every system has.
+#: The libraries PySide6's ``libqxcb.so``, ``libQt6XcbQpa.so.6`` and ``libQt6Gui.so.6`` load
+#: (``ldd`` on them; tests/packaging checks this list against the installed plugin), except
+#: libc, libstdc++, libm, libgcc_s, zlib and what the packages below bring with them.
 XCB_LIBRARIES: tuple[SystemLibrary, ...] = (
     SystemLibrary("libxcb.so.1", "libxcb1", "libxcb"),
     SystemLibrary("libxcb-cursor.so.0", "libxcb-cursor0", "xcb-util-cursor"),
@@ -57,6 +57,8 @@ XCB_LIBRARIES: tuple[SystemLibrary, ...] = (
     SystemLibrary("libxkbcommon.so.0", "libxkbcommon0", "libxkbcommon"),
     SystemLibrary("libxkbcommon-x11.so.0", "libxkbcommon-x11-0", "libxkbcommon-x11"),
     SystemLibrary("libGL.so.1", "libgl1", "libglvnd-glx"),
+    SystemLibrary("libGLX.so.0", "libglx0", "libglvnd-glx"),
+    SystemLibrary("libGLdispatch.so.0", "libglvnd0", "libglvnd"),
     SystemLibrary("libEGL.so.1", "libegl1", "libglvnd-egl"),
     SystemLibrary("libfontconfig.so.1", "libfontconfig1", "fontconfig"),
     SystemLibrary("libfreetype.so.6", "libfreetype6", "freetype"),

@@ -14,7 +14,8 @@ from types import ModuleType
 from typing import TextIO
 
 from evidence_tracker import __version__
-from evidence_tracker.cli import claims, export, findings, grading, pubmed, studies, verify
+from evidence_tracker.cli import (claims, desktop, export, findings, grading, pubmed, studies,
+                                  verify)
 from evidence_tracker.cli.common import Session
 from evidence_tracker.config import resolve_db_path
 from evidence_tracker.services import project as project_service
@@ -24,7 +25,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 #: Command modules, in the order their commands appear in --help.
 COMMAND_MODULES: tuple[ModuleType, ...] = (studies, pubmed, claims, findings, grading,
-                                           export, verify)
+                                           export, verify, desktop)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +71,8 @@ def run(
     err = err or sys.stderr
     session = session or Session.load()
     module = next(m for m in COMMAND_MODULES if args.command in m.COMMANDS)
+    if args.command in getattr(module, "NO_PROJECT_COMMANDS", ()):
+        return int(module.run(args, None, out, err, session))
     # Commands that only read open the project read-only (a read-only file or folder works).
     reads_only = args.command in getattr(module, "READ_ONLY_COMMANDS", ())
     opener = project_service.open_for_reading if reads_only else project_service.open_or_create
