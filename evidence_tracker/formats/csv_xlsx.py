@@ -89,34 +89,46 @@ def write_xlsx(rows: Iterable[Mapping[str, Any]], path: str | IO[bytes],
                columns: Sequence[str] = COLUMNS, *, sheet: str = "Studies") -> int:
     """An XLSX workbook with one sheet; every text cell is stored as text, never a formula.
 
+    The sheet is written row by row (openpyxl's write-only mode): memory stays flat
+    whatever the number of rows.
+
     A failed write (a full disk) raises its OSError once: the half-written archive is
     closed here, not left for the garbage collector to close ("Exception ignored in
     ZipFile.__del__") onto a file the caller has already closed.
     """
     from openpyxl import Workbook  # imported here: only this writer needs it
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     from openpyxl.writer.excel import ExcelWriter
 
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet
-    ws.append(list(columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    count = 0
-    for n, row in enumerate(rows, start=2):
-        for col, name in enumerate(columns, start=1):
-            value = row.get(name)
-            value = neutralise(_xlsx_safe(value)) if isinstance(value, str) else value
-            cell = ws.cell(row=n, column=col, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-        count += 1
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    # Set before the first row: a write-only sheet writes its header as it starts.
     ws.freeze_panes = "A2"
     for col, name in enumerate(columns, start=1):
         width = {"title": 60, "abstract": 80, "authors": 40}.get(name, 14)
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+        ws.column_dimensions[get_column_letter(col)].width = width
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    count = 0
+    for row in rows:
+        cells: list[Any] = []
+        for name in columns:
+            value = row.get(name)
+            if isinstance(value, str):
+                cell = WriteOnlyCell(ws, value=neutralise(_xlsx_safe(value)))
+                cell.data_type = "s"  # text, whatever it looks like
+                cells.append(cell)
+            else:
+                cells.append(value)
+        ws.append(cells)
+        count += 1
     # What Workbook.save does (openpyxl.writer.excel.save_workbook), with the archive closed
     # on failure too.
     archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
