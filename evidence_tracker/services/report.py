@@ -28,7 +28,7 @@ from evidence_tracker.domain.corrections import notice_label
 from evidence_tracker.domain.files import atomic_write
 from evidence_tracker.domain.models import Stance, Verdict
 from evidence_tracker.formats import prisma_diagram
-from evidence_tracker.formats.citations import CitationStyle, format_citations
+from evidence_tracker.formats.citations import CitationStyle, format_citation_pairs
 from evidence_tracker.formats.report_html import render_html
 from evidence_tracker.formats.report_model import (
     MAP_LABELS,
@@ -94,7 +94,7 @@ def select_claims(project: Project, clinic: str | None) -> tuple[list[Claim], st
 def _claim_section(project: Project, claim: Claim, style: CitationStyle,
                    pages: dict[int, dict[str, object]], names: dict[str, str]) -> ClaimSection:
     status = evidence.verdict_status(project, claim)
-    result = evidence.verdict_status(project, claim).suggested
+    result = status.suggested
     designs = {b.study_id: b.design.label for b in result.body.counted}
     links = evidence.current_links(project, claim=claim)
     latest = {v.study.id: v for v in evidence.effective_links(links)}
@@ -103,11 +103,10 @@ def _claim_section(project: Project, claim: Claim, style: CitationStyle,
     ordered.sort(key=lambda v: (order[v.stance], -(v.study.year or 0), v.study.id))
     stored = {s.id: s for s in studies_by_ids(project, [v.study.id for v in ordered])}
     records = [stored[v.study.id].study for v in ordered]
-    plain = format_citations(records, style)
-    marked = format_citations(records, style, as_html=True)
+    cited = format_citation_pairs(records, style)  # each reference formatted once
     studies = []
     warnings = []
-    for n, (v, text, markup) in enumerate(zip(ordered, plain, marked, strict=True), start=1):
+    for n, (v, (text, markup)) in enumerate(zip(ordered, cited, strict=True), start=1):
         study = stored[v.study.id].study
         same = [x for x in links if x.study.id == v.study.id and x.stance is v.stance]
         reviewers = tuple(sorted({x.reviewer for x in same}))
