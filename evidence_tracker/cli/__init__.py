@@ -14,8 +14,7 @@ from types import ModuleType
 from typing import TextIO
 
 from evidence_tracker import __version__
-from evidence_tracker.cli import (claims, desktop, export, findings, grading, pubmed, studies,
-                                  verify)
+from evidence_tracker.cli import claims, desktop, export, findings, grading, pubmed, studies, verify
 from evidence_tracker.cli.common import Session
 from evidence_tracker.config import resolve_db_path
 from evidence_tracker.services import project as project_service

@@ -24,11 +24,10 @@ from evidence_tracker.formats.nbib import write_nbib
 from evidence_tracker.formats.ris import write_ris
 from evidence_tracker.services.citations import claim_study_ids
 from evidence_tracker.services.claims import resolve_claim
-from evidence_tracker.store import Project, StoreError
+from evidence_tracker.store import Project, StoreError, study_stream
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
-from evidence_tracker.store import study_stream
 from evidence_tracker.store.studies import StudyFilter
 
 

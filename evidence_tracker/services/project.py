@@ -12,7 +12,7 @@ from evidence_tracker import __version__
 from evidence_tracker.config import resources_dir
 from evidence_tracker.domain.models import StoredStudy
 from evidence_tracker.services import claims as claims_service
-from evidence_tracker.store import Project, latest_schema_version, open_project, stats
+from evidence_tracker.store import Project, latest_schema_version, open_project, stats, study_stream
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import events as event_store
 from evidence_tracker.store import search_runs as run_store
@@ -162,7 +162,10 @@ def study_json(stored: StoredStudy) -> dict[str, Any]:
 def iter_study_json(
     project: Project, flt: StudyFilter | None = None
 ) -> Iterator[dict[str, Any]]:
-    for stored in study_store.iter_studies(project, flt or StudyFilter()):
+    """The studies matching ``flt`` in :func:`study_json` shape, read a page at a time and
+    without their raw records (the JSON has no field for them: nothing to decompress)."""
+    ids = study_store.query_study_ids(project, flt or StudyFilter())
+    for stored in study_stream.iter_studies(project, ids):
         yield study_json(stored)
 
 

@@ -34,12 +34,14 @@ def _page(project: Project, rows: Iterable[sqlite3.Row | tuple[Any, ...]]
 
 
 def iter_studies(project: Project, ids: Iterable[int] | None = None, *,
-                 with_raw: bool = False, page: int = PAGE) -> Iterator[StoredStudy]:
+                 with_raw: bool = False, page: int | None = None) -> Iterator[StoredStudy]:
     """The studies of ``ids`` in that order (repeats and missing ids skipped), or, with
-    ``ids=None``, every study PubMed has not withdrawn, in id order; ``page`` at a time.
+    ``ids=None``, every study PubMed has not withdrawn, in id order; ``page`` (default
+    :data:`PAGE`) at a time.
 
     The whole project is read by id ranges (``id > last``), never as a list of every id.
     """
+    page = page or PAGE
     columns = _select(with_raw)
     conn = project.conn
     if ids is None:
