@@ -74,8 +74,17 @@ def desktop_entry_text(exec_line: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def install_desktop_entry(target: Path | None = None) -> DesktopInstall:
+class NotAFreedesktopSystem(OSError):
+    """Desktop entries are for Linux and BSD desktops (freedesktop.org)."""
+
+
+def install_desktop_entry(target: Path | None = None, *, platform: str = sys.platform
+                          ) -> DesktopInstall:
     """Write the desktop entry and the icon under ``target`` (the XDG data home)."""
+    if not platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        raise NotAFreedesktopSystem(
+            "desktop entries are for Linux and BSD desktops; on macOS and Windows start "
+            "evidence-tracker from a terminal")
     home = target or data_home()
     apps = home / "applications"
     icons = home / "icons" / "hicolor" / "scalable" / "apps"

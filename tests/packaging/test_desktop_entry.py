@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from evidence_tracker.__main__ import main
-from evidence_tracker.services.desktop import _quote_exec, launch_command
+from evidence_tracker.services.desktop import (
+    NotAFreedesktopSystem,
+    _quote_exec,
+    install_desktop_entry,
+    launch_command,
+)
 
 
 def _entry(path: Path) -> configparser.SectionProxy:
@@ -72,3 +77,10 @@ def test_an_unwritable_data_home_is_a_message(tmp_path: Path, capsys) -> None:
     assert main(["install-desktop", "--data-home", str(blocked)]) == 1
     err = capsys.readouterr().err
     assert "cannot install the desktop entry" in err and "Traceback" not in err
+
+
+def test_macos_and_windows_are_told_it_is_not_for_them(tmp_path: Path) -> None:
+    for platform in ("darwin", "win32"):
+        with pytest.raises(NotAFreedesktopSystem, match="Linux and BSD desktops"):
+            install_desktop_entry(tmp_path, platform=platform)
+    assert not list(tmp_path.iterdir())
