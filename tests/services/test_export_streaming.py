@@ -125,3 +125,27 @@ def test_csljson_stream_equals_json_dump_of_the_whole_list(studies: list[Study])
              for n, s in enumerate(studies, start=1)]
     assert out.getvalue() == json.dumps(items, ensure_ascii=False, indent=2) + "\n"
     assert json.loads(out.getvalue()) == items
+
+
+# -- the raw record is read only by what needs it -----------------------------------------
+
+
+def test_exports_and_search_json_never_read_the_raw_record(tmp_path: Path, capsys) -> None:
+    """Raw records that cannot be decompressed (zstd's magic, then garbage) break nothing
+    that has no use for them: every export and ``search``/``studies --json``."""
+    import sqlite3
+
+    from evidence_tracker.__main__ import main
+
+    db = _project(tmp_path, 30)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE studies SET raw_record = x'28b52ffd0000ffffffff'")
+    conn.close()
+    for fmt in ExportFormat:
+        out = tmp_path / f"studies{fmt.extension}"
+        assert main(["--db", str(db), "export", "--out", str(out)]) == 0, fmt
+        assert f"Wrote 30 studies to {out}" in capsys.readouterr().out
+    assert main(["--db", str(db), "search", "ketamine", "--json"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 30
+    assert main(["--db", str(db), "studies", "--json", "--limit", "5"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 5
