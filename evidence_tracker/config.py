@@ -5,6 +5,7 @@ No module globals hold user configuration; these are pure functions of the envir
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 
@@ -17,17 +18,28 @@ EUTILS_URL_ENV = "EVIDENCE_TRACKER_EUTILS_URL"
 CACHE_ENV = "EVIDENCE_TRACKER_CACHE_DIR"
 DEFAULT_DB_NAME = "evidence-tracker.sqlite3"
 
-_ROOT = Path(__file__).resolve().parent.parent
+
+def _package_folder(package: str) -> Path:
+    """The folder of a data package, found through importlib.resources: in a wheel it is
+    inside the installed package; in a checkout (editable install) it is the top-level
+    folder that ``package-dir`` in pyproject.toml maps to it."""
+    folder = importlib.resources.files(package)
+    if not isinstance(folder, Path):
+        # A zipped install: reportlab, matplotlib and jinja2 need real files, and PySide6
+        # cannot run from a zip either.
+        raise RuntimeError(f"{package} is not installed as files on disk ({folder})")
+    return folder
 
 
 def resources_dir() -> Path:
-    """The top-level resources/ folder (seed data, icons, styles)."""
-    return _ROOT / "resources"
+    """The bundled resources (top-level ``resources/``): seed data, fonts, report styles,
+    the desktop entry and icon."""
+    return _package_folder("evidence_tracker._resources")
 
 
 def migrations_dir() -> Path:
-    """The top-level db/ folder of numbered, append-only SQL migrations."""
-    return _ROOT / "db"
+    """The numbered, append-only SQL migrations (top-level ``db/``)."""
+    return _package_folder("evidence_tracker._db")
 
 
 def user_data_dir() -> Path:

@@ -16,6 +16,7 @@ from typing import TextIO
 from evidence_tracker import __version__
 from evidence_tracker.cli import (
     claims,
+    desktop,
     export,
     findings,
     grading,
@@ -33,7 +34,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 #: Command modules, in the order their commands appear in --help.
 COMMAND_MODULES: tuple[ModuleType, ...] = (studies, pubmed, claims, findings, grading,
-                                           export, verify, team)
+                                           export, verify, team, desktop)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +80,8 @@ def run(
     err = err or sys.stderr
     session = session or Session.load()
     module = next(m for m in COMMAND_MODULES if args.command in m.COMMANDS)
+    if args.command in getattr(module, "NO_PROJECT_COMMANDS", ()):
+        return int(module.run(args, None, out, err, session))
     # Commands that only read open the project read-only (a read-only file or folder works).
     reads_only = args.command in getattr(module, "READ_ONLY_COMMANDS", ())
     opener = project_service.open_for_reading if reads_only else project_service.open_or_create

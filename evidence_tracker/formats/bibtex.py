@@ -151,14 +151,18 @@ def study_to_entry(study: Study, key: str) -> Entry:
 
 
 def write_bibtex(studies: Iterable[Study], out: IO[str]) -> int:
-    """Write BibTeX entries to ``out``; returns how many."""
-    library = bibtexparser.Library()
+    """Write BibTeX entries to ``out``, each as it comes (flat memory: one entry in a
+    library at a time, not the whole project); returns how many."""
+    separator = bibtexparser.BibtexFormat().block_separator  # what bibtexparser puts between blocks
     used: set[str] = set()
+    count = 0
     for n, study in enumerate(studies, start=1):
-        library.add(study_to_entry(study, _cite_key(study, n, used)))
-    if library.entries:
-        out.write(bibtexparser.write_string(library))
-    return len(library.entries)
+        if count:
+            out.write(separator)
+        out.write(bibtexparser.write_string(
+            bibtexparser.Library([study_to_entry(study, _cite_key(study, n, used))])))
+        count += 1
+    return count
 
 
 # -- reading -----------------------------------------------------------------------------

@@ -149,10 +149,32 @@ def format_citations(
     ``as_html`` gives HTML (the journal in ``<i>`` for AMA, text escaped); otherwise
     plain text.
     """
+    entries = _render(studies, CitationStyle(style), as_html=as_html)
+    return [_tidy(e, authorless=not s.authors) for e, s in zip(entries, studies, strict=True)]
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def format_citation_pairs(
+    studies: Sequence[Study], style: CitationStyle | str = CitationStyle.AMA,
+) -> list[tuple[str, str]]:
+    """(plain text, HTML) of each study's reference, from one citeproc run: the plain
+    text is the HTML without its tags, unescaped (which is what citeproc's plain output
+    is), so a caller that needs both does not format every reference twice.
+    """
+    entries = _render(studies, CitationStyle(style), as_html=True)
+    return [(_tidy(html.unescape(_TAG.sub("", e)), authorless=not s.authors),
+             _tidy(e, authorless=not s.authors))
+            for e, s in zip(entries, studies, strict=True)]
+
+
+def _render(studies: Sequence[Study], the_style: CitationStyle, *, as_html: bool
+            ) -> list[str]:
+    """citeproc-py's bibliography entries (before :func:`_tidy`)."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
-    the_style = CitationStyle(style)
     if not studies:
         return []
     items = [citation_item(s, f"s{n}") for n, s in enumerate(studies)]
@@ -180,7 +202,7 @@ def format_citations(
         if item_id in pages:
             page = html.escape(pages[item_id], quote=False) if as_html else pages[item_id]
             entries[n] = entries[n].replace(f"QQPAGES{item_id}QQ", page)
-    return [_tidy(e, authorless=not s.authors) for e, s in zip(entries, studies, strict=True)]
+    return entries
 
 
 def format_citation(study: Study, style: CitationStyle | str = CitationStyle.AMA,

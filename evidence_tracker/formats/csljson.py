@@ -123,13 +123,16 @@ def citation_item(study: Study, item_id: str) -> dict[str, Any]:
 def write_csljson(studies: Iterable[Study], out: IO[str], *, ids: Iterable[str] = ()) -> int:
     """Write a JSON array of items (ids from ``ids``, else the PMID/DOI/position)."""
     given = iter(ids)
-    items = []
+    count = 0
+    # Item by item (flat memory), in the text ``json.dump(items, indent=2)`` gives: each
+    # item indented one level (JSON text has no raw line breaks to get in the way).
     for n, study in enumerate(studies, start=1):
         item_id = next(given, "") or study.pmid or study.doi or f"item{n}"
-        items.append(study_to_csl(study, item_id))
-    json.dump(items, out, ensure_ascii=False, indent=2)
-    out.write("\n")
-    return len(items)
+        item = json.dumps(study_to_csl(study, item_id), ensure_ascii=False, indent=2)
+        out.write(("[\n  " if n == 1 else ",\n  ") + item.replace("\n", "\n  "))
+        count = n
+    out.write("\n]\n" if count else "[]\n")
+    return count
 
 
 # -- reading -----------------------------------------------------------------------------

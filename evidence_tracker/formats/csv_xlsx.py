@@ -89,45 +89,78 @@ def write_xlsx(rows: Iterable[Mapping[str, Any]], path: str | IO[bytes],
                columns: Sequence[str] = COLUMNS, *, sheet: str = "Studies") -> int:
     """An XLSX workbook with one sheet; every text cell is stored as text, never a formula.
 
-    A failed write (a full disk) raises its OSError once: the half-written archive is
-    closed here, not left for the garbage collector to close ("Exception ignored in
-    ZipFile.__del__") onto a file the caller has already closed.
+    The sheet is written row by row (openpyxl's write-only mode): memory stays flat
+    whatever the number of rows.
+
+    A failed write (a full disk) raises its OSError once: the half-written archive and the
+    sheet's writer are closed here, not left for the garbage collector to close
+    ("Exception ignored in ZipFile.__del__", "... in generator") onto a file the caller has
+    already closed.
     """
     from openpyxl import Workbook  # imported here: only this writer needs it
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     from openpyxl.writer.excel import ExcelWriter
 
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet
-    ws.append(list(columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    count = 0
-    for n, row in enumerate(rows, start=2):
-        for col, name in enumerate(columns, start=1):
-            value = row.get(name)
-            value = neutralise(_xlsx_safe(value)) if isinstance(value, str) else value
-            cell = ws.cell(row=n, column=col, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-        count += 1
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    # Set before the first row: a write-only sheet writes its header as it starts.
     ws.freeze_panes = "A2"
     for col, name in enumerate(columns, start=1):
         width = {"title": 60, "abstract": 80, "authors": 40}.get(name, 14)
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
-    # What Workbook.save does (openpyxl.writer.excel.save_workbook), with the archive closed
-    # on failure too.
-    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = bold
+        header.append(cell)
+    archive: zipfile.ZipFile | None = None
     try:
+        ws.append(header)
+        count = 0
+        for row in rows:
+            ws.append([_xlsx_cell(ws, row.get(name)) for name in columns])
+            count += 1
+        # What Workbook.save does (openpyxl.writer.excel.save_workbook), with the archive
+        # closed on failure too.
+        archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         wb.properties.modified = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         ExcelWriter(wb, archive).save()  # closes the archive when it succeeds
     except BaseException:
-        with contextlib.suppress(OSError, ValueError):
-            archive.close()  # writing its directory fails again: it is closed all the same
+        if archive is not None:
+            with contextlib.suppress(OSError, ValueError):
+                archive.close()  # writing its directory fails again: closed all the same
+        _abandon(ws)
         raise
     return count
+
+
+def _xlsx_cell(ws: Any, value: Any) -> Any:
+    """A value of a write-only row: text as a cell stored as text, whatever it looks like
+    (neutralised, cut to fit); anything else as it is."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(ws, value=neutralise(_xlsx_safe(value)))
+    cell.data_type = "s"
+    return cell
+
+
+def _abandon(ws: Any) -> None:
+    """After a failed write (a full disk), close the write-only sheet's generators here and
+    quietly, and remove its temporary file: left to the garbage collector, each would
+    report its unfinished XML ("Exception ignored in ... LxmlSyntaxError")."""
+    writer = getattr(ws, "_writer", None)
+    for generator in (getattr(ws, "_rows", None), getattr(writer, "xf", None)):
+        if generator is not None:
+            with contextlib.suppress(Exception):
+                generator.close()
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.cleanup()
 
 
 def _xlsx_safe(text: str) -> str:

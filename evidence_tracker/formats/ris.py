@@ -109,11 +109,19 @@ def study_to_ris(study: Study) -> dict[str, Any]:
 
 
 def write_ris(studies: Iterable[Study], out: IO[str]) -> int:
-    """Write RIS records to ``out``; returns how many."""
-    records = [study_to_ris(s) for s in studies]
-    if records:
-        out.write(rispy.dumps(records, implementation=_Writer))
-    return len(records)
+    """Write RIS records to ``out``, each as it comes (flat memory); returns how many.
+
+    The text is what ``rispy.dumps`` gives for the whole list: records separated by the
+    writer's separator line.
+    """
+    writer = _Writer()
+    count = 0
+    for study in studies:
+        if count and writer.SEPARATOR is not None:
+            out.write(writer.SEPARATOR + writer.NEWLINE)
+        out.write(writer.formats([study_to_ris(study)]))
+        count += 1
+    return count
 
 
 # -- reading -----------------------------------------------------------------------------

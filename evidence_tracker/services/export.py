@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import enum
 import errno
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from evidence_tracker.domain.files import atomic_write
-from evidence_tracker.domain.models import StoredStudy
+from evidence_tracker.domain.models import StoredStudy, Study
 from evidence_tracker.formats import csv_xlsx
 from evidence_tracker.formats.bibtex import write_bibtex
 from evidence_tracker.formats.csljson import write_csljson
@@ -24,11 +24,10 @@ from evidence_tracker.formats.nbib import write_nbib
 from evidence_tracker.formats.ris import write_ris
 from evidence_tracker.services.citations import claim_study_ids
 from evidence_tracker.services.claims import resolve_claim
-from evidence_tracker.store import Project, StoreError
+from evidence_tracker.store import Project, StoreError, study_stream
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
-from evidence_tracker.store.report_queries import studies_by_ids
 from evidence_tracker.store.studies import StudyFilter
 
 
@@ -92,12 +91,13 @@ def select_studies(
     project: Project, *, study_ids: Sequence[int] | None = None,
     conditions: Sequence[str] = (), claims: Sequence[str | int] = (),
     viewer: str | None = None,
-) -> list[StoredStudy]:
-    """The studies to export: the given ids, plus those of the conditions and claims named
-    (a claim's: the studies linked as ``viewer`` may see; their union, without repeats);
-    everything when nothing is named."""
+) -> Iterator[StoredStudy]:
+    """The studies to export, read page by page: the given ids, plus those of the
+    conditions and claims named (a claim's: the studies linked as ``viewer`` may see; their
+    union, without repeats); everything when nothing is named. No writer needs the raw
+    record, so it is never read."""
     if study_ids is None and not conditions and not claims:
-        return list(study_store.iter_studies(project, StudyFilter(sort="id", descending=False)))
+        return study_stream.iter_studies(project)
     ids: list[int] = list(study_ids or [])
     known = {c.slug: c.id for c in condition_store.list_conditions(project)}
     for slug in conditions:
@@ -107,7 +107,7 @@ def select_studies(
             project, StudyFilter(condition_id=known[slug], sort="id", descending=False))
     for key in claims:
         ids += claim_study_ids(project, resolve_claim(project, key), viewer=viewer)
-    return studies_by_ids(project, list(dict.fromkeys(ids)))
+    return study_stream.iter_studies(project, list(dict.fromkeys(ids)))
 
 
 def claim_links_by_study(project: Project, viewer: str | None = None) -> dict[int, str]:
@@ -129,7 +129,7 @@ def claim_links_by_study(project: Project, viewer: str | None = None) -> dict[in
     return {k: "; ".join(v) for k, v in out.items()}
 
 
-def table_rows(project: Project, studies: Sequence[StoredStudy], viewer: str | None = None
+def table_rows(project: Project, studies: Iterable[StoredStudy], viewer: str | None = None
                ) -> Iterator[dict[str, Any]]:
     links = claim_links_by_study(project, viewer)
     for s in studies:
@@ -141,42 +141,34 @@ def table_rows(project: Project, studies: Sequence[StoredStudy], viewer: str | N
 TABLE_COLUMNS = (*csv_xlsx.COLUMNS, "claim_links")
 
 
-def _atomic_text(path: Path, write: Callable[[IO[str]], object], *, newline: str | None = None
-                 ) -> None:
-    with atomic_write(path, newline=newline) as out:
-        write(out)
-
-
-def write_studies(project: Project, studies: Sequence[StoredStudy], fmt: ExportFormat | str,
+def write_studies(project: Project, studies: Iterable[StoredStudy], fmt: ExportFormat | str,
                   path: str | Path, viewer: str | None = None) -> ExportResult:
-    """Write ``studies`` to ``path`` in ``fmt`` (CSV/XLSX carry the claim links ``viewer``
-    may see)."""
+    """Write ``studies`` to ``path`` in ``fmt``, each as it is read (flat memory); CSV/XLSX
+    carry the claim links ``viewer`` may see."""
     the_format = ExportFormat(fmt)
     target = Path(path)
     with explained_write_errors(target):
-        _write(project, studies, the_format, target, viewer)
-    return ExportResult(str(target), the_format.value, len(studies))
+        count = _write(project, studies, the_format, target, viewer)
+    return ExportResult(str(target), the_format.value, count)
 
 
-def _write(project: Project, studies: Sequence[StoredStudy], the_format: ExportFormat,
-           target: Path, viewer: str | None) -> None:
-    records = [s.study for s in studies]
-    if the_format is ExportFormat.RIS:
-        _atomic_text(target, lambda out: write_ris(records, out))
-    elif the_format is ExportFormat.BIBTEX:
-        _atomic_text(target, lambda out: write_bibtex(records, out))
-    elif the_format is ExportFormat.CSLJSON:
-        _atomic_text(target, lambda out: write_csljson(records, out))
-    elif the_format is ExportFormat.NBIB:
-        _atomic_text(target, lambda out: write_nbib(records, out))
-    elif the_format is ExportFormat.CSV:
-        rows = list(table_rows(project, studies, viewer))
-        _atomic_text(target, lambda out: csv_xlsx.write_csv(rows, out, TABLE_COLUMNS),
-                     newline="")
-    else:
-        rows = list(table_rows(project, studies, viewer))
-        with atomic_write(target, binary=True) as out:
-            csv_xlsx.write_xlsx(rows, out, TABLE_COLUMNS)
+def _write(project: Project, studies: Iterable[StoredStudy], the_format: ExportFormat,
+           target: Path, viewer: str | None) -> int:
+    """Write the file; returns how many studies it holds."""
+    records = (s.study for s in studies)
+    text_writers: dict[ExportFormat, Callable[[Iterable[Study], IO[str]], int]] = {
+        ExportFormat.RIS: write_ris, ExportFormat.BIBTEX: write_bibtex,
+        ExportFormat.CSLJSON: write_csljson, ExportFormat.NBIB: write_nbib,
+    }
+    if the_format in text_writers:
+        with atomic_write(target) as out:
+            return text_writers[the_format](records, out)
+    rows = table_rows(project, studies, viewer)
+    if the_format is ExportFormat.CSV:
+        with atomic_write(target, newline="") as out:
+            return csv_xlsx.write_csv(rows, out, TABLE_COLUMNS)
+    with atomic_write(target, binary=True) as binary:
+        return csv_xlsx.write_xlsx(rows, binary, TABLE_COLUMNS)
 
 
 def export_studies(

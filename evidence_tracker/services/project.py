@@ -12,7 +12,7 @@ from evidence_tracker import __version__
 from evidence_tracker.config import resources_dir
 from evidence_tracker.domain.models import StoredStudy
 from evidence_tracker.services import claims as claims_service
-from evidence_tracker.store import Project, latest_schema_version, open_project, stats
+from evidence_tracker.store import Project, latest_schema_version, open_project, stats, study_stream
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import events as event_store
 from evidence_tracker.store import search_runs as run_store
@@ -37,8 +37,25 @@ def load_condition_catalogue() -> list[dict[str, Any]]:
 
 def open_or_create(path: str | Path) -> Project:
     """Open a project, creating and seeding it on first use; runs left running by a
-    process that was killed are closed as interrupted."""
-    project = open_project(path)
+    process that was killed are closed as interrupted. A project this call created and
+    could not finish is removed again: a failed ``init`` leaves no empty file behind."""
+    target = Path(path).expanduser().resolve()
+    created = not target.exists()
+    project: Project | None = None
+    try:
+        project = open_project(target)
+        _prepare(project)
+    except BaseException:
+        if project is not None:
+            project.close()
+        if created:
+            for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    return project
+
+
+def _prepare(project: Project) -> None:
     run_store.close_abandoned_runs(project)
     if project.meta("seeded_conditions") != "1":
         added = condition_store.upsert_conditions(project, load_condition_catalogue())
@@ -53,7 +70,6 @@ def open_or_create(path: str | Path) -> Project:
         filled = claims_service.classify_seeded_claims(project)
         project.set_meta(claims_service.KINDS_META_KEY, "1")
         log.info("classified %d seeded claims in %s", filled, project.path)
-    return project
 
 
 def open_for_reading(path: str | Path) -> Project:
@@ -146,7 +162,10 @@ def study_json(stored: StoredStudy) -> dict[str, Any]:
 def iter_study_json(
     project: Project, flt: StudyFilter | None = None
 ) -> Iterator[dict[str, Any]]:
-    for stored in study_store.iter_studies(project, flt or StudyFilter()):
+    """The studies matching ``flt`` in :func:`study_json` shape, read a page at a time and
+    without their raw records (the JSON has no field for them: nothing to decompress)."""
+    ids = study_store.query_study_ids(project, flt or StudyFilter())
+    for stored in study_stream.iter_studies(project, ids):
         yield study_json(stored)
 
 

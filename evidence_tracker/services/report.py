@@ -28,7 +28,7 @@ from evidence_tracker.domain.corrections import notice_label
 from evidence_tracker.domain.files import atomic_write
 from evidence_tracker.domain.models import Stance, Verdict
 from evidence_tracker.formats import prisma_diagram
-from evidence_tracker.formats.citations import CitationStyle, format_citations
+from evidence_tracker.formats.citations import CitationStyle, format_citation_pairs
 from evidence_tracker.formats.report_html import render_html
 from evidence_tracker.formats.report_model import (
     MAP_LABELS,
@@ -104,11 +104,10 @@ def _claim_section(project: Project, claim: Claim, style: CitationStyle,
     ordered.sort(key=lambda v: (order[v.stance], -(v.study.year or 0), v.study.id))
     stored = {s.id: s for s in studies_by_ids(project, [v.study.id for v in ordered])}
     records = [stored[v.study.id].study for v in ordered]
-    plain = format_citations(records, style)
-    marked = format_citations(records, style, as_html=True)
+    cited = format_citation_pairs(records, style)  # each reference formatted once
     studies = []
     warnings = []
-    for n, (v, text, markup) in enumerate(zip(ordered, plain, marked, strict=True), start=1):
+    for n, (v, (text, markup)) in enumerate(zip(ordered, cited, strict=True), start=1):
         study = stored[v.study.id].study
         same = [x for x in links if x.study.id == v.study.id and x.stance is v.stance]
         reviewers = tuple(sorted({x.reviewer for x in same}))

@@ -100,6 +100,9 @@ def available_migrations(folder: Path | None = None) -> list[Migration]:
         m = _MIGRATION_NAME.match(path.name)
         if m:
             found.append(Migration(int(m.group(1)), path))
+    if not found:  # an installation without its package data: say so, create nothing
+        raise StoreError(f"No database migrations in {folder}: this installation of "
+                         "Evidence Tracker is incomplete. Reinstall it.")
     versions = [m.version for m in found]
     if versions != list(range(1, len(found) + 1)):
         raise StoreError(f"Migrations in {folder} are not numbered 1..N: {versions}")

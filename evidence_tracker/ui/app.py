@@ -11,10 +11,11 @@ from types import TracebackType
 
 import platformdirs
 from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from evidence_tracker import APP_ID, APP_NAME, __version__
-from evidence_tracker.config import rate_limit_dir
+from evidence_tracker.config import rate_limit_dir, resources_dir
 from evidence_tracker.pubmed.eutils import RateLimiters
 from evidence_tracker.services import project as project_service
 from evidence_tracker.services import settings as settings_service
@@ -89,6 +90,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     # Light or dark as chosen in Preferences (System: as the desktop, following its switch).
     apply_theme(saved_choice())
+    # The taskbar and Wayland match the window to the installed evidence-tracker.desktop.
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(str(resources_dir() / "desktop" / f"{APP_ID}.svg")))
     return app
 
 
