@@ -28,6 +28,7 @@ from evidence_tracker.services.claims import require_reviewer, resolve_study
 from evidence_tracker.store import Project
 from evidence_tracker.store import judgements as store
 from evidence_tracker.store.events import append_event
+from evidence_tracker.store.study_facts import studies_current_judgements
 
 KIND = EventKind.APPRAISAL.value
 
@@ -141,7 +142,7 @@ def appraisals(
     return [(j.reviewer, AppraisalState.from_json(j.after)) for j in shown], hidden
 
 
-#: Up to this many studies, their appraisals are read study by study (the claims list asks
+#: Up to this many studies, only their appraisals are read (the claims list asks
 #: for each claim's few linked studies: reading every appraisal per claim was claims x
 #: appraisals JSON decodes); more, and one read of every appraisal is cheaper.
 FEW_STUDIES = 500
@@ -155,9 +156,9 @@ def effective_appraisals(
     wanted = set(study_ids)
     standing = {s.study_id: r for s, r in review.resolutions(project).items()
                 if s.kind == KIND and s.study_id in wanted}
-    if len(wanted) <= FEW_STUDIES:  # each study's own rows, from the events index
-        items = [j for study_id in sorted(wanted)
-                 for j in review.judgements(project, KIND, study_id=study_id)]
+    if len(wanted) <= FEW_STUDIES:  # these studies' rows, from the events index
+        items = [review.Judgement.from_row(r)
+                 for r in studies_current_judgements(project, KIND, sorted(wanted))]
     else:
         items = [j for j in review.judgements(project, KIND) if j.study_id in wanted]
     shown, _ = review.visible(project, items, viewer)
