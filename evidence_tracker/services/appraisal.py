@@ -40,17 +40,16 @@ def design_suggestion(project: Project, study: str | int) -> DesignSuggestion:
     return suggest_design(facts["publication_types"], facts["mesh"], facts["title"] or "")
 
 
-def design_suggestions(project: Project, study_ids: list[int]) -> dict[int, DesignSuggestion]:
-    """Suggestions for many studies at once (one query)."""
-    return {sid: suggest_design(f["publication_types"], f["mesh"], f["title"] or "")
-            for sid, f in store.design_facts(project, study_ids).items()}
-
-
-def indexed_routes(project: Project, study_ids: list[int]) -> dict[int, str]:
-    """The route each study's MeSH headings name (studies without one left out)."""
-    found = {sid: route_from_mesh(f["mesh"])
-             for sid, f in store.design_facts(project, study_ids).items()}
-    return {sid: route for sid, route in found.items() if route}
+def design_readings(
+    project: Project, study_ids: list[int]
+) -> tuple[dict[int, DesignSuggestion], dict[int, str]]:
+    """The design each study's publication types and MeSH suggest, and the route its MeSH
+    headings name (studies without one left out), from one read of the studies."""
+    facts = store.design_facts(project, study_ids)
+    suggestions = {sid: suggest_design(f["publication_types"], f["mesh"], f["title"] or "")
+                   for sid, f in facts.items()}
+    routes = {sid: route for sid, f in facts.items() if (route := route_from_mesh(f["mesh"]))}
+    return suggestions, routes
 
 
 def new_appraisal(project: Project, study: str | int) -> AppraisalState:

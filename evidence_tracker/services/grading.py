@@ -29,9 +29,8 @@ from evidence_tracker.domain.verdicts import VerdictResult, assess, body_study_j
 from evidence_tracker.services import review
 from evidence_tracker.services.appraisal import (
     design_of,
-    design_suggestions,
+    design_readings,
     effective_appraisals,
-    indexed_routes,
 )
 from evidence_tracker.services.claims import require_reviewer, resolve_claim
 from evidence_tracker.services.evidence import (
@@ -68,9 +67,8 @@ def body_of_evidence(
             links = review.filter_links(project, links, viewer)
     links = effective_links(links)
     ids = [v.study.id for v in links]
-    suggestions = design_suggestions(project, ids)
+    suggestions, indexed = design_readings(project, ids)
     appraised = effective_appraisals(project, ids, viewer)
-    indexed = indexed_routes(project, ids)
     conditions = study_store.study_conditions(project, ids)
     reviews = [sid for sid in ids if design_of(appraised.get(sid), suggestions[sid])
                is StudyDesign.SYSTEMATIC_REVIEW]
