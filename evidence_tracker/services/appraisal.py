@@ -28,6 +28,7 @@ from evidence_tracker.services.claims import require_reviewer, resolve_study
 from evidence_tracker.store import Project
 from evidence_tracker.store import judgements as store
 from evidence_tracker.store.events import append_event
+from evidence_tracker.store.study_facts import studies_current_judgements
 
 KIND = EventKind.APPRAISAL.value
 
@@ -39,17 +40,16 @@ def design_suggestion(project: Project, study: str | int) -> DesignSuggestion:
     return suggest_design(facts["publication_types"], facts["mesh"], facts["title"] or "")
 
 
-def design_suggestions(project: Project, study_ids: list[int]) -> dict[int, DesignSuggestion]:
-    """Suggestions for many studies at once (one query)."""
-    return {sid: suggest_design(f["publication_types"], f["mesh"], f["title"] or "")
-            for sid, f in store.design_facts(project, study_ids).items()}
-
-
-def indexed_routes(project: Project, study_ids: list[int]) -> dict[int, str]:
-    """The route each study's MeSH headings name (studies without one left out)."""
-    found = {sid: route_from_mesh(f["mesh"])
-             for sid, f in store.design_facts(project, study_ids).items()}
-    return {sid: route for sid, route in found.items() if route}
+def design_readings(
+    project: Project, study_ids: list[int]
+) -> tuple[dict[int, DesignSuggestion], dict[int, str]]:
+    """The design each study's publication types and MeSH suggest, and the route its MeSH
+    headings name (studies without one left out), from one read of the studies."""
+    facts = store.design_facts(project, study_ids)
+    suggestions = {sid: suggest_design(f["publication_types"], f["mesh"], f["title"] or "")
+                   for sid, f in facts.items()}
+    routes = {sid: route for sid, f in facts.items() if (route := route_from_mesh(f["mesh"]))}
+    return suggestions, routes
 
 
 def new_appraisal(project: Project, study: str | int) -> AppraisalState:
@@ -141,7 +141,7 @@ def appraisals(
     return [(j.reviewer, AppraisalState.from_json(j.after)) for j in shown], hidden
 
 
-#: Up to this many studies, their appraisals are read study by study (the claims list asks
+#: Up to this many studies, only their appraisals are read (the claims list asks
 #: for each claim's few linked studies: reading every appraisal per claim was claims x
 #: appraisals JSON decodes); more, and one read of every appraisal is cheaper.
 FEW_STUDIES = 500
@@ -155,9 +155,9 @@ def effective_appraisals(
     wanted = set(study_ids)
     standing = {s.study_id: r for s, r in review.resolutions(project).items()
                 if s.kind == KIND and s.study_id in wanted}
-    if len(wanted) <= FEW_STUDIES:  # each study's own rows, from the events index
-        items = [j for study_id in sorted(wanted)
-                 for j in review.judgements(project, KIND, study_id=study_id)]
+    if len(wanted) <= FEW_STUDIES:  # these studies' rows, from the events index
+        items = [review.Judgement.from_row(r)
+                 for r in studies_current_judgements(project, KIND, sorted(wanted))]
     else:
         items = [j for j in review.judgements(project, KIND) if j.study_id in wanted]
     shown, _ = review.visible(project, items, viewer)

@@ -585,24 +585,28 @@ def _last_link_event_id(project: Project, claim_id: int, viewer: str | None) -> 
 
 
 def verdict_status(
-    project: Project, claim: str | int | Claim, viewer: str | None = None
+    project: Project, claim: str | int | Claim, viewer: str | None = None, *,
+    links: Sequence[LinkView] | None = None,
 ) -> VerdictStatus:
     """The suggested verdict from the claim's body of evidence as ``viewer`` may see it
-    (None: every link), the confirmed one, and re-review flags."""
+    (None: every link), the confirmed one, and re-review flags. ``links``: the claim's
+    :func:`visible_links` for ``viewer``, when the caller has read them already."""
     # grading and review build on this module
     from evidence_tracker.services import grading, review
 
     target = resolve_claim(project, claim)
-    suggested = grading.verdict_result(project, target, viewer)
+    if links is None:
+        links = visible_links(project, target, viewer)
+    suggested = grading.verdict_result(project, target, viewer, links=links)
     # Blind mode: another reviewer's verdict and rationale stay hidden (subject: the claim).
     event = review.latest_visible_claim_event(project, EventKind.VERDICT.value, target.id,
                                               viewer)
     if event is None or not event["after"]:
         return VerdictStatus(suggested)
     after = event["after"]
-    links = effective_links(visible_links(project, target, viewer))
-    now, last_added = _evidence_now(project, target, links)
-    linked_ids = [v.study.id for v in links]
+    effective = effective_links(links)
+    now, last_added = _evidence_now(project, target, effective)
+    linked_ids = [v.study.id for v in effective]
     reasons = rereview_reasons(
         verdict_event_id=event["id"], verdict_at=event["occurred_at"],
         then=EvidenceState.from_json(after.get("evidence")), now=now,
@@ -688,7 +692,7 @@ def list_claims(project: Project, viewer: str | None = None) -> list[ClaimOvervi
     out = []
     for claim in store.list_claims(project):
         links = visible_links(project, claim, viewer)
-        out.append(ClaimOverview(claim, verdict_status(project, claim, viewer),
+        out.append(ClaimOverview(claim, verdict_status(project, claim, viewer, links=links),
                                  stance_counts(links)))
     return out
 
@@ -701,10 +705,11 @@ def claim_detail(
     viewer may see the appraisal), the verdict from that body, and top suggestions.
     Blind mode hides other reviewers' links, findings, verdict and rationale."""
     target = resolve_claim(project, claim)
-    links = with_appraised_designs(project, visible_links(project, target, viewer), viewer)
-    return ClaimDetail(target, verdict_status(project, target, viewer), stance_counts(links),
-                       links, suggest_studies(project, target, limit=suggestions,
-                                              viewer=viewer)
+    visible = visible_links(project, target, viewer)  # read once: the verdict rests on them
+    links = with_appraised_designs(project, visible, viewer)
+    return ClaimDetail(target, verdict_status(project, target, viewer, links=visible),
+                       stance_counts(links), links,
+                       suggest_studies(project, target, limit=suggestions, viewer=viewer)
                        if suggestions > 0 else [])
 
 

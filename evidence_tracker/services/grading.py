@@ -9,7 +9,7 @@ graded; its ``unassessed`` domains stay not assessed).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,12 +29,12 @@ from evidence_tracker.domain.verdicts import VerdictResult, assess, body_study_j
 from evidence_tracker.services import review
 from evidence_tracker.services.appraisal import (
     design_of,
-    design_suggestions,
+    design_readings,
     effective_appraisals,
-    indexed_routes,
 )
 from evidence_tracker.services.claims import require_reviewer, resolve_claim
 from evidence_tracker.services.evidence import (
+    LinkView,
     current_links,
     effective_links,
     review_inclusions,
@@ -49,7 +49,8 @@ KIND = EventKind.GRADE.value
 
 
 def body_of_evidence(
-    project: Project, claim: str | int | Claim, viewer: str | None = None
+    project: Project, claim: str | int | Claim, viewer: str | None = None, *,
+    links: Sequence[LinkView] | None = None,
 ) -> list[BodyStudy]:
     """The studies linked to the claim, as ``viewer`` may see them, with what the method
     needs: the link's findings (a stance-only link reads as one finding), the studies a
@@ -57,15 +58,17 @@ def body_of_evidence(
     match; the appraised design (else the one the publication types suggest), risk of
     bias, participants, conditions, route (appraised, else from the MeSH headings) and
     follow-up (the link's time point if it records one). "Not relevant" links are kept so
-    that the verdict can list them as left out."""
-    links = current_links(project, claim=claim)
-    if viewer is not None:
-        links = review.filter_links(project, links, viewer)
+    that the verdict can list them as left out. ``links``: the claim's links as ``viewer``
+    may see them (:func:`~evidence_tracker.services.evidence.visible_links`), when the
+    caller has read them already."""
+    if links is None:
+        links = current_links(project, claim=claim)
+        if viewer is not None:
+            links = review.filter_links(project, links, viewer)
     links = effective_links(links)
     ids = [v.study.id for v in links]
-    suggestions = design_suggestions(project, ids)
+    suggestions, indexed = design_readings(project, ids)
     appraised = effective_appraisals(project, ids, viewer)
-    indexed = indexed_routes(project, ids)
     conditions = study_store.study_conditions(project, ids)
     reviews = [sid for sid in ids if design_of(appraised.get(sid), suggestions[sid])
                is StudyDesign.SYSTEMATIC_REVIEW]
@@ -133,14 +136,15 @@ def stated_certainty(project: Project, claim_id: int, viewer: str | None = None
     return Certainty(value), frozenset(str(k) for k in after.get("unassessed") or ())
 
 
-def verdict_result(project: Project, claim: str | int | Claim, viewer: str | None = None
-                   ) -> VerdictResult:
+def verdict_result(project: Project, claim: str | int | Claim, viewer: str | None = None,
+                   *, links: Sequence[LinkView] | None = None) -> VerdictResult:
     """The method on the claim's body as ``viewer`` may see it: body, GRADE, SoF rows,
-    verdict, statement and steps. A reviewer's grade states the certainty."""
+    verdict, statement and steps. A reviewer's grade states the certainty. ``links`` as in
+    :func:`body_of_evidence`."""
     target = resolve_claim(project, claim)
     stated, unassessed = stated_certainty(project, target.id, viewer)
     return assess(target.question_kind, claim_scope(project, target),
-                  body_of_evidence(project, target, viewer), stated=stated,
+                  body_of_evidence(project, target, viewer, links=links), stated=stated,
                   stated_unassessed=unassessed)
 
 

@@ -61,3 +61,32 @@ def condition_study_stats(project: Project, ids: Sequence[int]) -> tuple[int, st
         f"WHERE condition_id IN ({marks})", list(ids),
     ).fetchone()
     return int(row[0]), str(row[1])
+
+
+
+def studies_current_judgements(
+    project: Project, kind: str, study_ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    """:func:`~evidence_tracker.store.judgements.current_judgements` of ``kind`` for these
+    studies (arbiters' copies left out), oldest first, ``before``/``after`` decoded: one
+    statement per 500 studies from the events_study index (a query per study made the
+    claim page N+1 in its links)."""
+    columns = ("id", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id",
+               "reviewer", "before", "after", "note")
+    wanted = sorted({int(i) for i in study_ids})
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows.extend(dict(zip(columns, values, strict=True)) for values in project.conn.execute(
+            "SELECT x.id, x.occurred_at, x.kind, x.study_id, x.claim_id, x.reviewer_id, "
+            "coalesce(r.name, '') AS reviewer, x.before, x.after, x.note FROM ("
+            " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id,"
+            " e.reviewer_id ORDER BY e.id DESC) AS rn FROM events e"
+            f" WHERE e.kind = ? AND e.study_id IN ({', '.join('?' for _ in chunk)})"
+            ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id WHERE x.rn = 1"
+            " AND x.after IS NOT NULL AND json_extract(x.after, '$.arbitrated') IS NULL",
+            [kind, *chunk]))
+    for r in rows:
+        for key in ("before", "after"):
+            r[key] = json.loads(r[key]) if r[key] is not None else None
+    return sorted(rows, key=lambda r: int(r["id"]))
