@@ -105,6 +105,22 @@ def test_the_installed_package_runs_from_the_venv_not_the_checkout(installed: In
     assert (paths[2] / "desktop" / "evidence-tracker.desktop").is_file()
 
 
+def test_every_data_file_of_the_checkout_is_in_the_wheel(installed: Installed) -> None:
+    """A file added under db/ or resources/ without a package-data line would be missing
+    from every installation (the team schema and the user guide were, once)."""
+    code = ("import evidence_tracker.config as c; print(c.migrations_dir()); "
+            "print(c.resources_dir())")
+    done = subprocess.run([str(installed.python), "-c", code], cwd=installed.work,
+                          env=installed.env, capture_output=True, text=True, check=True)
+    for folder, installed_folder in zip(("db", "resources"), done.stdout.split(), strict=True):
+        wanted = {p.relative_to(CHECKOUT / folder) for p in (CHECKOUT / folder).rglob("*")
+                  if p.is_file() and p.suffix not in (".py", ".pyc")
+                  and "screenshots" not in p.parts and "__pycache__" not in p.parts}
+        shipped = {p.relative_to(installed_folder) for p in Path(installed_folder).rglob("*")
+                   if p.is_file()}
+        assert sorted(map(str, wanted - shipped)) == [], folder
+
+
 def test_init_fetch_and_report_from_the_wheel(installed: Installed) -> None:
     db = str(installed.work / "audit.sqlite3")
     done = installed.run("--db", db, "init")
