@@ -238,8 +238,18 @@ class FetchDialog(QDialog):
         self.fetched.emit()
 
     def _refresh_counts(self) -> None:
-        """Re-read how many studies each condition holds (the combo box shows it)."""
-        fresh = {c.id: c for c in condition_store.list_conditions(self.context.project)}
+        """Re-read how many studies each condition holds (the combo box shows it), on a
+        connection of its own: counting reads the project, which would stall the GUI."""
+        db_path = self.db_path
+
+        def work(_report: Any) -> list[Condition]:
+            with open_project(db_path, readonly=True) as project:
+                return condition_store.list_conditions(project)
+
+        self.tasks.run(work, self._show_counts)
+
+    def _show_counts(self, conditions: list[Condition]) -> None:
+        fresh = {c.id: c for c in conditions}
         self.conditions = [fresh.get(c.id, c) for c in self.conditions]
         for row in range(self.condition.count()):
             found = fresh.get(self.condition.itemData(row))

@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         self.grading = GradingController(context, self)
         self.claims.history_action = self.grading.action_history_claim  # claims' context menu
         self.imports = ImportActions(context, self)
-        self.imports.imported.connect(self.reload)
+        self.imports.imported.connect(self._studies_added)
         # A write redraws what it touched: rows of the table, the study pane, the counts.
         context.studies_changed.connect(self._studies_written)
         context.claims_changed.connect(self._claims_written)
@@ -451,6 +451,22 @@ class MainWindow(QMainWindow):
         else:
             self._claims_stale = True
 
+    def _studies_added(self) -> None:
+        """An import or a fetch stored studies: the table counts again (its rows are read
+        as drawn), the condition counts follow in the background, and the claims (which
+        read every claim's evidence: O(project)) re-read now only if shown, else when
+        next shown. Not ``reload``: that re-reads everything on the GUI thread."""
+        self.context.project_opened(self.project)  # the import's events are shown
+        self.model.refresh()
+        self._update_status()
+        if self.detail.study_id is not None:
+            self.detail.refresh()  # a merge may have changed it
+        self.refresh_counts()
+        if self.claims.active:
+            self.claims.reload()
+        else:
+            self._claims_stale = True
+
     def _claims_written(self, _claim_ids: frozenset[int]) -> None:
         """Claims or judgements about them (links, grades, verdicts) were recorded: the
         claims re-read (the studies' rows were redrawn by ``_studies_written``)."""
@@ -648,7 +664,7 @@ class MainWindow(QMainWindow):
             return
         selected = self.sidebar.selected_condition()
         dialog = FetchDialog(self.context, conditions, self, selected=selected)
-        dialog.fetched.connect(self.reload)
+        dialog.fetched.connect(self._studies_added)
         self.fetch_dialog = dialog
         dialog.show()
 

@@ -7,6 +7,7 @@ leaves a thread running.
 
 from __future__ import annotations
 
+import gc
 import logging
 import traceback
 from collections.abc import Callable
@@ -59,14 +60,18 @@ class TaskRunner(QObject):
     ) -> Task:
         task = Task(fn)
         self._running.add(task)
+        # The objects alive now (the window's, a large project's) leave the collector's
+        # view while tasks run: a full collection triggered by a worker's allocations
+        # would scan them all holding the GIL, a 0.1 s GUI stall at 100,000 studies.
+        gc.freeze()
 
         def finished_ok(result: Any) -> None:
-            self._running.discard(task)
+            self._finished(task)
             if on_done:
                 on_done(result)
 
         def finished_failed(exc: BaseException, tb: str) -> None:
-            self._running.discard(task)
+            self._finished(task)
             if on_error:
                 on_error(exc, tb)
             else:
@@ -78,6 +83,11 @@ class TaskRunner(QObject):
             task.signals.progress.connect(on_progress)
         self.pool.start(task)
         return task
+
+    def _finished(self, task: Task) -> None:
+        self._running.discard(task)
+        if not self._running:
+            gc.unfreeze()  # collected again (garbage cycles among them are not kept)
 
     @property
     def busy(self) -> bool:
