@@ -74,6 +74,20 @@ _VERBS: Mapping[ClaimKind, tuple[str, str]] = {
 _DEFAULT_VERBS = ("reduces", "reduce")
 
 
+def _bare(time_point: str, *lead: str) -> str:
+    """A time point without the words the sentence puts before it (a finding recorded as
+    "up to 4 weeks" made "for up to up to 4 weeks").
+
+    >>> _bare("Up to 4 weeks", "for", "up to"), _bare("at 12 weeks", "at"), _bare(" 8 weeks")
+    ('4 weeks', '12 weeks', '8 weeks')
+    """
+    text = time_point.strip()
+    for word in lead:
+        if text.lower().startswith(word + " "):
+            text = text[len(word):].strip()
+    return text
+
+
 def informative_statement(
     kind: ClaimKind, scope: ClaimScope, certainty: Certainty | None,
     direction: Direction | None, *, outcome: str = "", at: str = "", upto: str = "",
@@ -105,8 +119,8 @@ def informative_statement(
     default = "adverse events" if kind is ClaimKind.HARMS else "pain"
     what = outcome_phrase(outcome or scope.outcome, default)
     pop = f" in {scope.population.strip()}" if scope.population.strip() else ""
-    when = f" at {at.strip()}" if at.strip() else (f" for up to {upto.strip()}"
-                                                     if upto.strip() else "")
+    when = f" at {_bare(at, 'at')}" if at.strip() else (
+        f" for up to {_bare(upto, 'for', 'up to')}" if upto.strip() else "")
     tail = "".join(f"; {s}" for s in stops)
     if kind in (ClaimKind.REGULATORY, ClaimKind.MECHANISM):
         return _document_statement(kind, direction, sources)
