@@ -9,7 +9,6 @@ page turns into signals (they are reachable with Tab and Enter, like any link).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from html import escape
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
@@ -329,7 +328,7 @@ def _suggestion_html(s: Suggestion) -> str:
 def claim_html(
     detail: ClaimDetail, *, condition_names: Mapping[str, str] | None = None,
     reviewer: str = "", result: VerdictResult | None = None,
-    colours: Colours | None = None, plot_width: int = 640, suggestions_pending: bool = False,
+    colours: Colours | None = None, plot_width: int = 640,
 ) -> str:
     """The whole claim page (pure: easy to test and to look at). ``result`` is the
     suggested verdict with its working, as the viewing reviewer may see it; forest plots
@@ -355,9 +354,7 @@ def claim_html(
     designs = {b.study_id: b.design.label for b in result.body.counted}
     parts += _links_html(detail.links, reviewer, designs, colours or LIGHT)
     parts.append('<p class="section">Suggested studies</p>')
-    if suggestions_pending:
-        parts.append('<p class="meta">Looking for studies that match the claim…</p>')
-    elif detail.suggestions:
+    if detail.suggestions:
         parts.append('<p class="meta">Ranked by full-text match within the claim\'s '
                      "conditions, weighted by study design. None is a link until you "
                      "decide.</p>")
@@ -424,7 +421,6 @@ class ClaimPage(QWidget):
         super().__init__(parent)
         self.setObjectName("claimPage")
         self.detail: ClaimDetail | None = None
-        self.suggestions_pending = False
         self.result: VerdictResult | None = None
         self._shown: tuple[dict[str, str], str] = ({}, "")
         self._plot_width = PLOT_WIDTH
@@ -454,28 +450,16 @@ class ClaimPage(QWidget):
     def show_detail(
         self, detail: ClaimDetail | None, *, condition_names: Mapping[str, str] | None = None,
         reviewer: str = "", result: VerdictResult | None = None,
-        suggestions_pending: bool = False,
     ) -> None:
         """Show a claim (None: the hint); keeps the scroll position when it is the same.
-        ``result`` is the suggested verdict with its working as this reviewer may see it;
-        ``suggestions_pending``: :meth:`show_suggestions` will bring them."""
+        ``result`` is the suggested verdict with its working as this reviewer may see it."""
         same = detail is not None and self.claim_id == detail.claim.id
         self.detail = detail
-        self.suggestions_pending = suggestions_pending
         self.result = result if result is not None or detail is None else \
             detail.verdict.suggested
         self._shown = (dict(condition_names or {}), reviewer)
         self.verdict_button.setEnabled(detail is not None)
         self._render(keep_scroll=same, new_plots=True)
-
-    def show_suggestions(self, claim_id: int, suggestions: list[Suggestion]) -> None:
-        """Add the suggested studies to the page, if it still shows ``claim_id`` (they are
-        found in the background after the page is shown)."""
-        if self.detail is None or self.detail.claim.id != claim_id:
-            return
-        self.detail = replace(self.detail, suggestions=list(suggestions))
-        self.suggestions_pending = False
-        self._render(keep_scroll=True)
 
     def _render(self, *, keep_scroll: bool = True, new_plots: bool = False) -> None:
         """Lay the page out again (a new claim, a new palette or a new width)."""
@@ -493,8 +477,7 @@ class ClaimPage(QWidget):
         names, reviewer = self._shown
         self.browser.setHtml(claim_html(self.detail, condition_names=names, reviewer=reviewer,
                                         result=self.result, colours=colours,
-                                        plot_width=width,
-                                        suggestions_pending=self.suggestions_pending))
+                                        plot_width=width))
         if keep_scroll:
             self.browser.verticalScrollBar().setValue(scroll)
 

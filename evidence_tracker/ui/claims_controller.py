@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services import evidence, study_list
-from evidence_tracker.services import project as project_service
 from evidence_tracker.services.evidence import ClaimOverview
 from evidence_tracker.ui.claim_edit_dialog import ClaimEditDialog
 from evidence_tracker.ui.claim_page import ClaimPage, VerdictDialog, history_text
@@ -164,23 +163,9 @@ class ClaimsController(QObject):
         project = self.context.project
         reviewer = self.context.reviewer.name
         # Blind mode: another reviewer's judgements stay hidden until the claim is complete.
-        # The suggestions (a ranked full-text search: a quarter of a second at 100k studies)
-        # follow from the task runner, so the page itself shows at once.
-        detail = evidence.claim_detail(project, claim_id, viewer=reviewer, suggestions=0)
-        self.page.show_detail(detail, condition_names=self._condition_names, reviewer=reviewer,
-                              suggestions_pending=True)
+        detail = evidence.claim_detail(project, claim_id, viewer=reviewer)
+        self.page.show_detail(detail, condition_names=self._condition_names, reviewer=reviewer)
         self.context.claim_id = claim_id
-        self._suggest(claim_id, reviewer)
-
-    def _suggest(self, claim_id: int, reviewer: str) -> None:
-        path = self.context.project.path
-
-        def work(_report: object) -> list[evidence.Suggestion]:
-            with project_service.open_for_reading(path) as project:
-                return evidence.suggest_studies(project, claim_id, viewer=reviewer)
-
-        self.context.run_task(work, lambda found: self.page.show_suggestions(claim_id, found),
-                              "Suggested studies", self.page)
 
     # -- modes -----------------------------------------------------------------------------
     def show_claims(self) -> None:

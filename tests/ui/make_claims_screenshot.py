@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -206,9 +205,6 @@ def build(out: Path, readme: bool) -> None:
     app.setPalette(light)
     window.resize(1400, 820)
     claims.show_claim(claims_by_code(claims, "C011"))
-    while claims.page.suggestions_pending:  # they come from the task runner
-        app.processEvents()
-        time.sleep(0.01)
     settle(app)
     claims.page.browser.scrollToAnchor("body")
     claims.page.browser.verticalScrollBar().setValue(
