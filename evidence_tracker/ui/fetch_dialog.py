@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -249,6 +250,8 @@ class FetchDialog(QDialog):
         self.tasks.run(work, self._show_counts)
 
     def _show_counts(self, conditions: list[Condition]) -> None:
+        if not shiboken6.isValid(self.condition):  # the dialog went while they were read
+            return
         fresh = {c.id: c for c in conditions}
         self.conditions = [fresh.get(c.id, c) for c in self.conditions]
         for row in range(self.condition.count()):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
@@ -124,6 +125,7 @@ class SyncController(QObject):
         self._listening_to: tuple[Path, str, str] | None = None
         self._applying_pull = False
         self._reading = self._read_again = False
+        self.stopped = False  # the window closed: a read or sync finishing later is dropped
         self.state = SyncStatus(linked=False)
         self.conflicts: list[tuple[str, str, str]] = []
         self.poll = QTimer(self)
@@ -157,7 +159,13 @@ class SyncController(QObject):
 
         self.context.tasks.run(work, self._state_read, failed)
 
+    def _gone(self) -> bool:
+        """The window closed (or its widgets were deleted) while a task was running."""
+        return self.stopped or not shiboken6.isValid(self.widget)
+
     def _state_read(self, result: tuple[Path, SyncStatus, list[tuple[str, str, str]]]) -> None:
+        if self._gone():
+            return
         path, status, conflicts = result
         if path == self.context.project.path:
             self.show_state(status, conflicts)
@@ -253,11 +261,13 @@ class SyncController(QObject):
 
     def _received(self, count: int) -> None:
         """A pulled page was applied (a first sync of 50,000 events is 25 pages)."""
-        if self.syncing:
+        if self.syncing and not self._gone():
             self.widget.setText(f"Syncing… {count} received")
 
     def _synced(self, outcome: SyncOutcome) -> None:
         self.syncing = False
+        if self._gone():
+            return
         self.syncs += 1
         if outcome.path != self.context.project.path:
             self.refresh()  # another project was opened meanwhile
@@ -302,6 +312,7 @@ class SyncController(QObject):
 
     def stop(self) -> None:
         """The window closes: no more timers, the listener thread joined."""
+        self.stopped = True
         self.poll.stop()
         self.debounce.stop()
         self._stop_listener()

@@ -74,7 +74,9 @@ def test_a_cancelled_fetch_shows_what_was_fetched(make_window, fresh, fake, qtbo
     assert run.status == "cancelled" and 0 < stored < 1500
     assert dialog.progress.text() != "0 / 1 records"
     assert dialog.progress.maximum() == 1500 and dialog.progress.value() >= stored
-    assert dialog.condition.currentText().endswith(f"({stored:,} in project)")
+    # the condition counts are read off the GUI thread and arrive a moment later
+    qtbot.waitUntil(lambda: dialog.condition.currentText().endswith(f"({stored:,} in project)"),
+                    timeout=10000)
     dialog.close()
 
 
