@@ -97,8 +97,8 @@ class ClaimEditDialog(QDialog):
         style_text(self.kind_note, Tone.CAUTION)
         self.fields: dict[str, QLineEdit] = {}
         form = QFormLayout()
-        form.addRow(self._buddy("Te&xt:", self.text), self.text)
-        form.addRow(self._buddy("Cate&gory:", self.category), self.category)
+        form.addRow("Te&xt:", self.text)
+        form.addRow("Cate&gory:", self.category)
         kind_label = QLabel("&Kind:")
         kind_label.setBuddy(self.kind)
         form.addRow(kind_label, self.kind)
@@ -132,12 +132,6 @@ class ClaimEditDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
         self.text.setFocus()
-
-    @staticmethod
-    def _buddy(text: str, widget: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(widget)
-        return label
 
     def scope(self) -> Pico:
         return Pico(**{name: edit.text().strip() for name, edit in self.fields.items()})
