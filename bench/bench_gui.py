@@ -1,7 +1,7 @@
 """Benchmark: the GUI and CLI at 1k, 10k and 100k studies (issue 14).
 
     python bench/bench_gui.py [--sizes 1000,10000,100000] [--rounds 3] [--json out.json]
-                              [--cache DIR] [--rebuild] [--skip-cli | --skip-gui]
+                              [--cache DIR] [--rebuild | --upgrade] [--skip-cli | --skip-gui]
                               [--skip-stalls] [--slow-after 60] [--corpus FILE]
     python bench/bench_gui.py --report a.json b.json     # one table from earlier runs
 
@@ -546,11 +546,11 @@ def _gui_child(db: Path, workdir: Path, env: dict[str, str], args: list[str]
 
 
 def measure_size(size: int, cache: Path, rounds: int, *, corpus: Path, rebuild: bool = False,
-                 gui: bool = True, cli: bool = True, stalls: bool = True,
+                 upgrade: bool = False, gui: bool = True, cli: bool = True, stalls: bool = True,
                  import_records: int = IMPORT_RECORDS, fetch_records: int = FETCH_RECORDS,
                  slow_after: float = SLOW_AFTER) -> dict[str, Any]:
     """Every figure of one project size, measured on a fresh copy of its cached project."""
-    cached = build_project(cache, size, corpus=corpus, rebuild=rebuild)
+    cached = build_project(cache, size, corpus=corpus, rebuild=rebuild, upgrade=upgrade)
     with tempfile.TemporaryDirectory(prefix=f"bench-gui-{size}-", dir=cache) as tmp:
         workdir = Path(tmp)
         db = workdir / "project.sqlite3"
@@ -669,6 +669,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=default_cache(),
                         help="corpus and built projects (%(default)s)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached projects")
+    parser.add_argument("--upgrade", action="store_true", help="a project missing from the "
+                        "cache is migrated from an older-schema build of it when there is one")
     parser.add_argument("--skip-cli", action="store_true", help="GUI only")
     parser.add_argument("--skip-gui", action="store_true", help="CLI only")
     parser.add_argument("--corpus", type=Path,
@@ -712,7 +714,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the real corpus is not available: {exc}", file=sys.stderr)
         return 2
     results = [measure_size(size, args.cache, args.rounds, corpus=corpus,
-                            rebuild=args.rebuild, gui=not args.skip_gui, cli=not args.skip_cli,
+                            rebuild=args.rebuild, upgrade=args.upgrade,
+                            gui=not args.skip_gui, cli=not args.skip_cli,
                             stalls=not args.skip_stalls, import_records=args.import_records,
                             fetch_records=args.fetch_records, slow_after=args.slow_after)
                for size in sizes]

@@ -272,10 +272,47 @@ def _judgements(project: object) -> None:
     log(f"  graded {len(linked_claims)} claims, {min(VERDICTS, len(linked_claims))} verdicts")
 
 
+def older_build(path: Path) -> Path | None:
+    """The newest cached project of the same size, corpus and builder version made under an
+    older schema, if any (what :func:`upgrade_project` starts from)."""
+    size, corpus = path.name.split("-")[1:3]
+    pattern = f"bench-{size}-{corpus}-*-b{BUILD_VERSION}.sqlite3"
+    older = sorted(p for p in path.parent.glob(pattern) if p.name < path.name)
+    return older[-1] if older else None
+
+
+def upgrade_project(older: Path, path: Path) -> Path:
+    """``path`` made from ``older`` the way a user's project gets there: the application opens
+    a copy and migrates it; then VACUUM, so that its size compares with a fresh build's."""
+    from evidence_tracker.services import project as project_service
+
+    work = path.with_name(path.stem + ".upgrading.sqlite3")
+    for stale in path.parent.glob(work.name + "*"):
+        stale.unlink()
+    started = time.perf_counter()
+    shutil.copyfile(older, work)
+    with project_service.open_or_create(work):
+        pass
+    migrated = time.perf_counter() - started
+    with sqlite3.connect(work) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+    conn.close()
+    for leftover in path.parent.glob(work.name + "*"):
+        if leftover != work:
+            leftover.unlink()  # -wal/-shm and the migration's backup copy
+    work.replace(path)
+    log(f"upgraded {older.name} -> {path.name}: migrated in {migrated:.1f} s, "
+        f"VACUUM {time.perf_counter() - started - migrated:.1f} s")
+    return path
+
+
 def build_project(cache: Path, size: int, *, corpus: Path | None = None,
-                  rebuild: bool = False) -> Path:
+                  rebuild: bool = False, upgrade: bool = False) -> Path:
     """The cached project of ``size`` studies from ``corpus`` (default: the real NLM file,
-    fetched into ``cache`` if missing), built first if missing (or ``rebuild``)."""
+    fetched into ``cache`` if missing), built first if missing (or ``rebuild``). With
+    ``upgrade``, a missing project is migrated from an older-schema build when there is one
+    (minutes instead of a fresh build's 23 at 100k)."""
     from evidence_tracker.services import project as project_service
     from evidence_tracker.services.imports import import_file
     from evidence_tracker.store import conditions as condition_store
@@ -284,6 +321,9 @@ def build_project(cache: Path, size: int, *, corpus: Path | None = None,
     path = project_path(cache, size, corpus)
     if path.exists() and not rebuild:
         return path
+    older = None if rebuild or not upgrade else older_build(path)
+    if older is not None:
+        return upgrade_project(older, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     work = path.with_name(path.stem + ".building")
     shutil.rmtree(work, ignore_errors=True)
@@ -319,9 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="a PubmedArticleSet file instead of the "
                         "real NLM update file")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--upgrade", action="store_true", help="migrate an older-schema build "
+                        "instead of building afresh when there is one")
     args = parser.parse_args(argv)
     for size in (int(s) for s in args.sizes.split(",")):
-        print(build_project(args.cache, size, corpus=args.corpus, rebuild=args.rebuild))
+        print(build_project(args.cache, size, corpus=args.corpus, rebuild=args.rebuild,
+                            upgrade=args.upgrade))
     return 0
 
 
