@@ -13,7 +13,12 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 
-from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError
+from evidence_tracker.domain.claims import (
+    STANCE_LABELS,
+    Claim,
+    ClaimsError,
+    deletion_consequences,
+)
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services import evidence, study_list
 from evidence_tracker.services.evidence import ClaimOverview
@@ -26,19 +31,6 @@ from evidence_tracker.ui.extract_dialog import ExtractDialog
 from evidence_tracker.ui.inclusions_dialog import InclusionsDialog
 from evidence_tracker.ui.link_dialog import LinkDialog
 from evidence_tracker.ui.sidebar import ALL_CLINICS, Sidebar
-
-
-def deletion_consequences(links: int, studies: int, claim: Claim) -> str:
-    """What goes with a deleted claim, in words for the confirmation."""
-    to = f"{studies} stud{'y' if studies == 1 else 'ies'}"
-    linked = (f"Its {links} link{'s' if links != 1 else ''} to {to}, its GRADE and its "
-              "verdict go with it" if links else "It has no links to studies; its GRADE and "
-              "verdict (if any) go with it")
-    sources = len(claim.sources)
-    quoted = (f" It is quoted from {sources} clinic page{'s' if sources != 1 else ''}."
-              if sources else "")
-    return (f"{linked}.{quoted} The audit trail keeps the claim and every judgement about "
-            "it; nothing is erased.")
 
 
 class ClaimsController(QObject):
