@@ -108,7 +108,7 @@ def test_delete_asks_names_the_links_and_keeps_the_history(window, qtbot) -> Non
             if v.claim_id == c011] == []
     assert claim_events(window, c011)[-1] == ("deleted", REVIEWER)
     (gone,) = claims_store.deleted_claims(project)
-    assert (gone["code"], gone["reviewer"]) == ("C011", REVIEWER)
+    assert (gone.claim.code, gone.deleted_by) == ("C011", REVIEWER)
     assert project_service.verify_audit_trail(project).ok  # appended, chained
     assert "Deleted C011" in window.statusBar().currentMessage()
 
