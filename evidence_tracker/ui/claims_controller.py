@@ -30,6 +30,7 @@ from evidence_tracker.ui.detail import StudyDetail
 from evidence_tracker.ui.extract_dialog import ExtractDialog
 from evidence_tracker.ui.inclusions_dialog import InclusionsDialog
 from evidence_tracker.ui.link_dialog import LinkDialog
+from evidence_tracker.ui.restore_claim_dialog import RestoreClaimDialog
 from evidence_tracker.ui.sidebar import ALL_CLINICS, Sidebar
 
 
@@ -76,6 +77,11 @@ class ClaimsController(QObject):
         self.action_delete = self._action("De&lete Claim…", "Del", self.delete_claim)
         self.action_delete.setStatusTip("Delete the selected claim and its links (the audit "
                                         "trail keeps them)")
+        self.action_restore = QAction("&Restore Deleted Claim…", self.parent_widget)
+        self.action_restore.setStatusTip("Bring back a deleted claim with its links, GRADE "
+                                         "and verdict")
+        self.action_restore.triggered.connect(lambda _c=False: self.restore_claim())
+        self.restore_dialog: RestoreClaimDialog | None = None
         # Del only where a claim is selected: never a key a text field or the table needs.
         self.action_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.view.tree.addAction(self.action_delete)
@@ -126,6 +132,7 @@ class ClaimsController(QObject):
         claims.addAction(self.action_new)
         claims.addAction(self.action_edit)
         claims.addAction(self.action_delete)
+        claims.addAction(self.action_restore)
         claims.addSeparator()
         claims.addAction(self.action_verdict)
         claims.addSeparator()
@@ -354,6 +361,23 @@ class ClaimsController(QObject):
         self.after_write()
         self.context.show_status(f"Deleted {claim.code} (its history keeps it).", 10000)
 
+    def restore_claim(self) -> RestoreClaimDialog:
+        """Claims ▸ Restore Deleted Claim…: choose one; it is shown once restored."""
+        dialog = RestoreClaimDialog(self.context.project, self.context.reviewer,
+                                    self.parent_widget)
+        dialog.restored.connect(self._claim_restored)
+        self.restore_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _claim_restored(self, claim: Claim) -> None:
+        self.after_write()
+        self.show_claims()
+        self.view.filter.clear()
+        self.view.select_claim(claim.id)
+        self.context.show_status(f"Restored {claim.code} with its links, GRADE and verdict.",
+                                 10000)
+
     def show_claim_menu(self, claim_id: int, position: QPoint) -> QMenu:
         """The claims list's context menu: edit, delete, link the selected study, history."""
         menu = QMenu(self.parent_widget)
@@ -370,6 +394,7 @@ class ClaimsController(QObject):
         menu.addSeparator()
         menu.addAction(self.action_new)
         menu.addAction(self.action_delete)
+        menu.addAction(self.action_restore)
         self.claim_menu = menu
         menu.popup(position)
         return menu
