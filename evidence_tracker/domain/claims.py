@@ -283,6 +283,8 @@ class DeletedClaim:
     deleted_at: str
     deleted_by: str
     reason: str = ""
+    links: int = 0  # its links (every reviewer's), kept and restored with it
+    studies: int = 0  # the studies they link
 
 
 def deletion_consequences(links: int, studies: int, claim: Claim) -> str:

@@ -349,17 +349,20 @@ def condition_ids(project: Project, slugs: Iterable[str]) -> list[int]:
 
 
 def current_link_rows(
-    project: Project, *, claim_id: int | None = None, study_id: int | None = None
+    project: Project, *, claim_id: int | None = None, study_id: int | None = None,
+    include_deleted: bool = False,
 ) -> list[dict[str, Any]]:
-    """The live links (latest event per study, claim and reviewer, not withdrawn)."""
+    """The live links (latest event per study, claim and reviewer, not withdrawn); those
+    of deleted claims only with ``include_deleted``."""
     clauses, params = event_filter(EventKind.LINK.value, study_id=study_id, claim_id=claim_id)
+    live = "" if include_deleted else f" AND {live_claim('x.claim_id')}"
     rows = project.db.query(
         "SELECT x.id, x.occurred_at, x.study_id, x.claim_id, x.reviewer_id, "
         "coalesce(r.name, '') AS reviewer, x.after, x.note FROM ("
         " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id, e.reviewer_id"
         f" ORDER BY e.id DESC) AS rn FROM events e WHERE {' AND '.join(clauses)}"
         ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
-        f"WHERE x.rn = 1 AND x.after IS NOT NULL AND {live_claim('x.claim_id')} ORDER BY x.id",
+        f"WHERE x.rn = 1 AND x.after IS NOT NULL{live} ORDER BY x.id",
         params,
     )
     out = []
@@ -443,7 +446,8 @@ def is_live_claim(project: Project, claim_id: int) -> bool:
 
 
 def deleted_claims(project: Project) -> list[DeletedClaim]:
-    """Deleted claims as they were, with when, by whom and why; newest deletion first."""
+    """Deleted claims as they were, with when, by whom and why, and the links that come
+    back with them; newest deletion first."""
     rows = list(project.db.query(
         "SELECT x.id, e.occurred_at, coalesce(r.name, '') AS reviewer, e.note "
         "FROM claims x JOIN events e ON e.id = (SELECT max(m.id) FROM events m "
@@ -453,7 +457,11 @@ def deleted_claims(project: Project) -> list[DeletedClaim]:
     ))
     claims = {c.id: c for c in list_claims(project, [r["id"] for r in rows],
                                            include_deleted=True)}
-    # The delete event's note is "deleted" or "deleted: REASON" (services.claims).
-    return [DeletedClaim(claims[r["id"]], r["occurred_at"], r["reviewer"],
-                         (r["note"] or "").partition(":")[2].strip())
-            for r in rows]
+    out = []
+    for r in rows:
+        links = current_link_rows(project, claim_id=r["id"], include_deleted=True)
+        # The delete event's note is "deleted" or "deleted: REASON" (services.claims).
+        out.append(DeletedClaim(claims[r["id"]], r["occurred_at"], r["reviewer"],
+                                (r["note"] or "").partition(":")[2].strip(), len(links),
+                                len({link["study_id"] for link in links})))
+    return out

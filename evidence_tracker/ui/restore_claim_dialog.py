@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence_tracker.domain.claims import Claim, ClaimsError
+from evidence_tracker.domain.claims import Claim, ClaimsError, DeletedClaim
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.store import Project
 from evidence_tracker.ui.context import ReviewerSession
@@ -55,7 +55,7 @@ class RestoreClaimDialog(QDialog):
         heading.setWordWrap(True)
         self.list = QTreeWidget()
         self.list.setObjectName("deletedClaims")
-        self.list.setHeaderLabels(["Claim", "Text", "Deleted", "By", "Reason"])
+        self.list.setHeaderLabels(["Claim", "Text", "Deleted (UTC)", "By"])
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)
         self.list.setAlternatingRowColors(True)
@@ -66,14 +66,19 @@ class RestoreClaimDialog(QDialog):
         for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        self._deleted = {d.claim.id: d for d in deleted}
         for d in deleted:
             item = QTreeWidgetItem([d.claim.code or f"#{d.claim.id}", d.claim.text,
-                                    d.deleted_at.replace("T", " ")[:16], d.deleted_by or "?",
-                                    d.reason])
+                                    d.deleted_at.replace("T", " ")[:16], d.deleted_by or "?"])
             item.setData(0, _ID_ROLE, d.claim.id)
             item.setToolTip(1, d.claim.text)
             self.list.addTopLevelItem(item)
+        # The whole text, why it was deleted and what comes back: the row has no room.
+        self.details = QLabel()
+        self.details.setObjectName("restoreDetails")
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.list.setEnabled(bool(deleted))
         heading.setBuddy(self.list)
         self.reason = QLineEdit()
@@ -96,11 +101,13 @@ class RestoreClaimDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.list.itemActivated.connect(lambda _item, _column: self.accept())
-        self.list.currentItemChanged.connect(lambda *_: self._update_button())
+        self.list.currentItemChanged.connect(lambda *_: self._show_current())
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.details)
+        layout.addSpacing(6)
         layout.addWidget(reason_label)
         layout.addWidget(self.reason)
         layout.addWidget(self.error)
@@ -109,7 +116,7 @@ class RestoreClaimDialog(QDialog):
         if first is not None:
             self.list.setCurrentItem(first)
             self.list.setFocus()
-        self._update_button()
+        self._show_current()
 
     def selected_claim_id(self) -> int | None:
         item = self.list.currentItem()
@@ -121,8 +128,12 @@ class RestoreClaimDialog(QDialog):
             if item is not None and item.data(0, _ID_ROLE) == claim_id:
                 self.list.setCurrentItem(item)
 
-    def _update_button(self) -> None:
-        self.restore_button.setEnabled(self.selected_claim_id() is not None)
+    def _show_current(self) -> None:
+        current = self._deleted.get(self.selected_claim_id() or 0)
+        self.restore_button.setEnabled(current is not None)
+        self.details.setVisible(current is not None)
+        if current is not None:
+            self.details.setText(restore_summary(current))
 
     def accept(self) -> None:
         claim_id = self.selected_claim_id()
@@ -144,3 +155,15 @@ class RestoreClaimDialog(QDialog):
             return
         self.restored.emit(self.saved)
         super().accept()
+
+
+def restore_summary(d: DeletedClaim) -> str:
+    """A deleted claim in words: its text, who deleted it, when and why, what comes back."""
+    when = d.deleted_at.replace("T", " ")[:16]
+    why = f": {d.reason}" if d.reason else " (no reason given)"
+    links = (f"Its {d.links} link{'s' if d.links != 1 else ''} to {d.studies} "
+             f"stud{'y' if d.studies == 1 else 'ies'}, its GRADE and its verdict come back "
+             "with it." if d.links else "It has no links to studies; its GRADE and verdict "
+             "(if any) come back with it.")
+    return (f"{d.claim.code or '#' + str(d.claim.id)}: {d.claim.text}\n"
+            f"Deleted {when} UTC by {d.deleted_by or 'an unknown reviewer'}{why}\n{links}")

@@ -88,6 +88,7 @@ def test_a_restored_claim_comes_back_with_its_links_grade_and_verdict(
     claims_service.delete_claim(seeded, "C011", reviewer="Bo", reason="duplicate of C012")
     (gone,) = claims_service.deleted_claims(seeded)
     assert (gone.claim.code, gone.deleted_by, gone.reason) == ("C011", "Bo", "duplicate of C012")
+    assert (gone.links, gone.studies) == (1, 1)  # kept, to come back with it
     assert gone.claim.sources == before.claim.sources  # the claim as it is stored
     with pytest.raises(ClaimsError, match="No claim 'C011': it was deleted"):
         grading.record_grade(seeded, "C011", GradeAssessment(Certainty.LOW), reviewer="Ada")

@@ -176,8 +176,11 @@ def test_restore_a_deleted_claim_by_keyboard(window, qtbot) -> None:
     qtbot.waitExposed(dialog)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.list, timeout=3000)
     row = dialog.list.currentItem()
-    assert [row.text(i) for i in (0, 1, 3, 4)] == ["C011", before.claim.text, "Bo",
-                                                  "duplicate of C012"]
+    assert [row.text(i) for i in (0, 1, 3)] == ["C011", before.claim.text, "Bo"]
+    lines = dialog.details.text().splitlines()
+    assert lines[0] == f"C011: {before.claim.text}"
+    assert lines[1].startswith("Deleted ") and lines[1].endswith(" UTC by Bo: duplicate of C012")
+    assert lines[2] == "Its 3 links to 2 studies, its GRADE and its verdict come back with it."
     assert dialog.restore_button.isEnabled() and dialog.restore_button.isDefault()
     qtbot.keyClick(dialog, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)  # &Why
     assert QApplication.focusWidget() is dialog.reason
