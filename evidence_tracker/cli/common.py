@@ -65,9 +65,13 @@ def confirmed(question: str, err: TextIO, *, yes: bool, what: str) -> bool:
         err.write(f"evidence-tracker: not {what} without confirmation: nobody can answer "
                   "on this input (not a terminal). Pass --yes to confirm.\n")
         return False
-    err.write(f"{question} [y/N] ")
-    err.flush()
-    answer = sys.stdin.readline().strip().lower()
+    try:
+        err.write(f"{question} [y/N] ")
+        err.flush()
+        answer = sys.stdin.readline().strip().lower()
+    except KeyboardInterrupt:  # Ctrl+C at the question is a no, not a traceback
+        err.write("\n")
+        answer = ""
     if answer in ("y", "yes"):
         return True
     err.write(f"Nothing changed: not {what}.\n")

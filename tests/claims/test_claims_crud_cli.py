@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -198,3 +199,27 @@ def test_delete_asks_at_a_terminal(db: Path, capsys: pytest.CaptureFixture[str])
     assert proc.stdout == ("Deleted C011 (with 1 link); `claims restore C011` brings it back "
                            "as it was.\n")
     assert "C011" not in codes(db, capsys)
+
+
+def test_ctrl_c_at_the_question_is_a_no(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    leader, follower = pty.openpty()
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "evidence_tracker", "--db", str(db), "claims", "delete",
+             "C011", "--reviewer", "bo"],
+            stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+        assert child.stderr is not None
+        asked = b""
+        while not asked.endswith(b"[y/N] "):  # the question is written, the child reads
+            chunk = child.stderr.read1(4096)
+            assert chunk, asked
+            asked += chunk
+        child.send_signal(signal.SIGINT)
+        out, rest = child.communicate(timeout=60)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert child.returncode == 1 and out == b"", rest.decode()
+    assert rest.decode() == "\nNothing changed: not deleting C011.\n"
+    assert "C011" in codes(db, capsys)
