@@ -36,7 +36,8 @@ EXIT_OK, EXIT_ERROR = 0, 1
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `claims` (with show, extract, verdict) and `link`."""
+    """Add `claims` (with show, add, edit, delete, restore, deleted, extract, verdict) and
+    `link`."""
     claims = sub.add_parser("claims", help="the claims register: list, show, add, edit, "
                             "delete, restore, extract, verdict")
     claims.add_argument("--json", action="store_true", help="one JSON object per line per claim")
