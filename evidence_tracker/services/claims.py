@@ -242,12 +242,16 @@ def read_page_file(path: str | Path) -> tuple[str, str]:
 # -- claims ------------------------------------------------------------------------------
 
 
-def resolve_claim(project: Project, key: str | int | Claim) -> Claim:
-    """A claim from its id, ``#id`` or code (``C001``); ClaimsError if there is none."""
+def resolve_claim(
+    project: Project, key: str | int | Claim, *, include_deleted: bool = False
+) -> Claim:
+    """A claim from its id, ``#id`` or code (``C001``); ClaimsError if there is none. A
+    deleted claim only with ``include_deleted`` (its history, restoring it)."""
     if isinstance(key, Claim):
         return key
     claim_id = key if isinstance(key, int) else store.find_claim_id(project, key)
-    claim = store.get_claim(project, claim_id) if claim_id is not None else None
+    claim = (store.get_claim(project, claim_id, include_deleted=include_deleted)
+             if claim_id is not None else None)
     if claim is None:
         if claim_id is not None and store.get_claim(project, claim_id, include_deleted=True):
             raise ClaimsError(f"No claim {key!r}: it was deleted (restore it first).")
@@ -258,11 +262,7 @@ def resolve_claim(project: Project, key: str | int | Claim) -> Claim:
 def resolve_deleted_claim(project: Project, key: str | int) -> Claim:
     """A deleted claim from its id, ``#id`` or code; ClaimsError if there is no such
     claim or it is not deleted."""
-    claim_id = key if isinstance(key, int) else store.find_claim_id(project, key)
-    claim = (store.get_claim(project, claim_id, include_deleted=True)
-             if claim_id is not None else None)
-    if claim is None:
-        raise ClaimsError(f"No claim {key!r} (give a code such as C001, or an id).")
+    claim = resolve_claim(project, key, include_deleted=True)
     if store.is_live_claim(project, claim.id):
         raise ClaimsError(f"{claim.code or '#' + str(claim.id)} is not deleted: there is "
                           "nothing to restore.")

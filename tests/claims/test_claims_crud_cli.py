@@ -151,6 +151,9 @@ def test_delete_then_restore_brings_the_link_and_verdict_back(
     assert row["text"] == before["text"] and row["deleted_at"]
     code, out, _ = run(db, capsys, "claims", "deleted")
     assert out.startswith("C011   deleted ") and "by bo: duplicate of C012\n" in out
+    code, out, _ = run(db, capsys, "history", "--claim", "C011", "--json")  # still readable
+    assert code == 0
+    assert [e["kind"] for e in json.loads(out)["events"]][-2:] == ["verdict", "claim"]
 
     code, out, err = run(db, capsys, "claims", "restore", "c011", "--reviewer", "cy",
                          "--json")
