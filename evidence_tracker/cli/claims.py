@@ -1,4 +1,5 @@
-"""Claims commands: claims (list, show, edit, extract, verdict) and link."""
+"""Claims commands: claims (list, show, add, edit, delete, restore, deleted, extract,
+verdict) and link."""
 
 from __future__ import annotations
 
@@ -6,15 +7,23 @@ import argparse
 import shutil
 from typing import TextIO
 
-from evidence_tracker.cli.common import Session, reviewer_name, viewer_name, write_json
+from evidence_tracker.cli.common import (
+    Session,
+    confirmed,
+    reviewer_name,
+    viewer_name,
+    write_json,
+)
 from evidence_tracker.cli.findings import finding_line
 from evidence_tracker.domain.claims import (
     KIND_LABELS,
     PICO_FIELDS,
     Category,
+    Claim,
     ClaimKind,
     ClaimsError,
     Pico,
+    deletion_consequences,
 )
 from evidence_tracker.domain.findings import AttributionMatch
 from evidence_tracker.domain.models import Certainty, Stance, Verdict
@@ -27,9 +36,10 @@ EXIT_OK, EXIT_ERROR = 0, 1
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `claims` (with show, extract, verdict) and `link`."""
-    claims = sub.add_parser("claims", help="the claims register: list, show, edit, extract, "
-                            "verdict")
+    """Add `claims` (with show, add, edit, delete, restore, deleted, extract, verdict) and
+    `link`."""
+    claims = sub.add_parser("claims", help="the claims register: list, show, add, edit, "
+                            "delete, restore, extract, verdict")
     claims.add_argument("--json", action="store_true", help="one JSON object per line per claim")
     claims.add_argument("--category", help="only claims of this category")
     claims.add_argument("--condition", metavar="SLUG", help="only claims of this condition")
@@ -57,22 +67,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verdict.add_argument("--reviewer", help="reviewer name (default: from settings)")
     _json(verdict, "print the verdict as JSON")
 
-    edit = actions.add_parser("edit", help="classify a claim and set its scope")
+    add = actions.add_parser("add", help="add a claim in testable words (next free code)")
+    add.add_argument("text", metavar="TEXT", help="the claim's wording")
+    _claim_fields(add, conditions="the conditions (repeatable; default: proposed from "
+                  "the text)", defaults="default: proposed from the text")
+    _json(add, "print the claim as JSON")
+
+    edit = actions.add_parser("edit", help="change a claim's text, category, kind or scope")
     edit.add_argument("claim", metavar="ID", help="claim code (C001) or id")
-    edit.add_argument("--kind", choices=[k.value for k in ClaimKind],
-                      help="what sort of question the claim asks")
     edit.add_argument("--text", help="the claim's wording")
-    edit.add_argument("--category", choices=[c.value for c in Category])
-    edit.add_argument("--population", help="population / condition")
-    edit.add_argument("--intervention", help="intervention, with route and dose")
-    edit.add_argument("--comparator", help="what it is compared with")
-    edit.add_argument("--outcome", help="the outcome the claim is about")
-    edit.add_argument("--time-frame", dest="timepoint", metavar="TEXT",
-                      help="the time frame the claim states (e.g. weeks to months)")
-    edit.add_argument("--condition", action="append", dest="conditions", metavar="SLUG",
-                      help="replace the conditions (repeatable)")
-    edit.add_argument("--reviewer", help="reviewer name (default: from settings)")
+    _claim_fields(edit, conditions="replace the conditions (repeatable)", defaults="")
     _json(edit, "print the claim as JSON")
+
+    delete = actions.add_parser(
+        "delete", help="delete a claim; its links, GRADE and verdict go with it (the audit "
+        "trail keeps them; `claims restore` brings them back)")
+    delete.add_argument("claim", metavar="ID", help="claim code (C001) or id")
+    delete.add_argument("--reason", default="", help="why (kept in the audit trail)")
+    delete.add_argument("--yes", action="store_true",
+                        help="do not ask (needed when the input is not a terminal)")
+    delete.add_argument("--reviewer", help="reviewer name (default: from settings)")
+    _json(delete, "print what was deleted as JSON")
+
+    restore = actions.add_parser(
+        "restore", help="bring a deleted claim back, with its links, GRADE and verdict")
+    restore.add_argument("claim", metavar="ID", help="code (C001) or id of a deleted claim")
+    restore.add_argument("--reason", default="", help="why (kept in the audit trail)")
+    restore.add_argument("--reviewer", help="reviewer name (default: from settings)")
+    _json(restore, "print the restored claim as JSON")
+
+    deleted = actions.add_parser("deleted", help="list the deleted claims (newest first)")
+    _json(deleted, "one JSON object per line per deleted claim")
 
     link = sub.add_parser("link", help="link a study to a claim with a stance and quotes")
     link.add_argument("study", metavar="STUDY", help="PMID, DOI or #id")
@@ -95,6 +120,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     link.add_argument("--json", action="store_true", help="print the link as JSON")
 
 
+def _claim_fields(parser: argparse.ArgumentParser, *, conditions: str, defaults: str) -> None:
+    """The options `claims add` and `claims edit` share: category, kind, scope, conditions."""
+    suffix = f" ({defaults})" if defaults else ""
+    parser.add_argument("--category", choices=[c.value for c in Category],
+                        help="the claims register's category" + suffix)
+    parser.add_argument("--kind", choices=[k.value for k in ClaimKind],
+                        help="what sort of question the claim asks" + suffix)
+    parser.add_argument("--population", help="population / condition")
+    parser.add_argument("--intervention", help="intervention, with route and dose")
+    parser.add_argument("--comparator", help="what it is compared with")
+    parser.add_argument("--outcome", help="the outcome the claim is about")
+    parser.add_argument("--time-frame", dest="timepoint", metavar="TEXT",
+                        help="the time frame the claim states (e.g. weeks to months)")
+    parser.add_argument("--condition", action="append", dest="conditions", metavar="SLUG",
+                        help=conditions)
+    parser.add_argument("--reviewer", help="reviewer name (default: from settings)")
+
+
 def _json(parser: argparse.ArgumentParser, help_text: str) -> None:
     # SUPPRESS: `claims --json show X` keeps the --json given before the action.
     parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
@@ -115,8 +158,18 @@ def run(
         action = getattr(args, "claims_action", None)
         if action == "show":
             return _show(args, project, out, session)
+        if action == "add":
+            return _add(args, project, out, session)
         if action == "edit":
             return _edit(args, project, out, session)
+        if action == "delete":
+            return _delete(args, project, out, err, session)
+        if action == "restore":
+            claim = claims_service.restore_claim(project, args.claim, reason=args.reason,
+                                                 reviewer=_reviewer(args, session))
+            return _write_claim(args, project, out, session, claim, "Restored")
+        if action == "deleted":
+            return _deleted(args, project, out, err)
         if action == "extract":
             return _extract(args, project, out, err)
         if action == "verdict":
@@ -244,27 +297,81 @@ def _extract(args: argparse.Namespace, project: Project, out: TextIO, err: TextI
     return EXIT_OK
 
 
+def _add(args: argparse.Namespace, project: Project, out: TextIO, session: Session) -> int:
+    scope = {f: getattr(args, f) for f in PICO_FIELDS if getattr(args, f) is not None}
+    claim = claims_service.add_claim(
+        project, args.text, reviewer=_reviewer(args, session), category=args.category,
+        kind=args.kind, conditions=args.conditions,
+        # What is not given is proposed from the text (ketamine, its time frame).
+        pico=claims_service.proposed_scope(args.text, scope))
+    return _write_claim(args, project, out, session, claim, "Added")
+
+
 def _edit(args: argparse.Namespace, project: Project, out: TextIO, session: Session) -> int:
     current = claims_service.resolve_claim(project, args.claim)
     scope = {f: getattr(args, f) for f in PICO_FIELDS if getattr(args, f) is not None}
     pico = Pico(**{**current.pico.as_dict(), **scope}) if scope else None
-    if not (scope or args.kind or args.text or args.category or args.conditions):
+    given = (args.kind, args.text, args.category, args.conditions)
+    if not scope and all(value is None for value in given):
         raise ClaimsError("Nothing to change: give --kind, --population, --intervention, "
                           "--comparator, --outcome, --time-frame, --text, --category or "
                           "--condition.")
     claim = claims_service.update_claim(
         project, current, reviewer=_reviewer(args, session), text=args.text,
         category=args.category, pico=pico, conditions=args.conditions, kind=args.kind)
+    return _write_claim(args, project, out, session, claim, "")
+
+
+def _write_claim(args: argparse.Namespace, project: Project, out: TextIO, session: Session,
+                 claim: Claim, verb: str) -> int:
+    """The claim a command wrote: as `claims --json` shows it, else its code, text (after
+    ``verb``, when given), kind and scope."""
     if getattr(args, "json", False):
         viewer = viewer_name(args, session.settings)
         status = evidence.verdict_status(project, claim, viewer)
         counts = evidence.stance_counts(evidence.visible_links(project, claim, viewer))
         write_json(evidence.claim_json(claim, status, counts), out)
+        return EXIT_OK
+    if verb:
+        out.write(f"{verb} {claim.code}: {claim.text}\n")
+    out.write(f"{claim.code}: {KIND_LABELS[claim.question_kind]}"
+              f"{'' if claim.kind else ' (from its category)'}\n")
+    for name, value in claim.pico.as_dict().items():
+        out.write(f"  {name:<13}{value or '-'}\n")
+    return EXIT_OK
+
+
+def _delete(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO,
+            session: Session) -> int:
+    reviewer = _reviewer(args, session)
+    claim = claims_service.resolve_claim(project, args.claim)
+    links = evidence.current_links(project, claim=claim.id)
+    consequences = deletion_consequences(len(links), len({v.study.id for v in links}), claim)
+    if not confirmed(f"Delete {claim.code}: {claim.text}\n{consequences}\nDelete it?", err,
+                     yes=args.yes, what=f"deleting {claim.code}"):
+        return EXIT_ERROR
+    claims_service.delete_claim(project, claim, reviewer=reviewer, reason=args.reason)
+    if getattr(args, "json", False):
+        write_json({"id": claim.id, "code": claim.code, "deleted": True, "links": len(links),
+                    "studies": len({v.study.id for v in links})}, out)
     else:
-        out.write(f"{claim.code}: {KIND_LABELS[claim.question_kind]}"
-                  f"{'' if claim.kind else ' (from its category)'}\n")
-        for name, value in claim.pico.as_dict().items():
-            out.write(f"  {name:<13}{value or '-'}\n")
+        out.write(f"Deleted {claim.code} (with {len(links)} link{'' if len(links) == 1 else 's'}"
+                  f"); `claims restore {claim.code}` brings it back as it was.\n")
+    return EXIT_OK
+
+
+def _deleted(args: argparse.Namespace, project: Project, out: TextIO, err: TextIO) -> int:
+    rows = claims_service.deleted_claims(project)
+    for d in rows:
+        if getattr(args, "json", False):
+            write_json({"id": d.claim.id, "code": d.claim.code, "text": d.claim.text,
+                        "deleted_at": d.deleted_at, "deleted_by": d.deleted_by or None,
+                        "reason": d.reason}, out)
+            continue
+        why = f": {d.reason}" if d.reason else ""
+        out.write(f"{d.claim.code or '#' + str(d.claim.id):<6} deleted {d.deleted_at} by "
+                  f"{d.deleted_by or '?'}{why}\n       {d.claim.text}\n")
+    err.write(f"{len(rows)} deleted claim{'' if len(rows) == 1 else 's'}\n")
     return EXIT_OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -52,3 +53,26 @@ def reviewer_name(args: argparse.Namespace, settings: Settings, error: type[Exce
         raise error("Who is reviewing? Pass --reviewer NAME (or set your name in the "
                     "application's preferences).")
     return name
+
+
+def confirmed(question: str, err: TextIO, *, yes: bool, what: str) -> bool:
+    """Whether the user agrees to ``question``: ``yes`` (``--yes``) agrees; a terminal is
+    asked on ``err`` (y/N, anything but yes keeps things as they are); without a terminal
+    nobody can answer, so the command refuses and says to pass ``--yes``."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        err.write(f"evidence-tracker: not {what} without confirmation: nobody can answer "
+                  "on this input (not a terminal). Pass --yes to confirm.\n")
+        return False
+    try:
+        err.write(f"{question} [y/N] ")
+        err.flush()
+        answer = sys.stdin.readline().strip().lower()
+    except KeyboardInterrupt:  # Ctrl+C at the question is a no, not a traceback
+        err.write("\n")
+        answer = ""
+    if answer in ("y", "yes"):
+        return True
+    err.write(f"Nothing changed: not {what}.\n")
+    return False

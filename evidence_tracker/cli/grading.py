@@ -369,7 +369,9 @@ def _history(
     if not args.study and not args.claim:
         raise ReviewError("Give --study and/or --claim.")
     study_id = resolve_study(project, args.study) if args.study else None
-    claim_id = resolve_claim(project, args.claim).id if args.claim else None
+    # A deleted claim's history stays readable: the audit trail keeps it.
+    claim_id = resolve_claim(project, args.claim, include_deleted=True).id \
+        if args.claim else None
     viewer = viewer_name(args, session.settings) or None
     view = review.history(project, study_id=study_id, claim_id=claim_id, viewer=viewer)
     if args.json:

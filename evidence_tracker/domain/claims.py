@@ -274,6 +274,32 @@ class Claim:
         return list(dict.fromkeys(s.clinic_name for s in self.sources))
 
 
+@dataclass(frozen=True, slots=True)
+class DeletedClaim:
+    """A deleted claim (as stored, links and judgements kept) and who deleted it, when and
+    why: what a reviewer chooses from to restore one."""
+
+    claim: Claim
+    deleted_at: str
+    deleted_by: str
+    reason: str = ""
+    links: int = 0  # its links (every reviewer's), kept and restored with it
+    studies: int = 0  # the studies they link
+
+
+def deletion_consequences(links: int, studies: int, claim: Claim) -> str:
+    """What goes with a deleted claim, in words for the confirmation (GUI and CLI)."""
+    to = f"{studies} stud{'y' if studies == 1 else 'ies'}"
+    linked = (f"Its {links} link{'s' if links != 1 else ''} to {to}, its GRADE and its "
+              "verdict go with it" if links else "It has no links to studies; its GRADE and "
+              "verdict (if any) go with it")
+    sources = len(claim.sources)
+    quoted = (f" It is quoted from {sources} clinic page{'s' if sources != 1 else ''}."
+              if sources else "")
+    return (f"{linked}.{quoted} The audit trail keeps the claim and every judgement about "
+            "it; nothing is erased, and it can be restored.")
+
+
 # -- links -------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from evidence_tracker.domain.claims import (
     Claim,
     ClaimKind,
     ClaimsError,
+    DeletedClaim,
     Pico,
     detect_time_frame,
     parse_kind,
@@ -241,15 +242,36 @@ def read_page_file(path: str | Path) -> tuple[str, str]:
 # -- claims ------------------------------------------------------------------------------
 
 
-def resolve_claim(project: Project, key: str | int | Claim) -> Claim:
-    """A claim from its id, ``#id`` or code (``C001``); ClaimsError if there is none."""
+def resolve_claim(
+    project: Project, key: str | int | Claim, *, include_deleted: bool = False
+) -> Claim:
+    """A claim from its id, ``#id`` or code (``C001``); ClaimsError if there is none. A
+    deleted claim only with ``include_deleted`` (its history, restoring it)."""
     if isinstance(key, Claim):
         return key
     claim_id = key if isinstance(key, int) else store.find_claim_id(project, key)
-    claim = store.get_claim(project, claim_id) if claim_id is not None else None
+    claim = (store.get_claim(project, claim_id, include_deleted=include_deleted)
+             if claim_id is not None else None)
     if claim is None:
+        if claim_id is not None and store.get_claim(project, claim_id, include_deleted=True):
+            raise ClaimsError(f"No claim {key!r}: it was deleted (restore it first).")
         raise ClaimsError(f"No claim {key!r} (give a code such as C001, or an id).")
     return claim
+
+
+def resolve_deleted_claim(project: Project, key: str | int) -> Claim:
+    """A deleted claim from its id, ``#id`` or code; ClaimsError if there is no such
+    claim or it is not deleted."""
+    claim = resolve_claim(project, key, include_deleted=True)
+    if store.is_live_claim(project, claim.id):
+        raise ClaimsError(f"{claim.code or '#' + str(claim.id)} is not deleted: there is "
+                          "nothing to restore.")
+    return claim
+
+
+def deleted_claims(project: Project) -> list[DeletedClaim]:
+    """The deleted claims, newest deletion first, with who deleted them, when and why."""
+    return store.deleted_claims(project)
 
 
 def resolve_study(project: Project, key: str | int) -> int:
@@ -306,6 +328,13 @@ def update_claim(
         return _record_claim(project, current.id, reviewer_id, "edited")
 
 
+def proposed_scope(text: str, given: Mapping[str, str] | None = None) -> Pico:
+    """The scope proposed for a new claim: ketamine, with the time frame ``text`` states;
+    the fields in ``given`` replace the proposal's."""
+    proposal = Pico(intervention="Ketamine", timepoint=detect_time_frame(text))
+    return Pico(**{**proposal.as_dict(), **(given or {})})
+
+
 def add_claim(
     project: Project, text: str, *, reviewer: str, category: str | None = None,
     kind: str | ClaimKind | None = None, pico: Pico | None = None,
@@ -324,7 +353,7 @@ def add_claim(
         claim_id = store.insert_claim(
             project, code=store.next_claim_code(project), text=text,
             category=_category(category or sent.propose_category(text)),
-            pico=pico or Pico(intervention="Ketamine", timepoint=detect_time_frame(text)),
+            pico=pico or proposed_scope(text),
             created_by=reviewer_id, kind=parse_kind(kind) if kind else suggest_kind(text),
         )
         assert claim_id is not None
@@ -337,7 +366,8 @@ def delete_claim(
 ) -> Claim:
     """Delete a claim: a ``claim`` event marks it deleted, with the claim as it was. It and
     its links, GRADE and verdicts are left out from then on; the events stay in the audit
-    trail (nothing a reviewer wrote is removed). Returns the claim as it was."""
+    trail (nothing a reviewer wrote is removed) and :func:`restore_claim` brings them back.
+    Returns the claim as it was."""
     current = resolve_claim(project, claim)
     with project.transaction():
         reviewer_id = require_reviewer(project, reviewer)
@@ -345,6 +375,21 @@ def delete_claim(
                      after={store.DELETED_KEY: True, **_snapshot(current)},
                      note="deleted" + (f": {reason.strip()}" if reason.strip() else ""))
     return current
+
+
+def restore_claim(
+    project: Project, claim: str | int, *, reviewer: str, reason: str = ""
+) -> Claim:
+    """Bring a deleted claim back: a ``claim`` event with ``"deleted": false`` (on the
+    same hash chain). Its links, GRADE, verdicts and their history come back as they were:
+    deleting only left them out. Returns the restored claim."""
+    target = resolve_deleted_claim(project, claim)
+    with project.transaction():
+        reviewer_id = require_reviewer(project, reviewer)
+        append_event(project, CLAIM_EVENT, reviewer_id=reviewer_id, claim_id=target.id,
+                     after={store.DELETED_KEY: False, **_snapshot(target)},
+                     note="restored" + (f": {reason.strip()}" if reason.strip() else ""))
+    return resolve_claim(project, target.id)
 
 
 def _category(value: str) -> str:
@@ -521,7 +566,7 @@ def accept_candidate(
         claim_id = store.insert_claim(
             project, code=store.next_claim_code(project), text=(text or quote).strip(),
             category=_category(category or sent.propose_category(quote)),
-            pico=pico or Pico(intervention="Ketamine", timepoint=detect_time_frame(quote)),
+            pico=pico or proposed_scope(quote),
             created_by=reviewer_id, kind=parse_kind(kind) if kind else suggest_kind(quote),
         )
         assert claim_id is not None

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from evidence_tracker.domain.claims import Claim, ClaimKind, ClaimSource, Pico
+from evidence_tracker.domain.claims import Claim, ClaimKind, ClaimSource, DeletedClaim, Pico
 from evidence_tracker.domain.models import EventKind
 from evidence_tracker.store.database import Project, StoreError, utcnow
 from evidence_tracker.store.events import event_filter
@@ -249,18 +249,22 @@ def find_claim_id(project: Project, key: str | int) -> int | None:
     return int(row[0]) if row else None
 
 
-def _claims_where(ids: Sequence[int] | None) -> tuple[str, list[Any]]:
-    live = f" WHERE {live_claim('x.id')}"  # deleted claims are left out
-    if ids is None:
-        return live, []
-    return f"{live} AND x.id IN ({', '.join('?' for _ in ids)})", list(ids)
+def _claims_where(ids: Sequence[int] | None, include_deleted: bool) -> tuple[str, list[Any]]:
+    # Deleted claims are left out unless asked for (restoring one reads it).
+    clauses = [] if include_deleted else [live_claim("x.id")]
+    if ids is not None:
+        clauses.append(f"x.id IN ({', '.join('?' for _ in ids)})")
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), list(ids or ())
 
 
-def list_claims(project: Project, ids: Sequence[int] | None = None) -> list[Claim]:
-    """Claims with their conditions and sources, ordered by code then id."""
+def list_claims(
+    project: Project, ids: Sequence[int] | None = None, *, include_deleted: bool = False
+) -> list[Claim]:
+    """Claims with their conditions and sources, ordered by code then id; deleted claims
+    only with ``include_deleted``."""
     if ids is not None and not ids:
         return []
-    where, params = _claims_where(ids)
+    where, params = _claims_where(ids, include_deleted)
     claims: dict[int, Claim] = {}
     for r in project.db.query(
         f"SELECT * FROM claims x{where} ORDER BY x.code IS NULL, x.code, x.id", params
@@ -292,8 +296,9 @@ def list_claims(project: Project, ids: Sequence[int] | None = None) -> list[Clai
     return list(claims.values())
 
 
-def get_claim(project: Project, claim_id: int) -> Claim | None:
-    found = list_claims(project, [claim_id])
+def get_claim(project: Project, claim_id: int, *, include_deleted: bool = False
+              ) -> Claim | None:
+    found = list_claims(project, [claim_id], include_deleted=include_deleted)
     return found[0] if found else None
 
 
@@ -344,17 +349,20 @@ def condition_ids(project: Project, slugs: Iterable[str]) -> list[int]:
 
 
 def current_link_rows(
-    project: Project, *, claim_id: int | None = None, study_id: int | None = None
+    project: Project, *, claim_id: int | None = None, study_id: int | None = None,
+    include_deleted: bool = False,
 ) -> list[dict[str, Any]]:
-    """The live links (latest event per study, claim and reviewer, not withdrawn)."""
+    """The live links (latest event per study, claim and reviewer, not withdrawn); those
+    of deleted claims only with ``include_deleted``."""
     clauses, params = event_filter(EventKind.LINK.value, study_id=study_id, claim_id=claim_id)
+    live = "" if include_deleted else f" AND {live_claim('x.claim_id')}"
     rows = project.db.query(
         "SELECT x.id, x.occurred_at, x.study_id, x.claim_id, x.reviewer_id, "
         "coalesce(r.name, '') AS reviewer, x.after, x.note FROM ("
         " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id, e.reviewer_id"
         f" ORDER BY e.id DESC) AS rn FROM events e WHERE {' AND '.join(clauses)}"
         ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
-        f"WHERE x.rn = 1 AND x.after IS NOT NULL AND {live_claim('x.claim_id')} ORDER BY x.id",
+        f"WHERE x.rn = 1 AND x.after IS NOT NULL{live} ORDER BY x.id",
         params,
     )
     out = []
@@ -431,15 +439,29 @@ def live_claim(column: str) -> str:
             "0) = 0")
 
 
-def deleted_claims(project: Project) -> list[dict[str, Any]]:
-    """Deleted claims: id, code and text as they were, when and by whom, newest first."""
-    out = []
-    for r in project.db.query(
-        "SELECT x.id, x.code, x.text, e.occurred_at, coalesce(r.name, '') AS reviewer, e.note "
+def is_live_claim(project: Project, claim_id: int) -> bool:
+    """Whether the claim is not deleted (its latest ``claim`` event does not say so)."""
+    row = project.conn.execute(f"SELECT {live_claim('?')}", (claim_id,)).fetchone()
+    return bool(row[0])
+
+
+def deleted_claims(project: Project) -> list[DeletedClaim]:
+    """Deleted claims as they were, with when, by whom and why, and the links that come
+    back with them; newest deletion first."""
+    rows = list(project.db.query(
+        "SELECT x.id, e.occurred_at, coalesce(r.name, '') AS reviewer, e.note "
         "FROM claims x JOIN events e ON e.id = (SELECT max(m.id) FROM events m "
         "WHERE m.kind = 'claim' AND m.claim_id = x.id) "
         f"LEFT JOIN reviewers r ON r.id = e.reviewer_id WHERE NOT ({live_claim('x.id')}) "
         "ORDER BY e.id DESC"
-    ):
-        out.append(r)
+    ))
+    claims = {c.id: c for c in list_claims(project, [r["id"] for r in rows],
+                                           include_deleted=True)}
+    out = []
+    for r in rows:
+        links = current_link_rows(project, claim_id=r["id"], include_deleted=True)
+        # The delete event's note is "deleted" or "deleted: REASON" (services.claims).
+        out.append(DeletedClaim(claims[r["id"]], r["occurred_at"], r["reviewer"],
+                                (r["note"] or "").partition(":")[2].strip(), len(links),
+                                len({link["study_id"] for link in links})))
     return out

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from evidence_tracker.store.claims import live_claim
 from evidence_tracker.store.database import Project
 from evidence_tracker.store.events import append_event, event_filter
 from evidence_tracker.store.studies import count_studies, live_clause, select_in
@@ -27,10 +28,13 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 def current_judgements(
     project: Project, kind: str, *, study_id: int | None = None, claim_id: int | None = None,
     reviewer_id: int | None = None, include_arbitrated: bool = False,
+    include_deleted_claims: bool = False,
 ) -> list[dict[str, Any]]:
     """The live judgements of ``kind`` (latest per study, claim and reviewer), oldest first.
 
     ``study_id``/``claim_id`` narrow the subjects; give neither for every subject.
+    Judgements about a deleted claim (its links, GRADE) are left out, as the claim is,
+    unless ``include_deleted_claims`` (blind mode still counts who judged them).
     """
     clauses: list[str] = ["e.kind = ?"]
     params: list[Any] = [kind]
@@ -39,15 +43,16 @@ def current_judgements(
         if value is not None:
             clauses.append(f"e.{column} = ?")
             params.append(value)
-    arbitrated = "" if include_arbitrated else \
-        " AND json_extract(x.after, '$.arbitrated') IS NULL"
+    where = "" if include_arbitrated else " AND json_extract(x.after, '$.arbitrated') IS NULL"
+    if not include_deleted_claims:
+        where += f" AND (x.claim_id IS NULL OR {live_claim('x.claim_id')})"
     rows = project.db.query(
         "SELECT x.id, x.occurred_at, x.kind, x.study_id, x.claim_id, x.reviewer_id, "
         "coalesce(r.name, '') AS reviewer, x.before, x.after, x.note FROM ("
         " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id, e.reviewer_id"
         f" ORDER BY e.id DESC) AS rn FROM events e WHERE {' AND '.join(clauses)}"
         ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
-        f"WHERE x.rn = 1 AND x.after IS NOT NULL{arbitrated} ORDER BY x.id",
+        f"WHERE x.rn = 1 AND x.after IS NOT NULL{where} ORDER BY x.id",
         params,
     )
     return [_decode(r) for r in rows]

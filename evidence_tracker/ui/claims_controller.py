@@ -13,7 +13,12 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 
-from evidence_tracker.domain.claims import STANCE_LABELS, Claim, ClaimsError
+from evidence_tracker.domain.claims import (
+    STANCE_LABELS,
+    Claim,
+    ClaimsError,
+    deletion_consequences,
+)
 from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services import evidence, study_list
 from evidence_tracker.services.evidence import ClaimOverview
@@ -25,20 +30,8 @@ from evidence_tracker.ui.detail import StudyDetail
 from evidence_tracker.ui.extract_dialog import ExtractDialog
 from evidence_tracker.ui.inclusions_dialog import InclusionsDialog
 from evidence_tracker.ui.link_dialog import LinkDialog
+from evidence_tracker.ui.restore_claim_dialog import RestoreClaimDialog
 from evidence_tracker.ui.sidebar import ALL_CLINICS, Sidebar
-
-
-def deletion_consequences(links: int, studies: int, claim: Claim) -> str:
-    """What goes with a deleted claim, in words for the confirmation."""
-    to = f"{studies} stud{'y' if studies == 1 else 'ies'}"
-    linked = (f"Its {links} link{'s' if links != 1 else ''} to {to}, its GRADE and its "
-              "verdict go with it" if links else "It has no links to studies; its GRADE and "
-              "verdict (if any) go with it")
-    sources = len(claim.sources)
-    quoted = (f" It is quoted from {sources} clinic page{'s' if sources != 1 else ''}."
-              if sources else "")
-    return (f"{linked}.{quoted} The audit trail keeps the claim and every judgement about "
-            "it; nothing is erased.")
 
 
 class ClaimsController(QObject):
@@ -84,6 +77,11 @@ class ClaimsController(QObject):
         self.action_delete = self._action("De&lete Claim…", "Del", self.delete_claim)
         self.action_delete.setStatusTip("Delete the selected claim and its links (the audit "
                                         "trail keeps them)")
+        self.action_restore = QAction("&Restore Deleted Claim…", self.parent_widget)
+        self.action_restore.setStatusTip("Bring back a deleted claim with its links, GRADE "
+                                         "and verdict")
+        self.action_restore.triggered.connect(lambda _c=False: self.restore_claim())
+        self.restore_dialog: RestoreClaimDialog | None = None
         # Del only where a claim is selected: never a key a text field or the table needs.
         self.action_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.view.tree.addAction(self.action_delete)
@@ -134,6 +132,7 @@ class ClaimsController(QObject):
         claims.addAction(self.action_new)
         claims.addAction(self.action_edit)
         claims.addAction(self.action_delete)
+        claims.addAction(self.action_restore)
         claims.addSeparator()
         claims.addAction(self.action_verdict)
         claims.addSeparator()
@@ -362,6 +361,23 @@ class ClaimsController(QObject):
         self.after_write()
         self.context.show_status(f"Deleted {claim.code} (its history keeps it).", 10000)
 
+    def restore_claim(self) -> RestoreClaimDialog:
+        """Claims ▸ Restore Deleted Claim…: choose one; it is shown once restored."""
+        dialog = RestoreClaimDialog(self.context.project, self.context.reviewer,
+                                    self.parent_widget)
+        dialog.restored.connect(self._claim_restored)
+        self.restore_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _claim_restored(self, claim: Claim) -> None:
+        self.after_write()
+        self.show_claims()
+        self.view.filter.clear()
+        self.view.select_claim(claim.id)
+        self.context.show_status(f"Restored {claim.code} with its links, GRADE and verdict.",
+                                 10000)
+
     def show_claim_menu(self, claim_id: int, position: QPoint) -> QMenu:
         """The claims list's context menu: edit, delete, link the selected study, history."""
         menu = QMenu(self.parent_widget)
@@ -378,6 +394,7 @@ class ClaimsController(QObject):
         menu.addSeparator()
         menu.addAction(self.action_new)
         menu.addAction(self.action_delete)
+        menu.addAction(self.action_restore)
         self.claim_menu = menu
         menu.popup(position)
         return menu

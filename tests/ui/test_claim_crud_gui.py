@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from report_project import audited_project
 
+from evidence_tracker.services import claims as claims_service
 from evidence_tracker.services import evidence
 from evidence_tracker.services import project as project_service
 from evidence_tracker.services import settings as settings_service
@@ -108,7 +109,7 @@ def test_delete_asks_names_the_links_and_keeps_the_history(window, qtbot) -> Non
             if v.claim_id == c011] == []
     assert claim_events(window, c011)[-1] == ("deleted", REVIEWER)
     (gone,) = claims_store.deleted_claims(project)
-    assert (gone["code"], gone["reviewer"]) == ("C011", REVIEWER)
+    assert (gone.claim.code, gone.deleted_by) == ("C011", REVIEWER)
     assert project_service.verify_audit_trail(project).ok  # appended, chained
     assert "Deleted C011" in window.statusBar().currentMessage()
 
@@ -129,7 +130,8 @@ def test_the_claims_context_menu(window, qtbot) -> None:
     assert view.selected_claim_id() == c011  # the claim under the pointer is the one acted on
     texts = [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
     assert texts == ["Edit Claim…", "Link Study… (select one in the studies table first)",
-                     "History of Claim…", "New Claim…", "Delete Claim…"]
+                     "History of Claim…", "New Claim…", "Delete Claim…",
+                     "Restore Deleted Claim…"]
     history_action = next(a for a in menu.actions() if a.text().startswith("History"))
     menu.close()
     history_action.trigger()
@@ -152,3 +154,83 @@ def test_the_claims_context_menu_links_the_selected_study(window, qtbot) -> None
     dialog = window.claims.link_dialog
     assert dialog.study_id == study_id and dialog.current_claim().id == c052
     dialog.reject()
+
+
+def test_restore_a_deleted_claim_by_keyboard(window, qtbot) -> None:
+    """Claims ▸ Restore Deleted Claim…: the claim comes back with its links and verdict,
+    shown and selected; only the keyboard is used."""
+    project = window.project
+    c011 = claims_store.find_claim_id(project, "C011")
+    window.claims.view.select_claim(c011)
+    before = evidence.claim_detail(project, c011, viewer=REVIEWER)
+    page_before = window.claims.page.browser.toPlainText()
+    claims_service.delete_claim(project, c011, reviewer="Bo", reason="duplicate of C012")
+    window.claims.after_write()
+    assert c011 not in window.claims.claims
+
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Claims")
+    assert window.claims.action_restore in menu.actions()
+    window.claims.action_restore.trigger()
+    dialog = window.claims.restore_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.list, timeout=3000)
+    row = dialog.list.currentItem()
+    assert [row.text(i) for i in (0, 1, 3)] == ["C011", before.claim.text, "Bo"]
+    lines = dialog.details.text().splitlines()
+    assert lines[0] == f"C011: {before.claim.text}"
+    assert lines[1].startswith("Deleted ") and lines[1].endswith(" UTC by Bo: duplicate of C012")
+    assert lines[2] == "Its 3 links to 2 studies, its GRADE and its verdict come back with it."
+    assert dialog.restore_button.isEnabled() and dialog.restore_button.isDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)  # &Why
+    assert QApplication.focusWidget() is dialog.reason
+    qtbot.keyClicks(dialog.reason, "it is not a duplicate")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)  # the default button: Restore Claim
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+
+    assert window.claims.claims[c011] == before.claim
+    assert window.claims.view.selected_claim_id() == c011
+    after = evidence.claim_detail(project, c011, viewer=REVIEWER)
+    assert [v.event_id for v in after.links] == [v.event_id for v in before.links]
+    assert after.verdict == before.verdict
+    assert window.claims.page.browser.toPlainText() == page_before
+    assert claim_events(window, c011)[-2:] == [("deleted: duplicate of C012", "Bo"),
+                                               ("restored: it is not a duplicate", REVIEWER)]
+    assert project_service.verify_audit_trail(project).ok
+    assert "Restored C011" in window.statusBar().currentMessage()
+
+
+def test_return_on_a_deleted_claim_restores_it_once(window, qtbot) -> None:
+    project = window.project
+    for code in ("C011", "C052"):
+        claims_service.delete_claim(project, code, reviewer="Bo")
+    dialog = window.claims.restore_claim()
+    qtbot.waitExposed(dialog)
+    assert [dialog.list.topLevelItem(i).text(0) for i in range(2)] == ["C052", "C011"]
+    c011 = claims_store.find_claim_id(project, "C011")
+    dialog.select_claim(c011)
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+    assert [d.claim.code for d in claims_service.deleted_claims(project)] == ["C052"]
+    assert [note for note, _ in claim_events(window, c011)].count("restored") == 1
+
+
+def test_restore_shows_what_the_service_refuses(window, qtbot) -> None:
+    project = window.project
+    claims_service.delete_claim(project, "C011", reviewer="Bo")
+    dialog = window.claims.restore_claim()
+    claims_service.restore_claim(project, "C011", reviewer="Bo")  # e.g. from the CLI
+    dialog.restore_button.click()
+    assert dialog.isVisible()
+    assert dialog.error.text() == "C011 is not deleted: there is nothing to restore."
+    dialog.reject()
+
+
+def test_restore_with_nothing_deleted_says_so(window, qtbot) -> None:
+    dialog = window.claims.restore_claim()
+    assert dialog.list.topLevelItemCount() == 0
+    assert not dialog.restore_button.isEnabled()
+    assert dialog.findChild(QLabel, "restoreHeading").text() == \
+        "No claim has been deleted in this project."
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()

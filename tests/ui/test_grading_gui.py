@@ -338,3 +338,38 @@ def test_history_dialog_lists_every_judgement(window, project, qtbot) -> None:
     assert cells[3] == "Maybe" and cells[4] == "Include"
     dialog.close()
     QApplication.processEvents()
+
+
+def test_agreement_view_leaves_a_deleted_claim_out_until_it_is_restored(
+    window, project, qtbot, warnings
+) -> None:
+    """Ana and Ben disagree on C011 (a stance and its GRADE): deleting the claim in the
+    claims view takes both out of the open agreement view; restoring brings them back."""
+    g = _grading(window)
+    for who, stance, drop in ((ANA, "supports", -1), (BEN, "contradicts", -2)):
+        evidence.link_study(project, PMIDS[0], "C011", stance=stance, quotes=[RESULT],
+                            reviewer=who)
+        grading.record_grade(project, "C011", GradeAssessment(
+            Certainty.HIGH, {"imprecision": drop}, footnotes={"imprecision": "n=60"}),
+            reviewer=who)
+    dialog = g.open_agreement()
+    qtbot.waitExposed(dialog)
+
+    def shown() -> tuple[str, str, str]:
+        return (dialog.table.item(0, 2).text(), dialog.table.item(0, 3).text(),
+                dialog.tabs.tabText(1))
+
+    before = shown()
+    assert before[0] == "κ 0.00 · 0% (n 1)" and before[2] == "Conflicts (2)"
+    window.claims.show_claims()
+    c011 = next(c.id for c in window.claims.claims.values() if c.code == "C011")
+    box = window.claims.delete_claim(c011)
+    next(b for b in box.buttons()
+         if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole).click()
+    assert shown() == ("—", "—", "Conflicts (0)")  # the open view re-read
+
+    restore = window.claims.restore_claim()
+    restore.select_claim(c011)
+    restore.restore_button.click()
+    assert not restore.isVisible() and warnings == []
+    assert shown() == before

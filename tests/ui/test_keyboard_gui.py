@@ -113,6 +113,7 @@ def open_every_dialog(window, modals: ModalDriver) -> Iterator[QDialog]:
     yield claims.confirm_verdict(c011)
     yield claims.edit_claim(c011)
     yield claims.new_claim()
+    yield claims.restore_claim()
     yield grading.claim_history()
     window.show_studies()
     window.show_fetch_dialog()

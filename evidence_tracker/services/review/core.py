@@ -138,10 +138,14 @@ class Resolution:
 
 def judgements(
     project: Project, kind: str, *, study_id: int | None = None, claim_id: int | None = None,
+    include_deleted_claims: bool = False,
 ) -> list[Judgement]:
-    """Every reviewer's current judgement of ``kind`` (arbiters' copies left out)."""
+    """Every reviewer's current judgement of ``kind`` (arbiters' copies left out). Those
+    about a deleted claim are left out (from agreement, conflicts, resolution) unless
+    ``include_deleted_claims``; a restored claim's come back as they were."""
     return [Judgement.from_row(r) for r in
-            store.current_judgements(project, kind, study_id=study_id, claim_id=claim_id)]
+            store.current_judgements(project, kind, study_id=study_id, claim_id=claim_id,
+                                     include_deleted_claims=include_deleted_claims)]
 
 
 def by_subject(items: Iterable[Judgement]) -> dict[Subject, list[Judgement]]:
@@ -338,7 +342,9 @@ class Visibility:
         facts = self.facts
         if kind not in facts.judged:
             table: dict[tuple[int | None, int | None], set[str]] = {}
-            for row in store.current_judgements(self.project, kind):
+            # Who judged a deleted claim's subjects too: blind mode must not open them.
+            for row in store.current_judgements(self.project, kind,
+                                                include_deleted_claims=True):
                 table.setdefault((row["study_id"], row["claim_id"]), set()).add(row["reviewer"])
             facts.judged[kind] = table
         if facts.resolved is None:
@@ -578,7 +584,7 @@ def carry_resolution(
         return
     rows = store.current_judgements(project, subject.kind, study_id=subject.study_id,
                                     claim_id=subject.claim_id, reviewer_id=arbiter_id,
-                                    include_arbitrated=True)
+                                    include_arbitrated=True, include_deleted_claims=True)
     copy = next((r for r in rows if r["study_id"] == subject.study_id
                  and r["claim_id"] == subject.claim_id and is_arbitration(r["after"])), None)
     if copy is not None:

@@ -174,8 +174,10 @@ def history(
         team = review_team(project)
         standing = resolutions(project)
         for kind in JUDGEMENT_KINDS:
-            for subject, group in by_subject(judgements(project, kind, study_id=study_id,
-                                                         claim_id=claim_id)).items():
+            # A deleted claim's judgements stay hidden too (its events are in the history).
+            for subject, group in by_subject(judgements(
+                    project, kind, study_id=study_id, claim_id=claim_id,
+                    include_deleted_claims=True)).items():
                 judged_by = {j.reviewer for j in group}
                 if subject not in standing and not can_see_others(judged_by, viewer, team):
                     hidden_subjects.add(subject)
