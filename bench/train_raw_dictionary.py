@@ -35,7 +35,7 @@ import zstandard
 from evidence_tracker.domain.raw import RAW_DICT_ID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_parse import (  # noqa: E402
+from bench_parse import (
     REAL_SDIST,
     REAL_SDIST_FILE,
     REAL_SDIST_SHA256,

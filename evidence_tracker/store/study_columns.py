@@ -149,7 +149,7 @@ def read_sections(stored: str, abstract: str) -> list[AbstractSection]:
     """
     if stored[1:2] == "[":
         return _sections_from_compact(_read_any(stored), abstract)
-    return _read_full_sections(stored)  # type: ignore[no-any-return]
+    return _read_full_sections(stored)
 
 
 def write_sections(sections: Sequence[AbstractSection], abstract: str) -> str:
@@ -179,10 +179,10 @@ def read_authors(stored: str) -> list[Author]:
     True
     """
     if stored[:1] != "{":
-        return _read_full_authors(stored)  # type: ignore[no-any-return]
+        return _read_full_authors(stored)
     compact = _read_any(stored)
     affiliations = compact["affiliations"]
-    return [Author(*a[:4], affiliation=affiliations[a[4]] if len(a) > 4 else "")
+    return [Author(a[0], a[1], a[2], a[3], affiliations[a[4]] if len(a) > 4 else "")
             for a in compact["authors"]]
 
 
