@@ -5,7 +5,7 @@
 -- re-encoding functions to SQL (store/database.py); each reads the old form and writes what
 -- the store writes now, so a row reads back as the same Study. Title, abstract and journal
 -- are left as they are: the full-text index reads them from this table.
--- The file keeps the freed pages until it is vacuumed (sqlite3 FILE 'VACUUM').
+-- The file keeps the freed pages until it is vacuumed (`evidence-tracker compact`).
 UPDATE studies SET
     abstract_sections = evidence_recode_sections(abstract_sections, abstract),
     authors = evidence_recode_authors(authors),
