@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from evidence_tracker.config import migrations_dir
 from evidence_tracker.domain.abstracts import abstract_text
 from evidence_tracker.domain.models import AbstractSection, Author, Study
-from evidence_tracker.domain.raw import RAW_DICT_ID, dictionary_id
+from evidence_tracker.domain.raw import RAW_DICT_ID, decompress_raw, dictionary_id
 from evidence_tracker.formats.bibtex import read_bibtex
 from evidence_tracker.formats.csljson import read_csljson
 from evidence_tracker.formats.ris import read_ris
@@ -144,6 +144,10 @@ def test_rows_schema_6_wrote_read_the_same_and_the_migration_compacts_them(
                     "UPDATE studies SET abstract_sections = ?, authors = ?, raw_record = ? "
                     "WHERE id = ?",
                     (_full(study.abstract_sections), _full(study.authors), packed, study_id))
+            project.conn.execute(  # a revision keeps the record it replaced, zlib then
+                "INSERT INTO study_revisions(study_id, replaced_at, revised_date, "
+                "changed_fields, raw_record, raw_format) VALUES (?, '2024-01-01', '', '[]', ?, "
+                "'pubmed-xml')", (ids[0], zlib.compress(b"<PubmedArticle>old</PubmedArticle>")))
         for study_id, study in zip(ids, studies, strict=True):
             stored = get_study(project, study_id)
             assert stored is not None and stored.study == study
@@ -158,6 +162,9 @@ def test_rows_schema_6_wrote_read_the_same_and_the_migration_compacts_them(
             assert sections == write_sections(study.abstract_sections, study.abstract)
             assert authors == write_authors(study.authors)
             assert raw is None or dictionary_id(raw) == RAW_DICT_ID
+        (revision,) = project.conn.execute("SELECT raw_record FROM study_revisions").fetchone()
+        assert dictionary_id(revision) == RAW_DICT_ID
+        assert decompress_raw(revision) == b"<PubmedArticle>old</PubmedArticle>"
         fts = project.conn.execute(
             "SELECT count(*) FROM studies_fts WHERE studies_fts MATCH 'ketamine'").fetchone()
         assert fts[0] >= 1
