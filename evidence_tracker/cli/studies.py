@@ -1,4 +1,4 @@
-"""Project and study commands: init, info, studies, search."""
+"""Project and study commands: init, info, compact, studies, search."""
 
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ EXIT_OK = 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this module's subcommands: init, info, studies, search."""
+    """Add this module's subcommands: init, info, compact, studies, search."""
     sub.add_parser("init", help="create (or migrate) the project database")
 
     info = sub.add_parser("info", help="counts, schema version and file path")
     info.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sub.add_parser("compact", help="give the room the project file no longer uses back to "
+                   "the disk (after an upgrade, or many deletions)")
 
     studies = sub.add_parser("studies", help="list studies")
     _add_listing_options(studies)
@@ -35,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_listing_options(search)
 
 
-COMMANDS = ("init", "info", "studies", "search")
+COMMANDS = ("init", "info", "compact", "studies", "search")
 #: Opened read-only (see evidence_tracker.cli.run).
 READ_ONLY_COMMANDS = ("info", "studies", "search")
 
@@ -75,6 +78,10 @@ def run(
         info = project_service.project_info(project)
         out.write(f"Project ready: {info['path']} (schema v{info['schema_version']}, "
                   f"{info['counts']['conditions']} conditions)\n")
+    elif args.command == "compact":
+        sizes = project_service.compact_project(project)
+        out.write(f"{project.path}: {sizes['bytes_before'] / 1e6:.1f} MB -> "
+                  f"{sizes['bytes_after'] / 1e6:.1f} MB\n")
     elif args.command == "info":
         info = project_service.project_info(project)
         if args.json:

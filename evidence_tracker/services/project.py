@@ -103,6 +103,12 @@ def chain_check_json(check: ChainCheck, expected_head: str | None = None) -> dic
     }
 
 
+def compact_project(project: Project) -> dict[str, int]:
+    """What `evidence-tracker compact` does: the file's free pages given back."""
+    before, after = project.compact()
+    return {"bytes_before": before, "bytes_after": after}
+
+
 def project_info(project: Project) -> dict[str, Any]:
     """What `evidence-tracker info` prints."""
     return {

@@ -38,6 +38,7 @@ import sqlite_utils
 from evidence_tracker import __version__
 from evidence_tracker.config import migrations_dir
 from evidence_tracker.store.event_chain import event_hash
+from evidence_tracker.store.study_columns import recode_authors, recode_raw, recode_sections
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,23 @@ class Project:
                     self.conn.execute("ROLLBACK")
                 raise _explain(exc, self.path) from exc
 
+    # -- space -----------------------------------------------------------------------------
+    def size_on_disk(self) -> int:
+        """Bytes of the file and its write-ahead log."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        return sum(p.stat().st_size for p in (self.path, wal) if p.exists())
+
+    def compact(self) -> tuple[int, int]:
+        """Give the file's free pages back (``VACUUM``, e.g. after migration 0007 re-encoded
+        every study): (bytes before, bytes after). Waits for, or fails on, another writer."""
+        before = self.size_on_disk()
+        try:
+            self.conn.execute("VACUUM")
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError as exc:
+            raise _explain(exc, self.path) from exc
+        return before, self.size_on_disk()
+
     # -- metadata --------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
@@ -232,6 +250,10 @@ def _raw_connect(target: str | Path, *, uri: bool = False) -> sqlite3.Connection
                            check_same_thread=True, uri=uri)
     # The hash of one event, for migrations that chain events in SQL (0004).
     conn.create_function("evidence_event_hash", 11, event_hash, deterministic=True)
+    # A study row's lists and raw record re-encoded as the store writes them (0007).
+    conn.create_function("evidence_recode_sections", 2, recode_sections, deterministic=True)
+    conn.create_function("evidence_recode_authors", 1, recode_authors, deterministic=True)
+    conn.create_function("evidence_recode_raw", 1, recode_raw, deterministic=True)
     return conn
 
 

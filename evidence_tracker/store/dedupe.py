@@ -11,16 +11,15 @@ of records with one title and distinct PMIDs stays linear (it checked every earl
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from evidence_tracker.domain.dedupe import author_key, doi_key, ids_conflict, title_key
-from evidence_tracker.domain.models import Author, Study
+from evidence_tracker.domain.models import Study
 from evidence_tracker.store.database import Project, utcnow
 from evidence_tracker.store.studies import get_study, overwrite_study, select_in
-from evidence_tracker.store.study_columns import COMPARED, StudyRow, study_to_row
+from evidence_tracker.store.study_columns import COMPARED, StudyRow, read_authors, study_to_row
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class DuplicateIndex:
             index: dict[tuple[str, str], dict[tuple[bool, bool], list[int]]] = {}
             for study_id, title, authors, has_pmid, has_doi in self.project.conn.execute(
                     sql, (year,)):
-                people = [Author(**a) for a in json.loads(authors or "[]")[:1]]
+                people = read_authors(authors or "[]")[:1]
                 key = (title_key(title), author_key(people))
                 index.setdefault(key, {}).setdefault((bool(has_pmid), bool(has_doi)), []) \
                     .append(int(study_id))

@@ -23,6 +23,7 @@ from evidence_tracker.store.study_columns import (
     ROW_FIELDS,
     StudyRow,
     fts_stored,
+    read_authors,
     read_json,
     row_to_study,
     to_json,
@@ -421,7 +422,7 @@ def fetch_rows(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any]
     for values in select_in(project.conn, sql, ids):
         row = dict(zip(ROW_COLUMNS, values, strict=True))
         row["publication_types"] = read_json(row["publication_types"])
-        row["authors"] = read_json(row["authors"])
+        row["authors"] = read_authors(row["authors"])
         out[row["id"]] = row
     return out
 

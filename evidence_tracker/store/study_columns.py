@@ -6,12 +6,29 @@ stored value gives the field back (``from_sql``). The INSERT, the comparison tha
 revised record, the row reader (:func:`row_to_study`) and the full-text row
 (:data:`FTS_COLUMNS`) all derive from it, so a new field is one line here and one in the
 model.
+
+Two lists are stored in a compact form (db/0007), each read back by one function that
+also reads the older full form, told apart by its shape:
+
+* ``abstract_sections``: ``[[label, nlm_category, length of text], ...]``, plus the
+  section's HTML as a fourth item only where it is not the plain escape of its text; the
+  texts are slices of the ``abstract`` column, which is exactly
+  :func:`~evidence_tracker.domain.abstracts.abstract_text` of the sections
+  (:func:`read_sections`). The full form is a list of objects.
+* ``authors``: ``{"affiliations": [...], "authors": [[last, fore, initials, collective],
+  ...]}``, an author's affiliation as a fifth item, its index in ``affiliations``: each
+  distinct affiliation is stored once (:func:`read_authors`). The full form is a list of
+  objects.
+
+A record is written compact only when the compact form reads back as exactly the same
+list; otherwise in the full form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html import escape
 from operator import attrgetter
 from typing import Any
 
@@ -25,7 +42,13 @@ from evidence_tracker.domain.models import (
     MeshHeading,
     Study,
 )
-from evidence_tracker.domain.raw import compress_raw, decompress_raw
+from evidence_tracker.domain.raw import (
+    RAW_DICT_ID,
+    ZSTD_MAGIC,
+    compress_raw,
+    decompress_raw,
+    dictionary_id,
+)
 
 _ENCODE_JSON = msgspec.json.Encoder()
 #: Reads a JSON column as plain lists and dicts.
@@ -68,15 +91,17 @@ class Column:
     """A ``studies`` column that a record fills.
 
     ``to_sql`` gives its value from a Study. ``from_sql`` gives the Study field of the
-    same name back from a stored value; None for a column derived from other fields
-    (written, never read back). A change in a ``compared`` column makes a re-fetched
-    record a revision (see :func:`~evidence_tracker.store.studies.overwrite_study`).
+    same name back from a stored value (and the stored values of the columns it ``needs``,
+    in that order); None for a column derived from other fields (written, never read
+    back). A change in a ``compared`` column makes a re-fetched record a revision (see
+    :func:`~evidence_tracker.store.studies.overwrite_study`).
     """
 
     name: str
     to_sql: Callable[[Study], Any]
-    from_sql: Callable[[Any], Any] | None = _as_is
+    from_sql: Callable[..., Any] | None = _as_is
     compared: bool = True
+    needs: tuple[str, ...] = ()
 
 
 def _plain(name: str, *, compared: bool = True) -> Column:
@@ -90,6 +115,112 @@ def _listed(name: str, kind: Any) -> Column:
     return Column(name, lambda study: to_json(get(study)), _json_reader(kind))
 
 
+# -- the compact lists ---------------------------------------------------------------------
+_read_any = msgspec.json.Decoder().decode
+_read_full_sections = _json_reader(list[AbstractSection])
+_read_full_authors = _json_reader(list[Author])
+
+
+def _sections_from_compact(items: list[Any], abstract: str) -> list[AbstractSection]:
+    sections = []
+    at = 0
+    for label, category, length, *html in items:
+        if label:
+            at += len(label) + 2  # "LABEL: "
+        text = abstract[at : at + length]
+        at += length + 2  # the blank line between sections
+        sections.append(AbstractSection(text=text, label=label, nlm_category=category,
+                                        html=html[0] if html else escape(text, quote=False)))
+    return sections
+
+
+def read_sections(stored: str, abstract: str) -> list[AbstractSection]:
+    """A stored ``abstract_sections`` value, compact or full, as sections (``abstract``
+    is the row's ``abstract`` column, which the compact form slices).
+
+    >>> abstract = "AIMS: Pain & x.\\n\\nRESULTS: Less."
+    >>> sections = [AbstractSection("Pain & x.", "AIMS", html="Pain &amp; <i>x</i>."),
+    ...             AbstractSection("Less.", "RESULTS", "RESULTS", html="Less.")]
+    >>> stored = write_sections(sections, abstract)
+    >>> stored
+    '[["AIMS","",9,"Pain &amp; <i>x</i>."],["RESULTS","RESULTS",5]]'
+    >>> read_sections(stored, abstract) == sections
+    True
+    """
+    if stored[1:2] == "[":
+        return _sections_from_compact(_read_any(stored), abstract)
+    return _read_full_sections(stored)
+
+
+def write_sections(sections: Sequence[AbstractSection], abstract: str) -> str:
+    """The compact form of ``sections`` if it reads back as the same sections from
+    ``abstract``, else the full form."""
+    if sections:
+        compact: list[list[Any]] = []
+        for s in sections:
+            item: list[Any] = [s.label, s.nlm_category, len(s.text)]
+            if s.html != escape(s.text, quote=False):
+                item.append(s.html)
+            compact.append(item)
+        if _sections_from_compact(compact, abstract) == list(sections):
+            return to_json(compact)
+    return to_json(sections)
+
+
+def read_authors(stored: str) -> list[Author]:
+    """A stored ``authors`` value, compact or full, as authors.
+
+    >>> authors = [Author("Li", "Wei", "W", affiliation="Oslo"), Author(collective_name="G"),
+    ...            Author("Ng", affiliation="Oslo")]
+    >>> stored = write_authors(authors)
+    >>> stored
+    '{"affiliations":["Oslo"],"authors":[["Li","Wei","W","",0],["","","","G"],["Ng","","","",0]]}'
+    >>> read_authors(stored) == authors
+    True
+    """
+    if stored[:1] != "{":
+        return _read_full_authors(stored)
+    compact = _read_any(stored)
+    affiliations = compact["affiliations"]
+    return [Author(a[0], a[1], a[2], a[3], affiliations[a[4]] if len(a) > 4 else "")
+            for a in compact["authors"]]
+
+
+def write_authors(authors: Sequence[Author]) -> str:
+    """The compact form of ``authors`` (each affiliation once) if it reads back as the same
+    authors, else the full form."""
+    if authors:
+        index: dict[str, int] = {}
+        rows: list[list[Any]] = []
+        for a in authors:
+            row: list[Any] = [a.last_name, a.fore_name, a.initials, a.collective_name]
+            if a.affiliation:
+                row.append(index.setdefault(a.affiliation, len(index)))
+            rows.append(row)
+        stored = to_json({"affiliations": list(index), "authors": rows})
+        if read_authors(stored) == list(authors):
+            return stored
+    return to_json(authors)
+
+
+def recode_sections(stored: str, abstract: str) -> str:
+    """A stored ``abstract_sections`` value, in either form, as the store writes it now."""
+    return write_sections(read_sections(stored, abstract), abstract)
+
+
+def recode_authors(stored: str) -> str:
+    """A stored ``authors`` value, in either form, as the store writes it now."""
+    return write_authors(read_authors(stored))
+
+
+def recode_raw(stored: bytes | None) -> bytes | None:
+    """A stored raw record (zlib, zstd with or without a dictionary) as the store writes
+    it now."""
+    if not stored or (stored[:4] == ZSTD_MAGIC and dictionary_id(stored) == RAW_DICT_ID):
+        return stored
+    return compress_raw(decompress_raw(stored))
+
+
 #: The ``studies`` columns a record fills, in table order.
 COLUMNS: tuple[Column, ...] = (
     # The key is compared too, after the others (overwrite_study's ``compared``).
@@ -99,7 +230,9 @@ COLUMNS: tuple[Column, ...] = (
     _plain("title"),
     _plain("title_html"),
     _plain("abstract"),
-    _listed("abstract_sections", list[AbstractSection]),
+    Column("abstract_sections",
+           lambda study: write_sections(study.abstract_sections, study.abstract),
+           read_sections, needs=("abstract",)),
     _plain("journal"),
     _plain("journal_abbrev"),
     _plain("volume"),
@@ -107,7 +240,7 @@ COLUMNS: tuple[Column, ...] = (
     _plain("pages"),
     _plain("year"),
     _plain("pub_date"),
-    _listed("authors", list[Author]),
+    Column("authors", lambda study: write_authors(study.authors), read_authors),
     Column("first_author", _first_author, None, compared=False),
     _listed("publication_types", list[str]),
     _listed("mesh", list[MeshHeading]),
@@ -129,7 +262,7 @@ COLUMNS: tuple[Column, ...] = (
 ROW_FIELDS = tuple(column.name for column in COLUMNS)
 #: Columns compared to decide whether a re-fetched record changed (the PMID after them).
 COMPARED = tuple(column.name for column in COLUMNS if column.compared)
-_READERS = tuple((c.name, c.from_sql) for c in COLUMNS if c.from_sql is not None)
+_READERS = tuple((c.name, c.from_sql, c.needs) for c in COLUMNS if c.from_sql is not None)
 _RAW = ROW_FIELDS.index("raw_record")
 # The raw record's writer is left out: a StudyRow compresses it once (or is given it so).
 _WRITERS = tuple(None if i == _RAW else c.to_sql for i, c in enumerate(COLUMNS))
@@ -183,7 +316,7 @@ def study_to_row(study: Study) -> dict[str, Any]:
     >>> row["pmid"], row["doi"], row["first_author"], row["retracted"]
     ('1', None, 'Li W', 0)
     >>> row["authors"]
-    '[{"last_name":"Li","fore_name":"","initials":"W","collective_name":"","affiliation":""}]'
+    '{"affiliations":[],"authors":[["Li","","W",""]]}'
     """
     return StudyRow(study).columns()
 
@@ -195,7 +328,8 @@ def row_to_study(row: Any) -> Study:
     >>> row_to_study(study_to_row(study)) == study
     True
     """
-    return Study(**{name: read(row[name]) for name, read in _READERS})
+    return Study(**{name: read(row[name], *(row[n] for n in needs))
+                    for name, read, needs in _READERS})
 
 
 _UNSET: Any = object()

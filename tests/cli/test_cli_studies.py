@@ -138,3 +138,24 @@ def test_python_dash_m_entry_point(filled_project: Project) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert [r["pmid"] for r in _json_lines(proc.stdout)] == ["24101234"]
+
+
+def test_compact_gives_freed_room_back_and_keeps_every_study(tmp_path: Path, capsys) -> None:
+    from conftest import make_study
+
+    from evidence_tracker.store import open_project
+    from evidence_tracker.store.studies import get_study, upsert_studies
+
+    path = tmp_path / "p.sqlite3"
+    with open_project(path) as project:
+        ids = upsert_studies(project, [make_study(raw_record=os.urandom(20_000))
+                                       for _ in range(100)]).study_ids
+        with project.transaction():  # room freed, as a re-encoding migration frees it
+            project.conn.execute("UPDATE studies SET raw_record = NULL")
+        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = project.size_on_disk()
+    assert main(["--db", str(path), "compact"]) == 0
+    assert "MB ->" in capsys.readouterr().out
+    with open_project(path) as project:
+        assert project.size_on_disk() < before / 3
+        assert all(get_study(project, i) is not None for i in ids)

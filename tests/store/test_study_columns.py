@@ -27,8 +27,9 @@ from evidence_tracker.store.study_columns import (
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ncbi"
-LISTS = ("abstract_sections", "authors", "publication_types", "mesh", "keywords",
-         "comments_corrections")
+#: List columns stored as the JSON of their records (abstract sections and authors have a
+#: compact form: tests/store/test_compact_storage.py).
+LISTS = ("publication_types", "mesh", "keywords", "comments_corrections")
 
 
 def _studies() -> list[Study]:
