@@ -1,0 +1,3 @@
+-- PLACEHOLDER on branch screen14 only: migration 0007 belongs to branch disk14 (storage
+-- compaction). Migrations must be numbered 1..N, so this empty one lets 0008 run here.
+-- At merge: delete this file and keep disk14's 0007.
