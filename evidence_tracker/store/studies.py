@@ -333,35 +333,22 @@ def _where(flt: StudyFilter, *, many_hits: bool = False) -> tuple[str, list[Any]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-#: A reviewer's live screening decisions: the latest screening event per study (kept
-#: unless withdrawn or an arbiter's copy), read through the events_study index.
-_MY_DECISIONS = (
-    "SELECT e.study_id FROM events e WHERE e.kind = 'screening' AND e.claim_id IS NULL "
-    "AND e.reviewer_id IS ? AND e.after IS NOT NULL "
-    "AND json_extract(e.after, '$.arbitrated') IS NULL "
-    "AND e.id = (SELECT max(x.id) FROM events x WHERE x.kind = 'screening' "
-    "AND x.study_id = e.study_id AND x.claim_id IS NULL AND x.reviewer_id IS e.reviewer_id)"
-)
 SCREENING_GROUPS = ("include", "exclude", "maybe", "unscreened")
-
-
-#: Whether the reviewer has a live decision about the study ``s``: their latest screening
-#: event about it, one probe of the events_study index per study (the screening queue
-#: tests only the studies it steps over).
-_DECIDED = (
-    "coalesce((SELECT x.after IS NOT NULL AND json_extract(x.after, '$.arbitrated') IS NULL "
-    "FROM events x WHERE x.kind = 'screening' AND x.study_id = s.id AND x.claim_id IS NULL "
-    "AND x.reviewer_id IS ? ORDER BY x.id DESC LIMIT 1), 0)"
-)
+#: The condition id under which screening_tally (db/0008) counts every study's decisions.
+TALLY_ALL_STUDIES = 0
 
 
 def _decision_clause(decision: str, reviewer_id: int | None) -> tuple[str, list[Any]]:
+    """SQL keeping the studies in the reviewer's screening group ``decision``: from their
+    current decisions in the maintained ``screening_current`` (db/0008), one probe of its
+    key per study tested ("unscreened") or the reviewer's decisions of that kind."""
     if decision not in SCREENING_GROUPS:
         raise StoreError(f"No screening group called {decision!r}")
     if decision == "unscreened":
-        return f"NOT {_DECIDED}", [reviewer_id]
-    return (f"s.id IN ({_MY_DECISIONS} AND json_extract(e.after, '$.decision') = ?)",
-            [reviewer_id, decision])
+        return ("NOT EXISTS (SELECT 1 FROM screening_current j WHERE j.reviewer_id IS ? "
+                "AND j.study_id = s.id)", [reviewer_id])
+    return ("s.id IN (SELECT j.study_id FROM screening_current j WHERE j.reviewer_id IS ? "
+            "AND j.decision = ?)", [reviewer_id, decision])
 
 
 def study_ids_sql(
@@ -518,21 +505,34 @@ def _many_hits(project: Project, flt: StudyFilter) -> bool:
 
 
 def count_studies_sql(flt: StudyFilter = StudyFilter()) -> tuple[str, list[Any]]:
-    """The query behind :func:`count_studies`."""
-    plain = not flt.search.strip() and not flt.include_deleted and not flt.decision
-    if plain and flt.condition_id is None:
-        # All live studies: a range of the deleted-flag index.
-        return "SELECT count(*) FROM studies INDEXED BY studies_deleted WHERE deleted = 0", []
-    if plain and flt.condition_id is not None:
-        # A condition's live studies: its range of the study_conditions index.
-        return ("SELECT count(*) FROM study_conditions sc WHERE sc.condition_id = ? AND "
-                f"{live_clause('sc.study_id')}", [flt.condition_id])
-    where, params = _where(flt)
-    return f"SELECT count(*) FROM studies s{where}", params
+    """The query behind :func:`count_studies`: without a search, a maintained count
+    (db/0005 condition_stats, db/0008 study_stats and screening_tally)."""
+    plain = not flt.search.strip() and not flt.include_deleted
+    if not plain:
+        where, params = _where(flt)
+        return f"SELECT count(*) FROM studies s{where}", params
+    if flt.condition_id is None:
+        live, params = "SELECT live FROM study_stats", []
+    else:
+        live = ("SELECT coalesce((SELECT live FROM condition_stats WHERE condition_id = ?), "
+                "0)")
+        params = [flt.condition_id]
+    if not flt.decision:
+        return live, params
+    if flt.decision not in SCREENING_GROUPS:
+        raise StoreError(f"No screening group called {flt.decision!r}")
+    scope = [flt.reviewer_id,
+             TALLY_ALL_STUDIES if flt.condition_id is None else flt.condition_id]
+    if flt.decision == "unscreened":
+        return (f"SELECT ({live}) - coalesce((SELECT sum(studies) FROM screening_tally "
+                "WHERE reviewer_id IS ? AND condition_id = ?), 0)", [*params, *scope])
+    return ("SELECT coalesce((SELECT studies FROM screening_tally WHERE reviewer_id IS ? "
+            "AND condition_id = ? AND decision = ?), 0)", [*scope, flt.decision])
 
 
 def count_studies(project: Project, flt: StudyFilter = StudyFilter()) -> int:
-    """How many studies match ``flt`` (from indexes: no study row is read)."""
+    """How many studies match ``flt`` (from maintained counts or indexes: no study row is
+    read)."""
     sql, params = count_studies_sql(flt)
     try:
         return int(project.conn.execute(sql, params).fetchone()[0])
