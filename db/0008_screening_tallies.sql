@@ -138,3 +138,7 @@ BEGIN
      WHERE j.study_id = NEW.id
     ON CONFLICT DO UPDATE SET studies = studies + excluded.studies;
 END;
+
+-- 4. Every event of a kind in order (resolutions, read for the studies table's screening
+-- column on every page it draws): a range of this index instead of a scan of all events.
+CREATE INDEX events_kind ON events(kind, id);

@@ -347,7 +347,9 @@ def _decision_clause(decision: str, reviewer_id: int | None) -> tuple[str, list[
     if decision == "unscreened":
         return ("NOT EXISTS (SELECT 1 FROM screening_current j WHERE j.reviewer_id IS ? "
                 "AND j.study_id = s.id)", [reviewer_id])
-    return ("s.id IN (SELECT j.study_id FROM screening_current j WHERE j.reviewer_id IS ? "
+    # "+": the sort index drives a page (each study tested against the group), not the
+    # group's studies sorted whole.
+    return ("+s.id IN (SELECT j.study_id FROM screening_current j WHERE j.reviewer_id IS ? "
             "AND j.decision = ?)", [reviewer_id, decision])
 
 
