@@ -302,13 +302,14 @@ def live_clause(column: str = "s.id") -> str:
     return f"{column} NOT IN (SELECT id FROM studies INDEXED BY studies_deleted WHERE deleted = 1)"
 
 
-#: From this many full-text hits on, a sorted list of them is read in the sort index's
-#: order, each study tested against the hits, rather than reading every hit's wide row
-#: for its sort key and sorting them.
+#: From this many full-text hits (or studies in a screening group) on, a sorted list of
+#: them is read in the sort index's order, each study tested against the hits, rather than
+#: reading every hit's wide row for its sort key and sorting them.
 MANY_HITS = 2000
 
 
-def _where(flt: StudyFilter, *, many_hits: bool = False) -> tuple[str, list[Any]]:
+def _where(flt: StudyFilter, *, many_hits: bool = False, big_group: bool = False
+           ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if not flt.include_deleted:
@@ -327,7 +328,7 @@ def _where(flt: StudyFilter, *, many_hits: bool = False) -> tuple[str, list[Any]
                            "(SELECT rowid FROM studies_fts WHERE studies_fts MATCH ?)")
             params.append(expr)
     if flt.decision:
-        clause, values = _decision_clause(flt.decision, flt.reviewer_id)
+        clause, values = _decision_clause(flt.decision, flt.reviewer_id, big=big_group)
         clauses.append(clause)
         params.extend(values)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
@@ -338,27 +339,29 @@ SCREENING_GROUPS = ("include", "exclude", "maybe", "unscreened")
 TALLY_ALL_STUDIES = 0
 
 
-def _decision_clause(decision: str, reviewer_id: int | None) -> tuple[str, list[Any]]:
+def _decision_clause(decision: str, reviewer_id: int | None, *, big: bool = False
+                     ) -> tuple[str, list[Any]]:
     """SQL keeping the studies in the reviewer's screening group ``decision``: from their
     current decisions in the maintained ``screening_current`` (db/0008), one probe of its
-    key per study tested ("unscreened") or the reviewer's decisions of that kind."""
+    key per study tested ("unscreened") or the reviewer's decisions of that kind (``big``:
+    at least :data:`MANY_HITS` of them)."""
     if decision not in SCREENING_GROUPS:
         raise StoreError(f"No screening group called {decision!r}")
     if decision == "unscreened":
         return ("NOT EXISTS (SELECT 1 FROM screening_current j WHERE j.reviewer_id IS ? "
                 "AND j.study_id = s.id)", [reviewer_id])
-    # "+": the sort index drives a page (each study tested against the group), not the
-    # group's studies sorted whole.
-    return ("+s.id IN (SELECT j.study_id FROM screening_current j WHERE j.reviewer_id IS ? "
-            "AND j.decision = ?)", [reviewer_id, decision])
+    # "+" for a big group: the sort index drives a page (each study tested against the
+    # group), rather than the group's studies being read and sorted whole.
+    return (f"{'+' if big else ''}s.id IN (SELECT j.study_id FROM screening_current j "
+            "WHERE j.reviewer_id IS ? AND j.decision = ?)", [reviewer_id, decision])
 
 
 def study_ids_sql(
     flt: StudyFilter = StudyFilter(), *, offset: int = 0, limit: int | None = None,
-    many_hits: bool = False,
+    many_hits: bool = False, big_group: bool = False,
 ) -> tuple[str, list[Any]]:
     """The query behind :func:`query_study_ids` (``many_hits``: the search matches at
-    least :data:`MANY_HITS` studies).
+    least :data:`MANY_HITS` studies; ``big_group``: so does the screening group).
 
     Every sort key has an index in its ORDER BY's collation (db/0005), so a page of ids
     reads only that index."""
@@ -366,7 +369,8 @@ def study_ids_sql(
     if order is None:
         raise StoreError(f"Cannot sort studies by {flt.sort!r}")
     direction = "DESC" if flt.descending else "ASC"
-    where, params = _where(flt, many_hits=many_hits)
+    # In id order the group drives best: its studies come out of their list in id order.
+    where, params = _where(flt, many_hits=many_hits, big_group=big_group and flt.sort != "id")
     source = "studies s"
     if flt.sort == "id" and where == f" WHERE {live_clause()}":
         # The live studies in id order straight from the deleted-flag index.
@@ -388,7 +392,8 @@ def query_study_ids(
     ``offset`` and ``limit`` give one window of them."""
     try:
         sql, params = study_ids_sql(flt, offset=offset, limit=limit,
-                                    many_hits=_many_hits(project, flt))
+                                    many_hits=_many_hits(project, flt),
+                                    big_group=_big_group(project, flt))
         return [r[0] for r in project.conn.execute(sql, params)]
     except sqlite3.OperationalError as exc:
         if flt.search and ("fts5" in str(exc) or "syntax" in str(exc)):
@@ -504,6 +509,16 @@ def _many_hits(project: Project, flt: StudyFilter) -> bool:
         "SELECT count(*) FROM (SELECT rowid FROM studies_fts WHERE studies_fts MATCH ? "
         "LIMIT ?)", (expr, MANY_HITS)).fetchone()
     return int(row[0]) >= MANY_HITS
+
+
+def _big_group(project: Project, flt: StudyFilter) -> bool:
+    """Whether the filter's screening group (include, exclude, maybe) holds at least
+    :data:`MANY_HITS` studies (from the maintained tally)."""
+    if flt.decision not in ("include", "exclude", "maybe"):
+        return False
+    group = StudyFilter(condition_id=flt.condition_id, decision=flt.decision,
+                        reviewer_id=flt.reviewer_id)
+    return count_studies(project, group) >= MANY_HITS
 
 
 def count_studies_sql(flt: StudyFilter = StudyFilter()) -> tuple[str, list[Any]]:
