@@ -36,9 +36,12 @@ SELECT reviewer_id, study_id, coalesce(json_extract(after, '$.decision'), ''), i
       AND e.reviewer_id IS NOT NULL
 ) WHERE rn = 1 AND after IS NOT NULL AND json_type(after, '$.arbitrated') IS NULL;
 
--- 2. How many live (not deleted) studies the project holds, kept as studies arrive, are
--- deleted or come back: the screening queue of all studies and the studies table read it
--- instead of counting the deleted-flag index.
+-- 2. How many live (not deleted) studies the project holds: the screening queue of all
+-- studies and the studies table read it instead of counting the deleted-flag index. New
+-- studies are counted by the one place that inserts them (store/studies.py _upsert_batch),
+-- once per batch: an AFTER INSERT trigger on studies, even an empty one, made every insert
+-- copy the wide new row (~50 us a study, +40% of the store's share of an import).
+-- Deletions and returns are counted by studies_tally_deleted below.
 CREATE TABLE study_stats (
     id   INTEGER PRIMARY KEY CHECK (id = 1),
     live INTEGER NOT NULL
@@ -46,18 +49,9 @@ CREATE TABLE study_stats (
 INSERT INTO study_stats(id, live)
 SELECT 1, count(*) FROM studies INDEXED BY studies_deleted WHERE deleted = 0;
 
-CREATE TRIGGER studies_live_insert AFTER INSERT ON studies WHEN NEW.deleted = 0
-BEGIN
-    UPDATE study_stats SET live = live + 1;
-END;
 CREATE TRIGGER studies_live_delete AFTER DELETE ON studies WHEN OLD.deleted = 0
 BEGIN
     UPDATE study_stats SET live = live - 1;
-END;
-CREATE TRIGGER studies_live_deleted AFTER UPDATE OF deleted ON studies
-WHEN OLD.deleted <> NEW.deleted
-BEGIN
-    UPDATE study_stats SET live = live + iif(NEW.deleted = 1, -1, 1);
 END;
 
 -- 3. Each reviewer's screening progress: how many live studies they have a current decision
@@ -130,6 +124,7 @@ END;
 CREATE TRIGGER studies_tally_deleted AFTER UPDATE OF deleted ON studies
 WHEN OLD.deleted <> NEW.deleted
 BEGIN
+    UPDATE study_stats SET live = live + iif(NEW.deleted = 1, -1, 1);
     INSERT INTO screening_tally(reviewer_id, condition_id, decision, studies)
     SELECT j.reviewer_id, scope.condition_id, j.decision, iif(NEW.deleted = 1, -1, 1)
       FROM screening_current j

@@ -182,6 +182,7 @@ def _upsert_batch(
                                      if pmid and doi and pmid not in stored])
     written: set[str] = set()
     fts_rows: list[tuple[Any, ...]] = []  # inserted in one go (before any FTS delete)
+    new_live = 0
     for record in rows:
         pmid = record.pmid
         if pmid and pmid not in written:
@@ -204,6 +205,7 @@ def _upsert_batch(
         if existing is None:
             cur = conn.execute(_INSERT, (*values, now))
             study_id = int(cur.lastrowid or 0)
+            new_live += 1
             fts_rows.append((study_id, *record.fts))
             result.new_ids.append(study_id)
             if record.retracted:
@@ -229,6 +231,10 @@ def _upsert_batch(
             )
     if fts_rows:
         _index_text(conn, fts_rows)
+    if new_live:
+        # The live count (db/0008 study_stats) is kept here, the one place that inserts
+        # studies: a trigger on every insert would copy each wide new row once more.
+        conn.execute("UPDATE study_stats SET live = live + ?", (new_live,))
 
 
 def overwrite_study(

@@ -132,6 +132,10 @@ def test_a_project_from_0007_is_rebuilt_without_arbiter_copies(tmp_path: Path) -
         shutil.copy(path, older / path.name)
     db = tmp_path / "project.sqlite3"
     with open_project(db, migrations=older) as old:
+        # Today's store code writes the old project: a stand-in for the live count it
+        # keeps (db/0008), dropped before migrating.
+        old.conn.execute("CREATE TABLE study_stats (id INTEGER PRIMARY KEY, live INTEGER)")
+        old.conn.execute("INSERT INTO study_stats VALUES (1, 0)")
         condition_store.upsert_conditions(old, [{"slug": "crps", "name": "CRPS"}])
         crps = int(old.conn.execute("SELECT id FROM conditions").fetchone()[0])
         study_store.upsert_studies(old, [make_study(pmid=str(63000000 + i)) for i in range(4)],
@@ -145,6 +149,7 @@ def test_a_project_from_0007_is_rebuilt_without_arbiter_copies(tmp_path: Path) -
                      after={"decision": "include", "reason": "", "note": "", "arbitrated": 7})
         assert old.conn.execute("SELECT count(*) FROM screening_current WHERE reviewer_id = ?",
                                 (arb,)).fetchone()[0] == 2  # the copy counted, before
+        old.conn.execute("DROP TABLE study_stats")
     with open_project(db) as project:
         assert [r[0] for r in project.conn.execute(
             "SELECT study_id FROM screening_current WHERE reviewer_id = ?", (arb,))] == [s3]
