@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_study
@@ -156,3 +157,63 @@ def test_a_project_from_0007_is_rebuilt_without_arbiter_copies(tmp_path: Path) -
         assert screening.progress(project, "arb").screened == 1
         assert screening.progress(project, "ana", "crps").include == 1
         assert_counts_agree(project, [crps])
+
+
+def _vm_steps(project: Project, call: Any) -> int:
+    """How many SQLite virtual-machine instructions ``call`` runs (a progress handler
+    called at every instruction): work done, not time taken."""
+    steps = [0]
+
+    def tick() -> int:
+        steps[0] += 1
+        return 0
+
+    project.conn.set_progress_handler(tick, 1)
+    try:
+        call()
+    finally:
+        project.conn.set_progress_handler(None, 1)
+    return steps[0]
+
+
+def _screened_project(path: Path, studies: int) -> Project:
+    """``studies`` studies in two conditions, a tenth screened by two reviewers."""
+    project = open_project(path)
+    condition_store.upsert_conditions(project, [{"slug": "crps", "name": "CRPS"},
+                                                {"slug": "fm", "name": "FM"}])
+    for condition_id, first in ((1, 0), (2, studies // 2)):
+        study_store.upsert_studies(project, [make_study(pmid=str(65000000 + first + i))
+                                             for i in range(studies // 2)],
+                                   condition_id=condition_id)
+    ids = study_store.query_study_ids(project, StudyFilter(sort="id", descending=False))
+    for n, study_id in enumerate(ids[::10]):
+        screening.screen(project, study_id, ("include", "maybe")[n % 2], reviewer="ana")
+        screening.screen(project, study_id, "include", reviewer="ben")
+    return project
+
+
+def test_screening_counts_do_no_more_work_in_a_bigger_project(tmp_path: Path) -> None:
+    """What screening mode reads as it opens, and the table's counts, run as many SQLite
+    instructions at 400 studies as at 40 (they used to count index ranges that grow with
+    the project: the live studies, the reviewer's decisions)."""
+    reads: dict[str, Any] = {
+        "progress": lambda p: screening.progress(p, "ana"),
+        "progress of a condition": lambda p: screening.progress(p, "ana", "crps"),
+        "progress by condition": lambda p: screening.progress_by_condition(p, "ana"),
+        "count all studies": lambda p: study_store.count_studies(p),
+        "count a condition": lambda p: study_store.count_studies(p, StudyFilter(condition_id=1)),
+        "count a screening group": lambda p: study_store.count_studies(p, StudyFilter(
+            decision="include", reviewer_id=store.reviewer_id(p, "ana"))),
+        "count the unscreened": lambda p: study_store.count_studies(p, StudyFilter(
+            condition_id=2, decision="unscreened", reviewer_id=store.reviewer_id(p, "ana"))),
+    }
+    small = _screened_project(tmp_path / "small.sqlite3", 40)
+    big = _screened_project(tmp_path / "big.sqlite3", 400)
+    try:
+        for name, read in reads.items():
+            assert read(small) != read(big), name  # the bigger project has more to count
+            assert _vm_steps(big, lambda r=read: r(big)) <= \
+                _vm_steps(small, lambda r=read: r(small)) + 20, name
+    finally:
+        small.close()
+        big.close()
