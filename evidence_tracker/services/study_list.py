@@ -19,16 +19,14 @@ from evidence_tracker.store.study_window import (
     Touched,
     condition_tree,
     count_between,
-    count_shown,
-    id_page,
     last_event_id,
     neighbour,
     position_of,
 )
 
-__all__ = ["SCREENING_GROUPS", "Touched", "condition_tree", "count_between", "count_shown",
-           "id_page", "last_event_id", "neighbour", "position_of", "screening_status",
-           "touched_since", "with_screening_group"]
+__all__ = ["SCREENING_GROUPS", "Touched", "condition_tree", "count_between", "last_event_id",
+           "neighbour", "position_of", "screening_status", "touched_since",
+           "with_screening_group"]
 
 #: What the decision column can say about a study.
 CONFLICT = "conflict"
@@ -51,7 +49,7 @@ def screening_status(project: Project, study_ids: Iterable[int], viewer: str
     (their own decision), "conflict" (the decisions ``viewer`` may see disagree and no
     arbiter resolved them) or "unscreened" (no decision of theirs)."""
     ids = list(study_ids)
-    items = [Judgement.from_row(r) for r in study_window.current_screening(project, ids)]
+    items = [Judgement.from_row(r) for r in judgement_store.current_screening(project, ids)]
     out = dict.fromkeys(ids, UNSCREENED)
     if not items:
         return out

@@ -15,7 +15,13 @@ from typing import Any
 from evidence_tracker.store.claims import live_claim
 from evidence_tracker.store.database import Project
 from evidence_tracker.store.events import append_event, event_filter
-from evidence_tracker.store.studies import count_studies, live_clause, select_in
+from evidence_tracker.store.studies import (
+    TALLY_ALL_STUDIES,
+    StudyFilter,
+    count_studies,
+    live_clause,
+    select_in,
+)
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -23,6 +29,15 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
         if key in row:
             row[key] = json.loads(row[key]) if row[key] is not None else None
     return row
+
+
+#: Each reviewer's current screening decision with its event: the maintained
+#: ``screening_current`` (db/0008), the one shape of "a reviewer's current screening
+#: decision" (latest event per reviewer and study; withdrawals and arbiters' copies left out).
+_CURRENT_SCREENING = (
+    "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
+    "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note FROM screening_current j "
+    "JOIN events e ON e.id = j.event_id LEFT JOIN reviewers r ON r.id = j.reviewer_id")
 
 
 def current_judgements(
@@ -35,7 +50,16 @@ def current_judgements(
     ``study_id``/``claim_id`` narrow the subjects; give neither for every subject.
     Judgements about a deleted claim (its links, GRADE) are left out, as the claim is,
     unless ``include_deleted_claims`` (blind mode still counts who judged them).
+    Screening decisions come from the maintained ``screening_current``.
     """
+    if kind == "screening" and claim_id is None and not include_arbitrated:
+        where = [f"j.{column} = ?" for column, value in (("study_id", study_id),
+                                                          ("reviewer_id", reviewer_id))
+                 if value is not None]
+        rows = project.db.query(
+            _CURRENT_SCREENING + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY e.id", [v for v in (study_id, reviewer_id) if v is not None])
+        return [_decode(r) for r in rows]
     clauses: list[str] = ["e.kind = ?"]
     params: list[Any] = [kind]
     for column, value in (("study_id", study_id), ("claim_id", claim_id),
@@ -56,6 +80,16 @@ def current_judgements(
         params,
     )
     return [_decode(r) for r in rows]
+
+
+def current_screening(project: Project, study_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Every reviewer's current screening decision about these studies, shaped as
+    :func:`current_judgements` rows, oldest first (one statement per 500 studies)."""
+    columns = ("id", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id", "reviewer",
+               "before", "after", "note")
+    rows = [_decode(dict(zip(columns, values, strict=True))) for values in select_in(
+        project.conn, _CURRENT_SCREENING + " WHERE j.study_id IN ({marks})", study_ids)]
+    return sorted(rows, key=lambda r: int(r["id"]))
 
 
 def change_stamp(project: Project) -> tuple[int, int] | None:
@@ -160,30 +194,19 @@ def design_facts(project: Project, study_ids: Iterable[int]) -> dict[int, dict[s
     return out
 
 
-def _queue_scope(condition_id: int | None, column: str) -> tuple[str, list[Any]]:
-    """SQL keeping ``column`` (a study id) to live studies of the condition (or all)."""
-    live = live_clause(column)
-    if condition_id is None:
-        return live, []
-    return (f"{live} AND EXISTS (SELECT 1 FROM study_conditions q WHERE q.study_id = {column}"
-            " AND q.condition_id = ?)"), [condition_id]
-
-
 def screening_counts(
     project: Project, reviewer_id: int | None, condition_id: int | None = None
 ) -> dict[str, int]:
     """Studies (not deleted) of a condition (or all) and the reviewer's current screening
     decisions about them: {"total": n, "include": i, "exclude": e, "maybe": m}.
 
-    From indexes and the maintained ``screening_current`` (db/0005): the work grows with
-    the reviewer's decisions, not with every event of the project."""
+    From the maintained study_stats, condition_stats and screening_tally (db/0008): a few
+    rows, whatever the size of the project."""
     out = {"total": queue_size(project, condition_id), "include": 0, "exclude": 0, "maybe": 0}
-    if reviewer_id is None:
-        return out
-    scope, params = _queue_scope(condition_id, "j.study_id")
+    scope = TALLY_ALL_STUDIES if condition_id is None else condition_id
     for decision, count in project.conn.execute(
-        "SELECT j.decision, count(*) FROM screening_current j WHERE j.reviewer_id = ? "
-        f"AND {scope} GROUP BY j.decision", [reviewer_id, *params],
+        "SELECT decision, studies FROM screening_tally WHERE reviewer_id = ? "
+        "AND condition_id = ?", [reviewer_id, scope],
     ):
         if decision in ("include", "exclude", "maybe"):
             out[decision] = int(count)
@@ -194,20 +217,16 @@ def screening_counts_by_condition(
     project: Project, reviewer_id: int | None
 ) -> dict[int, dict[str, int]]:
     """:func:`screening_counts` of every condition with live studies (condition id ->
-    counts): the totals from the maintained condition_stats, the decisions from the
-    reviewer's own (so the work grows with the conditions and the reviewer's decisions)."""
+    counts), from the maintained condition_stats and screening_tally: a few rows per
+    condition, whatever the size of the project."""
     out: dict[int, dict[str, int]] = {}
     for condition_id, total in project.conn.execute(
         "SELECT condition_id, live FROM condition_stats WHERE live > 0"
     ):
         out[int(condition_id)] = {"total": int(total), "include": 0, "exclude": 0, "maybe": 0}
-    if reviewer_id is None:
-        return out
     for condition_id, decision, count in project.conn.execute(
-        "SELECT sc.condition_id, j.decision, count(*) FROM screening_current j "
-        "CROSS JOIN study_conditions sc ON sc.study_id = j.study_id "
-        f"WHERE j.reviewer_id = ? AND {live_clause('j.study_id')} "
-        "GROUP BY sc.condition_id, j.decision", [reviewer_id],
+        "SELECT condition_id, decision, studies FROM screening_tally "
+        "WHERE reviewer_id = ? AND condition_id > ?", [reviewer_id, TALLY_ALL_STUDIES],
     ):
         counts = out.get(int(condition_id))
         if counts is not None and decision in ("include", "exclude", "maybe"):
@@ -217,12 +236,8 @@ def screening_counts_by_condition(
 
 def queue_size(project: Project, condition_id: int | None = None) -> int:
     """How many live studies the screening queue of a condition (or all studies) holds
-    (a condition's from its maintained condition_stats row)."""
-    if condition_id is None:
-        return count_studies(project)
-    row = project.conn.execute("SELECT live FROM condition_stats WHERE condition_id = ?",
-                               (condition_id,)).fetchone()
-    return int(row[0]) if row else 0
+    (a maintained count)."""
+    return count_studies(project, StudyFilter(condition_id=condition_id))
 
 
 def _queue(condition_id: int | None) -> tuple[str, str, list[str], list[Any]]:
@@ -268,14 +283,8 @@ def queue_position(project: Project, condition_id: int | None, study_id: int) ->
 
 
 def screening_decisions(project: Project, reviewer_id: int) -> list[dict[str, Any]]:
-    """The reviewer's current screening events (``after`` decoded), from the maintained
-    ``screening_current``: one event read per decided study."""
-    rows = project.db.query(
-        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-        "e.before, e.after, e.note FROM screening_current j JOIN events e ON e.id = j.event_id "
-        "WHERE j.reviewer_id = ? ORDER BY e.id", [reviewer_id],
-    )
-    return [_decode(r) for r in rows]
+    """The reviewer's current screening events (``after`` decoded), oldest first."""
+    return current_judgements(project, "screening", reviewer_id=reviewer_id)
 
 
 def condition_rows(project: Project) -> list[tuple[int, str, str, str]]:

@@ -33,22 +33,18 @@ def _json(text: str | None) -> Any:
 
 
 def screening_votes(project: Project) -> list[ScreeningVote]:
-    """Each reviewer's latest screening decision per study (withdrawn ones, and copies an
-    arbiter appended, left out)."""
-    latest: dict[tuple[int, int | None], tuple[int, Any]] = {}
-    for event_id, study_id, reviewer_id, after in project.conn.execute(
-        "SELECT id, study_id, reviewer_id, after FROM events "
-        "WHERE kind = 'screening' AND study_id IS NOT NULL ORDER BY id"
+    """Each reviewer's current screening decision per study (the maintained
+    screening_current: withdrawals and copies an arbiter appended left out), oldest first."""
+    out = []
+    for study_id, reviewer_id, decision, after, event_id in project.conn.execute(
+        "SELECT j.study_id, j.reviewer_id, j.decision, e.after, j.event_id "
+        "FROM screening_current j JOIN events e ON e.id = j.event_id "
+        "WHERE j.decision <> '' ORDER BY j.event_id"
     ):
         value = _json(after)
-        if isinstance(value, dict) and value.get("arbitrated"):
-            continue
-        latest[(int(study_id), reviewer_id)] = (int(event_id), value)
-    out = []
-    for (study_id, reviewer_id), (event_id, value) in latest.items():
-        if isinstance(value, dict) and isinstance(value.get("decision"), str):
-            out.append(ScreeningVote(study_id, reviewer_id, value["decision"],
-                                     str(value.get("reason") or ""), event_id))
+        reason = str(value.get("reason") or "") if isinstance(value, dict) else ""
+        out.append(ScreeningVote(int(study_id), reviewer_id, str(decision), reason,
+                                 int(event_id)))
     return out
 
 

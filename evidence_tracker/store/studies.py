@@ -183,6 +183,7 @@ def _upsert_batch(
                                      if pmid and doi and pmid not in stored])
     written: set[str] = set()
     fts_rows: list[tuple[Any, ...]] = []  # inserted in one go (before any FTS delete)
+    new_live = 0
     for record in rows:
         pmid = record.pmid
         if pmid and pmid not in written:
@@ -205,6 +206,7 @@ def _upsert_batch(
         if existing is None:
             cur = conn.execute(_INSERT, (*values, now))
             study_id = int(cur.lastrowid or 0)
+            new_live += 1
             fts_rows.append((study_id, *record.fts))
             result.new_ids.append(study_id)
             if record.retracted:
@@ -230,6 +232,10 @@ def _upsert_batch(
             )
     if fts_rows:
         _index_text(conn, fts_rows)
+    if new_live:
+        # The live count (db/0008 study_stats) is kept here, the one place that inserts
+        # studies: a trigger on every insert would copy each wide new row once more.
+        conn.execute("UPDATE study_stats SET live = live + ?", (new_live,))
 
 
 def overwrite_study(
@@ -303,13 +309,14 @@ def live_clause(column: str = "s.id") -> str:
     return f"{column} NOT IN (SELECT id FROM studies INDEXED BY studies_deleted WHERE deleted = 1)"
 
 
-#: From this many full-text hits on, a sorted list of them is read in the sort index's
-#: order, each study tested against the hits, rather than reading every hit's wide row
-#: for its sort key and sorting them.
+#: From this many full-text hits (or studies in a screening group) on, a sorted list of
+#: them is read in the sort index's order, each study tested against the hits, rather than
+#: reading every hit's wide row for its sort key and sorting them.
 MANY_HITS = 2000
 
 
-def _where(flt: StudyFilter, *, many_hits: bool = False) -> tuple[str, list[Any]]:
+def _where(flt: StudyFilter, *, many_hits: bool = False, big_group: bool = False
+           ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if not flt.include_deleted:
@@ -328,49 +335,40 @@ def _where(flt: StudyFilter, *, many_hits: bool = False) -> tuple[str, list[Any]
                            "(SELECT rowid FROM studies_fts WHERE studies_fts MATCH ?)")
             params.append(expr)
     if flt.decision:
-        clause, values = _decision_clause(flt.decision, flt.reviewer_id)
+        clause, values = _decision_clause(flt.decision, flt.reviewer_id, big=big_group)
         clauses.append(clause)
         params.extend(values)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-#: A reviewer's live screening decisions: the latest screening event per study (kept
-#: unless withdrawn or an arbiter's copy), read through the events_study index.
-_MY_DECISIONS = (
-    "SELECT e.study_id FROM events e WHERE e.kind = 'screening' AND e.claim_id IS NULL "
-    "AND e.reviewer_id IS ? AND e.after IS NOT NULL "
-    "AND json_extract(e.after, '$.arbitrated') IS NULL "
-    "AND e.id = (SELECT max(x.id) FROM events x WHERE x.kind = 'screening' "
-    "AND x.study_id = e.study_id AND x.claim_id IS NULL AND x.reviewer_id IS e.reviewer_id)"
-)
 SCREENING_GROUPS = ("include", "exclude", "maybe", "unscreened")
+#: The condition id under which screening_tally (db/0008) counts every study's decisions.
+TALLY_ALL_STUDIES = 0
 
 
-#: Whether the reviewer has a live decision about the study ``s``: their latest screening
-#: event about it, one probe of the events_study index per study (the screening queue
-#: tests only the studies it steps over).
-_DECIDED = (
-    "coalesce((SELECT x.after IS NOT NULL AND json_extract(x.after, '$.arbitrated') IS NULL "
-    "FROM events x WHERE x.kind = 'screening' AND x.study_id = s.id AND x.claim_id IS NULL "
-    "AND x.reviewer_id IS ? ORDER BY x.id DESC LIMIT 1), 0)"
-)
-
-
-def _decision_clause(decision: str, reviewer_id: int | None) -> tuple[str, list[Any]]:
+def _decision_clause(decision: str, reviewer_id: int | None, *, big: bool = False
+                     ) -> tuple[str, list[Any]]:
+    """SQL keeping the studies in the reviewer's screening group ``decision``: from their
+    current decisions in the maintained ``screening_current`` (db/0008), one probe of its
+    key per study tested ("unscreened") or the reviewer's decisions of that kind (``big``:
+    at least :data:`MANY_HITS` of them)."""
     if decision not in SCREENING_GROUPS:
         raise StoreError(f"No screening group called {decision!r}")
     if decision == "unscreened":
-        return f"NOT {_DECIDED}", [reviewer_id]
-    return (f"s.id IN ({_MY_DECISIONS} AND json_extract(e.after, '$.decision') = ?)",
-            [reviewer_id, decision])
+        return ("NOT EXISTS (SELECT 1 FROM screening_current j WHERE j.reviewer_id IS ? "
+                "AND j.study_id = s.id)", [reviewer_id])
+    # "+" for a big group: the sort index drives a page (each study tested against the
+    # group), rather than the group's studies being read and sorted whole.
+    return (f"{'+' if big else ''}s.id IN (SELECT j.study_id FROM screening_current j "
+            "WHERE j.reviewer_id IS ? AND j.decision = ?)", [reviewer_id, decision])
 
 
 def study_ids_sql(
     flt: StudyFilter = StudyFilter(), *, offset: int = 0, limit: int | None = None,
-    many_hits: bool = False,
+    many_hits: bool = False, big_group: bool = False,
 ) -> tuple[str, list[Any]]:
     """The query behind :func:`query_study_ids` (``many_hits``: the search matches at
-    least :data:`MANY_HITS` studies).
+    least :data:`MANY_HITS` studies; ``big_group``: so does the screening group).
 
     Every sort key has an index in its ORDER BY's collation (db/0005), so a page of ids
     reads only that index."""
@@ -378,7 +376,8 @@ def study_ids_sql(
     if order is None:
         raise StoreError(f"Cannot sort studies by {flt.sort!r}")
     direction = "DESC" if flt.descending else "ASC"
-    where, params = _where(flt, many_hits=many_hits)
+    # In id order the group drives best: its studies come out of their list in id order.
+    where, params = _where(flt, many_hits=many_hits, big_group=big_group and flt.sort != "id")
     source = "studies s"
     if flt.sort == "id" and where == f" WHERE {live_clause()}":
         # The live studies in id order straight from the deleted-flag index.
@@ -400,7 +399,8 @@ def query_study_ids(
     ``offset`` and ``limit`` give one window of them."""
     try:
         sql, params = study_ids_sql(flt, offset=offset, limit=limit,
-                                    many_hits=_many_hits(project, flt))
+                                    many_hits=_many_hits(project, flt),
+                                    big_group=_big_group(project, flt))
         return [r[0] for r in project.conn.execute(sql, params)]
     except sqlite3.OperationalError as exc:
         if flt.search and ("fts5" in str(exc) or "syntax" in str(exc)):
@@ -518,22 +518,45 @@ def _many_hits(project: Project, flt: StudyFilter) -> bool:
     return int(row[0]) >= MANY_HITS
 
 
+def _big_group(project: Project, flt: StudyFilter) -> bool:
+    """Whether the filter's screening group (include, exclude, maybe) holds at least
+    :data:`MANY_HITS` studies (from the maintained tally)."""
+    if flt.decision not in ("include", "exclude", "maybe"):
+        return False
+    group = StudyFilter(condition_id=flt.condition_id, decision=flt.decision,
+                        reviewer_id=flt.reviewer_id)
+    return count_studies(project, group) >= MANY_HITS
+
+
 def count_studies_sql(flt: StudyFilter = StudyFilter()) -> tuple[str, list[Any]]:
-    """The query behind :func:`count_studies`."""
-    plain = not flt.search.strip() and not flt.include_deleted and not flt.decision
-    if plain and flt.condition_id is None:
-        # All live studies: a range of the deleted-flag index.
-        return "SELECT count(*) FROM studies INDEXED BY studies_deleted WHERE deleted = 0", []
-    if plain and flt.condition_id is not None:
-        # A condition's live studies: its range of the study_conditions index.
-        return ("SELECT count(*) FROM study_conditions sc WHERE sc.condition_id = ? AND "
-                f"{live_clause('sc.study_id')}", [flt.condition_id])
-    where, params = _where(flt)
-    return f"SELECT count(*) FROM studies s{where}", params
+    """The query behind :func:`count_studies`: without a search, a maintained count
+    (db/0005 condition_stats, db/0008 study_stats and screening_tally)."""
+    plain = not flt.search.strip() and not flt.include_deleted
+    if not plain:
+        where, params = _where(flt)
+        return f"SELECT count(*) FROM studies s{where}", params
+    if flt.condition_id is None:
+        live, params = "SELECT live FROM study_stats", []
+    else:
+        live = ("SELECT coalesce((SELECT live FROM condition_stats WHERE condition_id = ?), "
+                "0)")
+        params = [flt.condition_id]
+    if not flt.decision:
+        return live, params
+    if flt.decision not in SCREENING_GROUPS:
+        raise StoreError(f"No screening group called {flt.decision!r}")
+    scope = [flt.reviewer_id,
+             TALLY_ALL_STUDIES if flt.condition_id is None else flt.condition_id]
+    if flt.decision == "unscreened":
+        return (f"SELECT ({live}) - coalesce((SELECT sum(studies) FROM screening_tally "
+                "WHERE reviewer_id IS ? AND condition_id = ?), 0)", [*params, *scope])
+    return ("SELECT coalesce((SELECT studies FROM screening_tally WHERE reviewer_id IS ? "
+            "AND condition_id = ? AND decision = ?), 0)", [*scope, flt.decision])
 
 
 def count_studies(project: Project, flt: StudyFilter = StudyFilter()) -> int:
-    """How many studies match ``flt`` (from indexes: no study row is read)."""
+    """How many studies match ``flt`` (from maintained counts or indexes: no study row is
+    read)."""
     sql, params = count_studies_sql(flt)
     try:
         return int(project.conn.execute(sql, params).fetchone()[0])

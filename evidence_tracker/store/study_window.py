@@ -9,22 +9,13 @@ redraw those rows and nothing else.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from evidence_tracker.domain.models import Condition
 from evidence_tracker.store.database import Project, StoreError
-from evidence_tracker.store.studies import (
-    SORTABLE,
-    StudyFilter,
-    _where,
-    count_studies,
-    query_study_ids,
-    select_in,
-)
+from evidence_tracker.store.studies import SORTABLE, StudyFilter, _where
 
 
 def _order(flt: StudyFilter) -> tuple[str, str]:
@@ -41,16 +32,6 @@ def _run(project: Project, flt: StudyFilter, sql: str, params: list[Any]) -> lis
         if flt.search and ("fts5" in str(exc) or "syntax" in str(exc)):
             raise StoreError(f"Cannot search for {flt.search!r}: {exc}") from exc
         raise
-
-
-def id_page(project: Project, flt: StudyFilter, offset: int, limit: int) -> list[int]:
-    """The ids of rows ``offset`` .. ``offset + limit`` of ``flt``, in display order."""
-    return query_study_ids(project, flt, offset=max(0, offset), limit=limit)
-
-
-def count_shown(project: Project, flt: StudyFilter) -> int:
-    """How many studies the table shows for ``flt`` (screening groups included)."""
-    return count_studies(project, flt)
 
 
 def position_of(project: Project, flt: StudyFilter, study_id: int) -> int | None:
@@ -115,33 +96,6 @@ def touched_since(project: Project, since: int) -> Touched:
         if claim_id is not None:
             claims.add(int(claim_id))
     return Touched(last, frozenset(studies), frozenset(claims))
-
-
-def current_screening(project: Project, study_ids: Iterable[int]) -> list[dict[str, Any]]:
-    """Every reviewer's live screening decision about these studies (the latest event per
-    study and reviewer, withdrawn ones and arbiters' copies left out), shaped as
-    :func:`evidence_tracker.store.judgements.current_judgements` rows, oldest first."""
-    rows: list[dict[str, Any]] = []
-    columns = ("id", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id", "reviewer",
-               "before", "after", "note")
-    sql = ("SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-           "coalesce(r.name, ''), e.before, e.after, e.note FROM events e "
-           "LEFT JOIN reviewers r ON r.id = e.reviewer_id "
-           "WHERE e.kind = 'screening' AND e.study_id IN ({marks}) AND e.claim_id IS NULL "
-           "AND e.id = (SELECT max(x.id) FROM events x WHERE x.kind = 'screening' "
-           "AND x.study_id = e.study_id AND x.claim_id IS NULL "
-           "AND x.reviewer_id IS e.reviewer_id)")
-    for values in select_in(project.conn, sql, study_ids):
-        row = dict(zip(columns, values, strict=True))
-        if row["after"] is None:
-            continue
-        for key in ("after", "before"):
-            row[key] = json.loads(row[key]) if row[key] is not None else None
-        if isinstance(row["after"], dict) and row["after"].get("arbitrated") is not None:
-            continue
-        rows.append(row)
-    rows.sort(key=lambda r: int(r["id"]))
-    return rows
 
 
 def condition_tree(project: Project) -> list[Condition]:

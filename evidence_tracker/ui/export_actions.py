@@ -114,8 +114,11 @@ class ExportActions(QObject):
         scopes: list[tuple[str, Any]] = []
         if selected:
             scopes.append((f"Selected studies ({len(selected)})", ("ids", selected)))
-        shown = study_store.query_study_ids(self.context.project, self.shown_filter())
-        scopes.append((f"Studies shown in the table ({len(shown)})", ("ids", shown)))
+        # The count labels the choice; the ids are read only when the export runs, off the
+        # GUI thread (100,000 of them took ~0.5 s to read as the dialog opened).
+        shown = self.shown_filter()
+        count = study_store.count_studies(self.context.project, shown)
+        scopes.append((f"Studies shown in the table ({count})", ("filter", shown)))
         scopes.append(("All studies", ("all", None)))
         for claim in claim_store.list_claims(self.context.project):
             scopes.append((f"Studies linked to {claim.code}: {claim.text[:60]}",
@@ -137,14 +140,19 @@ class ExportActions(QObject):
             self.export_to(Path(path), fmt, dialog.value("scope"))
 
     def export_to(self, path: Path, fmt: ExportFormat, scope: tuple[str, Any]) -> None:
+        """Export in the background. ``scope``: ("ids", study ids), ("filter", a
+        StudyFilter: the studies it matches, in its order), ("claim", code) or ("all",
+        None)."""
         kind, value = scope
         db_path = self.context.project.path
         viewer = self.context.reviewer.name  # blind mode: only what this reviewer may see
 
         def work(_report: object) -> export_service.ExportResult:
             with open_project(db_path) as project:
+                ids = study_store.query_study_ids(project, value) if kind == "filter" else \
+                    value if kind == "ids" else None
                 return export_service.export_studies(
-                    project, fmt, path, study_ids=value if kind == "ids" else None,
+                    project, fmt, path, study_ids=ids,
                     claims=[value] if kind == "claim" else (), viewer=viewer)
 
         self._background(work, lambda r: self._say(

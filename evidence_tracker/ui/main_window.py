@@ -560,15 +560,7 @@ class MainWindow(QMainWindow):
             f"{fmt.label} (*{fmt.extension})")
         if not path:
             return dialog
-        db_path = self.project.path
-
-        def work(_report: object) -> list[int]:
-            with project_service.open_for_reading(db_path) as project:
-                return study_store.query_study_ids(project, flt)
-
-        self.context.run_task(
-            work, lambda ids: self.exports.export_to(Path(path), fmt, ("ids", ids)),
-            "Export", self)
+        self.exports.export_to(Path(path), fmt, ("filter", flt))
         return dialog
 
     # -- slots -----------------------------------------------------------------------------

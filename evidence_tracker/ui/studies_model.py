@@ -71,7 +71,7 @@ def main_type(types: list[str]) -> str:
 
 
 class StudiesTableModel(QAbstractTableModel):
-    """Windows of row ids from ``services.study_list.id_page``; rows from ``fetch_rows``;
+    """Windows of row ids from ``store.studies.query_study_ids``; rows from ``fetch_rows``;
     the screening column from ``study_list.screening_status`` for ``reviewer``."""
 
     def __init__(self, project: Project | None = None, parent: Any = None, *,
@@ -144,7 +144,7 @@ class StudiesTableModel(QAbstractTableModel):
     def _query_count(self) -> int:
         if self._project is None:
             return 0
-        return study_list.count_shown(self._project, self._filter)
+        return study_store.count_studies(self._project, self._filter)
 
     def update_studies(self, study_ids: set[int] | frozenset[int]) -> None:
         """These studies were written (a judgement, a revision): re-read their rows where
@@ -173,8 +173,8 @@ class StudiesTableModel(QAbstractTableModel):
         if self._project is None:
             return []
         try:
-            ids = study_list.id_page(self._project, flt or self._filter, number * ID_WINDOW,
-                                     ID_WINDOW)
+            ids = study_store.query_study_ids(self._project, flt or self._filter,
+                                              offset=number * ID_WINDOW, limit=ID_WINDOW)
         except Exception:  # called from data(): never raise into Qt
             if not self._failed_once:
                 log.exception("cannot read the ids of window %s", number)

@@ -21,7 +21,7 @@ from conftest import make_study
 
 from evidence_tracker.domain.claims import Pico
 from evidence_tracker.domain.models import Author
-from evidence_tracker.services import evidence, review, screening
+from evidence_tracker.services import evidence, review, screening, study_list
 from evidence_tracker.store import Project, open_project, study_facts
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import conditions as condition_store
@@ -30,7 +30,7 @@ from evidence_tracker.store.events import ensure_reviewer
 
 #: Tables that grow with the project (studies, decisions): never read row by row.
 BIG_TABLES = ("studies", "events", "study_conditions", "screening_current", "study_fts_text",
-              "study_revisions")
+              "study_revisions", "screening_tally")
 #: What one scaled-up row of the small project stands for in sqlite_stat1.
 SCALE = 2000
 _KEYWORDS = {"where", "join", "left", "inner", "on", "indexed", "group", "order", "limit",
@@ -128,8 +128,9 @@ HOT: list[tuple[str, Case, bool]] = [
         p, [_crps(p)]), False),
     ("claim page links", lambda p: claim_store.current_link_rows(p, claim_id=_claim(p)),
      False),
+    # What screening mode reads as it opens (and after another window's write).
     ("screening progress by condition", lambda p: screening.progress_by_condition(p, "ana"),
-     False),
+     True),
     ("screening progress", lambda p: screening.progress(p, "ana"), True),
     ("screening progress of a condition", lambda p: screening.progress(p, "ana", "crps"),
      True),
@@ -145,6 +146,11 @@ HOT: list[tuple[str, Case, bool]] = [
     ("undo and redo available", lambda p: review.undo_available(p, "ana", ["screening"]),
      True),
     ("study by PMID", lambda p: study_store.find_study_id(p, "31000003"), True),
+    ("screening column of a page", lambda p: study_list.screening_status(
+        p, study_store.query_study_ids(p, study_store.StudyFilter(), limit=50), "ana"), False),
+    ("count all studies, maintained", study_store.count_studies, True),
+    ("count a condition's studies, maintained", lambda p: study_store.count_studies(
+        p, study_store.StudyFilter(condition_id=_crps(p))), True),
     ("study by DOI", lambda p: study_store.find_study_id(p, "10.1000/ET.31000003"), True),
 ]
 for _sort in study_store.SORTABLE:
@@ -169,6 +175,32 @@ def _search_page(project: Project) -> list[int]:
 
 
 HOT.append(("a page of a search with many hits", _search_page, False))
+
+
+def _big_group_page(project: Project, flt: study_store.StudyFilter) -> list[int]:
+    """A page of a screening group holding many studies (here: any number, none too)."""
+    many = study_store.MANY_HITS
+    study_store.MANY_HITS = 0
+    try:
+        return study_store.query_study_ids(project, flt, limit=200)
+    finally:
+        study_store.MANY_HITS = many
+
+
+for _group in study_store.SCREENING_GROUPS:
+    for _condition in (False, True):
+        _name = f"screening filter {_group}{' in a condition' if _condition else ''}"
+
+        def _screening_filter(p: Project, g: str = _group, c: bool = _condition
+                              ) -> study_store.StudyFilter:
+            return study_list.with_screening_group(
+                p, study_store.StudyFilter(condition_id=_crps(p) if c else None), g, "ana")
+
+        HOT.append((f"{_name}: a page", lambda p, f=_screening_filter: _big_group_page(
+                    p, f(p)), False))
+        # The table's count under a screening filter: maintained tallies, per decision.
+        HOT.append((f"{_name}: count", lambda p, f=_screening_filter: study_store.
+                    count_studies(p, f(p)), True))
 HOT.append(("a condition's studies by year", lambda p: study_store.query_study_ids(
     p, study_store.StudyFilter(condition_id=_crps(p)), limit=200), False))
 

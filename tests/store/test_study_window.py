@@ -37,7 +37,7 @@ def test_pages_and_positions_agree_with_the_full_list(studies: Project, sort: st
     flt = StudyFilter(sort=sort, descending=descending)
     ids = query_study_ids(studies, flt)
     assert len(ids) == 22
-    pages = [study_window.id_page(studies, flt, start, 5) for start in range(0, 25, 5)]
+    pages = [query_study_ids(studies, flt, offset=start, limit=5) for start in range(0, 25, 5)]
     assert [i for page in pages for i in page] == ids
     assert [study_window.position_of(studies, flt, i) for i in ids] == list(range(len(ids)))
     deleted = studies.conn.execute("SELECT id FROM studies WHERE deleted = 1").fetchone()[0]

@@ -161,3 +161,32 @@ def test_export_and_report_run_in_the_background(window, qtbot, tmp_path: Path) 
     qtbot.waitUntil(report.exists, timeout=20000)
     qtbot.waitUntil(lambda: "Wrote the audit report" in actions.last_message, timeout=10000)
     assert "Katy Pain and Spine" in report.read_text(encoding="utf-8")
+
+
+def test_export_dialog_counts_the_shown_studies_and_reads_their_ids_in_the_export(
+        window, qtbot, tmp_path: Path) -> None:
+    """The "Studies shown in the table (N)" choice is labelled from a count: opening the
+    dialog reads no study ids on the GUI thread (at 100,000 studies that took ~0.5 s); the
+    export reads them in the background and writes exactly the shown studies, in order."""
+    actions = actions_of(window)
+    shown = window.current_filter()
+    statements: list[str] = []
+    window.project.conn.set_trace_callback(statements.append)
+    try:
+        scopes = dict(actions.export_scopes())
+    finally:
+        window.project.conn.set_trace_callback(None)
+    assert not [s for s in statements if s.lstrip().startswith("SELECT s.id FROM")]
+    count = study_store.count_studies(window.project, shown)
+    assert count > 1
+    scope = scopes[f"Studies shown in the table ({count})"]
+    out = tmp_path / "shown.ris"
+    actions.export_to(out, ExportFormat.RIS, scope)
+    qtbot.waitUntil(lambda: f"Exported {count} studies" in actions.last_message,
+                    timeout=10000)
+    written = [line.split("  - ", 1)[1].strip() for line in
+               out.read_text(encoding="utf-8").splitlines() if line.startswith("AN  - ")]
+    rows = study_store.fetch_rows(window.project, study_store.query_study_ids(window.project,
+                                                                              shown))
+    pmids = [rows[i]["pmid"] for i in study_store.query_study_ids(window.project, shown)]
+    assert written == pmids
