@@ -1,0 +1,3 @@
+-- Placeholder on branch syncorder only, so that 0009 applies (migrations are numbered
+-- 1..N). The lead drops this file at merge: the real 0007 comes from another branch.
+SELECT 1;
