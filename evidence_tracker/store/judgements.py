@@ -1,7 +1,9 @@
 """Queries over the events table for screening, appraisal, GRADE, links and resolutions.
 
-Rows are plain dicts with ``after``/``before`` decoded from JSON. A reviewer's current
-judgement of a subject is their latest event of that kind about it (``after`` NULL means
+Rows are plain dicts with ``after``/``before`` decoded from JSON and the event's
+``ordinal`` (its place in the order every machine of a team agrees on,
+:func:`evidence_tracker.store.events.ordinal`). A reviewer's current judgement of a subject
+is their latest event of that kind about it in that order (``after`` NULL means
 withdrawn). Events an arbiter appends to carry a resolution into the judgements that
 other modules read (``after.arbitrated``) are left out unless asked for.
 """
@@ -13,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from evidence_tracker.store.database import Project
-from evidence_tracker.store.events import append_event, event_filter
+from evidence_tracker.store.events import append_event, event_filter, ordinal
 from evidence_tracker.store.studies import count_studies, live_clause, select_in
 
 
@@ -42,12 +44,13 @@ def current_judgements(
     arbitrated = "" if include_arbitrated else \
         " AND json_extract(x.after, '$.arbitrated') IS NULL"
     rows = project.db.query(
-        "SELECT x.id, x.occurred_at, x.kind, x.study_id, x.claim_id, x.reviewer_id, "
+        "SELECT x.id, x.ordinal, x.occurred_at, x.kind, x.study_id, x.claim_id, x.reviewer_id, "
         "coalesce(r.name, '') AS reviewer, x.before, x.after, x.note FROM ("
-        " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id, e.reviewer_id"
-        f" ORDER BY e.id DESC) AS rn FROM events e WHERE {' AND '.join(clauses)}"
-        ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
-        f"WHERE x.rn = 1 AND x.after IS NOT NULL{arbitrated} ORDER BY x.id",
+        " SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.study_id, o.claim_id, o.reviewer_id"
+        " ORDER BY o.ordinal DESC) AS rn FROM ("
+        f"  SELECT e.*, {ordinal()} AS ordinal FROM events e WHERE {' AND '.join(clauses)}"
+        " ) o) x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
+        f"WHERE x.rn = 1 AND x.after IS NOT NULL{arbitrated} ORDER BY x.ordinal",
         params,
     )
     return [_decode(r) for r in rows]
@@ -66,13 +69,14 @@ def change_stamp(project: Project) -> tuple[int, int] | None:
 def events_of_kind(
     project: Project, kind: str, *, study_id: int | None = None, claim_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Every event of ``kind`` (optionally about one study/claim), oldest first."""
+    """Every event of ``kind`` (optionally about one study/claim), oldest first in the
+    shared order."""
     clauses, params = event_filter(kind, study_id=study_id, claim_id=claim_id)
     rows = project.db.query(
-        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-        "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
+        f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+        "e.reviewer_id, coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
         "FROM events e LEFT JOIN reviewers r ON r.id = e.reviewer_id "
-        f"WHERE {' AND '.join(clauses)} ORDER BY e.id",
+        f"WHERE {' AND '.join(clauses)} ORDER BY ordinal",
         params,
     )
     return [_decode(r) for r in rows]
@@ -81,16 +85,16 @@ def events_of_kind(
 def reviewer_events(
     project: Project, reviewer_id: int, kinds: Sequence[str], *, last: int | None = None,
 ) -> list[dict[str, Any]]:
-    """A reviewer's events of the given kinds, oldest first (for undo and redo); ``last``:
-    only the newest ``last`` of them (read newest first through the events_reviewer index)."""
+    """A reviewer's events of the given kinds, oldest first in the shared order (for undo
+    and redo); ``last``: only the newest ``last`` of them."""
     if not kinds:
         return []
     marks = ", ".join("?" for _ in kinds)
     limit = "" if last is None else f" LIMIT {int(last)}"
     rows = project.db.query(
-        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-        "e.before, e.after, e.note, e.reverts FROM events e "
-        f"WHERE e.reviewer_id = ? AND e.kind IN ({marks}) ORDER BY e.id DESC{limit}",
+        f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+        "e.reviewer_id, e.before, e.after, e.note, e.reverts FROM events e "
+        f"WHERE e.reviewer_id = ? AND e.kind IN ({marks}) ORDER BY ordinal DESC{limit}",
         [reviewer_id, *kinds],
     )
     return [_decode(r) for r in reversed(list(rows))]
@@ -98,8 +102,8 @@ def reviewer_events(
 
 def get_event(project: Project, event_id: int) -> dict[str, Any] | None:
     rows = list(project.db.query(
-        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-        "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
+        f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+        "e.reviewer_id, coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
         "FROM events e LEFT JOIN reviewers r ON r.id = e.reviewer_id WHERE e.id = ?",
         [event_id],
     ))
@@ -266,9 +270,10 @@ def screening_decisions(project: Project, reviewer_id: int) -> list[dict[str, An
     """The reviewer's current screening events (``after`` decoded), from the maintained
     ``screening_current``: one event read per decided study."""
     rows = project.db.query(
-        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-        "e.before, e.after, e.note FROM screening_current j JOIN events e ON e.id = j.event_id "
-        "WHERE j.reviewer_id = ? ORDER BY e.id", [reviewer_id],
+        f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+        "e.reviewer_id, e.before, e.after, e.note FROM screening_current j "
+        "JOIN events e ON e.id = j.event_id WHERE j.reviewer_id = ? ORDER BY ordinal",
+        [reviewer_id],
     )
     return [_decode(r) for r in rows]
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from evidence_tracker.domain.models import StoredStudy
 from evidence_tracker.store.database import Project
+from evidence_tracker.store.events import ordinal
 from evidence_tracker.store.studies import _stored, study_conditions
 
 
@@ -33,12 +34,13 @@ def _json(text: str | None) -> Any:
 
 
 def screening_votes(project: Project) -> list[ScreeningVote]:
-    """Each reviewer's latest screening decision per study (withdrawn ones, and copies an
+    """Each reviewer's latest screening decision per study, in the shared order (withdrawn
+    ones, and copies an
     arbiter appended, left out)."""
     latest: dict[tuple[int, int | None], tuple[int, Any]] = {}
     for event_id, study_id, reviewer_id, after in project.conn.execute(
-        "SELECT id, study_id, reviewer_id, after FROM events "
-        "WHERE kind = 'screening' AND study_id IS NOT NULL ORDER BY id"
+        "SELECT e.id, e.study_id, e.reviewer_id, e.after FROM events e "
+        f"WHERE e.kind = 'screening' AND e.study_id IS NOT NULL ORDER BY {ordinal()}"
     ):
         value = _json(after)
         if isinstance(value, dict) and value.get("arbitrated"):
@@ -56,8 +58,8 @@ def screening_resolutions(project: Project) -> dict[int, tuple[str, str]]:
     """Study id -> (decision, reason) of the latest arbiter's screening resolution."""
     out: dict[int, tuple[str, str]] = {}
     for study_id, after in project.conn.execute(
-        "SELECT study_id, after FROM events WHERE kind = 'resolution' AND study_id IS NOT "
-        "NULL ORDER BY id"
+        "SELECT e.study_id, e.after FROM events e WHERE e.kind = 'resolution' "
+        f"AND e.study_id IS NOT NULL ORDER BY {ordinal()}"
     ):
         value = _json(after)
         if not isinstance(value, dict) or value.get("of") != "screening":

@@ -16,6 +16,7 @@ from evidence_tracker.domain.dedupe import doi_key
 from evidence_tracker.domain.models import StoredStudy, Study
 from evidence_tracker.domain.raw import compress_raw
 from evidence_tracker.store.database import Project, StoreError, utcnow
+from evidence_tracker.store.events import ordinal
 from evidence_tracker.store.study_columns import (
     COMPARED,
     FTS_COLUMNS,
@@ -333,14 +334,16 @@ def _where(flt: StudyFilter, *, many_hits: bool = False) -> tuple[str, list[Any]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-#: A reviewer's live screening decisions: the latest screening event per study (kept
-#: unless withdrawn or an arbiter's copy), read through the events_study index.
+#: A reviewer's live screening decisions: the latest screening event per study in the
+#: shared order (kept unless withdrawn or an arbiter's copy), read through the
+#: events_study index.
 _MY_DECISIONS = (
     "SELECT e.study_id FROM events e WHERE e.kind = 'screening' AND e.claim_id IS NULL "
     "AND e.reviewer_id IS ? AND e.after IS NOT NULL "
     "AND json_extract(e.after, '$.arbitrated') IS NULL "
-    "AND e.id = (SELECT max(x.id) FROM events x WHERE x.kind = 'screening' "
-    "AND x.study_id = e.study_id AND x.claim_id IS NULL AND x.reviewer_id IS e.reviewer_id)"
+    "AND e.id = (SELECT x.id FROM events x WHERE x.kind = 'screening' "
+    "AND x.study_id = e.study_id AND x.claim_id IS NULL AND x.reviewer_id IS e.reviewer_id "
+    f"ORDER BY {ordinal('x')} DESC LIMIT 1)"
 )
 SCREENING_GROUPS = ("include", "exclude", "maybe", "unscreened")
 
@@ -351,7 +354,7 @@ SCREENING_GROUPS = ("include", "exclude", "maybe", "unscreened")
 _DECIDED = (
     "coalesce((SELECT x.after IS NOT NULL AND json_extract(x.after, '$.arbitrated') IS NULL "
     "FROM events x WHERE x.kind = 'screening' AND x.study_id = s.id AND x.claim_id IS NULL "
-    "AND x.reviewer_id IS ? ORDER BY x.id DESC LIMIT 1), 0)"
+    f"AND x.reviewer_id IS ? ORDER BY {ordinal('x')} DESC LIMIT 1), 0)"
 )
 
 

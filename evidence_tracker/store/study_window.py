@@ -17,6 +17,7 @@ from typing import Any
 
 from evidence_tracker.domain.models import Condition
 from evidence_tracker.store.database import Project, StoreError
+from evidence_tracker.store.events import ordinal
 from evidence_tracker.store.studies import (
     SORTABLE,
     StudyFilter,
@@ -119,18 +120,19 @@ def touched_since(project: Project, since: int) -> Touched:
 
 def current_screening(project: Project, study_ids: Iterable[int]) -> list[dict[str, Any]]:
     """Every reviewer's live screening decision about these studies (the latest event per
-    study and reviewer, withdrawn ones and arbiters' copies left out), shaped as
+    study and reviewer in the shared order, withdrawn ones and arbiters' copies left out),
+    shaped as
     :func:`evidence_tracker.store.judgements.current_judgements` rows, oldest first."""
     rows: list[dict[str, Any]] = []
-    columns = ("id", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id", "reviewer",
-               "before", "after", "note")
-    sql = ("SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-           "coalesce(r.name, ''), e.before, e.after, e.note FROM events e "
+    columns = ("id", "ordinal", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id",
+               "reviewer", "before", "after", "note")
+    sql = (f"SELECT e.id, {ordinal()}, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+           "e.reviewer_id, coalesce(r.name, ''), e.before, e.after, e.note FROM events e "
            "LEFT JOIN reviewers r ON r.id = e.reviewer_id "
            "WHERE e.kind = 'screening' AND e.study_id IN ({marks}) AND e.claim_id IS NULL "
-           "AND e.id = (SELECT max(x.id) FROM events x WHERE x.kind = 'screening' "
+           "AND e.id = (SELECT x.id FROM events x WHERE x.kind = 'screening' "
            "AND x.study_id = e.study_id AND x.claim_id IS NULL "
-           "AND x.reviewer_id IS e.reviewer_id)")
+           f"AND x.reviewer_id IS e.reviewer_id ORDER BY {ordinal('x')} DESC LIMIT 1)")
     for values in select_in(project.conn, sql, study_ids):
         row = dict(zip(columns, values, strict=True))
         if row["after"] is None:
@@ -140,7 +142,7 @@ def current_screening(project: Project, study_ids: Iterable[int]) -> list[dict[s
         if isinstance(row["after"], dict) and row["after"].get("arbitrated") is not None:
             continue
         rows.append(row)
-    rows.sort(key=lambda r: int(r["id"]))
+    rows.sort(key=lambda r: int(r["ordinal"]))
     return rows
 
 

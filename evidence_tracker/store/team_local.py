@@ -271,13 +271,14 @@ def pending_batch(project: Project, login: str, event_limit: int | None = None) 
                      events=pending_events(project, login, event_limit))
 
 
-def mark_pushed(project: Project, batch: WireBatch) -> None:
-    """After the server committed ``batch``: remember what it holds (one local step)."""
+def mark_pushed(project: Project, batch: WireBatch, event_seqs: dict[str, int]) -> None:
+    """After the server committed ``batch``: remember what it holds, and each event's
+    place in the server's order (``event_seqs``: uid -> seq), in one local step."""
     conn = project.conn
     with project.transaction():
         conn.executemany("UPDATE team_event_ids SET pushed_hash = ?, pushed_chain = "
-                         "(SELECT hash FROM events WHERE id = event_id) WHERE uid = ?",
-                         [(h, uid) for uid, h, _ in batch.events])
+                         "(SELECT hash FROM events WHERE id = event_id), seq = ? WHERE uid = ?",
+                         [(h, event_seqs.get(uid), uid) for uid, h, _ in batch.events])
         conn.executemany("UPDATE team_claim_ids SET pushed_hash = ? WHERE uid = ?",
                          [(h, uid) for uid, h, _ in batch.claims])
         conn.executemany("UPDATE team_source_ids SET pushed_hash = ? WHERE uid = ?",
@@ -316,12 +317,22 @@ def forget_pushed(project: Project) -> None:
         for table in ("team_event_ids", "team_claim_ids", "team_source_ids"):
             project.conn.execute(f"UPDATE {table} SET pushed_hash = NULL "
                                  + ("WHERE origin = 'local'" if table == "team_event_ids" else ""))
+        # The server's order is gone with what it lost: events count as not travelled
+        # until pushed or pulled again (a restored sequence may hand out numbers again).
+        project.conn.execute("UPDATE team_event_ids SET seq = NULL WHERE seq IS NOT NULL")
         project.conn.execute("DELETE FROM team_study_sync")
         project.conn.execute("DELETE FROM team_condition_sync")
         project.conn.execute("UPDATE team_link SET pull_cursor = 0")
 
 
 # -- applying what was pulled --------------------------------------------------------------
+
+
+def set_event_seqs(project: Project, seqs: Iterable[tuple[str, int]]) -> None:
+    """The server's order of events already here (pulled again, or seen again after a
+    restore): kept where it changed (db/0009 then works out screening_current again)."""
+    project.conn.executemany("UPDATE team_event_ids SET seq = ? WHERE uid = ? AND seq IS NOT ?",
+                             [(seq, uid, seq) for uid, seq in seqs])
 
 
 def known_event_uids(project: Project, uids: Iterable[str]) -> set[str]:
@@ -433,11 +444,11 @@ def apply_source(project: Project, uid: str, digest: str, record: dict[str, Any]
                  (uid, digest, claim[0], record["page"], record["quote"]))
 
 
-def apply_event(project: Project, uid: str, digest: str, record: dict[str, Any],
+def apply_event(project: Project, uid: str, digest: str, seq: int, record: dict[str, Any],
                 reviewer_ids: dict[str, int] | None = None) -> bool:
     """Another machine's event (or ours, from another machine): appended to the local
-    chain with its author and time; False (and a conflict noted) when its study or claim
-    is not here."""
+    chain with its author and time, and ``seq``, its place in the server's order; False
+    (and a conflict noted) when its study or claim is not here."""
     conn = project.conn
     study_id = claim_id = reverts = None
     if record.get("study_key"):
@@ -469,8 +480,8 @@ def apply_event(project: Project, uid: str, digest: str, record: dict[str, Any],
         before=None if record.get("before") is None else json.loads(record["before"]),
         study_id=study_id, claim_id=claim_id, note=str(record.get("note") or ""),
         reverts=reverts, occurred_at=str(record["occurred_at"]))
-    conn.execute("INSERT INTO team_event_ids(event_id, uid, origin, pushed_hash) "
-                 "VALUES (?, ?, 'server', ?)", (event_id, uid, digest))
+    conn.execute("INSERT INTO team_event_ids(event_id, uid, origin, pushed_hash, seq) "
+                 "VALUES (?, ?, 'server', ?, ?)", (event_id, uid, digest, seq))
     return True
 
 

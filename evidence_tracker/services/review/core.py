@@ -97,7 +97,8 @@ def parse_subject(key: str) -> Subject:
 
 @dataclass(frozen=True)
 class Judgement:
-    """One reviewer's current judgement of a subject."""
+    """One reviewer's current judgement of a subject. ``ordinal``: where its event stands
+    in the order every machine of a team agrees on (later ones win by it, not by id)."""
 
     event_id: int
     occurred_at: str
@@ -106,6 +107,7 @@ class Judgement:
     study_id: int | None
     claim_id: int | None
     after: dict[str, Any]
+    ordinal: int
     note: str = ""
 
     @property
@@ -123,7 +125,7 @@ class Judgement:
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> Judgement:
         return cls(r["id"], r["occurred_at"], r["reviewer"], r["kind"], r["study_id"],
-                   r["claim_id"], r["after"], r.get("note") or "")
+                   r["claim_id"], r["after"], int(r["ordinal"]), r.get("note") or "")
 
 
 @dataclass(frozen=True)
@@ -405,7 +407,7 @@ def filter_links(project: Project, links: Sequence[LinkView], viewer: str) -> li
     (a link's subject is its claim x study pair)."""
     seen = Visibility.of(project, viewer)
     return sorted((v for v in links if seen.may_see("link", v.study.id, v.claim_id, v.reviewer)),
-                  key=lambda v: v.event_id)
+                  key=lambda v: v.ordinal)
 
 
 # -- conflicts and resolution ------------------------------------------------------------
@@ -486,7 +488,7 @@ def conflicts(
         found = {s: g for s, g in found.items() if s in keep}
     labels = subject_labels(project, found)
     out = [Conflict(s, labels[s], tuple(g), standing.get(s)) for s, g in found.items()]
-    return sorted(out, key=lambda c: min(j.event_id for j in c.judgements))
+    return sorted(out, key=lambda c: min(j.ordinal for j in c.judgements))
 
 
 def _final_value(
