@@ -121,6 +121,59 @@ def insert_event(
                         study_id=study_id, claim_id=claim_id, note=note, reverts=reverts)
 
 
+def resolved_event_ids(project: Project, resolutions: Sequence[dict[str, Any]]
+                       ) -> dict[int, tuple[int, ...]]:
+    """Resolution event id -> the local ids of the judgement events it resolves, for rows of
+    :func:`events_of_kind` ("resolution").
+
+    ``after.resolves`` names the events by UUID, which means the same on every machine.
+    Resolutions recorded before that name them by local id: an id of this project when the
+    resolution was recorded here; in one pulled from another machine the ids are that
+    machine's, so each reviewer the resolution lists counts with their judgement of the
+    subject in force just before it (shared order) if it still has the value the arbiter saw.
+    """
+    uids = {str(x) for r in resolutions for x in (r["after"] or {}).get("resolves") or ()
+            if isinstance(x, str)}
+    by_uid: dict[str, int] = {}
+    for uid, event_id in select_in(
+            project.conn, "SELECT uid, event_id FROM team_event_ids WHERE uid IN ({marks})",
+            sorted(uids)):
+        by_uid[str(uid)] = int(event_id)
+    pulled = {int(r[0]) for r in select_in(
+        project.conn, "SELECT event_id FROM team_event_ids WHERE origin = 'server' "
+        "AND event_id IN ({marks})", [r["id"] for r in resolutions])}
+    out: dict[int, tuple[int, ...]] = {}
+    for r in resolutions:
+        after = r["after"] or {}
+        named = list(after.get("resolves") or ())
+        local = [x for x in named if isinstance(x, int)]
+        ids = [by_uid[x] for x in named if isinstance(x, str) and x in by_uid]
+        if local and r["id"] in pulled:
+            ids += _in_force_before(project, r, after)
+        elif local:
+            ids += local
+        out[int(r["id"])] = tuple(ids)
+    return out
+
+
+def _in_force_before(project: Project, resolution: dict[str, Any], after: dict[str, Any]
+                     ) -> list[int]:
+    """An old pulled resolution's targets: each listed reviewer's judgement of the subject
+    in force just before it, when its value is the one the resolution records for them."""
+    seen = after.get("reviewers") or {}
+    rows = project.conn.execute(
+        f"SELECT e.id, coalesce(r.name, ''), e.after FROM events e "
+        "LEFT JOIN reviewers r ON r.id = e.reviewer_id WHERE e.kind = ? AND e.study_id IS ? "
+        f"AND e.claim_id IS ? AND {ordinal()} < ? ORDER BY {ordinal()}",
+        (after.get("of"), resolution["study_id"], resolution["claim_id"],
+         resolution["ordinal"])).fetchall()
+    in_force: dict[str, tuple[int, Any]] = {}
+    for event_id, name, value in rows:
+        in_force[name] = (int(event_id), json.loads(value) if value is not None else None)
+    return [event_id for name, (event_id, value) in in_force.items()
+            if name in seen and value == seen[name]]
+
+
 def reviewers(project: Project) -> list[tuple[int, str]]:
     """(id, name) of every reviewer, by name."""
     return [(int(r[0]), str(r[1])) for r in

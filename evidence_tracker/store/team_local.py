@@ -120,6 +120,25 @@ def mint_uids(project: Project) -> None:
                           for sid, cuid, slug, quote in rows])
 
 
+def event_uids(project: Project, event_ids: Iterable[int]) -> dict[int, str]:
+    """The global UUID of each of these events, minted now for those that have none yet
+    (what a reference to an event holds, so that it means the same on every machine)."""
+    wanted = sorted({int(i) for i in event_ids})
+    out: dict[int, str] = {}
+    with project.transaction():
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ",".join("?" * len(part))
+            out.update((int(r[0]), str(r[1])) for r in project.conn.execute(
+                f"SELECT event_id, uid FROM team_event_ids WHERE event_id IN ({marks})", part))
+        missing = [(i, team_wire.new_uid()) for i in wanted if i not in out]
+        project.conn.executemany(
+            "INSERT INTO team_event_ids(event_id, uid) SELECT id, ? FROM events WHERE id = ?",
+            [(uid, i) for i, uid in missing])
+        out.update(missing)
+    return out
+
+
 # -- what travels -------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ A pulled event gets a new local id, so local ids are arrival order; "latest" and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from team.conftest import Machine, TeamServer
@@ -15,6 +16,7 @@ from evidence_tracker.services import team as team_service
 from evidence_tracker.services.review import undo_available
 from evidence_tracker.store import judgements
 from evidence_tracker.store import team_server as server_store
+from evidence_tracker.store.events import ensure_reviewer
 from evidence_tracker.store.studies import StudyFilter, query_study_ids
 
 MakeMachine = Callable[..., Machine]
@@ -91,3 +93,86 @@ def test_an_unpushed_decision_counts_after_everything_pulled(
     laptop.sync()
     assert laptop.decisions()[(login, "1001")] == desktop.decisions()[(login, "1001")] \
         == "maybe"
+
+
+def _dual_conflict(team_server: TeamServer, machines: MakeMachine
+                   ) -> tuple[Machine, Machine, Machine]:
+    """ben excludes 1000 and syncs; ana, offline, screens three studies, including 1000;
+    the arbiter pulls both. Local ids of the two judgements differ on each machine."""
+    ana, ben = machines(team_server.add("ana")), machines(team_server.add("ben"))
+    ari = machines(team_server.add("ari", "arbiter"))
+    ben.screen("1000", "exclude", "Wrong population")
+    ben.sync()
+    for pmid in ("1000", "1001", "1002"):
+        ana.screen(pmid, "include")
+    ana.sync()
+    ben.sync()
+    ari.sync()
+    return ana, ben, ari
+
+
+def _status_everywhere(study_pmid: str, *machines: Machine) -> list[str]:
+    out = []
+    for m in machines:
+        subject = review.Subject("screening", _study(m, study_pmid))
+        assert review.subject_state(m.project, subject).judgements, m.login
+        out.append(review.subject_state(m.project, subject).status)
+    return out
+
+
+def test_a_resolution_names_the_same_events_on_every_machine(
+        team_server: TeamServer, machines: MakeMachine) -> None:
+    """The arbiter's resolution refers to the resolved events by UUID: on ana's and ben's
+    machines it covers their judgements too (with local ids it pointed at other events
+    there, and the conflict came back)."""
+    ana, ben, ari = _dual_conflict(team_server, machines)
+    [conflict] = review.conflicts(ari.project)
+    review.resolve(ari.project, conflict.subject, arbiter=ari.login, accept=ana.login)
+    ari.sync()
+    ana.sync()
+    ben.sync()
+    assert _status_everywhere("1000", ana, ben, ari) == ["resolved"] * 3
+    for m in (ana, ben, ari):
+        assert review.conflicts(m.project) == [], m.login
+    with server_store.connect(team_server.admin_url) as conn:
+        row = conn.execute("SELECT after FROM team.events WHERE kind = 'resolution'").fetchone()
+    uids = {uid for m in (ana, ben) for (uid,) in m.project.conn.execute(
+        "SELECT t.uid FROM team_event_ids t JOIN events e ON e.id = t.event_id "
+        "JOIN studies s ON s.id = e.study_id WHERE e.kind = 'screening' AND s.pmid = '1000' "
+        "AND t.origin = 'local'")}
+    assert set(json.loads(row[0])["resolves"]) == uids
+    # A reviewer who changes their vote afterwards reopens it, everywhere.
+    ben.screen("1000", "maybe")
+    ben.sync()
+    ana.sync()
+    ari.sync()
+    assert _status_everywhere("1000", ana, ben, ari) == ["conflict"] * 3
+
+
+def test_an_old_resolution_with_local_ids_still_reads_everywhere(
+        team_server: TeamServer, machines: MakeMachine) -> None:
+    """A resolution recorded before references were portable names the arbiter's local
+    ids: read as such where it was made, and elsewhere as each listed reviewer's
+    judgement in force just before it, while it keeps the value the arbiter saw."""
+    ana, ben, ari = _dual_conflict(team_server, machines)
+    study = _study(ari, "1000")
+    state = review.subject_state(ari.project, review.Subject("screening", study))
+    arbiter_id = ensure_reviewer(ari.project, ari.login)
+    judgements.insert_event(
+        ari.project, "resolution", reviewer_id=arbiter_id, before=None, study_id=study,
+        after={"of": "screening", "final": dict(state.judgements[0].after),
+               "resolves": [j.event_id for j in state.judgements],
+               "reviewers": {j.reviewer: j.after for j in state.judgements},
+               "accepted": None})
+    ari.sync()
+    ana.sync()
+    ben.sync()
+    local_ids = {m.login: sorted(j.event_id for j in review.subject_state(
+        m.project, review.Subject("screening", _study(m, "1000"))).judgements)
+        for m in (ana, ben, ari)}
+    assert local_ids[ana.login] != local_ids[ari.login]  # the ids mean other events there
+    assert _status_everywhere("1000", ana, ben, ari) == ["resolved"] * 3
+    ana.screen("1000", "maybe")
+    ana.sync()
+    ben.sync()
+    assert _status_everywhere("1000", ana, ben) == ["conflict"] * 2

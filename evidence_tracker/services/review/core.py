@@ -5,7 +5,7 @@ Every judgement (screening, appraisal, GRADE, stance link) is an event; a review
 current judgement of a subject is their latest event about it. An arbiter's decision is a
 ``resolution`` event recording the final value and the reviewers' events it resolves. For
 GRADE and stance the arbiter also appends the final value as an event of that kind
-(``after.arbitrated`` = the resolution id), so that verdicts, which read the latest grade
+(``after.arbitrated`` = the resolution's UUID; its local id in older events), so that verdicts, which read the latest grade
 and link, use it; those events are never counted as a reviewer's judgement.
 """
 
@@ -34,7 +34,7 @@ from evidence_tracker.domain.review import (
 from evidence_tracker.domain.screening import parse_decision
 from evidence_tracker.services.claims import require_reviewer
 from evidence_tracker.services.evidence import LinkView
-from evidence_tracker.store import Project
+from evidence_tracker.store import Project, team_local
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import judgements as store
 from evidence_tracker.store import studies as study_store
@@ -130,6 +130,9 @@ class Judgement:
 
 @dataclass(frozen=True)
 class Resolution:
+    """An arbiter's standing resolution; ``resolves``: the local ids of the judgement events
+    it settled (stored as their UUIDs, which mean the same on every machine)."""
+
     event_id: int
     arbiter: str
     occurred_at: str
@@ -170,7 +173,8 @@ def resolutions(project: Project) -> dict[Subject, Resolution]:
     """The standing resolution of each subject (undone ones dropped)."""
     current: dict[Subject, dict[str, Any]] = {}
     owner: dict[int, Subject] = {}
-    for e in store.events_of_kind(project, RESOLUTION):
+    events = store.events_of_kind(project, RESOLUTION)
+    for e in events:
         if e["reverts"] is not None and e["reverts"] in owner:
             reverted = owner[e["reverts"]]
             if current.get(reverted, {}).get("id") == e["reverts"]:
@@ -180,8 +184,9 @@ def resolutions(project: Project) -> dict[Subject, Resolution]:
             subject = Subject(after["of"], e["study_id"], e["claim_id"])
             current[subject] = e
             owner[e["id"]] = subject
+    resolved = store.resolved_event_ids(project, list(current.values()))
     return {s: Resolution(e["id"], e["reviewer"], e["occurred_at"], e["after"]["final"],
-                          tuple(e["after"].get("resolves") or ()), e["note"])
+                          resolved[e["id"]], e["note"])
             for s, e in current.items()}
 
 
@@ -548,8 +553,10 @@ def resolve(
     if arbiter in {j.reviewer for j in state.judgements}:
         raise ReviewError(f"{arbiter} judged this subject: the arbiter must be someone else.")
     final = _final_value(state, accept, value, reason)
+    # The resolved events by UUID: the reference holds on every machine the team syncs.
+    uids = team_local.event_uids(project, [j.event_id for j in state.judgements])
     record: dict[str, Any] = {"of": subj.kind, "final": final,
-              "resolves": [j.event_id for j in state.judgements],
+              "resolves": [uids[j.event_id] for j in state.judgements],
               "reviewers": {j.reviewer: j.after for j in state.judgements},
               "accepted": accept.strip() if accept else None}
     with project.transaction():
@@ -563,7 +570,8 @@ def resolve(
                                  after=record, study_id=subj.study_id, claim_id=subj.claim_id,
                                  note=note.strip())
         carry_resolution(project, subj, final, rid, arbiter_id)
-    return Resolution(rid, arbiter, "", final, tuple(record["resolves"]), note.strip())
+    return Resolution(rid, arbiter, "", final, tuple(j.event_id for j in state.judgements),
+                      note.strip())
 
 
 def carry_resolution(
@@ -574,8 +582,10 @@ def carry_resolution(
     if subject.kind not in ("grade", "link"):
         return
     if final is not None:
+        # The resolution by UUID, like every reference to an event that travels.
+        arbitrated = team_local.event_uids(project, [rid])[rid]
         append_event(project, subject.kind, reviewer_id=arbiter_id, study_id=subject.study_id,
-                     claim_id=subject.claim_id, after={**final, "arbitrated": rid},
+                     claim_id=subject.claim_id, after={**final, "arbitrated": arbitrated},
                      note=f"resolution #{rid}")
         return
     rows = store.current_judgements(project, subject.kind, study_id=subject.study_id,
