@@ -331,6 +331,8 @@ def _pull(project: Project, conn: Any, report: SyncReport, page_size: int,
                         report.pulled += 1
                 elif table == "conditions":
                     team_local.apply_condition(project, ident, digest, record)
+                elif table == "study_conditions":
+                    team_local.apply_membership(project, record)
                 elif table == "claims":
                     team_local.apply_claim(project, ident, digest, record, author)
                 elif table == "claim_sources":

@@ -59,6 +59,7 @@ def save_link(project: Project, *, server_url: str, project_uuid: str, login: st
                 project.conn.execute(f"UPDATE {table} SET pushed_hash = NULL")
             project.conn.execute("DELETE FROM team_study_sync")
             project.conn.execute("DELETE FROM team_condition_sync")
+            project.conn.execute("DELETE FROM team_membership_sync")
         project.conn.execute(
             "INSERT INTO team_link(id, server_url, project_uuid, login, linked_at) "
             "VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
@@ -148,13 +149,15 @@ class WireBatch:
 
     studies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     conditions: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    #: Which study belongs to which condition: ("study_key|slug", "", record).
+    memberships: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     claims: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     sources: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return (len(self.studies) + len(self.conditions) + len(self.claims)
-                + len(self.sources) + len(self.events))
+        return (len(self.studies) + len(self.conditions) + len(self.memberships)
+                + len(self.claims) + len(self.sources) + len(self.events))
 
 
 _EVENT_WIRE_SELECT = (
@@ -249,6 +252,21 @@ def pending_conditions(project: Project) -> list[tuple[str, str, dict[str, Any]]
     return [item for item in out if synced.get(item[0]) != item[1]]
 
 
+def pending_memberships(project: Project) -> list[tuple[str, str, dict[str, Any]]]:
+    """Study-condition memberships not on the server yet (of studies that travel)."""
+    out = []
+    for pmid, doi, slug, added_at in project.conn.execute(
+            "SELECT s.pmid, s.doi, c.slug, sc.added_at FROM study_conditions sc "
+            "JOIN studies s ON s.id = sc.study_id JOIN conditions c ON c.id = sc.condition_id "
+            "WHERE (s.pmid IS NOT NULL OR s.doi IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM "
+            "team_membership_sync m WHERE m.study_id = sc.study_id "
+            "AND m.condition_id = sc.condition_id) ORDER BY sc.study_id, sc.condition_id"):
+        key = team_wire.study_key(pmid, doi)
+        out.append((f"{key}|{slug}", "", {"study_key": key, "slug": slug,
+                                          "added_at": added_at}))
+    return out
+
+
 def pending_claims(project: Project) -> tuple[list[tuple[str, str, dict[str, Any]]],
                                               list[tuple[str, str, dict[str, Any]]]]:
     """(claims, sources) new or changed since the last push."""
@@ -286,7 +304,7 @@ def pending_batch(project: Project, login: str, event_limit: int | None = None) 
     mint_uids(project)
     claims, sources = pending_claims(project)
     return WireBatch(studies=pending_studies(project), conditions=pending_conditions(project),
-                     claims=claims, sources=sources,
+                     memberships=pending_memberships(project), claims=claims, sources=sources,
                      events=pending_events(project, login, event_limit))
 
 
@@ -309,6 +327,8 @@ def mark_pushed(project: Project, batch: WireBatch, event_seqs: dict[str, int]) 
                 "INSERT INTO team_condition_sync(condition_id, pushed_hash) "
                 "SELECT id, ? FROM conditions WHERE slug = ? ON CONFLICT(condition_id) "
                 "DO UPDATE SET pushed_hash = excluded.pushed_hash", (digest, slug))
+        for _, _, record in batch.memberships:
+            _mark_membership(project, record)
 
 
 def _find_study(project: Project, key: str) -> int | None:
@@ -329,6 +349,34 @@ def _mark_study(project: Project, key: str, digest: str) -> None:
             (digest, study_id))
 
 
+def _membership_ids(project: Project, record: dict[str, Any]) -> tuple[int, int] | None:
+    study_id = _find_study(project, str(record["study_key"]))
+    row = project.conn.execute("SELECT id FROM conditions WHERE slug = ?",
+                               (record["slug"],)).fetchone()
+    return (study_id, int(row[0])) if study_id is not None and row else None
+
+
+def _mark_membership(project: Project, record: dict[str, Any]) -> None:
+    ids = _membership_ids(project, record)
+    if ids is not None:
+        project.conn.execute("INSERT OR IGNORE INTO team_membership_sync(study_id, "
+                             "condition_id) VALUES (?, ?)", ids)
+
+
+def apply_membership(project: Project, record: dict[str, Any]) -> None:
+    """A study's membership of a condition from the team (added here if it is not), with
+    the time it joined the condition where it was first added."""
+    ids = _membership_ids(project, record)
+    if ids is None:
+        record_conflict(project, "missing_study", f"study {record['study_key']} of condition "
+                        f"{record['slug']} is not in this project")
+        return
+    project.conn.execute("INSERT OR IGNORE INTO study_conditions(study_id, condition_id, "
+                         "added_at) VALUES (?, ?, ?)", (*ids, str(record["added_at"])))
+    project.conn.execute("INSERT OR IGNORE INTO team_membership_sync(study_id, condition_id) "
+                         "VALUES (?, ?)", ids)
+
+
 def forget_pushed(project: Project) -> None:
     """The server lost what we pushed (restored from an older backup): push it all again
     (the server keeps what it still has: ON CONFLICT DO NOTHING) and pull from the start."""
@@ -341,6 +389,7 @@ def forget_pushed(project: Project) -> None:
         project.conn.execute("UPDATE team_event_ids SET seq = NULL WHERE seq IS NOT NULL")
         project.conn.execute("DELETE FROM team_study_sync")
         project.conn.execute("DELETE FROM team_condition_sync")
+        project.conn.execute("DELETE FROM team_membership_sync")
         project.conn.execute("UPDATE team_link SET pull_cursor = 0")
 
 

@@ -250,6 +250,14 @@ def push(conn: psycopg.Connection, project_id: str, login: str, batch: WireBatch
                                ["project_id", idcol, "content_hash"], idcol)
                 inserted += len(done)
                 already += len(items) - len(done)
+            # After the studies and conditions they join (a puller meets those first).
+            rows = [(project_id, r["study_key"], r["slug"], r["added_at"], login)
+                    for _, _, r in batch.memberships]
+            done = _insert(conn, "study_conditions", ["project_id", "study_key", "slug",
+                                                      "added_at", "added_by"],
+                           rows, ["project_id", "study_key", "slug"], "study_key")
+            inserted += len(done)
+            already += len(rows) - len(done)
             rows = [(ident, project_id, record.get("code"), digest, Jsonb(record), login)
                     for ident, digest, record in batch.claims]
             inserted += len(_insert(conn, "claims", ["id", "project_id", "code", "content_hash",
@@ -310,6 +318,10 @@ SELECT seq, 'studies', study_key, content_hash, record, added_by FROM team.studi
 UNION ALL
 SELECT seq, 'conditions', slug, content_hash, record, added_by FROM team.conditions
  WHERE project_id = %(p)s AND seq > %(c)s
+UNION ALL
+SELECT seq, 'study_conditions', study_key || '|' || slug, '', jsonb_build_object(
+        'study_key', study_key, 'slug', slug, 'added_at', added_at), added_by
+  FROM team.study_conditions WHERE project_id = %(p)s AND seq > %(c)s
 UNION ALL
 SELECT seq, 'claims', id::text, content_hash, record, added_by FROM team.claims
  WHERE project_id = %(p)s AND seq > %(c)s

@@ -5,8 +5,9 @@ Every judgement (screening, appraisal, GRADE, stance link) is an event; a review
 current judgement of a subject is their latest event about it. An arbiter's decision is a
 ``resolution`` event recording the final value and the reviewers' events it resolves. For
 GRADE and stance the arbiter also appends the final value as an event of that kind
-(``after.arbitrated`` = the resolution's UUID; its local id in older events), so that verdicts, which read the latest grade
-and link, use it; those events are never counted as a reviewer's judgement.
+(``after.arbitrated`` = the resolution's UUID; its local id in older events), so that
+verdicts, which read the latest grade and link, use it; those events are never counted as
+a reviewer's judgement.
 """
 
 from __future__ import annotations
