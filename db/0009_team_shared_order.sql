@@ -7,6 +7,8 @@
 --    is computed, is store/events.py ORDINAL: the seq once known; events that have not
 --    travelled come after all of those, in local order (4611686018427387904 = 2^62, + id).
 ALTER TABLE team_event_ids ADD COLUMN seq INTEGER;
+-- The sequenced events newest first (undo reads the top of a reviewer's stack through it).
+CREATE INDEX team_event_ids_seq ON team_event_ids(seq) WHERE seq IS NOT NULL;
 
 -- The current judgements view follows the shared order.
 DROP VIEW current_judgements;

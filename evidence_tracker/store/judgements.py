@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from evidence_tracker.store.database import Project
-from evidence_tracker.store.events import append_event, event_filter, ordinal
+from evidence_tracker.store.events import UNSYNCED_AFTER, append_event, event_filter, ordinal
 from evidence_tracker.store.studies import count_studies, live_clause, select_in
 
 
@@ -90,12 +90,27 @@ def reviewer_events(
     if not kinds:
         return []
     marks = ", ".join("?" for _ in kinds)
-    limit = "" if last is None else f" LIMIT {int(last)}"
+    columns = ("e.id, {} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+               "e.reviewer_id, e.before, e.after, e.note, e.reverts")
+    mine = f"e.reviewer_id = ? AND e.kind IN ({marks})"
+    if last is None:
+        rows = project.db.query(f"SELECT {columns.format(ordinal())} FROM events e "
+                                f"WHERE {mine} ORDER BY ordinal DESC", [reviewer_id, *kinds])
+        return [_decode(r) for r in reversed(list(rows))]
+    # The newest ``last`` in the shared order, read through indexes: those not sequenced
+    # yet (newest first by id: they come after all others) and the sequenced ones (by seq,
+    # newest first), each part at most ``last`` rows.
+    n = int(last)
     rows = project.db.query(
-        f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
-        "e.reviewer_id, e.before, e.after, e.note, e.reverts FROM events e "
-        f"WHERE e.reviewer_id = ? AND e.kind IN ({marks}) ORDER BY ordinal DESC{limit}",
-        [reviewer_id, *kinds],
+        f"SELECT * FROM (SELECT {columns.format(f'{UNSYNCED_AFTER} + e.id')} "
+        f"FROM events e INDEXED BY events_reviewer WHERE {mine} AND NOT EXISTS (SELECT 1 "
+        "FROM team_event_ids t WHERE t.event_id = e.id AND t.seq IS NOT NULL) "
+        f"ORDER BY e.id DESC LIMIT {n}) "
+        f"UNION ALL SELECT * FROM (SELECT {columns.format('t.seq')} "
+        "FROM team_event_ids t INDEXED BY team_event_ids_seq CROSS JOIN events e "
+        f"ON e.id = t.event_id WHERE t.seq IS NOT NULL AND {mine} "
+        f"ORDER BY t.seq DESC LIMIT {n}) ORDER BY ordinal DESC LIMIT {n}",
+        [reviewer_id, *kinds, reviewer_id, *kinds],
     )
     return [_decode(r) for r in reversed(list(rows))]
 
