@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from team.conftest import Machine, TeamServer
 
-from evidence_tracker.services import review, study_list
+from evidence_tracker.services import evidence, review, study_list
 from evidence_tracker.services import team as team_service
 from evidence_tracker.services.review import undo_available
 from evidence_tracker.store import judgements
@@ -176,3 +176,32 @@ def test_an_old_resolution_with_local_ids_still_reads_everywhere(
     ana.sync()
     ben.sync()
     assert _status_everywhere("1000", ana, ben) == ["conflict"] * 2
+
+
+def test_a_verdict_and_a_link_compare_in_the_shared_order(
+        team_server: TeamServer, machines: MakeMachine) -> None:
+    """Ana links a study to C001 on her laptop and syncs; on her desktop, before pulling,
+    she confirms a verdict on C001. The link came first in the team's order, so no machine
+    flags the verdict for re-review (the desktop did: the link arrived there last)."""
+    login = team_server.add("ana")
+    laptop, desktop = machines(login, folder="laptop"), machines(login, folder="desktop")
+    desktop.sync()
+    evidence.link_study(laptop.project, "1000", "C001", stance="supports",
+                        quotes=["Pain scores fell by 2.1 points at 12 weeks."], reviewer=login)
+    laptop.sync()
+    evidence.record_verdict(desktop.project, "C001", "insufficient_evidence",
+                            rationale="One small trial", reviewer=login)
+    desktop.sync()
+    laptop.sync()
+    for machine in (laptop, desktop):
+        status = evidence.verdict_status(machine.project, "C001", login)
+        assert status.confirmed is not None, machine.project.path
+        assert status.rereview_reasons == (), machine.project.path
+    # A link changed after the verdict (in the team's order) flags it everywhere.
+    evidence.link_study(laptop.project, "1000", "C001", stance="contradicts",
+                        quotes=["Pain scores fell by 2.1 points at 12 weeks."], reviewer=login)
+    laptop.sync()
+    desktop.sync()
+    for machine in (laptop, desktop):
+        assert evidence.verdict_status(machine.project, "C001", login).rereview_reasons == (
+            "a link changed after the verdict",)
