@@ -7,7 +7,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 from conftest import make_study
-from team.conftest import Machine, TeamServer
+from team.conftest import PASSWORD, Machine, TeamServer
 
 from evidence_tracker.services import team as team_service
 from evidence_tracker.store import judgements
@@ -92,3 +92,27 @@ def test_a_server_of_the_previous_schema_is_upgraded_and_memberships_then_travel
     ben = machines(team_server.add("ben"))
     ben.sync()
     assert _crps(ben) == (1, {"2000": ["crps"]})
+
+
+@pytest.mark.parametrize(("attack", "refusal"), [
+    ("UPDATE team.study_conditions SET slug = 'fibromyalgia'", "permission denied"),
+    ("DELETE FROM team.study_conditions", "permission denied"),
+    ("TRUNCATE team.study_conditions", "permission denied"),
+    ("INSERT INTO team.study_conditions(project_id, study_key, slug, added_at, added_by, seq) "
+     "SELECT project_id, 'pmid:1', 'crps', '2026', added_by, 0 FROM team.study_conditions",
+     "row-level security"),
+    ("ALTER TABLE team.study_conditions DISABLE ROW LEVEL SECURITY", "must be owner"),
+])
+def test_memberships_on_the_server_are_append_only_and_in_ones_own_name(
+        team_server: TeamServer, machines: MakeMachine, attack: str, refusal: str) -> None:
+    ana = machines(team_server.add("ana"))
+    _fetch_for(ana, "crps", ["2000"])
+    ana.sync()
+    ben = team_server.add("ben")
+    done = team_server.cluster.psql(team_server.url(ben, PASSWORD), attack)
+    assert done.returncode != 0
+    assert refusal in done.stderr
+    with psycopg.connect(team_server.admin_url) as admin:
+        rows = admin.execute("SELECT study_key, slug, added_by::text "
+                             "FROM team.study_conditions").fetchall()
+    assert rows == [("pmid:2000", "crps", ana.login)]
