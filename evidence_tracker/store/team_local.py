@@ -254,13 +254,21 @@ def pending_conditions(project: Project) -> list[tuple[str, str, dict[str, Any]]
 
 def pending_memberships(project: Project) -> list[tuple[str, str, dict[str, Any]]]:
     """Study-condition memberships not on the server yet (of studies that travel)."""
+    conn = project.conn
+    # The synced ones are a subset (marked with or after their membership, removed with it
+    # by the cascade): equal counts, nothing to send, without reading every membership.
+    every, synced = conn.execute("SELECT (SELECT count(*) FROM study_conditions), "
+                                 "(SELECT count(*) FROM team_membership_sync)").fetchone()
+    if every == synced:
+        return []
     out = []
-    for pmid, doi, slug, added_at in project.conn.execute(
-            "SELECT s.pmid, s.doi, c.slug, sc.added_at FROM study_conditions sc "
-            "JOIN studies s ON s.id = sc.study_id JOIN conditions c ON c.id = sc.condition_id "
-            "WHERE (s.pmid IS NOT NULL OR s.doi IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM "
-            "team_membership_sync m WHERE m.study_id = sc.study_id "
-            "AND m.condition_id = sc.condition_id) ORDER BY sc.study_id, sc.condition_id"):
+    for pmid, doi, slug, added_at in conn.execute(
+            "SELECT s.pmid, s.doi, c.slug, p.added_at FROM (SELECT sc.study_id, "
+            "sc.condition_id, sc.added_at FROM study_conditions sc WHERE NOT EXISTS ("
+            "SELECT 1 FROM team_membership_sync m WHERE m.study_id = sc.study_id "
+            "AND m.condition_id = sc.condition_id)) p JOIN studies s ON s.id = p.study_id "
+            "JOIN conditions c ON c.id = p.condition_id "
+            "WHERE s.pmid IS NOT NULL OR s.doi IS NOT NULL ORDER BY p.study_id, c.slug"):
         key = team_wire.study_key(pmid, doi)
         out.append((f"{key}|{slug}", "", {"study_key": key, "slug": slug,
                                           "added_at": added_at}))
