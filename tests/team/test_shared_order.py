@@ -205,3 +205,30 @@ def test_a_verdict_and_a_link_compare_in_the_shared_order(
     for machine in (laptop, desktop):
         assert evidence.verdict_status(machine.project, "C001", login).rereview_reasons == (
             "a link changed after the verdict",)
+
+
+def test_a_project_synced_before_this_version_learns_the_servers_order(
+        team_server: TeamServer, machines: MakeMachine) -> None:
+    """Events synced before the server's order was kept here have no seq (db/0009 then
+    resets the pull cursor): the next sync pulls everything again, the events already here
+    learn their place, and the current decision follows it."""
+    login = team_server.add("ana")
+    laptop = machines(login, folder="laptop")
+    desktop = machines(login, folder="desktop")
+    laptop.screen("1002", "include")
+    laptop.sync()
+    desktop.screen("1002", "exclude", "Wrong population")
+    desktop.sync()
+    laptop.sync()
+    # As such a project looks right after db/0009: no seq kept, arrival order in force.
+    conn = desktop.project.conn
+    with desktop.project.transaction():
+        conn.execute("UPDATE team_event_ids SET seq = NULL")
+        conn.execute("UPDATE team_link SET pull_cursor = 0")
+    assert _current_everywhere(desktop, login, "1002")["screening_current"] == "include"
+    report = desktop.sync()
+    assert report.pulled == 0  # nothing applied twice
+    assert conn.execute("SELECT count(*) FROM team_event_ids WHERE seq IS NULL "
+                        "AND origin = 'server'").fetchone() == (0,)
+    seen = _current_everywhere(desktop, login, "1002")
+    assert seen == dict.fromkeys(seen, "exclude")
