@@ -508,12 +508,12 @@ class EvidenceState:
 
 def rereview_reasons(
     *,
-    verdict_event_id: int,
+    verdict_ordinal: int,
     verdict_at: str,
     then: EvidenceState,
     now: EvidenceState,
-    last_link_event_id: int,
-    last_rereview_event_id: int,
+    last_link_ordinal: int,
+    last_rereview_ordinal: int,
     last_condition_added_at: str,
 ) -> list[str]:
     """Why a confirmed verdict needs re-review ([] when it does not).
@@ -521,15 +521,17 @@ def rereview_reasons(
     The evidence changed if a link for the claim was made, changed or withdrawn after the
     verdict; a linked study was retracted since; a linked study (or the claim) got a
     ``rereview`` event since; or studies were added to the claim's conditions since.
+    "After" and "since" follow the events' ordinals: their places in the order every
+    machine of a team agrees on.
     """
     reasons = []
-    if last_link_event_id > verdict_event_id:
+    if last_link_ordinal > verdict_ordinal:
         reasons.append("a link changed after the verdict")
     newly = sorted(now.retracted_study_ids - then.retracted_study_ids)
     if newly:
         reasons.append("linked stud" + ("y " if len(newly) == 1 else "ies ")
                        + ", ".join(f"#{i}" for i in newly) + " retracted since")
-    if last_rereview_event_id > verdict_event_id:
+    if last_rereview_ordinal > verdict_ordinal:
         reasons.append("a linked study was flagged for re-review")
     if now.condition_study_count > then.condition_study_count or (
         last_condition_added_at and last_condition_added_at > verdict_at

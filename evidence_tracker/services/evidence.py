@@ -90,7 +90,9 @@ class StudyBrief:
 
 @dataclass(frozen=True)
 class LinkView:
-    """A live link: the current state of one reviewer's judgement of study vs claim."""
+    """A live link: the current state of one reviewer's judgement of study vs claim.
+    ``ordinal``: where its event stands in the order every machine of a team agrees on
+    (:func:`evidence_tracker.store.events.ordinal`): later links win by it, not by id."""
 
     event_id: int
     occurred_at: str
@@ -98,6 +100,7 @@ class LinkView:
     claim_id: int
     study: StudyBrief
     state: LinkState
+    ordinal: int
 
     @property
     def stance(self) -> Stance:
@@ -187,7 +190,7 @@ def _views(project: Project, rows: list[dict[str, Any]]) -> list[LinkView]:
         LinkView(event_id=r["id"], occurred_at=r["occurred_at"], reviewer=r["reviewer"],
                  claim_id=r["claim_id"],
                  study=StudyBrief.from_row(facts[r["study_id"]], mesh.get(r["study_id"], ())),
-                 state=LinkState.from_json(r["after"]))
+                 state=LinkState.from_json(r["after"]), ordinal=r["ordinal"])
         for r in rows
     ]
 
@@ -233,9 +236,9 @@ def effective_links(links: Sequence[LinkView]) -> list[LinkView]:
     """One link per study: the most recent judgement when several reviewers linked it."""
     latest: dict[int, LinkView] = {}
     for link in links:
-        if link.study.id not in latest or link.event_id > latest[link.study.id].event_id:
+        if link.study.id not in latest or link.ordinal > latest[link.study.id].ordinal:
             latest[link.study.id] = link
-    return sorted(latest.values(), key=lambda v: v.event_id)
+    return sorted(latest.values(), key=lambda v: v.ordinal)
 
 
 def stance_counts(links: Sequence[LinkView]) -> dict[str, int]:
@@ -528,7 +531,7 @@ def review_inclusions(
     if viewer is not None:
         items, _ = review.visible(project, items, viewer)
     out: dict[int, frozenset[int]] = {}
-    for j in sorted(items, key=lambda j: j.event_id):  # later ones win
+    for j in sorted(items, key=lambda j: j.ordinal):  # later ones win
         ids = j.after.get("included_study_ids") or ()
         out[j.study_id or 0] = frozenset(int(i) for i in ids)
     return out
@@ -570,15 +573,16 @@ def _evidence_now(
     return EvidenceState(retracted, count), last_added
 
 
-def _last_link_event_id(project: Project, claim_id: int, viewer: str | None) -> int:
-    """The newest ``link`` event of the claim ``viewer`` may see (blind mode: a link
-    another reviewer changed must not show as "evidence changed since the verdict")."""
+def _last_link_ordinal(project: Project, claim_id: int, viewer: str | None) -> int:
+    """Where the newest ``link`` event of the claim ``viewer`` may see stands in the shared
+    order (blind mode: a link another reviewer changed must not show as "evidence changed
+    since the verdict")."""
     from evidence_tracker.services import review  # review builds on this module
 
     seen = review.Visibility.of(project, viewer)
     if not seen.blind:
-        return store.last_event_id(project, EventKind.LINK.value, claim_id=claim_id)
-    return max((e["id"] for e in judgement_store.events_of_kind(
+        return store.last_event_ordinal(project, EventKind.LINK.value, claim_id=claim_id)
+    return max((e["ordinal"] for e in judgement_store.events_of_kind(
         project, EventKind.LINK.value, claim_id=claim_id)
         if seen.may_see(EventKind.LINK.value, e["study_id"], claim_id, e["reviewer"])),
         default=0)
@@ -608,10 +612,10 @@ def verdict_status(
     now, last_added = _evidence_now(project, target, effective)
     linked_ids = [v.study.id for v in effective]
     reasons = rereview_reasons(
-        verdict_event_id=event["id"], verdict_at=event["occurred_at"],
+        verdict_ordinal=event["ordinal"], verdict_at=event["occurred_at"],
         then=EvidenceState.from_json(after.get("evidence")), now=now,
-        last_link_event_id=_last_link_event_id(project, target.id, viewer),
-        last_rereview_event_id=store.last_event_id(
+        last_link_ordinal=_last_link_ordinal(project, target.id, viewer),
+        last_rereview_ordinal=store.last_event_ordinal(
             project, EventKind.REREVIEW.value, claim_id=target.id, study_ids=linked_ids),
         last_condition_added_at=last_added,
     )

@@ -280,7 +280,7 @@ def _push(project: Project, conn: Any, link: team_local.TeamLink, report: SyncRe
         if not len(batch):
             return
         result = team_server.push(conn, link.project_uuid, link.login, batch)
-        team_local.mark_pushed(project, batch)
+        team_local.mark_pushed(project, batch, result.event_seqs)
         report.pushed += result.inserted
         report.already_there += result.already_there
         if result.max_skew_seconds is not None:
@@ -308,6 +308,10 @@ def _pull(project: Project, conn: Any, report: SyncReport, page_size: int,
         with project.transaction():
             known = team_local.known_event_uids(
                 project, [ident for _, table, ident, *_ in page if table == "events"])
+            # Events here already (ours, pushed; or pulled before a server restore): their
+            # place in the server's order, which is the one that counts.
+            team_local.set_event_seqs(project, [(ident, seq) for seq, table, ident, *_ in page
+                                                if table == "events" and ident in known])
             # Studies first, together (their events come later in seq order).
             team_local.apply_studies(project, [(ident, digest, record) for _, table, ident,
                                                digest, record, _ in page if table == "studies"])
@@ -322,10 +326,13 @@ def _pull(project: Project, conn: Any, report: SyncReport, page_size: int,
                             project, "server_hash", f"event {ident} from the server does not "
                             "match its content hash; not applied")
                         continue
-                    if team_local.apply_event(project, ident, digest, record, reviewer_ids):
+                    if team_local.apply_event(project, ident, digest, seq, record,
+                                              reviewer_ids):
                         report.pulled += 1
                 elif table == "conditions":
                     team_local.apply_condition(project, ident, digest, record)
+                elif table == "study_conditions":
+                    team_local.apply_membership(project, record)
                 elif table == "claims":
                     team_local.apply_claim(project, ident, digest, record, author)
                 elif table == "claim_sources":
@@ -350,7 +357,7 @@ def _catch_up(project: Project, conn: Any, table: str, record: dict[str, Any], c
                                                   cursor))
     else:
         rows = team_server.events_of_stage(conn, link.project_uuid, record["stage"], cursor)
-    chunk: list[tuple[str, str, dict[str, Any]]] = []
+    chunk: list[tuple[str, str, int, dict[str, Any]]] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= 1000:
@@ -359,14 +366,16 @@ def _catch_up(project: Project, conn: Any, table: str, record: dict[str, Any], c
     report.caught_up += _apply_missing(project, chunk)
 
 
-def _apply_missing(project: Project, rows: list[tuple[str, str, dict[str, Any]]]) -> int:
+def _apply_missing(project: Project, rows: list[tuple[str, str, int, dict[str, Any]]]
+                   ) -> int:
     if not rows:
         return 0
     applied = 0
     with project.transaction():
         known = team_local.known_event_uids(project, [r[0] for r in rows])
-        for ident, digest, record in rows:
-            if ident not in known and team_local.apply_event(project, ident, digest, record):
+        for ident, digest, seq, record in rows:
+            if ident not in known and team_local.apply_event(project, ident, digest, seq,
+                                                             record):
                 applied += 1
     return applied
 

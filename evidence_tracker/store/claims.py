@@ -16,7 +16,7 @@ from typing import Any
 from evidence_tracker.domain.claims import Claim, ClaimKind, ClaimSource, DeletedClaim, Pico
 from evidence_tracker.domain.models import EventKind
 from evidence_tracker.store.database import Project, StoreError, utcnow
-from evidence_tracker.store.events import event_filter
+from evidence_tracker.store.events import event_filter, ordinal
 
 _CODE = re.compile(r"^C(\d+)$", re.IGNORECASE)
 
@@ -352,17 +352,18 @@ def current_link_rows(
     project: Project, *, claim_id: int | None = None, study_id: int | None = None,
     include_deleted: bool = False,
 ) -> list[dict[str, Any]]:
-    """The live links (latest event per study, claim and reviewer, not withdrawn); those
-    of deleted claims only with ``include_deleted``."""
+    """The live links (latest event per study, claim and reviewer in the shared order,
+    not withdrawn), oldest first; those of deleted claims only with ``include_deleted``."""
     clauses, params = event_filter(EventKind.LINK.value, study_id=study_id, claim_id=claim_id)
     live = "" if include_deleted else f" AND {live_claim('x.claim_id')}"
     rows = project.db.query(
-        "SELECT x.id, x.occurred_at, x.study_id, x.claim_id, x.reviewer_id, "
+        "SELECT x.id, x.ordinal, x.occurred_at, x.study_id, x.claim_id, x.reviewer_id, "
         "coalesce(r.name, '') AS reviewer, x.after, x.note FROM ("
-        " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id, e.reviewer_id"
-        f" ORDER BY e.id DESC) AS rn FROM events e WHERE {' AND '.join(clauses)}"
-        ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
-        f"WHERE x.rn = 1 AND x.after IS NOT NULL{live} ORDER BY x.id",
+        " SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.study_id, o.claim_id, o.reviewer_id"
+        " ORDER BY o.ordinal DESC) AS rn FROM ("
+        f"  SELECT e.*, {ordinal()} AS ordinal FROM events e WHERE {' AND '.join(clauses)}"
+        " ) o) x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
+        f"WHERE x.rn = 1 AND x.after IS NOT NULL{live} ORDER BY x.ordinal",
         params,
     )
     out = []
@@ -372,11 +373,12 @@ def current_link_rows(
     return out
 
 
-def last_event_id(
+def last_event_ordinal(
     project: Project, kind: str, *, claim_id: int | None = None,
     study_ids: Sequence[int] = (),
 ) -> int:
-    """The newest event id of ``kind`` about the claim or any of the studies (0 if none)."""
+    """Where the newest event of ``kind`` about the claim or any of the studies stands in
+    the shared order (:func:`evidence_tracker.store.events.ordinal`; 0 if none)."""
     clauses: list[str] = []
     params: list[Any] = []
     if claim_id is not None:
@@ -388,18 +390,22 @@ def last_event_id(
     if not clauses:
         return 0
     row = project.conn.execute(
-        f"SELECT coalesce(max(id), 0) FROM events WHERE kind = ? AND ({' OR '.join(clauses)})",
+        f"SELECT coalesce(max({ordinal()}), 0) FROM events e WHERE kind = ? "
+        f"AND ({' OR '.join(clauses)})",
         [kind, *params],
     ).fetchone()
     return int(row[0])
 
 
 def latest_claim_event(project: Project, kind: str, claim_id: int) -> dict[str, Any] | None:
-    """The newest event of ``kind`` about a claim (any reviewer), ``after`` decoded."""
+    """The newest event of ``kind`` about a claim (any reviewer, in the shared order),
+    ``after`` decoded."""
     rows = list(project.db.query(
-        "SELECT e.id, e.occurred_at, e.reviewer_id, coalesce(r.name, '') AS reviewer, "
-        "e.after, e.note FROM events e LEFT JOIN reviewers r ON r.id = e.reviewer_id "
-        "WHERE e.kind = ? AND e.claim_id = ? AND e.study_id IS NULL ORDER BY e.id DESC LIMIT 1",
+        f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.reviewer_id, "
+        "coalesce(r.name, '') AS reviewer, e.after, e.note FROM events e "
+        "LEFT JOIN reviewers r ON r.id = e.reviewer_id "
+        "WHERE e.kind = ? AND e.claim_id = ? AND e.study_id IS NULL "
+        "ORDER BY ordinal DESC LIMIT 1",
         [kind, claim_id],
     ))
     if not rows:
@@ -410,12 +416,12 @@ def latest_claim_event(project: Project, kind: str, claim_id: int) -> dict[str, 
 
 
 def events_of_kind(project: Project, kind: str) -> list[dict[str, Any]]:
-    """Every event of ``kind`` with ``after`` decoded, oldest first."""
+    """Every event of ``kind`` with ``after`` decoded, oldest first in the shared order."""
     out = []
     for r in project.db.query(
-        "SELECT e.id, e.occurred_at, e.reviewer_id, coalesce(r.name, '') AS reviewer, "
-        "e.after, e.note FROM events e LEFT JOIN reviewers r ON r.id = e.reviewer_id "
-        "WHERE e.kind = ? ORDER BY e.id",
+        f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.reviewer_id, "
+        "coalesce(r.name, '') AS reviewer, e.after, e.note FROM events e "
+        "LEFT JOIN reviewers r ON r.id = e.reviewer_id WHERE e.kind = ? ORDER BY ordinal",
         [kind],
     ):
         r["after"] = json.loads(r["after"]) if r["after"] is not None else None
@@ -433,10 +439,10 @@ DELETED_KEY = "deleted"
 
 def live_claim(column: str) -> str:
     """SQL true when the claim id in ``column`` is not deleted: its latest ``claim`` event
-    does not say so (one step down the ``events_claim`` index)."""
+    does not say so (the claim's few ``claim`` events, from the ``events_claim`` index)."""
     return (f"coalesce((SELECT json_extract(d.after, '$.{DELETED_KEY}') FROM events d "
-            f"WHERE d.kind = 'claim' AND d.claim_id = {column} ORDER BY d.id DESC LIMIT 1), "
-            "0) = 0")
+            f"WHERE d.kind = 'claim' AND d.claim_id = {column} "
+            f"ORDER BY {ordinal('d')} DESC LIMIT 1), 0) = 0")
 
 
 def is_live_claim(project: Project, claim_id: int) -> bool:
@@ -450,10 +456,10 @@ def deleted_claims(project: Project) -> list[DeletedClaim]:
     back with them; newest deletion first."""
     rows = list(project.db.query(
         "SELECT x.id, e.occurred_at, coalesce(r.name, '') AS reviewer, e.note "
-        "FROM claims x JOIN events e ON e.id = (SELECT max(m.id) FROM events m "
-        "WHERE m.kind = 'claim' AND m.claim_id = x.id) "
+        "FROM claims x JOIN events e ON e.id = (SELECT m.id FROM events m "
+        f"WHERE m.kind = 'claim' AND m.claim_id = x.id ORDER BY {ordinal('m')} DESC LIMIT 1) "
         f"LEFT JOIN reviewers r ON r.id = e.reviewer_id WHERE NOT ({live_claim('x.id')}) "
-        "ORDER BY e.id DESC"
+        f"ORDER BY {ordinal()} DESC"
     ))
     claims = {c.id: c for c in list_claims(project, [r["id"] for r in rows],
                                            include_deleted=True)}

@@ -16,6 +16,23 @@ from evidence_tracker.store.database import Project, StoreError, utcnow
 
 _UNSET: Any = object()
 
+#: Events that have not travelled to a team server count after all that have.
+UNSYNCED_AFTER = 1 << 62
+
+
+def ordinal(alias: str = "e") -> str:
+    """SQL for where the event ``alias`` stands in the order every machine of a team agrees
+    on: the team server's sequence number once the event was pushed or pulled, else after
+    all of those, in local order (local ids alone are arrival order, which differs between
+    machines). THE rule for "latest" and "current" judgements; db/0009 spells the same
+    expression in its screening_current triggers.
+
+    >>> "t.event_id = x.id), 4611686018427387904 + x.id)" in ordinal("x")
+    True
+    """
+    return (f"coalesce((SELECT t.seq FROM team_event_ids t WHERE t.event_id = {alias}.id), "
+            f"{UNSYNCED_AFTER} + {alias}.id)")
+
 
 @dataclass(frozen=True)
 class Event:
@@ -49,10 +66,11 @@ def current_state(
     project: Project, kind: str, *, reviewer_id: int | None,
     study_id: int | None = None, claim_id: int | None = None,
 ) -> Any:
-    """The latest ``after`` value for one subject and reviewer, or None."""
+    """The latest ``after`` value for one subject and reviewer (in the shared order), or
+    None."""
     row = project.conn.execute(
-        "SELECT after FROM events WHERE kind = ? AND study_id IS ? AND claim_id IS ? "
-        "AND reviewer_id IS ? ORDER BY id DESC LIMIT 1",
+        "SELECT e.after FROM events e WHERE e.kind = ? AND e.study_id IS ? AND e.claim_id IS ? "
+        f"AND e.reviewer_id IS ? ORDER BY {ordinal()} DESC LIMIT 1",
         (kind, study_id, claim_id, reviewer_id),
     ).fetchone()
     return json.loads(row[0]) if row and row[0] is not None else None
@@ -149,12 +167,12 @@ def event_filter(
 def history(
     project: Project, *, study_id: int | None = None, claim_id: int | None = None
 ) -> list[Event]:
-    """Every event about a study and/or claim, oldest first."""
+    """Every event about a study and/or claim, oldest first (in the shared order)."""
     clauses, params = event_filter(study_id=study_id, claim_id=claim_id)
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     rows = project.db.query(
         "SELECT e.*, coalesce(r.name, '') AS reviewer FROM events e "
-        f"LEFT JOIN reviewers r ON r.id = e.reviewer_id{where} ORDER BY e.id",
+        f"LEFT JOIN reviewers r ON r.id = e.reviewer_id{where} ORDER BY {ordinal()}",
         params,
     )
     return [

@@ -1,7 +1,9 @@
 """Queries over the events table for screening, appraisal, GRADE, links and resolutions.
 
-Rows are plain dicts with ``after``/``before`` decoded from JSON. A reviewer's current
-judgement of a subject is their latest event of that kind about it (``after`` NULL means
+Rows are plain dicts with ``after``/``before`` decoded from JSON and the event's
+``ordinal`` (its place in the order every machine of a team agrees on,
+:func:`evidence_tracker.store.events.ordinal`). A reviewer's current judgement of a subject
+is their latest event of that kind about it in that order (``after`` NULL means
 withdrawn). Events an arbiter appends to carry a resolution into the judgements that
 other modules read (``after.arbitrated``) are left out unless asked for.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 from evidence_tracker.store.claims import live_claim
 from evidence_tracker.store.database import Project
-from evidence_tracker.store.events import append_event, event_filter
+from evidence_tracker.store.events import UNSYNCED_AFTER, append_event, event_filter, ordinal
 from evidence_tracker.store.studies import (
     TALLY_ALL_STUDIES,
     StudyFilter,
@@ -35,7 +37,7 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 #: ``screening_current`` (db/0008), the one shape of "a reviewer's current screening
 #: decision" (latest event per reviewer and study; withdrawals and arbiters' copies left out).
 _CURRENT_SCREENING = (
-    "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
+    f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
     "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note FROM screening_current j "
     "JOIN events e ON e.id = j.event_id LEFT JOIN reviewers r ON r.id = j.reviewer_id")
 
@@ -58,7 +60,7 @@ def current_judgements(
                  if value is not None]
         rows = project.db.query(
             _CURRENT_SCREENING + (f" WHERE {' AND '.join(where)}" if where else "")
-            + " ORDER BY e.id", [v for v in (study_id, reviewer_id) if v is not None])
+            + " ORDER BY ordinal", [v for v in (study_id, reviewer_id) if v is not None])
         return [_decode(r) for r in rows]
     clauses: list[str] = ["e.kind = ?"]
     params: list[Any] = [kind]
@@ -71,12 +73,13 @@ def current_judgements(
     if not include_deleted_claims:
         where += f" AND (x.claim_id IS NULL OR {live_claim('x.claim_id')})"
     rows = project.db.query(
-        "SELECT x.id, x.occurred_at, x.kind, x.study_id, x.claim_id, x.reviewer_id, "
+        "SELECT x.id, x.ordinal, x.occurred_at, x.kind, x.study_id, x.claim_id, x.reviewer_id, "
         "coalesce(r.name, '') AS reviewer, x.before, x.after, x.note FROM ("
-        " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id, e.reviewer_id"
-        f" ORDER BY e.id DESC) AS rn FROM events e WHERE {' AND '.join(clauses)}"
-        ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
-        f"WHERE x.rn = 1 AND x.after IS NOT NULL{where} ORDER BY x.id",
+        " SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.study_id, o.claim_id, o.reviewer_id"
+        " ORDER BY o.ordinal DESC) AS rn FROM ("
+        f"  SELECT e.*, {ordinal()} AS ordinal FROM events e WHERE {' AND '.join(clauses)}"
+        " ) o) x LEFT JOIN reviewers r ON r.id = x.reviewer_id "
+        f"WHERE x.rn = 1 AND x.after IS NOT NULL{where} ORDER BY x.ordinal",
         params,
     )
     return [_decode(r) for r in rows]
@@ -85,11 +88,11 @@ def current_judgements(
 def current_screening(project: Project, study_ids: Iterable[int]) -> list[dict[str, Any]]:
     """Every reviewer's current screening decision about these studies, shaped as
     :func:`current_judgements` rows, oldest first (one statement per 500 studies)."""
-    columns = ("id", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id", "reviewer",
-               "before", "after", "note")
+    columns = ("id", "ordinal", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id",
+               "reviewer", "before", "after", "note")
     rows = [_decode(dict(zip(columns, values, strict=True))) for values in select_in(
         project.conn, _CURRENT_SCREENING + " WHERE j.study_id IN ({marks})", study_ids)]
-    return sorted(rows, key=lambda r: int(r["id"]))
+    return sorted(rows, key=lambda r: int(r["ordinal"]))
 
 
 def change_stamp(project: Project) -> tuple[int, int] | None:
@@ -105,13 +108,14 @@ def change_stamp(project: Project) -> tuple[int, int] | None:
 def events_of_kind(
     project: Project, kind: str, *, study_id: int | None = None, claim_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Every event of ``kind`` (optionally about one study/claim), oldest first."""
+    """Every event of ``kind`` (optionally about one study/claim), oldest first in the
+    shared order."""
     clauses, params = event_filter(kind, study_id=study_id, claim_id=claim_id)
     rows = project.db.query(
-        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-        "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
+        f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+        "e.reviewer_id, coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
         "FROM events e LEFT JOIN reviewers r ON r.id = e.reviewer_id "
-        f"WHERE {' AND '.join(clauses)} ORDER BY e.id",
+        f"WHERE {' AND '.join(clauses)} ORDER BY ordinal",
         params,
     )
     return [_decode(r) for r in rows]
@@ -120,25 +124,40 @@ def events_of_kind(
 def reviewer_events(
     project: Project, reviewer_id: int, kinds: Sequence[str], *, last: int | None = None,
 ) -> list[dict[str, Any]]:
-    """A reviewer's events of the given kinds, oldest first (for undo and redo); ``last``:
-    only the newest ``last`` of them (read newest first through the events_reviewer index)."""
+    """A reviewer's events of the given kinds, oldest first in the shared order (for undo
+    and redo); ``last``: only the newest ``last`` of them."""
     if not kinds:
         return []
     marks = ", ".join("?" for _ in kinds)
-    limit = "" if last is None else f" LIMIT {int(last)}"
+    columns = ("e.id, {} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+               "e.reviewer_id, e.before, e.after, e.note, e.reverts")
+    mine = f"e.reviewer_id = ? AND e.kind IN ({marks})"
+    if last is None:
+        rows = project.db.query(f"SELECT {columns.format(ordinal())} FROM events e "
+                                f"WHERE {mine} ORDER BY ordinal DESC", [reviewer_id, *kinds])
+        return [_decode(r) for r in reversed(list(rows))]
+    # The newest ``last`` in the shared order, read through indexes: those not sequenced
+    # yet (newest first by id: they come after all others) and the sequenced ones (by seq,
+    # newest first), each part at most ``last`` rows.
+    n = int(last)
     rows = project.db.query(
-        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-        "e.before, e.after, e.note, e.reverts FROM events e "
-        f"WHERE e.reviewer_id = ? AND e.kind IN ({marks}) ORDER BY e.id DESC{limit}",
-        [reviewer_id, *kinds],
+        f"SELECT * FROM (SELECT {columns.format(f'{UNSYNCED_AFTER} + e.id')} "
+        f"FROM events e INDEXED BY events_reviewer WHERE {mine} AND NOT EXISTS (SELECT 1 "
+        "FROM team_event_ids t WHERE t.event_id = e.id AND t.seq IS NOT NULL) "
+        f"ORDER BY e.id DESC LIMIT {n}) "
+        f"UNION ALL SELECT * FROM (SELECT {columns.format('t.seq')} "
+        "FROM team_event_ids t INDEXED BY team_event_ids_seq CROSS JOIN events e "
+        f"ON e.id = t.event_id WHERE t.seq IS NOT NULL AND {mine} "
+        f"ORDER BY t.seq DESC LIMIT {n}) ORDER BY ordinal DESC LIMIT {n}",
+        [reviewer_id, *kinds, reviewer_id, *kinds],
     )
     return [_decode(r) for r in reversed(list(rows))]
 
 
 def get_event(project: Project, event_id: int) -> dict[str, Any] | None:
     rows = list(project.db.query(
-        "SELECT e.id, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-        "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
+        f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+        "e.reviewer_id, coalesce(r.name, '') AS reviewer, e.before, e.after, e.note, e.reverts "
         "FROM events e LEFT JOIN reviewers r ON r.id = e.reviewer_id WHERE e.id = ?",
         [event_id],
     ))
@@ -154,6 +173,59 @@ def insert_event(
     previous state is per resolved subject, not per reviewer)."""
     return append_event(project, kind, reviewer_id=reviewer_id, before=before, after=after,
                         study_id=study_id, claim_id=claim_id, note=note, reverts=reverts)
+
+
+def resolved_event_ids(project: Project, resolutions: Sequence[dict[str, Any]]
+                       ) -> dict[int, tuple[int, ...]]:
+    """Resolution event id -> the local ids of the judgement events it resolves, for rows of
+    :func:`events_of_kind` ("resolution").
+
+    ``after.resolves`` names the events by UUID, which means the same on every machine.
+    Resolutions recorded before that name them by local id: an id of this project when the
+    resolution was recorded here; in one pulled from another machine the ids are that
+    machine's, so each reviewer the resolution lists counts with their judgement of the
+    subject in force just before it (shared order) if it still has the value the arbiter saw.
+    """
+    uids = {str(x) for r in resolutions for x in (r["after"] or {}).get("resolves") or ()
+            if isinstance(x, str)}
+    by_uid: dict[str, int] = {}
+    for uid, event_id in select_in(
+            project.conn, "SELECT uid, event_id FROM team_event_ids WHERE uid IN ({marks})",
+            sorted(uids)):
+        by_uid[str(uid)] = int(event_id)
+    pulled = {int(r[0]) for r in select_in(
+        project.conn, "SELECT event_id FROM team_event_ids WHERE origin = 'server' "
+        "AND event_id IN ({marks})", [r["id"] for r in resolutions])}
+    out: dict[int, tuple[int, ...]] = {}
+    for r in resolutions:
+        after = r["after"] or {}
+        named = list(after.get("resolves") or ())
+        local = [x for x in named if isinstance(x, int)]
+        ids = [by_uid[x] for x in named if isinstance(x, str) and x in by_uid]
+        if local and r["id"] in pulled:
+            ids += _in_force_before(project, r, after)
+        elif local:
+            ids += local
+        out[int(r["id"])] = tuple(ids)
+    return out
+
+
+def _in_force_before(project: Project, resolution: dict[str, Any], after: dict[str, Any]
+                     ) -> list[int]:
+    """An old pulled resolution's targets: each listed reviewer's judgement of the subject
+    in force just before it, when its value is the one the resolution records for them."""
+    seen = after.get("reviewers") or {}
+    rows = project.conn.execute(
+        f"SELECT e.id, coalesce(r.name, ''), e.after FROM events e "
+        "LEFT JOIN reviewers r ON r.id = e.reviewer_id WHERE e.kind = ? AND e.study_id IS ? "
+        f"AND e.claim_id IS ? AND {ordinal()} < ? ORDER BY {ordinal()}",
+        (after.get("of"), resolution["study_id"], resolution["claim_id"],
+         resolution["ordinal"])).fetchall()
+    in_force: dict[str, tuple[int, Any]] = {}
+    for event_id, name, value in rows:
+        in_force[name] = (int(event_id), json.loads(value) if value is not None else None)
+    return [event_id for name, (event_id, value) in in_force.items()
+            if name in seen and value == seen[name]]
 
 
 def reviewers(project: Project) -> list[tuple[int, str]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from evidence_tracker.domain.models import StoredStudy
 from evidence_tracker.store.database import Project
+from evidence_tracker.store.events import ordinal
 from evidence_tracker.store.studies import _stored, study_conditions
 
 
@@ -34,12 +35,13 @@ def _json(text: str | None) -> Any:
 
 def screening_votes(project: Project) -> list[ScreeningVote]:
     """Each reviewer's current screening decision per study (the maintained
-    screening_current: withdrawals and copies an arbiter appended left out), oldest first."""
+    screening_current: withdrawals and copies an arbiter appended left out), in the shared
+    order."""
     out = []
     for study_id, reviewer_id, decision, after, event_id in project.conn.execute(
         "SELECT j.study_id, j.reviewer_id, j.decision, e.after, j.event_id "
         "FROM screening_current j JOIN events e ON e.id = j.event_id "
-        "WHERE j.decision <> '' ORDER BY j.event_id"
+        f"WHERE j.decision <> '' ORDER BY {ordinal()}"
     ):
         value = _json(after)
         reason = str(value.get("reason") or "") if isinstance(value, dict) else ""
@@ -52,8 +54,8 @@ def screening_resolutions(project: Project) -> dict[int, tuple[str, str]]:
     """Study id -> (decision, reason) of the latest arbiter's screening resolution."""
     out: dict[int, tuple[str, str]] = {}
     for study_id, after in project.conn.execute(
-        "SELECT study_id, after FROM events WHERE kind = 'resolution' AND study_id IS NOT "
-        "NULL ORDER BY id"
+        "SELECT e.study_id, e.after FROM events e WHERE e.kind = 'resolution' "
+        f"AND e.study_id IS NOT NULL ORDER BY {ordinal()}"
     ):
         value = _json(after)
         if not isinstance(value, dict) or value.get("of") != "screening":

@@ -9,6 +9,7 @@ from typing import Any
 
 from evidence_tracker.domain.raw import decompress_raw
 from evidence_tracker.store.database import Project
+from evidence_tracker.store.events import ordinal
 from evidence_tracker.store.studies import select_in
 
 
@@ -71,22 +72,23 @@ def studies_current_judgements(
     studies (arbiters' copies left out), oldest first, ``before``/``after`` decoded: one
     statement per 500 studies from the events_study index (a query per study made the
     claim page N+1 in its links)."""
-    columns = ("id", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id",
+    columns = ("id", "ordinal", "occurred_at", "kind", "study_id", "claim_id", "reviewer_id",
                "reviewer", "before", "after", "note")
     wanted = sorted({int(i) for i in study_ids})
     rows: list[dict[str, Any]] = []
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
         rows.extend(dict(zip(columns, values, strict=True)) for values in project.conn.execute(
-            "SELECT x.id, x.occurred_at, x.kind, x.study_id, x.claim_id, x.reviewer_id, "
-            "coalesce(r.name, '') AS reviewer, x.before, x.after, x.note FROM ("
-            " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.study_id, e.claim_id,"
-            " e.reviewer_id ORDER BY e.id DESC) AS rn FROM events e"
-            f" WHERE e.kind = ? AND e.study_id IN ({', '.join('?' for _ in chunk)})"
-            ") x LEFT JOIN reviewers r ON r.id = x.reviewer_id WHERE x.rn = 1"
+            "SELECT x.id, x.ordinal, x.occurred_at, x.kind, x.study_id, x.claim_id, "
+            "x.reviewer_id, coalesce(r.name, '') AS reviewer, x.before, x.after, x.note FROM ("
+            " SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.study_id, o.claim_id,"
+            " o.reviewer_id ORDER BY o.ordinal DESC) AS rn FROM ("
+            f"  SELECT e.*, {ordinal()} AS ordinal FROM events e"
+            f"  WHERE e.kind = ? AND e.study_id IN ({', '.join('?' for _ in chunk)})"
+            " ) o) x LEFT JOIN reviewers r ON r.id = x.reviewer_id WHERE x.rn = 1"
             " AND x.after IS NOT NULL AND json_extract(x.after, '$.arbitrated') IS NULL",
             [kind, *chunk]))
     for r in rows:
         for key in ("before", "after"):
             r[key] = json.loads(r[key]) if r[key] is not None else None
-    return sorted(rows, key=lambda r: int(r["id"]))
+    return sorted(rows, key=lambda r: int(r["ordinal"]))

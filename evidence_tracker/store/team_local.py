@@ -59,6 +59,7 @@ def save_link(project: Project, *, server_url: str, project_uuid: str, login: st
                 project.conn.execute(f"UPDATE {table} SET pushed_hash = NULL")
             project.conn.execute("DELETE FROM team_study_sync")
             project.conn.execute("DELETE FROM team_condition_sync")
+            project.conn.execute("DELETE FROM team_membership_sync")
         project.conn.execute(
             "INSERT INTO team_link(id, server_url, project_uuid, login, linked_at) "
             "VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
@@ -120,6 +121,25 @@ def mint_uids(project: Project) -> None:
                           for sid, cuid, slug, quote in rows])
 
 
+def event_uids(project: Project, event_ids: Iterable[int]) -> dict[int, str]:
+    """The global UUID of each of these events, minted now for those that have none yet
+    (what a reference to an event holds, so that it means the same on every machine)."""
+    wanted = sorted({int(i) for i in event_ids})
+    out: dict[int, str] = {}
+    with project.transaction():
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ",".join("?" * len(part))
+            out.update((int(r[0]), str(r[1])) for r in project.conn.execute(
+                f"SELECT event_id, uid FROM team_event_ids WHERE event_id IN ({marks})", part))
+        missing = [(i, team_wire.new_uid()) for i in wanted if i not in out]
+        project.conn.executemany(
+            "INSERT INTO team_event_ids(event_id, uid) SELECT id, ? FROM events WHERE id = ?",
+            [(uid, i) for i, uid in missing])
+        out.update(missing)
+    return out
+
+
 # -- what travels -------------------------------------------------------------------------
 
 
@@ -129,13 +149,15 @@ class WireBatch:
 
     studies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     conditions: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    #: Which study belongs to which condition: ("study_key|slug", "", record).
+    memberships: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     claims: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     sources: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return (len(self.studies) + len(self.conditions) + len(self.claims)
-                + len(self.sources) + len(self.events))
+        return (len(self.studies) + len(self.conditions) + len(self.memberships)
+                + len(self.claims) + len(self.sources) + len(self.events))
 
 
 _EVENT_WIRE_SELECT = (
@@ -230,6 +252,29 @@ def pending_conditions(project: Project) -> list[tuple[str, str, dict[str, Any]]
     return [item for item in out if synced.get(item[0]) != item[1]]
 
 
+def pending_memberships(project: Project) -> list[tuple[str, str, dict[str, Any]]]:
+    """Study-condition memberships not on the server yet (of studies that travel)."""
+    conn = project.conn
+    # The synced ones are a subset (marked with or after their membership, removed with it
+    # by the cascade): equal counts, nothing to send, without reading every membership.
+    every, synced = conn.execute("SELECT (SELECT count(*) FROM study_conditions), "
+                                 "(SELECT count(*) FROM team_membership_sync)").fetchone()
+    if every == synced:
+        return []
+    out = []
+    for pmid, doi, slug, added_at in conn.execute(
+            "SELECT s.pmid, s.doi, c.slug, p.added_at FROM (SELECT sc.study_id, "
+            "sc.condition_id, sc.added_at FROM study_conditions sc WHERE NOT EXISTS ("
+            "SELECT 1 FROM team_membership_sync m WHERE m.study_id = sc.study_id "
+            "AND m.condition_id = sc.condition_id)) p JOIN studies s ON s.id = p.study_id "
+            "JOIN conditions c ON c.id = p.condition_id "
+            "WHERE s.pmid IS NOT NULL OR s.doi IS NOT NULL ORDER BY p.study_id, c.slug"):
+        key = team_wire.study_key(pmid, doi)
+        out.append((f"{key}|{slug}", "", {"study_key": key, "slug": slug,
+                                          "added_at": added_at}))
+    return out
+
+
 def pending_claims(project: Project) -> tuple[list[tuple[str, str, dict[str, Any]]],
                                               list[tuple[str, str, dict[str, Any]]]]:
     """(claims, sources) new or changed since the last push."""
@@ -267,17 +312,18 @@ def pending_batch(project: Project, login: str, event_limit: int | None = None) 
     mint_uids(project)
     claims, sources = pending_claims(project)
     return WireBatch(studies=pending_studies(project), conditions=pending_conditions(project),
-                     claims=claims, sources=sources,
+                     memberships=pending_memberships(project), claims=claims, sources=sources,
                      events=pending_events(project, login, event_limit))
 
 
-def mark_pushed(project: Project, batch: WireBatch) -> None:
-    """After the server committed ``batch``: remember what it holds (one local step)."""
+def mark_pushed(project: Project, batch: WireBatch, event_seqs: dict[str, int]) -> None:
+    """After the server committed ``batch``: remember what it holds, and each event's
+    place in the server's order (``event_seqs``: uid -> seq), in one local step."""
     conn = project.conn
     with project.transaction():
         conn.executemany("UPDATE team_event_ids SET pushed_hash = ?, pushed_chain = "
-                         "(SELECT hash FROM events WHERE id = event_id) WHERE uid = ?",
-                         [(h, uid) for uid, h, _ in batch.events])
+                         "(SELECT hash FROM events WHERE id = event_id), seq = ? WHERE uid = ?",
+                         [(h, event_seqs.get(uid), uid) for uid, h, _ in batch.events])
         conn.executemany("UPDATE team_claim_ids SET pushed_hash = ? WHERE uid = ?",
                          [(h, uid) for uid, h, _ in batch.claims])
         conn.executemany("UPDATE team_source_ids SET pushed_hash = ? WHERE uid = ?",
@@ -289,6 +335,8 @@ def mark_pushed(project: Project, batch: WireBatch) -> None:
                 "INSERT INTO team_condition_sync(condition_id, pushed_hash) "
                 "SELECT id, ? FROM conditions WHERE slug = ? ON CONFLICT(condition_id) "
                 "DO UPDATE SET pushed_hash = excluded.pushed_hash", (digest, slug))
+        for _, _, record in batch.memberships:
+            _mark_membership(project, record)
 
 
 def _find_study(project: Project, key: str) -> int | None:
@@ -309,6 +357,34 @@ def _mark_study(project: Project, key: str, digest: str) -> None:
             (digest, study_id))
 
 
+def _membership_ids(project: Project, record: dict[str, Any]) -> tuple[int, int] | None:
+    study_id = _find_study(project, str(record["study_key"]))
+    row = project.conn.execute("SELECT id FROM conditions WHERE slug = ?",
+                               (record["slug"],)).fetchone()
+    return (study_id, int(row[0])) if study_id is not None and row else None
+
+
+def _mark_membership(project: Project, record: dict[str, Any]) -> None:
+    ids = _membership_ids(project, record)
+    if ids is not None:
+        project.conn.execute("INSERT OR IGNORE INTO team_membership_sync(study_id, "
+                             "condition_id) VALUES (?, ?)", ids)
+
+
+def apply_membership(project: Project, record: dict[str, Any]) -> None:
+    """A study's membership of a condition from the team (added here if it is not), with
+    the time it joined the condition where it was first added."""
+    ids = _membership_ids(project, record)
+    if ids is None:
+        record_conflict(project, "missing_study", f"study {record['study_key']} of condition "
+                        f"{record['slug']} is not in this project")
+        return
+    project.conn.execute("INSERT OR IGNORE INTO study_conditions(study_id, condition_id, "
+                         "added_at) VALUES (?, ?, ?)", (*ids, str(record["added_at"])))
+    project.conn.execute("INSERT OR IGNORE INTO team_membership_sync(study_id, condition_id) "
+                         "VALUES (?, ?)", ids)
+
+
 def forget_pushed(project: Project) -> None:
     """The server lost what we pushed (restored from an older backup): push it all again
     (the server keeps what it still has: ON CONFLICT DO NOTHING) and pull from the start."""
@@ -316,12 +392,23 @@ def forget_pushed(project: Project) -> None:
         for table in ("team_event_ids", "team_claim_ids", "team_source_ids"):
             project.conn.execute(f"UPDATE {table} SET pushed_hash = NULL "
                                  + ("WHERE origin = 'local'" if table == "team_event_ids" else ""))
+        # The server's order is gone with what it lost: events count as not travelled
+        # until pushed or pulled again (a restored sequence may hand out numbers again).
+        project.conn.execute("UPDATE team_event_ids SET seq = NULL WHERE seq IS NOT NULL")
         project.conn.execute("DELETE FROM team_study_sync")
         project.conn.execute("DELETE FROM team_condition_sync")
+        project.conn.execute("DELETE FROM team_membership_sync")
         project.conn.execute("UPDATE team_link SET pull_cursor = 0")
 
 
 # -- applying what was pulled --------------------------------------------------------------
+
+
+def set_event_seqs(project: Project, seqs: Iterable[tuple[str, int]]) -> None:
+    """The server's order of events already here (pulled again, or seen again after a
+    restore): kept where it changed (db/0009 then works out screening_current again)."""
+    project.conn.executemany("UPDATE team_event_ids SET seq = ? WHERE uid = ? AND seq IS NOT ?",
+                             [(seq, uid, seq) for uid, seq in seqs])
 
 
 def known_event_uids(project: Project, uids: Iterable[str]) -> set[str]:
@@ -433,11 +520,11 @@ def apply_source(project: Project, uid: str, digest: str, record: dict[str, Any]
                  (uid, digest, claim[0], record["page"], record["quote"]))
 
 
-def apply_event(project: Project, uid: str, digest: str, record: dict[str, Any],
+def apply_event(project: Project, uid: str, digest: str, seq: int, record: dict[str, Any],
                 reviewer_ids: dict[str, int] | None = None) -> bool:
     """Another machine's event (or ours, from another machine): appended to the local
-    chain with its author and time; False (and a conflict noted) when its study or claim
-    is not here."""
+    chain with its author and time, and ``seq``, its place in the server's order; False
+    (and a conflict noted) when its study or claim is not here."""
     conn = project.conn
     study_id = claim_id = reverts = None
     if record.get("study_key"):
@@ -469,8 +556,8 @@ def apply_event(project: Project, uid: str, digest: str, record: dict[str, Any],
         before=None if record.get("before") is None else json.loads(record["before"]),
         study_id=study_id, claim_id=claim_id, note=str(record.get("note") or ""),
         reverts=reverts, occurred_at=str(record["occurred_at"]))
-    conn.execute("INSERT INTO team_event_ids(event_id, uid, origin, pushed_hash) "
-                 "VALUES (?, ?, 'server', ?)", (event_id, uid, digest))
+    conn.execute("INSERT INTO team_event_ids(event_id, uid, origin, pushed_hash, seq) "
+                 "VALUES (?, ?, 'server', ?, ?)", (event_id, uid, digest, seq))
     return True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +202,8 @@ class PushResult:
     already_there: int
     mismatched: list[str]  # ids whose server content differs: tampering or a bug
     max_skew_seconds: float | None
+    #: Each pushed event's place in the server's order (its seq), new or already there.
+    event_seqs: dict[str, int] = field(default_factory=dict)
 
 
 def _insert(conn: psycopg.Connection, table: str, columns: Sequence[str],
@@ -234,6 +236,7 @@ def push(conn: psycopg.Connection, project_id: str, login: str, batch: WireBatch
     mismatched: list[str] = []
     inserted = already = 0
     skew: float | None = None
+    seqs: dict[str, int] = {}
     try:
         with conn.transaction():
             for table, items, idcol in (("studies", batch.studies, "study_key"),
@@ -247,6 +250,14 @@ def push(conn: psycopg.Connection, project_id: str, login: str, batch: WireBatch
                                ["project_id", idcol, "content_hash"], idcol)
                 inserted += len(done)
                 already += len(items) - len(done)
+            # After the studies and conditions they join (a puller meets those first).
+            rows = [(project_id, r["study_key"], r["slug"], r["added_at"], login)
+                    for _, _, r in batch.memberships]
+            done = _insert(conn, "study_conditions", ["project_id", "study_key", "slug",
+                                                      "added_at", "added_by"],
+                           rows, ["project_id", "study_key", "slug"], "study_key")
+            inserted += len(done)
+            already += len(rows) - len(done)
             rows = [(ident, project_id, record.get("code"), digest, Jsonb(record), login)
                     for ident, digest, record in batch.claims]
             inserted += len(_insert(conn, "claims", ["id", "project_id", "code", "content_hash",
@@ -266,23 +277,26 @@ def push(conn: psycopg.Connection, project_id: str, login: str, batch: WireBatch
                 if not items:
                     continue
                 done = _insert(conn, table, columns, [make(*it) for it in items], ["id"],
-                               "id::text" + (", extract(epoch FROM received_at - "
-                                             "occurred_at::timestamptz)"
-                                             if table == "events" else ""))
+                               "id::text, seq" + (", extract(epoch FROM received_at - "
+                                                  "occurred_at::timestamptz)"
+                                                  if table == "events" else ""))
                 inserted += len(done)
                 new_ids = {row[0] for row in done}
                 if table == "events" and done:
-                    skews = [float(row[1]) for row in done]
+                    skews = [float(row[2]) for row in done]
                     skew = max(skews, key=abs)
+                    seqs.update((row[0], int(row[1])) for row in done)
                 rest = [(ident, digest) for ident, digest, _ in items if ident not in new_ids]
                 already += len(rest)
                 if rest:
-                    stored: dict[str, str] = dict(conn.execute(
-                        sql.SQL("SELECT id::text, content_hash FROM team.{} "
+                    stored = {row[0]: (row[1], int(row[2])) for row in conn.execute(
+                        sql.SQL("SELECT id::text, content_hash, seq FROM team.{} "
                                 "WHERE id = ANY(%s::uuid[])").format(sql.Identifier(table)),
-                        ([ident for ident, _ in rest],)).fetchall())
+                        ([ident for ident, _ in rest],))}
                     mismatched += [ident for ident, digest in rest
-                                   if stored.get(ident) not in (None, digest)]
+                                   if ident in stored and stored[ident][0] != digest]
+                    if table == "events":
+                        seqs.update((ident, seq) for ident, (_, seq) in stored.items())
     except psycopg.errors.InsufficientPrivilege as exc:
         raise Refused(f"The team server refused the push: {_first_line(exc)}. Your work is "
                       "kept in this project and will be pushed when the server accepts it.") \
@@ -290,7 +304,7 @@ def push(conn: psycopg.Connection, project_id: str, login: str, batch: WireBatch
     except psycopg.OperationalError as exc:
         raise ServerUnreachable(f"The connection to the team server broke during the push "
                                 f"({_first_line(exc)}); nothing is lost: sync again.") from exc
-    return PushResult(inserted, already, mismatched, skew)
+    return PushResult(inserted, already, mismatched, skew, seqs)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -304,6 +318,10 @@ SELECT seq, 'studies', study_key, content_hash, record, added_by FROM team.studi
 UNION ALL
 SELECT seq, 'conditions', slug, content_hash, record, added_by FROM team.conditions
  WHERE project_id = %(p)s AND seq > %(c)s
+UNION ALL
+SELECT seq, 'study_conditions', study_key || '|' || slug, '', jsonb_build_object(
+        'study_key', study_key, 'slug', slug, 'added_at', added_at), added_by
+  FROM team.study_conditions WHERE project_id = %(p)s AND seq > %(c)s
 UNION ALL
 SELECT seq, 'claims', id::text, content_hash, record, added_by FROM team.claims
  WHERE project_id = %(p)s AND seq > %(c)s
@@ -336,7 +354,7 @@ def pull_page(conn: psycopg.Connection, project_id: str, cursor: int, limit: int
 
 
 _EVENT_SELECT = """
-SELECT id::text, content_hash, jsonb_build_object(
+SELECT id::text, content_hash, seq, jsonb_build_object(
         'id', id::text, 'kind', kind, 'study_key', study_key, 'claim_id', claim_id::text,
         'before', before, 'after', after, 'note', note, 'reverts', reverts::text,
         'occurred_at', occurred_at, 'reviewer', reviewer::text)
@@ -345,8 +363,9 @@ SELECT id::text, content_hash, jsonb_build_object(
 
 
 def events_of_subject(conn: psycopg.Connection, project_id: str, subject: str, cursor: int
-                      ) -> list[tuple[str, str, dict[str, Any]]]:
-    """A subject's events up to ``cursor`` that this login may see now, in seq order."""
+                      ) -> list[tuple[str, str, int, dict[str, Any]]]:
+    """A subject's events up to ``cursor`` that this login may see now, in seq order:
+    (id, content hash, seq, record)."""
     with conn.transaction():
         return [tuple(r) for r in conn.execute(
             _EVENT_SELECT + " AND subject = %(s)s ORDER BY seq",
@@ -354,13 +373,14 @@ def events_of_subject(conn: psycopg.Connection, project_id: str, subject: str, c
 
 
 def events_of_stage(conn: psycopg.Connection, project_id: str, kind: str, cursor: int
-                    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """A stage's events up to ``cursor`` this login may see now, in seq order."""
+                    ) -> Iterator[tuple[str, str, int, dict[str, Any]]]:
+    """A stage's events up to ``cursor`` this login may see now, in seq order:
+    (id, content hash, seq, record)."""
     with conn.transaction(), conn.cursor(name="stage_events") as cur:
         cur.execute(_EVENT_SELECT + " AND kind = %(k)s ORDER BY seq",
                     {"p": project_id, "c": cursor, "k": kind})
         for row in cur:
-            yield (row[0], row[1], row[2])
+            yield (row[0], row[1], int(row[2]), row[3])
 
 
 def own_event_hashes(conn: psycopg.Connection, project_id: str, ids: Sequence[str]

@@ -14,6 +14,7 @@ from evidence_tracker.domain.models import Certainty, ScreeningDecision, Verdict
 from evidence_tracker.domain.review import ReviewError
 from evidence_tracker.domain.screening import ScreeningError
 from evidence_tracker.services import appraisal, evidence, grading, review, screening
+from evidence_tracker.store import team_local
 from evidence_tracker.store.events import history as raw_history
 
 QUOTE = "Pain scores fell by 2.1 points at 12 weeks."
@@ -189,9 +190,12 @@ def test_conflicts_and_arbiter_resolution(review_project, add_studies):
     assert [c.key for c in review.conflicts(review_project)] == [f"screening:S{s3}"]
     event = next(e for e in raw_history(review_project, study_id=s1) if e.kind == "resolution")
     assert event.reviewer == "cat"
-    assert set(event.after["resolves"]) == {j.event_id for j in
-                                            review.judgements(review_project, "screening",
-                                                              study_id=s1)}
+    # The resolved events are named by UUID (the same on every machine of a team).
+    resolved_ids = {j.event_id for j in review.judgements(review_project, "screening",
+                                                         study_id=s1)}
+    assert set(event.after["resolves"]) == set(team_local.event_uids(
+        review_project, resolved_ids).values())
+    assert set(res.resolves) == resolved_ids
     assert event.after["final"]["decision"] == "exclude"
     state = review.subject_state(review_project, review.Subject("screening", s1))
     assert state.status == "resolved" and state.final["decision"] == "exclude"

@@ -19,6 +19,7 @@ from evidence_tracker.store import judgements as judgement_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.database import migrations_dir
 from evidence_tracker.store.dedupe import replace_study
+from evidence_tracker.store.events import append_event, ensure_reviewer
 from evidence_tracker.store.study_columns import FTS_COLUMNS, fts_row, study_to_row
 from evidence_tracker.store.study_search import search_candidates
 
@@ -93,9 +94,12 @@ def test_a_project_at_schema_4_is_converted(tmp_path: Path) -> None:
                 old.conn.execute("INSERT INTO study_conditions(study_id, condition_id, "
                                  "added_at) VALUES (?, 1, '2025')", (cur.lastrowid,))
         ids = [r[0] for r in old.conn.execute("SELECT id FROM studies ORDER BY id")]
-        screening.screen(old, ids[0], "include", reviewer="ana")
-        screening.screen(old, ids[1], "maybe", reviewer="ana")
-        screening.screen(old, ids[0], "exclude", reviewer="ana", reason="wrong design")
+        # As the app wrote decisions then (today's reads need tables of later schemas).
+        ana = ensure_reviewer(old, "ana")
+        for study_id, decision, reason in ((ids[0], "include", ""), (ids[1], "maybe", ""),
+                                           (ids[0], "exclude", "wrong design")):
+            append_event(old, "screening", reviewer_id=ana, study_id=study_id, before=None,
+                         after={"decision": decision, "reason": reason, "note": ""})
         word = records[0].title.split()[0]
         match = "SELECT rowid FROM studies_fts WHERE studies_fts MATCH ? ORDER BY rank"
         before = [r[0] for r in old.conn.execute(match, (f'"{word}"',))]

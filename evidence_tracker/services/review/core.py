@@ -5,8 +5,9 @@ Every judgement (screening, appraisal, GRADE, stance link) is an event; a review
 current judgement of a subject is their latest event about it. An arbiter's decision is a
 ``resolution`` event recording the final value and the reviewers' events it resolves. For
 GRADE and stance the arbiter also appends the final value as an event of that kind
-(``after.arbitrated`` = the resolution id), so that verdicts, which read the latest grade
-and link, use it; those events are never counted as a reviewer's judgement.
+(``after.arbitrated`` = the resolution's UUID; its local id in older events), so that
+verdicts, which read the latest grade and link, use it; those events are never counted as
+a reviewer's judgement.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from evidence_tracker.domain.review import (
 from evidence_tracker.domain.screening import parse_decision
 from evidence_tracker.services.claims import require_reviewer
 from evidence_tracker.services.evidence import LinkView
-from evidence_tracker.store import Project
+from evidence_tracker.store import Project, team_local
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import judgements as store
 from evidence_tracker.store import studies as study_store
@@ -97,7 +98,8 @@ def parse_subject(key: str) -> Subject:
 
 @dataclass(frozen=True)
 class Judgement:
-    """One reviewer's current judgement of a subject."""
+    """One reviewer's current judgement of a subject. ``ordinal``: where its event stands
+    in the order every machine of a team agrees on (later ones win by it, not by id)."""
 
     event_id: int
     occurred_at: str
@@ -106,6 +108,7 @@ class Judgement:
     study_id: int | None
     claim_id: int | None
     after: dict[str, Any]
+    ordinal: int
     note: str = ""
 
     @property
@@ -123,11 +126,14 @@ class Judgement:
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> Judgement:
         return cls(r["id"], r["occurred_at"], r["reviewer"], r["kind"], r["study_id"],
-                   r["claim_id"], r["after"], r.get("note") or "")
+                   r["claim_id"], r["after"], int(r["ordinal"]), r.get("note") or "")
 
 
 @dataclass(frozen=True)
 class Resolution:
+    """An arbiter's standing resolution; ``resolves``: the local ids of the judgement events
+    it settled (stored as their UUIDs, which mean the same on every machine)."""
+
     event_id: int
     arbiter: str
     occurred_at: str
@@ -172,7 +178,8 @@ def resolutions(project: Project) -> dict[Subject, Resolution]:
     """The standing resolution of each subject (undone ones dropped)."""
     current: dict[Subject, dict[str, Any]] = {}
     owner: dict[int, Subject] = {}
-    for e in store.events_of_kind(project, RESOLUTION):
+    events = store.events_of_kind(project, RESOLUTION)
+    for e in events:
         if e["reverts"] is not None and e["reverts"] in owner:
             reverted = owner[e["reverts"]]
             if current.get(reverted, {}).get("id") == e["reverts"]:
@@ -182,8 +189,9 @@ def resolutions(project: Project) -> dict[Subject, Resolution]:
             subject = Subject(after["of"], e["study_id"], e["claim_id"])
             current[subject] = e
             owner[e["id"]] = subject
+    resolved = store.resolved_event_ids(project, list(current.values()))
     return {s: Resolution(e["id"], e["reviewer"], e["occurred_at"], e["after"]["final"],
-                          tuple(e["after"].get("resolves") or ()), e["note"])
+                          resolved[e["id"]], e["note"])
             for s, e in current.items()}
 
 
@@ -411,7 +419,7 @@ def filter_links(project: Project, links: Sequence[LinkView], viewer: str) -> li
     (a link's subject is its claim x study pair)."""
     seen = Visibility.of(project, viewer)
     return sorted((v for v in links if seen.may_see("link", v.study.id, v.claim_id, v.reviewer)),
-                  key=lambda v: v.event_id)
+                  key=lambda v: v.ordinal)
 
 
 # -- conflicts and resolution ------------------------------------------------------------
@@ -492,7 +500,7 @@ def conflicts(
         found = {s: g for s, g in found.items() if s in keep}
     labels = subject_labels(project, found)
     out = [Conflict(s, labels[s], tuple(g), standing.get(s)) for s, g in found.items()]
-    return sorted(out, key=lambda c: min(j.event_id for j in c.judgements))
+    return sorted(out, key=lambda c: min(j.ordinal for j in c.judgements))
 
 
 def _final_value(
@@ -552,8 +560,10 @@ def resolve(
     if arbiter in {j.reviewer for j in state.judgements}:
         raise ReviewError(f"{arbiter} judged this subject: the arbiter must be someone else.")
     final = _final_value(state, accept, value, reason)
+    # The resolved events by UUID: the reference holds on every machine the team syncs.
+    uids = team_local.event_uids(project, [j.event_id for j in state.judgements])
     record: dict[str, Any] = {"of": subj.kind, "final": final,
-              "resolves": [j.event_id for j in state.judgements],
+              "resolves": [uids[j.event_id] for j in state.judgements],
               "reviewers": {j.reviewer: j.after for j in state.judgements},
               "accepted": accept.strip() if accept else None}
     with project.transaction():
@@ -567,7 +577,8 @@ def resolve(
                                  after=record, study_id=subj.study_id, claim_id=subj.claim_id,
                                  note=note.strip())
         carry_resolution(project, subj, final, rid, arbiter_id)
-    return Resolution(rid, arbiter, "", final, tuple(record["resolves"]), note.strip())
+    return Resolution(rid, arbiter, "", final, tuple(j.event_id for j in state.judgements),
+                      note.strip())
 
 
 def carry_resolution(
@@ -578,8 +589,10 @@ def carry_resolution(
     if subject.kind not in ("grade", "link"):
         return
     if final is not None:
+        # The resolution by UUID, like every reference to an event that travels.
+        arbitrated = team_local.event_uids(project, [rid])[rid]
         append_event(project, subject.kind, reviewer_id=arbiter_id, study_id=subject.study_id,
-                     claim_id=subject.claim_id, after={**final, "arbitrated": rid},
+                     claim_id=subject.claim_id, after={**final, "arbitrated": arbitrated},
                      note=f"resolution #{rid}")
         return
     rows = store.current_judgements(project, subject.kind, study_id=subject.study_id,

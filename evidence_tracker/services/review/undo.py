@@ -80,8 +80,8 @@ def _tops_known(
     """Whether stacks built from ``events`` (the newest of a longer history) have the
     tops the whole history gives: nothing in them reverts an older event, the done stack
     is not empty, and a new judgement among them cleared any older undone stack."""
-    first = events[0].id if events else 0
-    if any(e.reverts is not None and e.reverts < first for e in events) or not done:
+    window = {e.id for e in events}
+    if any(e.reverts is not None and e.reverts not in window for e in events) or not done:
         return False
     return bool(undone) or any(e.reverts is None and not is_arbitration(e.after)
                                for e in events)
