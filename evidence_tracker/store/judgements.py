@@ -37,8 +37,9 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 #: ``screening_current`` (db/0008), the one shape of "a reviewer's current screening
 #: decision" (latest event per reviewer and study; withdrawals and arbiters' copies left out).
 _CURRENT_SCREENING = (
-    f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, e.reviewer_id, "
-    "coalesce(r.name, '') AS reviewer, e.before, e.after, e.note FROM screening_current j "
+    f"SELECT e.id, {ordinal()} AS ordinal, e.occurred_at, e.kind, e.study_id, e.claim_id, "
+    "e.reviewer_id, coalesce(r.name, '') AS reviewer, e.before, e.after, e.note "
+    "FROM screening_current j "
     "JOIN events e ON e.id = j.event_id LEFT JOIN reviewers r ON r.id = j.reviewer_id")
 
 
@@ -55,11 +56,11 @@ def current_judgements(
     Screening decisions come from the maintained ``screening_current``.
     """
     if kind == "screening" and claim_id is None and not include_arbitrated:
-        where = [f"j.{column} = ?" for column, value in (("study_id", study_id),
-                                                          ("reviewer_id", reviewer_id))
-                 if value is not None]
+        narrow = [f"j.{column} = ?" for column, value in (("study_id", study_id),
+                                                           ("reviewer_id", reviewer_id))
+                  if value is not None]
         rows = project.db.query(
-            _CURRENT_SCREENING + (f" WHERE {' AND '.join(where)}" if where else "")
+            _CURRENT_SCREENING + (f" WHERE {' AND '.join(narrow)}" if narrow else "")
             + " ORDER BY ordinal", [v for v in (study_id, reviewer_id) if v is not None])
         return [_decode(r) for r in rows]
     clauses: list[str] = ["e.kind = ?"]
