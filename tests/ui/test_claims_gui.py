@@ -163,11 +163,14 @@ def test_claims_view_lists_the_seeded_claims_by_clinic_and_category(window, qtbo
     assert window.right.currentWidget() is window.detail
 
 
-def test_selecting_a_claim_shows_its_sources_quotes_and_testable_form(window) -> None:
+def test_selecting_a_claim_shows_its_sources_quotes_and_testable_form(window, qtbot) -> None:
     claims = window.claims
     claims.show_claims()
     c011 = _claim_id(window.project, "C011")
     assert claims.view.select_claim(c011)
+    # The page is whole at once; the suggested studies follow from the task runner.
+    assert "Looking for studies that match the claim" in \
+        claims.page.suggestions.toPlainText()
     text = claims.page.browser.toPlainText()
     claim = claims.claims[c011]
     assert claim.text in text
@@ -178,9 +181,13 @@ def test_selecting_a_claim_shows_its_sources_quotes_and_testable_form(window) ->
     assert "Conditions: Complex regional pain syndrome (CRPS)" in text
     assert "Insufficient evidence" in text and "no reviewer has confirmed" in text
     assert "Population" in text and claim.pico.population in text
+    assert "Suggested studies" not in text
     # The RCT in the claim's condition is suggested, with why.
-    assert "Intravenous ketamine for complex regional pain syndrome" in text
-    assert "Why: matched" in text and "Link…" in text
+    qtbot.waitUntil(lambda: claims.page.suggested is not None, timeout=10_000)
+    suggested = claims.page.suggestions.toPlainText()
+    assert "Intravenous ketamine for complex regional pain syndrome" in suggested
+    assert "Why: matched" in suggested and "Link…" in suggested
+    assert claims.page.browser.toPlainText() == text  # the page itself was left alone
     html = claims.page.browser.toHtml()
     assert "<img" not in html  # the cohort's title is shown as text
 
@@ -293,13 +300,15 @@ def test_selected_text_of_the_detail_pane_is_offered_and_ticked(window) -> None:
     dialog.reject()
 
 
-def test_link_from_a_suggestion_is_prefilled(window) -> None:
+def test_link_from_a_suggestion_is_prefilled(window, qtbot) -> None:
     claims = window.claims
     claims.show_claims()
     c011 = _claim_id(window.project, "C011")
     claims.view.select_claim(c011)
-    study = claims.page.detail.suggestions[0].study
-    claims.page.browser.anchorClicked.emit(QUrl(f"et-link:{study.id}"))
+    qtbot.waitUntil(lambda: bool(claims.page.suggested), timeout=10_000)
+    assert claims.page.suggested is not None
+    study = claims.page.suggested[0].study
+    claims.page.suggestions.anchorClicked.emit(QUrl(f"et-link:{study.id}"))
     dialog = claims.link_dialog
     assert dialog is not None and dialog.study_id == study.id
     assert dialog.current_claim().id == c011
