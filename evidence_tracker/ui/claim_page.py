@@ -359,10 +359,14 @@ def claim_html(
 
 
 def suggestions_html(suggestions: Sequence[Suggestion] | None,
-                     colours: Colours | None = None) -> str:
-    """The suggested studies (pure); None: they are still being looked for."""
+                     colours: Colours | None = None, failure: str = "") -> str:
+    """The suggested studies (pure); None: they are still being looked for; ``failure``:
+    why the search for them failed."""
     parts = [page_css(colours) if colours else _CSS, '<p class="section">Suggested studies</p>']
-    if suggestions is None:
+    if failure:
+        parts.append(f'<p class="warn">The search for studies that match the claim failed: '
+                     f"{escape(failure)}</p>")
+    elif suggestions is None:
         parts.append('<p class="meta">Looking for studies that match the claim…</p>')
     elif suggestions:
         parts.append('<p class="meta">Ranked by full-text match within the claim\'s '
@@ -435,6 +439,7 @@ class ClaimPage(QWidget):
         self.setObjectName("claimPage")
         self.detail: ClaimDetail | None = None
         self.suggested: list[Suggestion] | None = None  # None: still being looked for
+        self._failure = ""  # why the search for them failed
         self.result: VerdictResult | None = None
         self._shown: tuple[dict[str, str], str] = ({}, "")
         self._plot_width = PLOT_WIDTH
@@ -488,6 +493,7 @@ class ClaimPage(QWidget):
         self._shown = (dict(condition_names or {}), reviewer)
         self.verdict_button.setEnabled(detail is not None)
         self._render(keep_scroll=same, new_plots=True)
+        self._failure = ""
         if detail is None or not suggestions_pending:
             self.suggested = list(detail.suggestions) if detail else []
         elif not same or self.suggested is None:
@@ -497,18 +503,21 @@ class ClaimPage(QWidget):
             self.suggested = [s for s in self.suggested if s.study.id not in linked]
         self._render_suggestions(keep_scroll=same)
 
-    def show_suggestions(self, claim_id: int, suggestions: Sequence[Suggestion]) -> None:
-        """Show the suggested studies found for ``claim_id`` if the page still shows it."""
+    def show_suggestions(self, claim_id: int, suggestions: Sequence[Suggestion], *,
+                         failure: str = "") -> None:
+        """Show the suggested studies found for ``claim_id`` if the page still shows it
+        (``failure``: why the search for them failed)."""
         if self.claim_id != claim_id:
             return
         self.suggested = list(suggestions)
+        self._failure = failure
         self._render_suggestions(keep_scroll=True)
 
     def _render_suggestions(self, *, keep_scroll: bool) -> None:
         colours = Colours.from_palette(self.palette())
         self.suggestions.setVisible(self.detail is not None)
         scroll = self.suggestions.verticalScrollBar().value()
-        self.suggestions.setHtml(suggestions_html(self.suggested, colours))
+        self.suggestions.setHtml(suggestions_html(self.suggested, colours, self._failure))
         if keep_scroll:
             self.suggestions.verticalScrollBar().setValue(scroll)
 

@@ -10,7 +10,7 @@ everything showing judgements re-reads. Nothing here touches the network.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 
@@ -60,6 +60,7 @@ class ClaimsController(QObject):
         self.view = ClaimsView()
         self.page = ClaimPage()
         self._suggest_requests = 0  # the newest background search for suggested studies
+        self.suggesting = False  # the page waits for the newest one
         self.overviews: list[ClaimOverview] = []
         self.claims: dict[int, Claim] = {}
         self._condition_names: dict[str, str] = {}
@@ -178,17 +179,33 @@ class ClaimsController(QObject):
         """Find the claim's suggested studies in the background; only the newest request's
         reach the page (another claim, a new link or reviewer asks again meanwhile)."""
         self._suggest_requests += 1
+        self.suggesting = True
         request, path = self._suggest_requests, self.context.project.path
 
         def work(_report: object) -> list[evidence.Suggestion]:
             with project_service.open_for_reading(path) as project:
                 return evidence.suggest_studies(project, claim_id, viewer=reviewer)
 
+        def newest() -> bool:
+            return request == self._suggest_requests and shiboken6.isValid(self.page)
+
         def done(found: list[evidence.Suggestion]) -> None:
-            if request == self._suggest_requests and shiboken6.isValid(self.page):
+            if newest():
+                self.suggesting = False
                 self.page.show_suggestions(claim_id, found)
 
-        self.context.run_task(work, done, "Suggested studies", self.page)
+        def failed(exc: BaseException, _tb: str) -> None:
+            if newest():
+                self.suggesting = False
+                self.page.show_suggestions(claim_id, [], failure=str(exc))
+
+        def start() -> None:
+            if newest():  # a claim passed over (arrow keys down the list) is not searched
+                self.context.tasks.run(work, done, failed)
+
+        # Started once the page has painted (a queued call runs after the paint Qt posted
+        # as the page was set): on a busy machine the search would slow the paint down.
+        QTimer.singleShot(0, self.page, start)
 
     # -- modes -----------------------------------------------------------------------------
     def show_claims(self) -> None:

@@ -582,11 +582,11 @@ def test_the_page_shows_its_links_before_the_suggestions_arrive(window, qtbot) -
     assert claims.view.select_claim(c011)
     page = claims.page.browser.toPlainText()
     assert "Supports (1)" in page and "Intravenous ketamine for complex regional" in page
-    assert claims.page.suggested is None
+    assert claims.page.suggested is None and claims.suggesting
     assert "Looking for studies that match the claim" in claims.page.suggestions.toPlainText()
     relaid: list[int] = []  # the page is not laid out again when the suggestions come
     claims.page.browser.document().contentsChange.connect(lambda at, *_: relaid.append(at))
-    qtbot.waitUntil(lambda: not window.context.tasks.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
     assert claims.page.suggested is not None and not relaid
     suggested = claims.page.suggestions.toPlainText()
     assert "Ketamine infusions for CRPS: a cohort" in suggested
@@ -599,7 +599,7 @@ def test_suggestions_for_another_claim_are_dropped(window, qtbot) -> None:
     claims.show_claims()
     c011 = _claim_id(window.project, "C011")
     assert claims.view.select_claim(c011)
-    qtbot.waitUntil(lambda: not window.context.tasks.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
     shown = claims.page.suggestions.toPlainText()
     other = next(i for i in claims.claims if i != c011)
     found = evidence.suggest_studies(window.project, other, viewer=REVIEWER)
@@ -614,7 +614,7 @@ def test_a_new_link_leaves_the_other_suggestions_in_place_until_fresh_ones_come(
     claims.show_claims()
     c011 = _claim_id(project, "C011")
     assert claims.view.select_claim(c011)
-    qtbot.waitUntil(lambda: not window.context.tasks.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
     assert len(claims.page.suggested or []) == 2
     evidence.link_study(project, "19000001", c011, stance="supports", quotes=[RESULT],
                         reviewer=REVIEWER)
@@ -623,7 +623,7 @@ def test_a_new_link_leaves_the_other_suggestions_in_place_until_fresh_ones_come(
     suggested = claims.page.suggestions.toPlainText()
     assert "Looking for" not in suggested and "Intravenous ketamine" not in suggested
     assert "Ketamine infusions for CRPS: a cohort" in suggested
-    qtbot.waitUntil(lambda: not window.context.tasks.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
     assert [s.study.pmid for s in claims.page.suggested or []] == ["19000002"]
 
 
@@ -639,7 +639,7 @@ def test_the_page_paints_as_a_fresh_one_once_suggestions_arrive(window, qtbot) -
     claims.show_claims()
     c011 = _claim_id(window.project, "C011")
     assert claims.view.select_claim(c011)
-    qtbot.waitUntil(lambda: not window.context.tasks.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
     QApplication.processEvents()
     shown = claims.page.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
     fresh = ClaimPage()
