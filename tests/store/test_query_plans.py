@@ -22,7 +22,7 @@ from conftest import make_study
 from evidence_tracker.domain.claims import Pico
 from evidence_tracker.domain.models import Author
 from evidence_tracker.services import evidence, review, screening
-from evidence_tracker.store import Project, open_project, study_facts
+from evidence_tracker.store import Project, open_project, study_facts, study_search
 from evidence_tracker.store import claims as claim_store
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
@@ -169,6 +169,14 @@ def _search_page(project: Project) -> list[int]:
 
 
 HOT.append(("a page of a search with many hits", _search_page, False))
+# The claim page's suggested studies (on the task runner): the ranked candidates, the
+# marks of those shown, and the whole search as the page asks for it.
+HOT.append(("suggested studies: ranked candidates", lambda p: study_search.search_candidates(
+    p, ["ketamine", "crps", "pain"], condition_ids=[_crps(p)], exclude_ids=[1, 2]), False))
+HOT.append(("suggested studies: matches marked", lambda p: study_search.marked_matches(
+    p, ["ketamine", "study"], [_some_study(p), 3]), False))
+HOT.append(("suggested studies for a claim", lambda p: evidence.suggest_studies(
+    p, _claim(p), viewer="ben"), False))
 HOT.append(("a condition's studies by year", lambda p: study_store.query_study_ids(
     p, study_store.StudyFilter(condition_id=_crps(p)), limit=200), False))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QUrl
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QInputDialog, QSplitter
 
 from evidence_tracker.config import resources_dir
@@ -21,7 +22,7 @@ from evidence_tracker.store import claims as claims_store
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import upsert_studies
-from evidence_tracker.ui.claim_page import claim_html, marked_html
+from evidence_tracker.ui.claim_page import ClaimPage, claim_html, marked_html
 from evidence_tracker.ui.claims_view import (
     CLAIM_ID_ROLE,
     KIND_ROLE,
@@ -630,10 +631,6 @@ def test_a_new_link_leaves_the_other_suggestions_in_place_until_fresh_ones_come(
 def test_the_page_paints_as_a_fresh_one_once_suggestions_arrive(window, qtbot) -> None:
     """A stale copy of the page's head stayed painted when the page's HTML was set again
     for the suggestions: what is on screen after they arrive is what a new page paints."""
-    from evidence_tracker.ui.claim_page import ClaimPage
-
-    from PySide6.QtGui import QImage
-
     window.resize(1280, 800)
     claims = window.claims
     claims.show_claims()
