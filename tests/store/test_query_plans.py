@@ -212,8 +212,11 @@ def plan_problems(project: Project, sql: str, *, per_decision: bool) -> list[str
         if scan and scan.group(1).lower() in big and (per_decision or not scan.group(2)):
             problems.append(detail)
         if "TEMP B-TREE FOR ORDER BY" in detail and re.search(r"\bFROM studies\b", sql) \
-                and "ORDER BY" in sql and "LIMIT" in sql:
-            problems.append(detail)  # a page of the studies table sorted without an index
+                and "ORDER BY" in sql and "LIMIT" in sql \
+                and not re.search(r"ORDER BY (\w+\.)?rank\b", sql):
+            # a page of the studies table sorted without an index (a full-text relevance
+            # rank has none to use: it sorts the matches, not the table)
+            problems.append(detail)
     return problems
 
 
