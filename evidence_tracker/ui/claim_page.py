@@ -485,8 +485,11 @@ class ClaimPage(QWidget):
         """Show a claim (None: the hint); keeps the scroll position when it is the same.
         ``result`` is the suggested verdict with its working as this reviewer may see it.
         ``suggestions_pending``: :meth:`show_suggestions` brings them (until then the same
-        claim keeps the ones shown, less any study now linked; another says it looks)."""
+        claim and reviewer keep the ones shown, less any study now linked; else the pane
+        says it looks)."""
         same = detail is not None and self.claim_id == detail.claim.id
+        # Blind mode: one reviewer's suggestions are never shown to another, even briefly.
+        same_viewer = same and self._shown[1] == reviewer
         self.detail = detail
         self.result = result if result is not None or detail is None else \
             detail.verdict.suggested
@@ -496,7 +499,7 @@ class ClaimPage(QWidget):
         self._failure = ""
         if detail is None or not suggestions_pending:
             self.suggested = list(detail.suggestions) if detail else []
-        elif not same or self.suggested is None:
+        elif not same_viewer or self.suggested is None:
             self.suggested = None
         else:  # the same claim: no flicker, and no study offered that is linked now
             linked = {v.study.id for v in detail.links}

@@ -161,14 +161,17 @@ class ClaimsController(QObject):
 
     def show_claim(self, claim_id: int) -> None:
         if not claim_id or claim_id not in self.claims:
+            self._suggest_requests += 1  # a search still running is for nothing shown
+            self.suggesting = False
             self.page.show_detail(None)
             self.context.claim_id = None
             return
         project = self.context.project
         reviewer = self.context.reviewer.name
         # Blind mode: another reviewer's judgements stay hidden until the claim is complete.
-        # The suggested studies (a ranked full-text search: a fifth of a second at 100,000
-        # studies) follow from the task runner, so the page itself shows at once.
+        # The suggested studies (a ranked full-text search over the claim's words: a tenth
+        # of a second or more at 100,000 studies) follow from the task runner, so the page
+        # itself shows at once.
         detail = evidence.claim_detail(project, claim_id, viewer=reviewer, suggestions=0)
         self.page.show_detail(detail, condition_names=self._condition_names, reviewer=reviewer,
                               suggestions_pending=True)
