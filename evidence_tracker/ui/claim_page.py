@@ -91,6 +91,10 @@ h2 {{ font-size: 14pt; margin: 2px 0 4px 0; }}
 .stance {{ font-weight: bold; margin-top: 8px; margin-bottom: 0; }}
 .quote {{ color: {c.text}; font-style: italic; margin: 2px 0 2px 18px; }}
 .finding {{ color: {c.text}; margin: 2px 0 0 18px; }}
+.linked {{ margin: 6px 0 0 0; }}
+.linkquote {{ color: {c.text}; font-style: italic; margin: 2px 0 2px 30px; }}
+.linkdetails {{ margin: 2px 0 0 18px; }}
+.linkedby {{ color: {c.muted}; margin: 1px 0 1px 18px; }}
 .source {{ margin: 6px 0 0 0; }}
 .empty {{ color: {c.muted}; }}
 .warn {{ color: {c.warn}; font-weight: bold; }}
@@ -251,11 +255,12 @@ def _sources_html(claim: Claim) -> list[str]:
 
 def _link_html(link: LinkView, reviewer: str, design: str = "") -> str:
     state = link.state
-    out = [f'<p style="margin: 6px 0 0 0;">{_study_line(link.study, design)}</p>']
+    # Classes, not inline styles: hundreds of links are parsed and laid out per page.
+    out = [f'<p class="linked">{_study_line(link.study, design)}</p>']
     shown: set[str] = set()
     for finding in state.findings:
         out.append(f'<p class="finding">▸ {escape(finding_text(finding))}</p>')
-        out += [f'<p class="quote" style="margin-left: 30px;">“{escape(q)}”</p>'
+        out += [f'<p class="linkquote">“{escape(q)}”</p>'
                 for q in finding.quotes]
         shown.update(finding.quotes)
     out += [f'<p class="quote">“{escape(q)}”</p>' for q in state.quotes if q not in shown]
@@ -272,13 +277,13 @@ def _link_html(link: LinkView, reviewer: str, design: str = "") -> str:
     if state.note:
         details.append(f"Note: {escape(state.note)}")
     if details:
-        out.append(f'<p style="margin: 2px 0 0 18px;">{" · ".join(details)}</p>')
+        out.append(f'<p class="linkdetails">{" · ".join(details)}</p>')
     by = f"Linked by {escape(link.reviewer)} on {escape(_date(link.occurred_at))}"
     actions = f' · <a href="et-history:{link.study.id}">History</a>'
     if link.reviewer == reviewer:
         actions += (f' · <a href="et-edit:{link.study.id}">Edit…</a>'
                     f' · <a href="et-withdraw:{link.study.id}">Withdraw…</a>')
-    out.append(f'<p class="meta" style="margin-left: 18px;">{by}{actions}</p>')
+    out.append(f'<p class="linkedby">{by}{actions}</p>')
     return "".join(out)
 
 
