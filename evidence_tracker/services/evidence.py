@@ -50,7 +50,12 @@ from evidence_tracker.store.study_facts import (
     study_raw,
     study_text,
 )
-from evidence_tracker.store.study_search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, search_candidates
+from evidence_tracker.store.study_search import (
+    HIGHLIGHT_CLOSE,
+    HIGHLIGHT_OPEN,
+    marked_matches,
+    search_candidates,
+)
 
 # -- links -------------------------------------------------------------------------------
 
@@ -493,21 +498,25 @@ def suggest_studies(
                      if seen.may_see(EventKind.LINK.value, r["study_id"], target.id,
                                      r["reviewer"])})
     rows = search_candidates(project, terms, condition_ids=condition_ids,
-                                   exclude_ids=linked, limit=max(200, limit * 20))
-    ranked = []
-    mesh = _mesh(project, [int(r["id"] if "id" in r else r["study_id"]) for r in rows])
+                             exclude_ids=linked, limit=max(200, limit * 20))
+    mesh = _mesh(project, [int(r["study_id"]) for r in rows])
+    scored = []
     for r in rows:
-        brief = StudyBrief.from_row(r, mesh.get(int(r["id"] if "id" in r else r["study_id"]),
-                                                ()))
+        brief = StudyBrief.from_row(r, mesh.get(int(r["study_id"]), ()))
         relevance = -float(r["rank"])
         boost = _BOOST[brief.design] * (0.1 if brief.retracted else 1.0)
-        segments = [_segments(r["title_hl"]), _segments(r["abstract_snippet"]),
-                    _segments(r["mesh_hl"])]
+        scored.append((relevance * boost, relevance, brief))
+    scored.sort(key=lambda s: (-s[0], s[2].id))
+    top = scored[:limit]
+    # The matches are marked for the studies shown only (each is a lookup).
+    marked = marked_matches(project, terms, [brief.id for _, _, brief in top])
+    out = []
+    for score, relevance, brief in top:
+        segments = [_segments(text) for text in marked.get(brief.id, ("", "", ""))]
         matched = dict.fromkeys(t.lower() for seg in segments for t, hit in seg if hit)
-        ranked.append(Suggestion(brief, relevance * boost, relevance,
-                                 tuple(matched), segments[0], segments[1]))
-    ranked.sort(key=lambda s: (-s.score, s.study.id))
-    return ranked[:limit]
+        out.append(Suggestion(brief, score, relevance, tuple(matched), segments[0],
+                              segments[1]))
+    return out
 
 
 # -- which studies a review includes ----------------------------------------------------

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -90,6 +91,10 @@ h2 {{ font-size: 14pt; margin: 2px 0 4px 0; }}
 .stance {{ font-weight: bold; margin-top: 8px; margin-bottom: 0; }}
 .quote {{ color: {c.text}; font-style: italic; margin: 2px 0 2px 18px; }}
 .finding {{ color: {c.text}; margin: 2px 0 0 18px; }}
+.linked {{ margin: 6px 0 0 0; }}
+.linkquote {{ color: {c.text}; font-style: italic; margin: 2px 0 2px 30px; }}
+.linkdetails {{ margin: 2px 0 0 18px; }}
+.linkedby {{ color: {c.muted}; margin: 1px 0 1px 18px; }}
 .source {{ margin: 6px 0 0 0; }}
 .empty {{ color: {c.muted}; }}
 .warn {{ color: {c.warn}; font-weight: bold; }}
@@ -250,11 +255,12 @@ def _sources_html(claim: Claim) -> list[str]:
 
 def _link_html(link: LinkView, reviewer: str, design: str = "") -> str:
     state = link.state
-    out = [f'<p style="margin: 6px 0 0 0;">{_study_line(link.study, design)}</p>']
+    # Classes, not inline styles: hundreds of links are parsed and laid out per page.
+    out = [f'<p class="linked">{_study_line(link.study, design)}</p>']
     shown: set[str] = set()
     for finding in state.findings:
         out.append(f'<p class="finding">▸ {escape(finding_text(finding))}</p>')
-        out += [f'<p class="quote" style="margin-left: 30px;">“{escape(q)}”</p>'
+        out += [f'<p class="linkquote">“{escape(q)}”</p>'
                 for q in finding.quotes]
         shown.update(finding.quotes)
     out += [f'<p class="quote">“{escape(q)}”</p>' for q in state.quotes if q not in shown]
@@ -271,13 +277,13 @@ def _link_html(link: LinkView, reviewer: str, design: str = "") -> str:
     if state.note:
         details.append(f"Note: {escape(state.note)}")
     if details:
-        out.append(f'<p style="margin: 2px 0 0 18px;">{" · ".join(details)}</p>')
+        out.append(f'<p class="linkdetails">{" · ".join(details)}</p>')
     by = f"Linked by {escape(link.reviewer)} on {escape(_date(link.occurred_at))}"
     actions = f' · <a href="et-history:{link.study.id}">History</a>'
     if link.reviewer == reviewer:
         actions += (f' · <a href="et-edit:{link.study.id}">Edit…</a>'
                     f' · <a href="et-withdraw:{link.study.id}">Withdraw…</a>')
-    out.append(f'<p class="meta" style="margin-left: 18px;">{by}{actions}</p>')
+    out.append(f'<p class="linkedby">{by}{actions}</p>')
     return "".join(out)
 
 
@@ -330,9 +336,10 @@ def claim_html(
     reviewer: str = "", result: VerdictResult | None = None,
     colours: Colours | None = None, plot_width: int = 640,
 ) -> str:
-    """The whole claim page (pure: easy to test and to look at). ``result`` is the
-    suggested verdict with its working, as the viewing reviewer may see it; forest plots
-    are ``<img>`` of :func:`forest_url` resources the page supplies."""
+    """The claim page (pure: easy to test and to look at), all but the suggested studies
+    (:func:`suggestions_html`). ``result`` is the suggested verdict with its working, as the
+    viewing reviewer may see it; forest plots are ``<img>`` of :func:`forest_url` resources
+    the page supplies."""
     claim = detail.claim
     names = condition_names or {}
     conditions = ", ".join(escape(names.get(c, c)) for c in claim.conditions) or "—"
@@ -353,12 +360,24 @@ def claim_html(
     parts += _sources_html(claim)
     designs = {b.study_id: b.design.label for b in result.body.counted}
     parts += _links_html(detail.links, reviewer, designs, colours or LIGHT)
-    parts.append('<p class="section">Suggested studies</p>')
-    if detail.suggestions:
+    return "".join(parts)
+
+
+def suggestions_html(suggestions: Sequence[Suggestion] | None,
+                     colours: Colours | None = None, failure: str = "") -> str:
+    """The suggested studies (pure); None: they are still being looked for; ``failure``:
+    why the search for them failed."""
+    parts = [page_css(colours) if colours else _CSS, '<p class="section">Suggested studies</p>']
+    if failure:
+        parts.append(f'<p class="warn">The search for studies that match the claim failed: '
+                     f"{escape(failure)}</p>")
+    elif suggestions is None:
+        parts.append('<p class="meta">Looking for studies that match the claim…</p>')
+    elif suggestions:
         parts.append('<p class="meta">Ranked by full-text match within the claim\'s '
                      "conditions, weighted by study design. None is a link until you "
                      "decide.</p>")
-        parts.extend(_suggestion_html(s) for s in detail.suggestions)
+        parts.extend(_suggestion_html(s) for s in suggestions)
     else:
         parts.append('<p class="empty">No unlinked study in this project matches the claim '
                      "(fetch its conditions from PubMed first).</p>")
@@ -409,7 +428,10 @@ class PageBrowser(QTextBrowser):
 
 
 class ClaimPage(QWidget):
-    """A header with the verdict action over a read-only rich page of the claim."""
+    """A header with the verdict action over a read-only rich page of the claim, and the
+    suggested studies below it in their own browser: they are found in the background
+    after the page is shown (:meth:`show_suggestions`), and bringing them never lays the
+    page out again (re-setting the page's HTML left a stale copy of its head painted)."""
 
     link_requested = Signal(int, int)  # study id, claim id
     withdraw_requested = Signal(int, int)  # study id, claim id
@@ -421,6 +443,8 @@ class ClaimPage(QWidget):
         super().__init__(parent)
         self.setObjectName("claimPage")
         self.detail: ClaimDetail | None = None
+        self.suggested: list[Suggestion] | None = None  # None: still being looked for
+        self._failure = ""  # why the search for them failed
         self.result: VerdictResult | None = None
         self._shown: tuple[dict[str, str], str] = ({}, "")
         self._plot_width = PLOT_WIDTH
@@ -433,6 +457,17 @@ class ClaimPage(QWidget):
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._anchor)
         self.browser.resized.connect(self._resized)
+        self.suggestions = QTextBrowser()
+        self.suggestions.setObjectName("suggestionsBrowser")
+        self.suggestions.setOpenLinks(False)
+        self.suggestions.anchorClicked.connect(self._anchor)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("claimPageSplit")
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.browser)
+        split.addWidget(self.suggestions)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
         header.addStretch(1)
@@ -440,7 +475,7 @@ class ClaimPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(header)
-        layout.addWidget(self.browser, 1)
+        layout.addWidget(split, 1)
         self.show_detail(None)
 
     @property
@@ -450,16 +485,49 @@ class ClaimPage(QWidget):
     def show_detail(
         self, detail: ClaimDetail | None, *, condition_names: Mapping[str, str] | None = None,
         reviewer: str = "", result: VerdictResult | None = None,
+        suggestions_pending: bool = False,
     ) -> None:
         """Show a claim (None: the hint); keeps the scroll position when it is the same.
-        ``result`` is the suggested verdict with its working as this reviewer may see it."""
+        ``result`` is the suggested verdict with its working as this reviewer may see it.
+        ``suggestions_pending``: :meth:`show_suggestions` brings them (until then the same
+        claim and reviewer keep the ones shown, less any study now linked; else the pane
+        says it looks)."""
         same = detail is not None and self.claim_id == detail.claim.id
+        # Blind mode: one reviewer's suggestions are never shown to another, even briefly.
+        same_viewer = same and self._shown[1] == reviewer
         self.detail = detail
         self.result = result if result is not None or detail is None else \
             detail.verdict.suggested
         self._shown = (dict(condition_names or {}), reviewer)
         self.verdict_button.setEnabled(detail is not None)
         self._render(keep_scroll=same, new_plots=True)
+        self._failure = ""
+        if detail is None or not suggestions_pending:
+            self.suggested = list(detail.suggestions) if detail else []
+        elif not same_viewer or self.suggested is None:
+            self.suggested = None
+        else:  # the same claim: no flicker, and no study offered that is linked now
+            linked = {v.study.id for v in detail.links}
+            self.suggested = [s for s in self.suggested if s.study.id not in linked]
+        self._render_suggestions(keep_scroll=same)
+
+    def show_suggestions(self, claim_id: int, suggestions: Sequence[Suggestion], *,
+                         failure: str = "") -> None:
+        """Show the suggested studies found for ``claim_id`` if the page still shows it
+        (``failure``: why the search for them failed)."""
+        if self.claim_id != claim_id:
+            return
+        self.suggested = list(suggestions)
+        self._failure = failure
+        self._render_suggestions(keep_scroll=True)
+
+    def _render_suggestions(self, *, keep_scroll: bool) -> None:
+        colours = Colours.from_palette(self.palette())
+        self.suggestions.setVisible(self.detail is not None)
+        scroll = self.suggestions.verticalScrollBar().value()
+        self.suggestions.setHtml(suggestions_html(self.suggested, colours, self._failure))
+        if keep_scroll:
+            self.suggestions.verticalScrollBar().setValue(scroll)
 
     def _render(self, *, keep_scroll: bool = True, new_plots: bool = False) -> None:
         """Lay the page out again (a new claim, a new palette or a new width)."""
@@ -485,6 +553,7 @@ class ClaimPage(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self.detail is not None:
             self._render(new_plots=True)  # colours follow a light/dark switch
+            self._render_suggestions(keep_scroll=True)
 
     def _resized(self) -> None:
         if self.detail is not None and self.result is not None and \

@@ -36,14 +36,21 @@ def test_claim_detail_shows_the_viewer_only_their_own(scene):
     assert len(evidence.link_history(scene.project, scene.study_id, CLAIM, viewer="ben")) >= 3
 
 
-def test_switching_reviewer_re_reads_the_page_and_the_list(scene, make_window):
+def test_switching_reviewer_re_reads_the_page_and_the_list(scene, make_window, qtbot):
     window = make_window(scene.project)
     window.context.reviewer.set("ana")
     claims = window.claims
     claims.show_claims()
     assert claims.view.select_claim(scene.claim_id)
     assert RATIONALE in claims.page.browser.toPlainText()  # Ana sees her own verdict
+    qtbot.waitUntil(lambda: not claims.suggesting, timeout=10_000)
+    assert scene.study_id not in [s.study.id for s in claims.page.suggested or []]
     window.context.reviewer.set("ben")  # same window, nothing else done
+    # Ana's suggestions (without the study she linked) are not left on screen for Ben:
+    # their gap would tell him; his own come from the task runner.
+    assert claims.page.suggested is None
+    qtbot.waitUntil(lambda: not claims.suggesting, timeout=10_000)
+    assert scene.study_id in [s.study.id for s in claims.page.suggested or []]
     page = claims.page.browser.toPlainText()
     assert not [s for s in SECRETS if s in page]
     counts = next(o.counts for o in claims.overviews if o.claim.id == scene.claim_id)

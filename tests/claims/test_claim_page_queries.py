@@ -14,12 +14,16 @@ QUOTE = "Ketamine reduced pain intensity compared with placebo at 12 weeks."
 
 
 def _statements(project: Project, viewer: str) -> list[str]:
-    """The statements the claim page's read runs (FTS5's own internal ones, which begin
-    with "--", left out: they follow the suggestions' matches, not the links)."""
+    """The statements the claim page's read runs on the GUI thread (its suggested studies
+    are found on the task runner, and mark the matches of the few shown with a lookup
+    each: their count follows the suggestions, not the links)."""
+    # Once first: the project's settings are cached until the next write (a read of the
+    # blind-mode setting must not count on one side only).
+    evidence.claim_detail(project, "C011", viewer=viewer, suggestions=0)
     seen: list[str] = []
     project.conn.set_trace_callback(seen.append)
     try:
-        detail = evidence.claim_detail(project, "C011", viewer=viewer)
+        detail = evidence.claim_detail(project, "C011", viewer=viewer, suggestions=0)
     finally:
         project.conn.set_trace_callback(None)
     assert detail.links  # the page read what it shows

@@ -21,7 +21,11 @@ from evidence_tracker.store.database import migrations_dir
 from evidence_tracker.store.dedupe import replace_study
 from evidence_tracker.store.events import append_event, ensure_reviewer
 from evidence_tracker.store.study_columns import FTS_COLUMNS, fts_row, study_to_row
-from evidence_tracker.store.study_search import search_candidates
+from evidence_tracker.store.study_search import (
+    fts_or_expression,
+    marked_matches,
+    search_candidates,
+)
 
 NCBI = Path(__file__).parents[1] / "data" / "ncbi"
 
@@ -68,7 +72,8 @@ def test_revisions_keep_the_index_exact(project: Project) -> None:
     assert found("magnesium") == [first] and found("Quill") == [first]
     assert found("esketamine") == [] and found("Zweig") == [] and found("spray") == []
     (hit,) = search_candidates(project, ["migraine"])
-    assert "\x02migraine\x03" in hit["title_hl"]
+    title, _, _ = marked_matches(project, ["migraine"], [hit["study_id"]])[first]
+    assert "\x02migraine\x03" in title
 
 
 def test_a_project_at_schema_4_is_converted(tmp_path: Path) -> None:
@@ -103,14 +108,23 @@ def test_a_project_at_schema_4_is_converted(tmp_path: Path) -> None:
         word = records[0].title.split()[0]
         match = "SELECT rowid FROM studies_fts WHERE studies_fts MATCH ? ORDER BY rank"
         before = [r[0] for r in old.conn.execute(match, (f'"{word}"',))]
-        before_hits = search_candidates(old, [word])
+        # Ranked as the suggestions rank them (search_candidates needs schema 5's indexes).
+        before_hits = [tuple(r) for r in old.conn.execute(
+            "SELECT rowid, bm25(studies_fts, 3.0, 1.0, 0.0, 0.0, 2.0, 0.0) AS rank "
+            "FROM studies_fts WHERE studies_fts MATCH ? ORDER BY rank",
+            (fts_or_expression([word]),))]
+        assert before_hits
+        before_marked = marked_matches(old, [word], [i for i, _ in before_hits])
     with open_project(path) as project:
         assert project.schema_version >= 5
         _fts_consistent(project)
         assert [r[0] for r in project.conn.execute(match, (f'"{word}"',))] == before
         assert sorted(study_store.query_study_ids(
             project, study_store.StudyFilter(search=word))) == sorted(before)
-        assert search_candidates(project, [word]) == before_hits  # highlights, snippets, rank
+        assert [(h["study_id"], h["rank"]) for h in search_candidates(project, [word])] \
+            == before_hits
+        assert marked_matches(project, [word], [i for i, _ in before_hits]) \
+            == before_marked  # highlights, snippets
         assert {k: v.decision for k, v in screening.screened_ids(project, "ana").items()} \
             == {ids[0]: "exclude", ids[1]: "maybe"}
         (crps,) = condition_store.list_conditions(project)

@@ -19,7 +19,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtWidgets import QAbstractItemView
-from screenshot_support import fetch_demo, isolate_settings, save, settle
+from screenshot_support import fetch_demo, isolate_settings, save, settle, settle_until
 
 from evidence_tracker.domain.findings import Direction, EffectEstimate, EffectMeasure, Finding
 from evidence_tracker.store.events import append_event
@@ -177,6 +177,7 @@ def build(out: Path, readme: bool) -> None:
     claims = window.claims
     window.sidebar.select_clinic(0)
     claims.view.select_claim(claims_by_code(claims, "C011"))
+    settle_until(app, lambda: not claims.suggesting)  # suggestions come from the task runner
     index = claims.view.claim_index(claims_by_code(claims, "C011"))
     claims.view.tree.scrollTo(index.parent().parent(), QAbstractItemView.ScrollHint.PositionAtTop)
     settle(app)
@@ -198,6 +199,7 @@ def build(out: Path, readme: bool) -> None:
     light = app.palette()
     app.setPalette(dark_palette())
     claims.show_claim(claims_by_code(claims, "C011"))
+    settle_until(app, lambda: not claims.suggesting)  # suggestions come from the task runner
     settle(app)
     claims.page.browser.scrollToAnchor("sof")
     settle(app)
@@ -205,6 +207,7 @@ def build(out: Path, readme: bool) -> None:
     app.setPalette(light)
     window.resize(1400, 820)
     claims.show_claim(claims_by_code(claims, "C011"))
+    settle_until(app, lambda: not claims.suggesting)  # suggestions come from the task runner
     settle(app)
     claims.page.browser.scrollToAnchor("body")
     claims.page.browser.verticalScrollBar().setValue(
@@ -216,6 +219,7 @@ def build(out: Path, readme: bool) -> None:
     save(claims.page, out, "claim-page-suggestions.png")
 
     claims.view.select_claim(claims_by_code(claims, "C018"))
+    settle_until(app, lambda: not claims.suggesting)  # suggestions come from the task runner
     claims.view.filter.setText("CRPS")
     settle(app)
     save(window, out, "claims-filtered-rereview.png")

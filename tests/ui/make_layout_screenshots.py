@@ -101,7 +101,7 @@ def problems_in(window, app, screen_size: tuple[int, int]) -> list[str]:  # type
 def render(out: Path, screen_size: tuple[int, int], scale: int,
            themes: list[ThemeChoice], root_shot: bool = False) -> int:
     import make_claims_screenshot as demo
-    from screenshot_support import fetch_demo, isolate_settings, settle
+    from screenshot_support import fetch_demo, isolate_settings, settle, settle_until
 
     from evidence_tracker.services import project as project_service
     from evidence_tracker.ui.app import make_application, open_main_window
@@ -148,6 +148,7 @@ def render(out: Path, screen_size: tuple[int, int], scale: int,
         window.sidebar.select_clinic(0)
         claim = demo.claims_by_code(window.claims, "C011")
         window.claims.view.select_claim(claim)
+        settle_until(app, lambda w=window: not w.claims.suggesting)  # from the task runner
         window.claims.page.browser.verticalScrollBar().setValue(0)  # heading and verdict
         shoot("claims")
         window.grading.show_grade()

@@ -7,7 +7,8 @@ service; settings and QSettings in a temporary folder; settling and saving grabs
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,17 @@ def isolate_settings(tmp: Path, reviewer: str) -> None:
 def settle(app: QApplication) -> None:
     for _ in range(6):
         app.processEvents()
+
+
+def settle_until(app: QApplication, done: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Process events until ``done()`` (a background result has arrived), then settle."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not reach the expected state")
+        app.processEvents()
+        time.sleep(0.01)
+    settle(app)
 
 
 def save(widget: QWidget, out: Path, name: str) -> Path:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QUrl
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QInputDialog, QSplitter
 
 from evidence_tracker.config import resources_dir
 from evidence_tracker.domain.models import AbstractSection, MeshHeading, Stance, Verdict
@@ -21,7 +22,7 @@ from evidence_tracker.store import claims as claims_store
 from evidence_tracker.store import conditions as condition_store
 from evidence_tracker.store import studies as study_store
 from evidence_tracker.store.studies import upsert_studies
-from evidence_tracker.ui.claim_page import claim_html, marked_html
+from evidence_tracker.ui.claim_page import ClaimPage, claim_html, marked_html
 from evidence_tracker.ui.claims_view import (
     CLAIM_ID_ROLE,
     KIND_ROLE,
@@ -163,11 +164,14 @@ def test_claims_view_lists_the_seeded_claims_by_clinic_and_category(window, qtbo
     assert window.right.currentWidget() is window.detail
 
 
-def test_selecting_a_claim_shows_its_sources_quotes_and_testable_form(window) -> None:
+def test_selecting_a_claim_shows_its_sources_quotes_and_testable_form(window, qtbot) -> None:
     claims = window.claims
     claims.show_claims()
     c011 = _claim_id(window.project, "C011")
     assert claims.view.select_claim(c011)
+    # The page is whole at once; the suggested studies follow from the task runner.
+    assert "Looking for studies that match the claim" in \
+        claims.page.suggestions.toPlainText()
     text = claims.page.browser.toPlainText()
     claim = claims.claims[c011]
     assert claim.text in text
@@ -178,9 +182,13 @@ def test_selecting_a_claim_shows_its_sources_quotes_and_testable_form(window) ->
     assert "Conditions: Complex regional pain syndrome (CRPS)" in text
     assert "Insufficient evidence" in text and "no reviewer has confirmed" in text
     assert "Population" in text and claim.pico.population in text
+    assert "Suggested studies" not in text
     # The RCT in the claim's condition is suggested, with why.
-    assert "Intravenous ketamine for complex regional pain syndrome" in text
-    assert "Why: matched" in text and "Link…" in text
+    qtbot.waitUntil(lambda: claims.page.suggested is not None, timeout=10_000)
+    suggested = claims.page.suggestions.toPlainText()
+    assert "Intravenous ketamine for complex regional pain syndrome" in suggested
+    assert "Why: matched" in suggested and "Link…" in suggested
+    assert claims.page.browser.toPlainText() == text  # the page itself was left alone
     html = claims.page.browser.toHtml()
     assert "<img" not in html  # the cohort's title is shown as text
 
@@ -293,13 +301,15 @@ def test_selected_text_of_the_detail_pane_is_offered_and_ticked(window) -> None:
     dialog.reject()
 
 
-def test_link_from_a_suggestion_is_prefilled(window) -> None:
+def test_link_from_a_suggestion_is_prefilled(window, qtbot) -> None:
     claims = window.claims
     claims.show_claims()
     c011 = _claim_id(window.project, "C011")
     claims.view.select_claim(c011)
-    study = claims.page.detail.suggestions[0].study
-    claims.page.browser.anchorClicked.emit(QUrl(f"et-link:{study.id}"))
+    qtbot.waitUntil(lambda: bool(claims.page.suggested), timeout=10_000)
+    assert claims.page.suggested is not None
+    study = claims.page.suggested[0].study
+    claims.page.suggestions.anchorClicked.emit(QUrl(f"et-link:{study.id}"))
     dialog = claims.link_dialog
     assert dialog is not None and dialog.study_id == study.id
     assert dialog.current_claim().id == c011
@@ -558,3 +568,90 @@ def test_blind_mode_hides_another_reviewers_link_until_i_have_judged(window) -> 
                         reviewer=REVIEWER)
     claims.show_claim(c011)
     assert "Dr Other" in claims.page.browser.toPlainText()
+
+
+# -- suggested studies (found on the task runner after the page is shown) ----------------
+
+
+def test_the_page_shows_its_links_before_the_suggestions_arrive(window, qtbot) -> None:
+    project, claims = window.project, window.claims
+    c011 = _claim_id(project, "C011")
+    evidence.link_study(project, "19000001", c011, stance="supports", quotes=[RESULT],
+                        reviewer=REVIEWER)
+    claims.reload()
+    claims.show_claims()
+    assert claims.view.select_claim(c011)
+    page = claims.page.browser.toPlainText()
+    assert "Supports (1)" in page and "Intravenous ketamine for complex regional" in page
+    assert claims.page.suggested is None and claims.suggesting
+    assert "Looking for studies that match the claim" in claims.page.suggestions.toPlainText()
+    relaid: list[int] = []  # the page is not laid out again when the suggestions come
+    claims.page.browser.document().contentsChange.connect(lambda at, *_: relaid.append(at))
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
+    assert claims.page.suggested is not None and not relaid
+    suggested = claims.page.suggestions.toPlainText()
+    assert "Ketamine infusions for CRPS: a cohort" in suggested
+    assert "Intravenous ketamine" not in suggested  # linked: no longer a suggestion
+    assert claims.page.browser.toPlainText() == page
+
+
+def test_suggestions_for_another_claim_are_dropped(window, qtbot) -> None:
+    claims = window.claims
+    claims.show_claims()
+    c011 = _claim_id(window.project, "C011")
+    assert claims.view.select_claim(c011)
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
+    shown = claims.page.suggestions.toPlainText()
+    other = next(i for i in claims.claims if i != c011)
+    found = evidence.suggest_studies(window.project, other, viewer=REVIEWER)
+    claims.page.show_suggestions(other, found[:0])  # late, for a claim no longer shown
+    assert claims.page.suggestions.toPlainText() == shown
+    assert claims.page.suggested
+
+
+def test_a_new_link_leaves_the_other_suggestions_in_place_until_fresh_ones_come(
+        window, qtbot) -> None:
+    project, claims = window.project, window.claims
+    claims.show_claims()
+    c011 = _claim_id(project, "C011")
+    assert claims.view.select_claim(c011)
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
+    assert len(claims.page.suggested or []) == 2
+    evidence.link_study(project, "19000001", c011, stance="supports", quotes=[RESULT],
+                        reviewer=REVIEWER)
+    claims.show_claim(c011)  # as after any write
+    # No "looking" flicker, and the study just linked is offered no more.
+    suggested = claims.page.suggestions.toPlainText()
+    assert "Looking for" not in suggested and "Intravenous ketamine" not in suggested
+    assert "Ketamine infusions for CRPS: a cohort" in suggested
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
+    assert [s.study.pmid for s in claims.page.suggested or []] == ["19000002"]
+
+
+def test_the_page_paints_as_a_fresh_one_once_suggestions_arrive(window, qtbot) -> None:
+    """A stale copy of the page's head stayed painted when the page's HTML was set again
+    for the suggestions: what is on screen after they arrive is what a new page paints."""
+    window.resize(1280, 800)
+    claims = window.claims
+    claims.show_claims()
+    c011 = _claim_id(window.project, "C011")
+    assert claims.view.select_claim(c011)
+    qtbot.waitUntil(lambda: not window.claims.suggesting, timeout=10_000)
+    QApplication.processEvents()
+    shown = claims.page.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    fresh = ClaimPage()
+    qtbot.addWidget(fresh)
+    fresh.setPalette(claims.page.palette())
+    fresh.resize(claims.page.size())
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    fresh.findChild(QSplitter).setSizes(claims.page.findChild(QSplitter).sizes())
+    detail = evidence.claim_detail(window.project, c011, viewer=REVIEWER)
+    fresh.show_detail(detail, condition_names=claims._condition_names, reviewer=REVIEWER)
+    QApplication.processEvents()
+    assert fresh.suggestions.toPlainText() == claims.page.suggestions.toPlainText()
+    for mine, theirs in ((fresh.browser, claims.page.browser),
+                         (fresh.suggestions, claims.page.suggestions)):
+        mine.verticalScrollBar().setValue(theirs.verticalScrollBar().value())
+    QApplication.processEvents()
+    assert fresh.grab().toImage().convertToFormat(QImage.Format.Format_RGB32) == shown
