@@ -133,9 +133,10 @@ def test_a_project_from_0007_is_rebuilt_without_arbiter_copies(tmp_path: Path) -
         shutil.copy(path, older / path.name)
     db = tmp_path / "project.sqlite3"
     with open_project(db, migrations=older) as old:
-        # Today's store code writes the old project: a stand-in for the live count it
-        # keeps (db/0008), dropped before migrating.
+        # Today's store code writes the old project: stand-ins for the live count it keeps
+        # (db/0008) and the shared order's seq it reads (db/0009), dropped before migrating.
         old.conn.execute("CREATE TABLE study_stats (id INTEGER PRIMARY KEY, live INTEGER)")
+        old.conn.execute("ALTER TABLE team_event_ids ADD COLUMN seq INTEGER")
         old.conn.execute("INSERT INTO study_stats VALUES (1, 0)")
         condition_store.upsert_conditions(old, [{"slug": "crps", "name": "CRPS"}])
         crps = int(old.conn.execute("SELECT id FROM conditions").fetchone()[0])
@@ -151,6 +152,7 @@ def test_a_project_from_0007_is_rebuilt_without_arbiter_copies(tmp_path: Path) -
         assert old.conn.execute("SELECT count(*) FROM screening_current WHERE reviewer_id = ?",
                                 (arb,)).fetchone()[0] == 2  # the copy counted, before
         old.conn.execute("DROP TABLE study_stats")
+        old.conn.execute("ALTER TABLE team_event_ids DROP COLUMN seq")
     with open_project(db) as project:
         assert [r[0] for r in project.conn.execute(
             "SELECT study_id FROM screening_current WHERE reviewer_id = ?", (arb,))] == [s3]
