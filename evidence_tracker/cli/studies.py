@@ -80,8 +80,12 @@ def run(
                   f"{info['counts']['conditions']} conditions)\n")
     elif args.command == "compact":
         sizes = project_service.compact_project(project)
-        out.write(f"{project.path}: {sizes['bytes_before'] / 1e6:.1f} MB -> "
-                  f"{sizes['bytes_after'] / 1e6:.1f} MB\n")
+        if sizes["done"]:
+            out.write(f"{project.path}: {sizes['bytes_before'] / 1e6:.1f} MB -> "
+                      f"{sizes['bytes_after'] / 1e6:.1f} MB\n")
+        else:
+            out.write(f"{project.path}: compacted, but another program has the project "
+                      "open: the file gets smaller when it closes the project.\n")
     elif args.command == "info":
         info = project_service.project_info(project)
         if args.json:

@@ -103,10 +103,11 @@ def chain_check_json(check: ChainCheck, expected_head: str | None = None) -> dic
     }
 
 
-def compact_project(project: Project) -> dict[str, int]:
-    """What `evidence-tracker compact` does: the file's free pages given back."""
-    before, after = project.compact()
-    return {"bytes_before": before, "bytes_after": after}
+def compact_project(project: Project) -> dict[str, int | bool]:
+    """What `evidence-tracker compact` does: the file's free pages given back (``done``
+    False: another program has the project open, and the file shrinks when it closes it)."""
+    before, after, done = project.compact()
+    return {"bytes_before": before, "bytes_after": after, "done": done}
 
 
 def project_info(project: Project) -> dict[str, Any]:

@@ -187,16 +187,18 @@ class Project:
         wal = self.path.with_name(self.path.name + "-wal")
         return sum(p.stat().st_size for p in (self.path, wal) if p.exists())
 
-    def compact(self) -> tuple[int, int]:
+    def compact(self) -> tuple[int, int, bool]:
         """Give the file's free pages back (``VACUUM``, e.g. after migration 0007 re-encoded
-        every study): (bytes before, bytes after). Waits for, or fails on, another writer."""
+        every study): (bytes before, bytes after, whether the file could shrink now). Waits
+        for, or fails on, another writer; while another connection reads, the compacted
+        pages wait in the write-ahead log until it closes (False)."""
         before = self.size_on_disk()
         try:
             self.conn.execute("VACUUM")
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         except sqlite3.OperationalError as exc:
             raise _explain(exc, self.path) from exc
-        return before, self.size_on_disk()
+        return before, self.size_on_disk(), not busy
 
     # -- metadata --------------------------------------------------------------------------
     @property

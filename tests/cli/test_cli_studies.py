@@ -159,3 +159,34 @@ def test_compact_gives_freed_room_back_and_keeps_every_study(tmp_path: Path, cap
     with open_project(path) as project:
         assert project.size_on_disk() < before / 3
         assert all(get_study(project, i) is not None for i in ids)
+
+
+def test_compact_while_another_program_reads_says_the_file_shrinks_later(
+    tmp_path: Path, capsys
+) -> None:
+    import sqlite3
+
+    from conftest import make_study
+
+    from evidence_tracker.store import open_project
+    from evidence_tracker.store.studies import upsert_studies
+
+    path = tmp_path / "p.sqlite3"
+    with open_project(path) as project:
+        upsert_studies(project, [make_study(raw_record=os.urandom(20_000)) for _ in range(50)])
+        with project.transaction():
+            project.conn.execute("UPDATE studies SET raw_record = NULL")
+        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = project.size_on_disk()
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM studies").fetchone()
+        assert main(["--db", str(path), "compact"]) == 0
+        assert "another program has the project open" in capsys.readouterr().out
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    with open_project(path) as project:  # the last to close folds the log in
+        project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert project.size_on_disk() < before / 2
