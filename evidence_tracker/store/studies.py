@@ -23,7 +23,6 @@ from evidence_tracker.store.study_columns import (
     ROW_FIELDS,
     StudyRow,
     fts_stored,
-    read_authors,
     read_json,
     row_to_study,
     to_json,
@@ -411,7 +410,7 @@ def query_study_ids(
 #: The light columns the studies table needs for a row.
 ROW_COLUMNS = (
     "id", "pmid", "doi", "title", "first_author", "journal", "journal_abbrev", "year",
-    "publication_types", "retracted", "has_notice", "deleted", "authors",
+    "publication_types", "retracted", "has_notice", "deleted",
 )
 
 
@@ -422,7 +421,6 @@ def fetch_rows(project: Project, ids: Sequence[int]) -> dict[int, dict[str, Any]
     for values in select_in(project.conn, sql, ids):
         row = dict(zip(ROW_COLUMNS, values, strict=True))
         row["publication_types"] = read_json(row["publication_types"])
-        row["authors"] = read_authors(row["authors"])
         out[row["id"]] = row
     return out
 
