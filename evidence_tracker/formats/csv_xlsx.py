@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
@@ -25,6 +26,8 @@ from evidence_tracker.domain.models import Study
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Excel's limit on the characters of one cell.
 XLSX_CELL_LIMIT = 32767
+#: Characters XML 1.0 cannot hold: controls other than tab, LF and CR, and U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 #: The columns of a studies table, in order.
 COLUMNS = (
@@ -166,6 +169,5 @@ def _abandon(ws: Any) -> None:
 def _xlsx_safe(text: str) -> str:
     """Drop the control characters XML 1.0 (and so XLSX) cannot hold (tab, CR and LF
     stay); cut text longer than a cell can hold."""
-    kept = "".join(ch for ch in text if (ch in "\t\r\n" or ord(ch) >= 0x20)
-                   and ch not in "\ufffe\uffff")
+    kept = _NOT_XML.sub("", text)
     return kept if len(kept) < XLSX_CELL_LIMIT else kept[: XLSX_CELL_LIMIT - 2] + "…"
