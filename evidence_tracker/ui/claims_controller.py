@@ -10,7 +10,7 @@ everything showing judgements re-reads. Nothing here touches the network.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 
@@ -167,15 +167,16 @@ class ClaimsController(QObject):
             return
         project = self.context.project
         reviewer = self.context.reviewer.name
-        # Blind mode: another reviewer's judgements stay hidden until the claim is complete.
         # The suggested studies (a ranked full-text search over the claim's words: a tenth
         # of a second or more at 100,000 studies) follow from the task runner, so the page
-        # itself shows at once.
+        # itself shows at once; the search starts first, to run on another core while the
+        # page is built (page + search one after the other took 0.25 s at 100,000).
+        self._suggest(claim_id, reviewer)
+        # Blind mode: another reviewer's judgements stay hidden until the claim is complete.
         detail = evidence.claim_detail(project, claim_id, viewer=reviewer, suggestions=0)
         self.page.show_detail(detail, condition_names=self._condition_names, reviewer=reviewer,
                               suggestions_pending=True)
         self.context.claim_id = claim_id
-        self._suggest(claim_id, reviewer)
 
     def _suggest(self, claim_id: int, reviewer: str) -> None:
         """Find the claim's suggested studies in the background; only the newest request's
@@ -185,6 +186,8 @@ class ClaimsController(QObject):
         request, path = self._suggest_requests, self.context.project.path
 
         def work(_report: object) -> list[evidence.Suggestion]:
+            if request != self._suggest_requests:  # a claim passed over (arrow keys down
+                return []  # the list) before its search started is not searched
             with project_service.open_for_reading(path) as project:
                 return evidence.suggest_studies(project, claim_id, viewer=reviewer)
 
@@ -201,13 +204,7 @@ class ClaimsController(QObject):
                 self.suggesting = False
                 self.page.show_suggestions(claim_id, [], failure=str(exc))
 
-        def start() -> None:
-            if newest():  # a claim passed over (arrow keys down the list) is not searched
-                self.context.tasks.run(work, done, failed)
-
-        # Started once the page has painted (a queued call runs after the paint Qt posted
-        # as the page was set): on a busy machine the search would slow the paint down.
-        QTimer.singleShot(0, self.page, start)
+        self.context.tasks.run(work, done, failed)
 
     # -- modes -----------------------------------------------------------------------------
     def show_claims(self) -> None:
