@@ -430,7 +430,7 @@ class PageBrowser(QTextBrowser):
 class ClaimPage(QWidget):
     """A header with the verdict action over a read-only rich page of the claim, and the
     suggested studies below it in their own browser: they are found in the background
-    after the page is shown (:meth:`show_suggestions`), and bringing them never lays the
+    while the page is built and shown (:meth:`show_suggestions`), and bringing them never lays the
     page out again (re-setting the page's HTML left a stale copy of its head painted)."""
 
     link_requested = Signal(int, int)  # study id, claim id
