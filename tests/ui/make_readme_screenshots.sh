@@ -14,4 +14,8 @@ for size in 1280x800 1920x1080; do
         echo "wrote $out/claims-$size-$theme.png ($(wc -c < "$out/claims-$size-$theme.png") bytes)"
     done
 done
+# The README's first picture (the studies view) and its claims-view picture.
+convert "$work/studies-1280x800-light.png" -colors 256 "PNG8:$out/main-window.png"
+convert "$work/claims-1920x1080-light.png" -colors 256 "PNG8:$out/claims.png"
+echo "wrote $out/main-window.png and $out/claims.png"
 rm -rf "$work"
