@@ -26,74 +26,59 @@ WHERE rn = 1 AND after IS NOT NULL;
 
 -- screening_current (db/0005, db/0008) holds each reviewer's current screening decision
 -- per study: their latest screening event about it in the shared order, unless it withdraws
--- the decision or is an arbiter's copy of a resolution (domain/review.is_arbitration). It
--- is worked out again from the (reviewer, study) pair's few events whenever one of them is
+-- the decision or is an arbiter's copy of a resolution (domain/review.is_arbitration). A
+-- (reviewer, study) pair is worked out again from its few events whenever one of them is
 -- appended, and whenever an event's place in the shared order becomes known or changes
--- (pushed, pulled, re-pulled after a server restore). The three triggers share one body.
+-- (pushed, pulled, re-pulled after a server restore). SQLite has no procedures: the one body
+-- that does it is the INSTEAD OF trigger of the view screening_recompute, and each of those
+-- moments inserts the pair into that view.
+CREATE VIEW screening_recompute(reviewer_id, study_id) AS SELECT NULL, NULL WHERE 0;
+CREATE TRIGGER screening_recompute_pair INSTEAD OF INSERT ON screening_recompute
+BEGIN
+    DELETE FROM screening_current
+     WHERE reviewer_id = NEW.reviewer_id AND study_id = NEW.study_id;
+    INSERT INTO screening_current(reviewer_id, study_id, decision, event_id)
+    SELECT latest.reviewer_id, latest.study_id,
+           coalesce(json_extract(latest.after, '$.decision'), ''), latest.id
+      FROM (SELECT x.id, x.reviewer_id, x.study_id, x.after FROM events x
+             WHERE x.kind = 'screening' AND x.study_id = NEW.study_id
+               AND x.claim_id IS NULL AND x.reviewer_id = NEW.reviewer_id
+             ORDER BY coalesce((SELECT t.seq FROM team_event_ids t WHERE t.event_id = x.id),
+                               4611686018427387904 + x.id) DESC LIMIT 1) latest
+     WHERE latest.after IS NOT NULL AND json_type(latest.after, '$.arbitrated') IS NULL;
+END;
+
 DROP TRIGGER events_screening_current;
 CREATE TRIGGER events_screening_current AFTER INSERT ON events
 WHEN NEW.kind = 'screening' AND NEW.claim_id IS NULL AND NEW.study_id IS NOT NULL
      AND NEW.reviewer_id IS NOT NULL
 BEGIN
-    DELETE FROM screening_current WHERE (reviewer_id, study_id) =
-        (SELECT reviewer_id, study_id FROM events WHERE id = NEW.id);
-    INSERT INTO screening_current(reviewer_id, study_id, decision, event_id)
-    SELECT latest.reviewer_id, latest.study_id,
-           coalesce(json_extract(latest.after, '$.decision'), ''), latest.id
-      FROM (SELECT x.id, x.reviewer_id, x.study_id, x.after FROM events n
-              JOIN events x ON x.kind = 'screening' AND x.study_id = n.study_id
-                           AND x.claim_id IS NULL AND x.reviewer_id = n.reviewer_id
-             WHERE n.id = NEW.id
-             ORDER BY coalesce((SELECT t.seq FROM team_event_ids t WHERE t.event_id = x.id),
-                               4611686018427387904 + x.id) DESC LIMIT 1) latest
-     WHERE latest.after IS NOT NULL AND json_type(latest.after, '$.arbitrated') IS NULL;
+    INSERT INTO screening_recompute VALUES (NEW.reviewer_id, NEW.study_id);
 END;
 
 CREATE TRIGGER team_event_seq_screening_insert AFTER INSERT ON team_event_ids
-WHEN NEW.seq IS NOT NULL AND (SELECT kind = 'screening' AND claim_id IS NULL
-        AND study_id IS NOT NULL AND reviewer_id IS NOT NULL FROM events WHERE id = NEW.event_id)
+WHEN NEW.seq IS NOT NULL
 BEGIN
-    DELETE FROM screening_current WHERE (reviewer_id, study_id) =
-        (SELECT reviewer_id, study_id FROM events WHERE id = NEW.event_id);
-    INSERT INTO screening_current(reviewer_id, study_id, decision, event_id)
-    SELECT latest.reviewer_id, latest.study_id,
-           coalesce(json_extract(latest.after, '$.decision'), ''), latest.id
-      FROM (SELECT x.id, x.reviewer_id, x.study_id, x.after FROM events n
-              JOIN events x ON x.kind = 'screening' AND x.study_id = n.study_id
-                           AND x.claim_id IS NULL AND x.reviewer_id = n.reviewer_id
-             WHERE n.id = NEW.event_id
-             ORDER BY coalesce((SELECT t.seq FROM team_event_ids t WHERE t.event_id = x.id),
-                               4611686018427387904 + x.id) DESC LIMIT 1) latest
-     WHERE latest.after IS NOT NULL AND json_type(latest.after, '$.arbitrated') IS NULL;
+    INSERT INTO screening_recompute
+    SELECT reviewer_id, study_id FROM events
+     WHERE id = NEW.event_id AND kind = 'screening' AND claim_id IS NULL
+       AND study_id IS NOT NULL AND reviewer_id IS NOT NULL;
 END;
 
 CREATE TRIGGER team_event_seq_screening_update AFTER UPDATE OF seq ON team_event_ids
-WHEN NEW.seq IS NOT OLD.seq AND (SELECT kind = 'screening' AND claim_id IS NULL
-        AND study_id IS NOT NULL AND reviewer_id IS NOT NULL FROM events WHERE id = NEW.event_id)
+WHEN NEW.seq IS NOT OLD.seq
 BEGIN
-    DELETE FROM screening_current WHERE (reviewer_id, study_id) =
-        (SELECT reviewer_id, study_id FROM events WHERE id = NEW.event_id);
-    INSERT INTO screening_current(reviewer_id, study_id, decision, event_id)
-    SELECT latest.reviewer_id, latest.study_id,
-           coalesce(json_extract(latest.after, '$.decision'), ''), latest.id
-      FROM (SELECT x.id, x.reviewer_id, x.study_id, x.after FROM events n
-              JOIN events x ON x.kind = 'screening' AND x.study_id = n.study_id
-                           AND x.claim_id IS NULL AND x.reviewer_id = n.reviewer_id
-             WHERE n.id = NEW.event_id
-             ORDER BY coalesce((SELECT t.seq FROM team_event_ids t WHERE t.event_id = x.id),
-                               4611686018427387904 + x.id) DESC LIMIT 1) latest
-     WHERE latest.after IS NOT NULL AND json_type(latest.after, '$.arbitrated') IS NULL;
+    INSERT INTO screening_recompute
+    SELECT reviewer_id, study_id FROM events
+     WHERE id = NEW.event_id AND kind = 'screening' AND claim_id IS NULL
+       AND study_id IS NOT NULL AND reviewer_id IS NOT NULL;
 END;
 
-DELETE FROM screening_current;
-INSERT INTO screening_current(reviewer_id, study_id, decision, event_id)
-SELECT reviewer_id, study_id, coalesce(json_extract(after, '$.decision'), ''), id FROM (
-    SELECT e.id, e.reviewer_id, e.study_id, e.after, ROW_NUMBER() OVER (
-        PARTITION BY e.reviewer_id, e.study_id ORDER BY e.id DESC) AS rn
-    FROM events e
-    WHERE e.kind = 'screening' AND e.claim_id IS NULL AND e.study_id IS NOT NULL
-      AND e.reviewer_id IS NOT NULL
-) WHERE rn = 1 AND after IS NOT NULL AND json_type(after, '$.arbitrated') IS NULL;
+-- Every pair worked out again by the same body (no seq is known yet: local order).
+INSERT INTO screening_recompute
+SELECT DISTINCT reviewer_id, study_id FROM events
+ WHERE kind = 'screening' AND claim_id IS NULL AND study_id IS NOT NULL
+   AND reviewer_id IS NOT NULL;
 
 -- A project that synced before this version has not kept any seq: the next sync pulls
 -- everything once more, and the events already here learn their place in the server's
