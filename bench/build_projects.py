@@ -283,7 +283,8 @@ def older_build(path: Path) -> Path | None:
 
 def upgrade_project(older: Path, path: Path) -> Path:
     """``path`` made from ``older`` the way a user's project gets there: the application opens
-    a copy and migrates it; then VACUUM, so that its size compares with a fresh build's."""
+    a copy and migrates it; then `evidence-tracker compact`, so that its size compares with
+    a fresh build's."""
     from evidence_tracker.services import project as project_service
 
     work = path.with_name(path.stem + ".upgrading.sqlite3")
@@ -291,13 +292,9 @@ def upgrade_project(older: Path, path: Path) -> Path:
         stale.unlink()
     started = time.perf_counter()
     shutil.copyfile(older, work)
-    with project_service.open_or_create(work):
-        pass
-    migrated = time.perf_counter() - started
-    with sqlite3.connect(work) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("VACUUM")
-    conn.close()
+    with project_service.open_or_create(work) as project:
+        migrated = time.perf_counter() - started
+        project_service.compact_project(project)
     for leftover in path.parent.glob(work.name + "*"):
         if leftover != work:
             leftover.unlink()  # -wal/-shm and the migration's backup copy
