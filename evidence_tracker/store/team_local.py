@@ -18,7 +18,7 @@ from evidence_tracker.domain.models import Study
 from evidence_tracker.store import team_wire
 from evidence_tracker.store.database import Project, StoreError, utcnow
 from evidence_tracker.store.events import append_event, ensure_reviewer
-from evidence_tracker.store.studies import get_study, upsert_studies
+from evidence_tracker.store.studies import get_study, select_in, upsert_studies
 
 
 @dataclass(frozen=True)
@@ -125,13 +125,10 @@ def event_uids(project: Project, event_ids: Iterable[int]) -> dict[int, str]:
     """The global UUID of each of these events, minted now for those that have none yet
     (what a reference to an event holds, so that it means the same on every machine)."""
     wanted = sorted({int(i) for i in event_ids})
-    out: dict[int, str] = {}
     with project.transaction():
-        for start in range(0, len(wanted), 500):
-            part = wanted[start:start + 500]
-            marks = ",".join("?" * len(part))
-            out.update((int(r[0]), str(r[1])) for r in project.conn.execute(
-                f"SELECT event_id, uid FROM team_event_ids WHERE event_id IN ({marks})", part))
+        out = {int(event_id): str(uid) for event_id, uid in select_in(
+            project.conn, "SELECT event_id, uid FROM team_event_ids WHERE event_id IN ({marks})",
+            wanted)}
         missing = [(i, team_wire.new_uid()) for i in wanted if i not in out]
         project.conn.executemany(
             "INSERT INTO team_event_ids(event_id, uid) SELECT id, ? FROM events WHERE id = ?",
